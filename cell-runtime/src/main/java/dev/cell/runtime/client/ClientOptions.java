@@ -1,0 +1,85 @@
+package dev.cell.runtime.client;
+
+import dev.cell.runtime.IdleProfile;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * How a client connects and waits. Immutable; start from {@link #defaults()}.
+ *
+ * @param cellHome       where instances on this host register ({@code CELL_HOME}, default {@code ~/.cell}).
+ * @param connectTimeout how long to wait for a live instance to appear and welcome us.
+ * @param callTimeout    deadline of each call, carried in the request so the instance can drop late work.
+ * @param idleProfile    how a waiting caller waits: ECO sleeps (futex), SPIN busy-spins.
+ * @param clientName     how this client names itself in the Hello (logs, {@code cell ps}).
+ * @since 0.1
+ */
+public record ClientOptions(
+    Path cellHome, Duration connectTimeout, Duration callTimeout, IdleProfile idleProfile, String clientName)
+{
+    /**
+     * @return options from the environment and system properties: {@code CELL_HOME}, {@code cell.client.connect
+     * .timeout} (10s), {@code cell.client.call.timeout} (5s), {@code cell.client.idle} (eco).
+     */
+    public static ClientOptions defaults()
+    {
+        return new ClientOptions(
+            CellHome.resolve(),
+            Duration.ofMillis(Long.getLong("cell.client.connect.timeout.ms", 10_000)),
+            Duration.ofMillis(Long.getLong("cell.client.call.timeout.ms", 5_000)),
+            IdleProfile.parse(System.getProperty("cell.client.idle", "eco")),
+            System.getProperty("cell.client.name", ProcessHandle.current().pid() + "@" + hostName()));
+    }
+
+    /**
+     * @param value a connect timeout.
+     * @return a copy with it.
+     */
+    public ClientOptions withConnectTimeout(final Duration value)
+    {
+        return new ClientOptions(cellHome, value, callTimeout, idleProfile, clientName);
+    }
+
+    /**
+     * @param value a call timeout.
+     * @return a copy with it.
+     */
+    public ClientOptions withCallTimeout(final Duration value)
+    {
+        return new ClientOptions(cellHome, connectTimeout, value, idleProfile, clientName);
+    }
+
+    /**
+     * @param value an idle profile.
+     * @return a copy with it.
+     */
+    public ClientOptions withIdleProfile(final IdleProfile value)
+    {
+        return new ClientOptions(cellHome, connectTimeout, callTimeout, value, clientName);
+    }
+
+    /**
+     * @param value a cell home.
+     * @return a copy with it.
+     */
+    public ClientOptions withCellHome(final Path value)
+    {
+        return new ClientOptions(value, connectTimeout, callTimeout, idleProfile, clientName);
+    }
+
+    /**
+     * @param value a client name.
+     * @return a copy with it.
+     */
+    public ClientOptions withClientName(final String value)
+    {
+        return new ClientOptions(cellHome, connectTimeout, callTimeout, idleProfile, value);
+    }
+
+    private static String hostName()
+    {
+        final String h = System.getenv("HOSTNAME");
+        return h == null ? "localhost" : h;
+    }
+}
