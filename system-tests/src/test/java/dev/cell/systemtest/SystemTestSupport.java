@@ -1,0 +1,208 @@
+package dev.cell.systemtest;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Runs the {@code cell} command, Maven and plain JVMs as child processes for system tests. Every child is bounded by
+ * a timeout and killed when it overruns; {@link #killInstances(Path)} kills whatever registered under a test's cell
+ * home, so a failing test leaves no process behind.
+ */
+final class SystemTestSupport
+{
+    static final String CELL_VERSION = System.getProperty("cell.version", "0.1.0-SNAPSHOT");
+    static final Path CLI_JAR = Path.of(System.getProperty("cell.cli.jar", "../cell-cli/target/cell-cli.jar"));
+    static final List<String> JVM_FLAGS = Arrays.stream(System.getProperty("child.jvm.flags", "").trim().split("\\s+"))
+        .filter(s -> !s.isEmpty())
+        .toList();
+
+    private static final Pattern PID = Pattern.compile("\"pid\"\\s*:\\s*(\\d+)");
+
+    record Result(int exitCode, String output)
+    {
+    }
+
+    private SystemTestSupport()
+    {
+    }
+
+    static Path newDir(final String name) throws IOException
+    {
+        final Path base = Path.of(System.getProperty("cell.test.tmp", "target/cell-test"));
+        Files.createDirectories(base);
+        return Files.createTempDirectory(base.toAbsolutePath(), name + "-");
+    }
+
+    static Path java()
+    {
+        return Path.of(System.getProperty("java.home"), "bin", "java");
+    }
+
+    static Path mvn()
+    {
+        final String home = System.getProperty("maven.home");
+        if (home != null && Files.isExecutable(Path.of(home, "bin", "mvn")))
+        {
+            return Path.of(home, "bin", "mvn");
+        }
+        return Path.of("mvn");
+    }
+
+    static Result run(final Path dir, final Map<String, String> env, final long timeoutSeconds, final List<String> cmd)
+        throws IOException, InterruptedException
+    {
+        final Path log = Files.createTempFile(dir, "process-", ".out");
+        final ProcessBuilder builder = new ProcessBuilder(cmd)
+            .directory(dir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().putAll(env);
+        final Process process = builder.start();
+        try
+        {
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS))
+            {
+                fail("timed out after " + timeoutSeconds + " s: " + String.join(" ", cmd) + "\n" + Files.readString(log));
+            }
+            return new Result(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+        }
+        finally
+        {
+            process.destroyForcibly();
+        }
+    }
+
+    static Result cell(final Path dir, final Path cellHome, final long timeoutSeconds, final String... args)
+        throws IOException, InterruptedException
+    {
+        final List<String> cmd = new ArrayList<>();
+        cmd.add(java().toString());
+        cmd.addAll(JVM_FLAGS);
+        cmd.add("-jar");
+        cmd.add(CLI_JAR.toAbsolutePath().toString());
+        cmd.addAll(List.of(args));
+        return run(dir, Map.of("CELL_HOME", cellHome.toString()), timeoutSeconds, cmd);
+    }
+
+    static Result mustSucceed(final Result result, final String what)
+    {
+        if (result.exitCode() != 0)
+        {
+            fail(what + " exited with " + result.exitCode() + ":\n" + result.output());
+        }
+        return result;
+    }
+
+    static void mvn(final Path project, final String... goals) throws IOException, InterruptedException
+    {
+        final List<String> cmd = new ArrayList<>(List.of(mvn().toString(), "-B", "-q", "-o"));
+        cmd.addAll(List.of(goals));
+        mustSucceed(run(project, Map.of(), 300, cmd), "mvn " + String.join(" ", goals) + " in " + project);
+    }
+
+    /**
+     * Kill -9 every process registered under this cell home; used after each test.
+     */
+    static void killInstances(final Path cellHome) throws IOException
+    {
+        final Path instances = cellHome.resolve("instances");
+        if (!Files.isDirectory(instances))
+        {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(instances))
+        {
+            for (final Path file : files.filter(f -> f.toString().endsWith(".json")).toList())
+            {
+                final Matcher m = PID.matcher(Files.readString(file));
+                if (m.find())
+                {
+                    ProcessHandle.of(Long.parseLong(m.group(1))).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            }
+        }
+    }
+
+    static List<Long> registeredPids(final Path cellHome) throws IOException
+    {
+        final List<Long> pids = new ArrayList<>();
+        final Path instances = cellHome.resolve("instances");
+        if (!Files.isDirectory(instances))
+        {
+            return pids;
+        }
+        try (Stream<Path> files = Files.walk(instances))
+        {
+            for (final Path file : files.filter(f -> f.toString().endsWith(".json")).toList())
+            {
+                final Matcher m = PID.matcher(Files.readString(file));
+                if (m.find())
+                {
+                    pids.add(Long.parseLong(m.group(1)));
+                }
+            }
+        }
+        return pids;
+    }
+
+    static String pom(final String artifactId, final String extraDependencies)
+    {
+        return """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <project xmlns="http://maven.apache.org/POM/4.0.0"
+                     xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+                     xsi:schemaLocation="http://maven.apache.org/POM/4.0.0 https://maven.apache.org/xsd/maven-4.0.0.xsd">
+              <modelVersion>4.0.0</modelVersion>
+              <groupId>dev.cell.systemtest</groupId>
+              <artifactId>%1$s</artifactId>
+              <version>1.0-SNAPSHOT</version>
+              <properties>
+                <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+              </properties>
+              <dependencies>
+                <dependency><groupId>dev.cell</groupId><artifactId>cell-runtime</artifactId><version>%2$s</version></dependency>
+            %3$s
+              </dependencies>
+              <build>
+                <plugins>
+                  <plugin>
+                    <groupId>org.apache.maven.plugins</groupId>
+                    <artifactId>maven-compiler-plugin</artifactId>
+                    <version>3.14.1</version>
+                    <configuration>
+                      <release>25</release>
+                      <annotationProcessorPaths>
+                        <path><groupId>dev.cell</groupId><artifactId>cell-compiler</artifactId><version>%2$s</version></path>
+                      </annotationProcessorPaths>
+                    </configuration>
+                  </plugin>
+                  <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-resources-plugin</artifactId><version>3.3.1</version></plugin>
+                  <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-jar-plugin</artifactId><version>3.4.2</version></plugin>
+                  <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-install-plugin</artifactId><version>3.1.4</version></plugin>
+                  <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-surefire-plugin</artifactId><version>3.5.4</version></plugin>
+                  <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-dependency-plugin</artifactId><version>3.9.0</version></plugin>
+                </plugins>
+              </build>
+            </project>
+            """.formatted(artifactId, CELL_VERSION, extraDependencies);
+    }
+
+    static void write(final Path file, final String text) throws IOException
+    {
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, text);
+    }
+}
