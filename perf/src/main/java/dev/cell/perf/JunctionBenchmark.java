@@ -1,0 +1,248 @@
+package dev.cell.perf;
+
+import dev.cell.runtime.IdleProfile;
+import dev.cell.runtime.client.ClientOptions;
+import org.HdrHistogram.Histogram;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import dev.cell.runtime.genome.Json;
+
+/**
+ * Round-trip time of a small call over a junction, in both idle profiles, next to a raw two-process Agrona ring
+ * ping-pong measured in the same run, plus the CPU an idle {@code eco} instance uses. Run with {@code ./cell perf}.
+ * <p>
+ * Each path runs {@code warmup} round trips, then records {@code count} into an HdrHistogram. One request is
+ * outstanding at a time (back to back), so this is latency, not throughput.
+ */
+public final class JunctionBenchmark
+{
+    private static final List<String> JVM_FLAGS = List.of(
+        "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
+        "--enable-native-access=ALL-UNNAMED",
+        "--sun-misc-unsafe-memory-access=allow",
+        "-Dchronicle.analytics.disable=true",
+        "-Dchronicle.announcer.disable=true");
+
+    private JunctionBenchmark()
+    {
+    }
+
+    /**
+     * @param args {@code [--warmup N] [--count N] [--idle-seconds S] [--json FILE]}.
+     * @throws Exception when a child cannot be started or a call fails.
+     */
+    public static void main(final String[] args) throws Exception
+    {
+        int warmup = 100_000;
+        int count = 200_000;
+        int idleSeconds = 10;
+        Path json = null;
+        for (int i = 0; i < args.length; i++)
+        {
+            switch (args[i])
+            {
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                case "--count" -> count = Integer.parseInt(args[++i]);
+                case "--idle-seconds" -> idleSeconds = Integer.parseInt(args[++i]);
+                case "--json" -> json = Path.of(args[++i]);
+                default -> throw new IllegalArgumentException(
+                    "unknown option " + args[i] + "; use --warmup N --count N --idle-seconds S --json FILE");
+            }
+        }
+
+        final Path work = Files.createTempDirectory("cell-perf-");
+        final Map<String, Object> report = new LinkedHashMap<>();
+        report.put("machine", machine());
+        report.put("warmup", warmup);
+        report.put("count", count);
+        final Map<String, Map<String, Object>> paths = new LinkedHashMap<>();
+
+        System.out.printf("machine: %s%n", report.get("machine"));
+        System.out.printf("%-34s %9s %9s %9s %9s %9s  %s%n", "path (32-byte payload)", "p50 us", "p90 us", "p99 us",
+            "p99.9 us", "max us", "p50 / raw ring p50");
+
+        final Histogram raw = rawRing(work, warmup, count);
+        paths.put("raw-ring-spin", row("raw Agrona ring, 2 processes, spin", raw, raw));
+        final Histogram spin = junction(work, IdleProfile.SPIN, warmup, count, 0, report);
+        paths.put("junction-spin", row("Cell junction call, spin", spin, raw));
+        final Histogram eco = junction(work, IdleProfile.ECO, Math.min(warmup, 20_000), Math.min(count, 50_000),
+            idleSeconds, report);
+        paths.put("junction-eco", row("Cell junction call, eco", eco, raw));
+        report.put("paths", paths);
+
+        System.out.printf("idle eco instance: %.2f %% of one core over %d s%n", report.get("idleEcoCpuPercent"),
+            idleSeconds);
+        if (json != null)
+        {
+            Files.createDirectories(json.toAbsolutePath().getParent());
+            Files.writeString(json, Json.write(report) + "\n");
+            System.out.println("report written to " + json);
+        }
+    }
+
+    private static Map<String, Object> row(final String name, final Histogram h, final Histogram raw)
+    {
+        final double ratio = (double)h.getValueAtPercentile(50) / raw.getValueAtPercentile(50);
+        System.out.printf(Locale.ROOT, "%-34s %9.2f %9.2f %9.2f %9.2f %9.2f  %.2fx%n", name, us(h, 50), us(h, 90),
+            us(h, 99), us(h, 99.9), h.getMaxValue() / 1000.0, ratio);
+        final Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name);
+        m.put("p50Us", us(h, 50));
+        m.put("p90Us", us(h, 90));
+        m.put("p99Us", us(h, 99));
+        m.put("p999Us", us(h, 99.9));
+        m.put("maxUs", h.getMaxValue() / 1000.0);
+        m.put("p50RatioToRawRing", Math.round(ratio * 100) / 100.0);
+        return m;
+    }
+
+    private static double us(final Histogram h, final double percentile)
+    {
+        return h.getValueAtPercentile(percentile) / 1000.0;
+    }
+
+    private static Histogram rawRing(final Path work, final int warmup, final int count) throws Exception
+    {
+        final Path file = work.resolve("raw.ring");
+        final Process ponger = start(work, List.of(RingPingPong.Ponger.class.getName(), file.toString()), Map.of());
+        try
+        {
+            awaitLine(ponger, "ready");
+            return RingPingPong.ping(file, warmup, count);
+        }
+        finally
+        {
+            if (!ponger.waitFor(10, TimeUnit.SECONDS))
+            {
+                ponger.destroyForcibly();
+            }
+        }
+    }
+
+    private static Histogram junction(
+        final Path work,
+        final IdleProfile profile,
+        final int warmup,
+        final int count,
+        final int idleSeconds,
+        final Map<String, Object> report) throws Exception
+    {
+        final String name = profile.name().toLowerCase(Locale.ROOT);
+        final Path cellDir = Files.createDirectories(work.resolve("echo-" + name));
+        final Path home = work.resolve("home-" + name);
+        final Process instance = start(work, List.of("dev.cell.runtime.service.CellMain",
+            "--cell-dir", cellDir.toString(), "--cell", "echo", "--latency", name),
+            Map.of("CELL_HOME", home.toString()));
+        try
+        {
+            final ClientOptions options = ClientOptions.defaults()
+                .withCellHome(home)
+                .withIdleProfile(profile)
+                .withConnectTimeout(Duration.ofSeconds(30))
+                .withClientName("junction-benchmark");
+            final Histogram histogram = new Histogram(10_000_000_000L, 3);
+            try (EchoClient client = EchoClient.connect(options))
+            {
+                final Ping ping = new Ping(1, 2);
+                for (int i = 0; i < warmup; i++)
+                {
+                    client.echo(ping);
+                }
+                for (int i = 0; i < count; i++)
+                {
+                    final long startNs = System.nanoTime();
+                    client.echo(ping);
+                    histogram.recordValue(System.nanoTime() - startNs);
+                }
+            }
+            if (idleSeconds > 0)
+            {
+                final long before = cpuTicks(instance.pid());
+                final long startNs = System.nanoTime();
+                instance.waitFor(idleSeconds, TimeUnit.SECONDS);
+                final long ticks = cpuTicks(instance.pid()) - before;
+                final double seconds = (System.nanoTime() - startNs) / 1e9;
+                report.put("idleEcoCpuPercent", Math.round(ticks / 100.0 / seconds * 100 * 100) / 100.0);
+            }
+            return histogram;
+        }
+        finally
+        {
+            instance.destroy();
+            if (!instance.waitFor(10, TimeUnit.SECONDS))
+            {
+                instance.destroyForcibly();
+            }
+        }
+    }
+
+    /**
+     * utime + stime of a process in clock ticks (USER_HZ, 100 on Linux).
+     */
+    private static long cpuTicks(final long pid) throws IOException
+    {
+        final String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
+    private static Process start(final Path work, final List<String> mainAndArgs, final Map<String, String> env)
+        throws IOException
+    {
+        final List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(JVM_FLAGS);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.addAll(mainAndArgs);
+        final ProcessBuilder builder = new ProcessBuilder(cmd).directory(work.toFile())
+            .redirectError(ProcessBuilder.Redirect.INHERIT);
+        builder.environment().putAll(env);
+        return builder.start();
+    }
+
+    private static void awaitLine(final Process process, final String line) throws IOException
+    {
+        final BufferedReader reader = new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        String l;
+        while ((l = reader.readLine()) != null)
+        {
+            if (l.equals(line))
+            {
+                return;
+            }
+        }
+        throw new IOException("child exited before printing '" + line + "'");
+    }
+
+    private static String machine() throws IOException
+    {
+        String cpu = "unknown cpu";
+        final Path cpuinfo = Path.of("/proc/cpuinfo");
+        if (Files.isReadable(cpuinfo))
+        {
+            cpu = Arrays.stream(Files.readString(cpuinfo).split("\n"))
+                .filter(l -> l.startsWith("model name"))
+                .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                .findFirst()
+                .orElse(cpu);
+        }
+        return Runtime.getRuntime().availableProcessors() + " cpus, " + cpu + ", " + System.getProperty("os.name") +
+            " " + System.getProperty("os.version") + ", JDK " + Runtime.version();
+    }
+}
