@@ -1,0 +1,459 @@
+package dev.cell.ring;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * An instance's mark and front door: {@code <runDir>/instance.dat}, created by the instance, mapped by clients.
+ * <pre>
+ *   offset  size  field
+ *   ------  ----  ----------------------------------------------------------------
+ *        0     8  magic                "CELLINST" ({@link #MAGIC})
+ *        8     4  layout version       {@link #LAYOUT_VERSION}; checked on open
+ *       12     4  header length        {@link #HEADER_LENGTH}
+ *       16     4  accept capacity      data bytes of the accept ring (power of two)
+ *       20     4  state                {@link #STATE_STARTING} .. {@link #STATE_STOPPED}
+ *       24     8  pid
+ *       32     8  start time           epoch ms of the instance process's start
+ *       40     8  fingerprint          genome fingerprint (64 bits)
+ *       48     8  created              epoch ms
+ *      128     8  heartbeat            epoch ms, every ~100 ms while serving     (own cache line)
+ *      192     8  calls                requests dispatched so far; readable by any process (own cache line)
+ *      256    64  doorbell             the instance sleeps here; clients ring it (see {@link Doorbell})
+ *     4096        accept ring          Agrona ManyToOneRingBuffer: accept capacity + trailer
+ * </pre>
+ * Clients post the file name of a junction they created (UTF-8, type {@link #ACCEPT_MSG_TYPE_ID}) on the accept
+ * ring, then ring the doorbell.
+ *
+ * @since 0.1
+ */
+public final class InstanceFile implements AutoCloseable
+{
+    /**
+     * File name inside the run folder.
+     */
+    public static final String FILE_NAME = "instance.dat";
+
+    /**
+     * "CELLINST" as a little-endian long.
+     */
+    public static final long MAGIC = 0x54534E494C4C4543L;
+
+    /**
+     * Version of this layout.
+     */
+    public static final int LAYOUT_VERSION = 1;
+
+    /**
+     * Bytes before the accept ring.
+     */
+    public static final int HEADER_LENGTH = 4096;
+
+    /**
+     * Default data capacity of the accept ring.
+     */
+    public static final int DEFAULT_ACCEPT_CAPACITY = 1 << 16;
+
+    /**
+     * Record type of a junction announcement on the accept ring.
+     */
+    public static final int ACCEPT_MSG_TYPE_ID = 1;
+
+    /**
+     * Mapped, not serving yet.
+     */
+    public static final int STATE_STARTING = 1;
+
+    /**
+     * Accepting and serving.
+     */
+    public static final int STATE_SERVING = 2;
+
+    /**
+     * Stopping: refuses new junctions.
+     */
+    public static final int STATE_STOPPING = 3;
+
+    /**
+     * Stopped.
+     */
+    public static final int STATE_STOPPED = 4;
+
+    static final int MAGIC_OFFSET = 0;
+    static final int VERSION_OFFSET = 8;
+    static final int HEADER_LENGTH_OFFSET = 12;
+    static final int ACCEPT_CAPACITY_OFFSET = 16;
+    static final int STATE_OFFSET = 20;
+    static final int PID_OFFSET = 24;
+    static final int START_OFFSET = 32;
+    static final int FINGERPRINT_OFFSET = 40;
+    static final int CREATED_OFFSET = 48;
+    static final int HEARTBEAT_OFFSET = 128;
+    static final int CALLS_OFFSET = 192;
+    static final int DOORBELL_OFFSET = 256;
+
+    private static final int MAX_NAME_LENGTH = 255;
+
+    /**
+     * Receives junction names from the accept ring.
+     */
+    @FunctionalInterface
+    public interface AcceptHandler
+    {
+        /**
+         * @param junctionName the posted name (not validated: it came from another process).
+         */
+        void onAccept(String junctionName);
+    }
+
+    private final MappedFile file;
+    private final UnsafeBuffer buffer;
+    private final Doorbell doorbell;
+    private final ManyToOneRingBuffer acceptRing;
+    private final RingReader acceptReader;
+    private final FrameHandler acceptRecordHandler = this::onAcceptRecord;
+    private String pendingName;
+    private boolean closed;
+
+    private InstanceFile(final MappedFile file)
+    {
+        this.file = file;
+        this.buffer = file.buffer();
+        this.doorbell = new Doorbell(buffer, DOORBELL_OFFSET);
+        final int capacity = buffer.getInt(ACCEPT_CAPACITY_OFFSET);
+        final UnsafeBuffer ring = new UnsafeBuffer(buffer, HEADER_LENGTH, capacity + RingBufferDescriptor.TRAILER_LENGTH);
+        this.acceptRing = new ManyToOneRingBuffer(ring);
+        this.acceptReader = new RingReader(ring, acceptRing.maxMsgLength());
+    }
+
+    /**
+     * Instance side: create {@code <runDir>/instance.dat} in state {@link #STATE_STARTING}.
+     *
+     * @param runDir         the run folder (must exist).
+     * @param fingerprint    the genome fingerprint.
+     * @param acceptCapacity data bytes of the accept ring (power of two).
+     * @return the mapped file.
+     * @throws IOException when the file cannot be created (e.g. it exists).
+     */
+    public static InstanceFile create(final Path runDir, final long fingerprint, final int acceptCapacity)
+        throws IOException
+    {
+        JunctionDescriptor.checkCapacity(acceptCapacity);
+        final Path path = runDir.resolve(FILE_NAME);
+        final MappedFile file = MappedFile.create(
+            path, (long)HEADER_LENGTH + acceptCapacity + RingBufferDescriptor.TRAILER_LENGTH);
+        final UnsafeBuffer b = file.buffer();
+        b.putInt(VERSION_OFFSET, LAYOUT_VERSION);
+        b.putInt(HEADER_LENGTH_OFFSET, HEADER_LENGTH);
+        b.putInt(ACCEPT_CAPACITY_OFFSET, acceptCapacity);
+        b.putInt(STATE_OFFSET, STATE_STARTING);
+        b.putLong(PID_OFFSET, Liveness.currentPid());
+        b.putLong(START_OFFSET, Liveness.currentStartEpochMs());
+        b.putLong(FINGERPRINT_OFFSET, fingerprint);
+        b.putLong(CREATED_OFFSET, System.currentTimeMillis());
+        b.putLong(HEARTBEAT_OFFSET, System.currentTimeMillis());
+        b.putLongRelease(MAGIC_OFFSET, MAGIC);
+        return new InstanceFile(file);
+    }
+
+    /**
+     * Client side: map an instance's {@code instance.dat} and check its layout.
+     *
+     * @param path the file.
+     * @return the mapped file.
+     * @throws IOException     when it cannot be opened.
+     * @throws LayoutException when it is not an instance file of this layout version.
+     */
+    public static InstanceFile open(final Path path) throws IOException
+    {
+        final MappedFile file = MappedFile.open(path, HEADER_LENGTH);
+        try
+        {
+            checkHeader(path, file.buffer(), file.length());
+            return new InstanceFile(file);
+        }
+        catch (final RuntimeException ex)
+        {
+            file.close();
+            throw ex;
+        }
+    }
+
+    private static void checkHeader(final Path path, final UnsafeBuffer b, final long length)
+    {
+        final long magic = b.getLongAcquire(MAGIC_OFFSET);
+        if (magic != MAGIC)
+        {
+            throw new LayoutException(path + " is not a Cell instance file (magic 0x" + Long.toHexString(magic) +
+                ", expected 0x" + Long.toHexString(MAGIC) + ")");
+        }
+        final int version = b.getInt(VERSION_OFFSET);
+        if (version != LAYOUT_VERSION)
+        {
+            throw new LayoutException(path + " has instance layout version " + version + " but this runtime " +
+                "supports version " + LAYOUT_VERSION + ": the instance runs another Cell version; restart it or " +
+                "rebuild the client");
+        }
+        final int capacity = b.getInt(ACCEPT_CAPACITY_OFFSET);
+        try
+        {
+            JunctionDescriptor.checkCapacity(capacity);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new LayoutException(path + ": accept ring: " + ex.getMessage());
+        }
+        final long expected = (long)HEADER_LENGTH + capacity + RingBufferDescriptor.TRAILER_LENGTH;
+        if (length != expected)
+        {
+            throw new LayoutException(path + " is " + length + " bytes, its header describes " + expected);
+        }
+    }
+
+    /**
+     * Read the calls counter of an instance file without keeping it mapped.
+     *
+     * @param path the instance file.
+     * @return requests dispatched so far, or -1 when the file cannot be read or is not an instance file.
+     */
+    public static long readCalls(final Path path)
+    {
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(path, StandardOpenOption.READ))
+        {
+            if (channel.size() < HEADER_LENGTH)
+            {
+                return -1;
+            }
+            final java.nio.MappedByteBuffer mapped =
+                channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, HEADER_LENGTH);
+            final UnsafeBuffer b = new UnsafeBuffer(mapped);
+            if (b.getLongVolatile(MAGIC_OFFSET) != MAGIC || b.getInt(VERSION_OFFSET) != LAYOUT_VERSION)
+            {
+                return -1;
+            }
+            return b.getLongVolatile(CALLS_OFFSET);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return -1;
+        }
+    }
+
+    /**
+     * @return the file.
+     */
+    public Path path()
+    {
+        return file.path();
+    }
+
+    /**
+     * @return the doorbell the instance sleeps on.
+     */
+    public Doorbell doorbell()
+    {
+        return doorbell;
+    }
+
+    /**
+     * Client side: announce a junction and wake the instance.
+     *
+     * @param junctionName the junction's file name inside the run folder's {@code junctions/}.
+     * @return false when the accept ring is full (retry) or the instance is not serving.
+     */
+    public boolean post(final String junctionName)
+    {
+        final byte[] bytes = junctionName.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length == 0 || bytes.length > MAX_NAME_LENGTH)
+        {
+            throw new IllegalArgumentException("junction name must be 1.." + MAX_NAME_LENGTH + " bytes: " +
+                junctionName);
+        }
+        if (state() != STATE_SERVING)
+        {
+            return false;
+        }
+        final UnsafeBuffer src = new UnsafeBuffer(bytes);
+        if (!acceptRing.write(ACCEPT_MSG_TYPE_ID, src, 0, bytes.length))
+        {
+            return false;
+        }
+        doorbell.signal();
+        return true;
+    }
+
+    /**
+     * Instance side: take announced junction names.
+     *
+     * @param handler receives each name.
+     * @param limit   most names to take.
+     * @return names taken, or {@link Junction#CORRUPT} when the accept ring is corrupt (see
+     * {@link #acceptCorruption()}).
+     */
+    public int pollAccepts(final AcceptHandler handler, final int limit)
+    {
+        int taken = 0;
+        while (taken < limit)
+        {
+            final int read = acceptReader.read(acceptRecordHandler, 1);
+            if (read == Junction.CORRUPT)
+            {
+                return Junction.CORRUPT;
+            }
+            if (read == 0)
+            {
+                break;
+            }
+            taken++;
+            final String name = pendingName;
+            pendingName = null;
+            if (name != null)
+            {
+                handler.onAccept(name);
+            }
+        }
+        return taken;
+    }
+
+    private boolean onAcceptRecord(final int msgTypeId, final DirectBuffer b, final int index, final int length)
+    {
+        if (msgTypeId == ACCEPT_MSG_TYPE_ID && length > 0 && length <= MAX_NAME_LENGTH)
+        {
+            pendingName = b.getStringWithoutLengthUtf8(index, length);
+        }
+        return false;
+    }
+
+    /**
+     * @return true when a junction announcement waits on the accept ring.
+     */
+    public boolean hasAccepts()
+    {
+        return acceptReader.hasRecord();
+    }
+
+    /**
+     * @return why the accept ring is corrupt, or null.
+     */
+    public String acceptCorruption()
+    {
+        return acceptReader.corruption();
+    }
+
+    /**
+     * @param value the new state.
+     */
+    public void state(final int value)
+    {
+        buffer.putIntVolatile(STATE_OFFSET, value);
+    }
+
+    /**
+     * @return the state.
+     */
+    public int state()
+    {
+        return buffer.getIntVolatile(STATE_OFFSET);
+    }
+
+    /**
+     * @return the instance's pid.
+     */
+    public long pid()
+    {
+        return buffer.getLong(PID_OFFSET);
+    }
+
+    /**
+     * @return the instance process's start time, epoch ms.
+     */
+    public long startEpochMs()
+    {
+        return buffer.getLong(START_OFFSET);
+    }
+
+    /**
+     * @return the instance's genome fingerprint.
+     */
+    public long fingerprint()
+    {
+        return buffer.getLong(FINGERPRINT_OFFSET);
+    }
+
+    /**
+     * @param epochMs now.
+     */
+    public void heartbeat(final long epochMs)
+    {
+        buffer.putLongRelease(HEARTBEAT_OFFSET, epochMs);
+    }
+
+    /**
+     * @return the instance's last heartbeat, epoch ms.
+     */
+    public long heartbeatEpochMs()
+    {
+        return buffer.getLongAcquire(HEARTBEAT_OFFSET);
+    }
+
+    /**
+     * Instance side (single writer): count one dispatched request.
+     */
+    public void incrementCalls()
+    {
+        buffer.putLongRelease(CALLS_OFFSET, buffer.getLong(CALLS_OFFSET) + 1);
+    }
+
+    /**
+     * @return requests dispatched so far.
+     */
+    public long calls()
+    {
+        return buffer.getLongAcquire(CALLS_OFFSET);
+    }
+
+    /**
+     * @return true when the instance process (pid + start time) lives.
+     */
+    public boolean ownerAlive()
+    {
+        return Liveness.isAlive(pid(), startEpochMs());
+    }
+
+    /**
+     * Unmap. No thread may use this object afterwards.
+     */
+    @Override
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            file.close();
+        }
+    }
+
+    /**
+     * Unmap and delete the file.
+     */
+    public void closeAndDelete()
+    {
+        close();
+        try
+        {
+            Files.deleteIfExists(file.path());
+        }
+        catch (final IOException ignore)
+        {
+            // Best effort: the run folder goes with it.
+        }
+    }
+}
