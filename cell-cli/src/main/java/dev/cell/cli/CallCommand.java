@@ -1,0 +1,153 @@
+package dev.cell.cli;
+
+import dev.cell.runtime.CellException;
+import dev.cell.runtime.client.CellConnection;
+import dev.cell.runtime.client.CellHome;
+import dev.cell.runtime.client.ClientOptions;
+import dev.cell.runtime.client.Reply;
+import dev.cell.runtime.genome.Genome;
+import dev.cell.runtime.genome.GenomeCodec;
+import dev.cell.runtime.genome.Json;
+import org.agrona.ExpandableArrayBuffer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code cell call <name> <handler> '<json>'}: call a handler of a running cell with JSON arguments, through a
+ * generic connection (fingerprint 0) that encodes them from the instance's own genome ({@link GenomeCodec}).
+ * Prints the result as JSON; a declared error prints {@code {"error":"<Type>", ...fields}} and exits 3.
+ *
+ * @since 0.1
+ */
+@Command(
+    name = "call",
+    mixinStandardHelpOptions = true,
+    versionProvider = CellVersion.class,
+    description = {
+        "Call a handler of a running cell with JSON arguments and print its JSON result.",
+        "Fields by SBE name (nested records flattened, e.g. limitPrice), lists as arrays of objects, enums by " +
+            "name, byte[] as base64.",
+        "Example: cell call exchange placeOrder '{\"symbol\":\"ACME\",\"side\":\"BUY\",\"price\":100,...}'",
+        "Exit codes: 0 result, 1 bad arguments, 2 SDK failure, 3 the handler's declared error."
+    })
+final class CallCommand implements Callable<Integer>
+{
+    @Spec
+    private CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "<name>", description = "The cell's name.")
+    private String cell;
+
+    @Parameters(index = "1", paramLabel = "<handler>", description = "The handler's (method's) name.")
+    private String handler;
+
+    @Parameters(index = "2", paramLabel = "<json>", defaultValue = "{}",
+        description = "The request as a JSON object (default: {}).")
+    private String json;
+
+    @Option(names = "--timeout", defaultValue = "5s", paramLabel = "<duration>",
+        description = "Connect and call deadline, e.g. 500ms, 5s (default: ${DEFAULT-VALUE}).")
+    private String timeout;
+
+    @Override
+    public Integer call()
+    {
+        final PrintWriter out = spec.commandLine().getOut();
+        final Duration deadline = Durations.parse(timeout, "--timeout");
+        final Map<String, Object> request;
+        try
+        {
+            request = Json.parseObject(json);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new UserError("the request is not a JSON object: " + ex.getMessage() + "; quote it for the " +
+                "shell, e.g. '{\"symbol\":\"ACME\"}'", ex);
+        }
+        final Instances instances = new Instances(CellHome.resolve());
+        if (instances.live(cell).isEmpty())
+        {
+            throw new CellException.Unavailable(cell, "no live instance of cell '" + cell + "' on this host " +
+                "(cell home " + instances.cellHome() + "); start it with `cell mitosis <dir>`, `cell ps` lists " +
+                "running cells");
+        }
+        final ClientOptions options = ClientOptions.defaults()
+            .withCellHome(instances.cellHome())
+            .withConnectTimeout(deadline)
+            .withCallTimeout(deadline)
+            .withClientName("cell-call-" + ProcessHandle.current().pid());
+        try (CellConnection connection = CellConnection.connect(cell, 0L, options))
+        {
+            final Genome genome = connection.genome();
+            final GenomeCodec codec = GenomeCodec.of(genome);
+            if (genome.handler(handler) == null)
+            {
+                throw new UserError("cell '" + cell + "' has no handler '" + handler + "'; its handlers:\n" +
+                    handlers(genome, codec));
+            }
+            final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(256);
+            final int length;
+            try
+            {
+                length = codec.encodeRequest(handler, request, buffer, 0);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new UserError(ex.getMessage(), ex);
+            }
+            final Reply reply = new Reply();
+            connection.call(buffer, 0, length, reply);
+            final GenomeCodec.Decoded decoded = codec.decode(reply.buffer(), 0, reply.length());
+            if (reply.isError())
+            {
+                final Map<String, Object> error = new LinkedHashMap<>();
+                error.put("error", decoded.message());
+                error.putAll(decoded.fields());
+                out.println(Json.write(error));
+                out.flush();
+                return CellCommand.EXIT_DECLARED_ERROR;
+            }
+            out.println(Json.write(decoded.fields()));
+            out.flush();
+            return CellCommand.EXIT_OK;
+        }
+    }
+
+    /**
+     * @param genome a cell's genome.
+     * @param codec  its codec.
+     * @return one line per handler: name, request fields, errors.
+     */
+    static String handlers(final Genome genome, final GenomeCodec codec)
+    {
+        final StringBuilder sb = new StringBuilder();
+        for (final Genome.Handler h : genome.handlers())
+        {
+            String fields;
+            try
+            {
+                fields = codec.describeRequest(h.name());
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                fields = "? (" + ex.getMessage() + ")";
+            }
+            sb.append("  ").append(h.name()).append(" {").append(fields).append('}');
+            if (!h.errors().isEmpty())
+            {
+                sb.append(" throws ").append(String.join(", ", h.errors()));
+            }
+            sb.append('\n');
+        }
+        return sb.isEmpty() ? "  (none)" : sb.toString().stripTrailing();
+    }
+}

@@ -1,0 +1,286 @@
+package dev.cell.cli;
+
+import dev.cell.cli.Instances.Instance;
+import dev.cell.cli.TissueConfig.CellSpec;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Starts cell instances as child JVMs and waits until they are registered.
+ * <p>
+ * Each instance runs {@code java} from this JVM's {@code java.home} with {@link JvmFlags#FLAGS}, the cell's
+ * {@code target/classes} and its dependencies as class path, and
+ * {@code dev.cell.runtime.service.CellMain --cell-dir <dir> --cell <name> --latency <eco|spin>}; {@code CELL_HOME}
+ * is passed through. Instances run in their own session ({@code setsid}) so a Ctrl-C reaches only this command,
+ * which stops them in order. Attached, their output is forwarded line by line prefixed with the instance id
+ * ({@code CELL_LOG_STDOUT=1}); detached, it is appended to {@code <cellDir>/.cell/log/<cell>.out}.
+ *
+ * @since 0.1
+ */
+public final class InstanceLauncher
+{
+    /**
+     * The instance main class.
+     */
+    public static final String MAIN_CLASS = "dev.cell.runtime.service.CellMain";
+
+    private static final Path SETSID = firstExecutable("/usr/bin/setsid", "/bin/setsid");
+
+    private final Path cellHome;
+    private final boolean attached;
+    private final PrintWriter out;
+    private final List<Launched> launched = new ArrayList<>();
+
+    /**
+     * A started instance.
+     *
+     * @param cell    the cell.
+     * @param process the child JVM.
+     * @param outFile where its output goes when detached, else null.
+     */
+    public record Launched(CellSpec cell, Process process, Path outFile)
+    {
+        /**
+         * @return the instance id the runtime gives it by default: {@code <cell>-<pid>}.
+         */
+        public String label()
+        {
+            return cell.name() + "-" + process.pid();
+        }
+    }
+
+    /**
+     * @param cellHome where instances register; passed to them as {@code CELL_HOME}.
+     * @param attached true to forward their output to {@code out}, false to append it to a file.
+     * @param out      where forwarded output and messages go.
+     */
+    public InstanceLauncher(final Path cellHome, final boolean attached, final PrintWriter out)
+    {
+        this.cellHome = cellHome;
+        this.attached = attached;
+        this.out = out;
+    }
+
+    /**
+     * @param cell a built cell.
+     * @return the command line that starts one instance of it.
+     */
+    public static List<String> command(final CellSpec cell)
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(JvmFlags.FLAGS);
+        command.add("-cp");
+        command.add(String.join(File.pathSeparator, MavenBuild.classpath(cell)));
+        command.add(MAIN_CLASS);
+        command.add("--cell-dir");
+        command.add(cell.dir().toString());
+        command.add("--cell");
+        command.add(cell.name());
+        command.add("--latency");
+        command.add(cell.latencyName());
+        return command;
+    }
+
+    /**
+     * Start one instance.
+     *
+     * @param cell a built cell.
+     * @return the started instance.
+     * @throws UserError when the JVM cannot be started.
+     */
+    public Launched start(final CellSpec cell)
+    {
+        final List<String> command = new ArrayList<>();
+        if (SETSID != null)
+        {
+            command.add(SETSID.toString());
+        }
+        command.addAll(command(cell));
+        final ProcessBuilder pb = new ProcessBuilder(command)
+            .directory(cell.dir().toFile())
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().put("CELL_HOME", cellHome.toString());
+        Path outFile = null;
+        try
+        {
+            if (attached)
+            {
+                pb.environment().put("CELL_LOG_STDOUT", "1");
+            }
+            else
+            {
+                pb.environment().remove("CELL_LOG_STDOUT");
+                outFile = Instances.logDir(cell.dir()).resolve(cell.name() + ".out");
+                Files.createDirectories(outFile.getParent());
+                pb.redirectOutput(ProcessBuilder.Redirect.appendTo(outFile.toFile()));
+            }
+            final Process process = pb.start();
+            final Launched l = new Launched(cell, process, outFile);
+            synchronized (launched)
+            {
+                launched.add(l);
+            }
+            if (attached)
+            {
+                Thread.ofVirtual().name("out-" + l.label()).start(() -> forward(l));
+            }
+            return l;
+        }
+        catch (final IOException ex)
+        {
+            throw new UserError("cannot start an instance of cell '" + cell.name() + "': " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Wait until an instance is registered as live, it exits, or the timeout passes.
+     *
+     * @param l         the instance.
+     * @param instances the registry view.
+     * @param timeout   how long to wait.
+     * @return the live instance.
+     * @throws UserError when it exited or did not register in time (with its output's tail when detached).
+     */
+    public Instance awaitReady(final Launched l, final Instances instances, final Duration timeout)
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        long pause = 5_000_000L;
+        while (true)
+        {
+            for (final Instance i : instances.live(l.cell().name()))
+            {
+                if (i.pid() == l.process().pid())
+                {
+                    return i;
+                }
+            }
+            if (!l.process().isAlive())
+            {
+                throw new UserError("instance " + l.label() + " of cell '" + l.cell().name() + "' exited with code " +
+                    l.process().exitValue() + " before it was ready" + outputHint(l));
+            }
+            if (System.nanoTime() > deadline)
+            {
+                throw new UserError("instance " + l.label() + " of cell '" + l.cell().name() + "' did not register " +
+                    "within " + Durations.human(timeout) + " (under " + cellHome.resolve("instances") + ")" +
+                    outputHint(l) + "; raise --ready-timeout if it needs longer to start");
+            }
+            LockSupport.parkNanos(pause);
+            if (Thread.interrupted())
+            {
+                throw new UserError("interrupted while waiting for " + l.label() + "; stopping the instances " +
+                    "started so far");
+            }
+            pause = Math.min(pause * 2, 100_000_000L);
+        }
+    }
+
+    /**
+     * @return every instance started so far.
+     */
+    public List<Launched> launched()
+    {
+        synchronized (launched)
+        {
+            return List.copyOf(launched);
+        }
+    }
+
+    /**
+     * Stop every started instance that is still running: SIGTERM, wait up to {@link Instances#STOP_GRACE}, then
+     * SIGKILL.
+     *
+     * @return the instances that had to be killed.
+     */
+    public List<Launched> stopAll()
+    {
+        final List<Launched> all = launched();
+        for (final Launched l : all)
+        {
+            l.process().destroy();
+        }
+        final long deadline = System.nanoTime() + Instances.STOP_GRACE.toNanos();
+        final List<Launched> killed = new ArrayList<>();
+        for (final Launched l : all)
+        {
+            try
+            {
+                final long left = deadline - System.nanoTime();
+                if (!l.process().waitFor(Math.max(0, left), java.util.concurrent.TimeUnit.NANOSECONDS))
+                {
+                    l.process().destroyForcibly();
+                    l.process().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+                    killed.add(l);
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                l.process().destroyForcibly();
+                killed.add(l);
+            }
+        }
+        return killed;
+    }
+
+    private String outputHint(final Launched l)
+    {
+        if (l.outFile() == null)
+        {
+            return " (its output is above)";
+        }
+        return "\n--- last lines of " + l.outFile() + " ---\n" + MavenBuild.tail(l.outFile());
+    }
+
+    private void forward(final Launched l)
+    {
+        final String prefix = "[" + l.label() + "] ";
+        try (BufferedReader reader = new BufferedReader(
+            new InputStreamReader(l.process().getInputStream(), StandardCharsets.UTF_8)))
+        {
+            String line;
+            while ((line = reader.readLine()) != null)
+            {
+                synchronized (out)
+                {
+                    out.println(prefix + line);
+                    out.flush();
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            synchronized (out)
+            {
+                out.println(prefix + "(output no longer readable: " + ex.getMessage() + ")");
+                out.flush();
+            }
+        }
+    }
+
+    private static Path firstExecutable(final String... candidates)
+    {
+        for (final String c : candidates)
+        {
+            final Path p = Path.of(c);
+            if (Files.isExecutable(p))
+            {
+                return p;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,145 @@
+package dev.cell.cli;
+
+import dev.cell.cli.InstanceLauncher.Launched;
+import dev.cell.runtime.client.CellHome;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * {@code cell mitosis <dir>}: validate the folder's {@code cell.toml} (see {@link TissueConfig} for the format),
+ * build its cells with Maven, start every replica, wait until each is registered and print them. Attached (the
+ * default) it forwards the instances' output and stops them on Ctrl-C or SIGTERM (a second
+ * Ctrl-C kills them at once); with {@code --detach} it returns
+ * once they are ready.
+ *
+ * @since 0.1
+ */
+@Command(
+    name = "mitosis",
+    mixinStandardHelpOptions = true,
+    versionProvider = CellVersion.class,
+    description = {
+        "Build and start the cells of a tissue (a folder whose cell.toml lists [cells]) or of one cell (a folder " +
+            "whose cell.toml has [cell]).",
+        "",
+        "Tissue cell.toml:   [cells]",
+        "                    exchange = { path = \"exchange\", replicas = 1 }",
+        "Cell cell.toml:     [cell]",
+        "                    name = \"exchange\"",
+        "                    latency = \"eco\"    # or \"spin\" (busy-spins one core)",
+        "",
+        "Attached (default): instances' output is shown prefixed by instance id; Ctrl-C stops them all.",
+        "Detached: output goes to <cellDir>/.cell/log/<cell>.out; stop with `cell stop <dir|name>`."
+    })
+final class MitosisCommand implements java.util.concurrent.Callable<Integer>
+{
+    @Spec
+    private CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "<dir>", defaultValue = ".",
+        description = "Tissue or cell folder with a cell.toml (default: the current folder).")
+    private Path dir;
+
+    @Option(names = {"-d", "--detach"}, description = "Return once all instances are ready; they keep running.")
+    private boolean detach;
+
+    @Option(names = "--no-build", description = "Do not run Maven; the cells must already be built.")
+    private boolean noBuild;
+
+    @Option(names = {"-o", "--offline"}, description = "Run Maven offline (-o).")
+    private boolean offline;
+
+    @Option(names = "--ready-timeout", defaultValue = "60s", paramLabel = "<duration>",
+        description = "How long to wait for each instance to register (default: ${DEFAULT-VALUE}).")
+    private String readyTimeout;
+
+    @Override
+    public Integer call()
+    {
+        final PrintWriter out = spec.commandLine().getOut();
+        final Mitosis.Options options = Mitosis.Options.of(dir)
+            .withBuild(!noBuild)
+            .withOffline(offline)
+            .withAttached(!detach)
+            .withReadyTimeout(Durations.parse(readyTimeout, "--ready-timeout"))
+            .withCellHome(CellHome.resolve());
+        final AtomicBoolean stop = new AtomicBoolean();
+        final Thread main = Thread.currentThread();
+        if (!detach)
+        {
+            Signals.onInterrupt(() ->
+            {
+                stop.set(true);
+                main.interrupt();
+            });
+        }
+        final Mitosis.Running running = Mitosis.start(options, out);
+        Mitosis.printTable(running, out);
+        if (detach)
+        {
+            out.println("detached: `cell ps` lists them, `cell logs <cell> -f` follows their logs, `cell stop " +
+                running.config().root() + "` stops them");
+            out.flush();
+            return CellCommand.EXIT_OK;
+        }
+        synchronized (out)
+        {
+            out.println("attached: Ctrl-C stops all instances");
+            out.flush();
+        }
+        return supervise(running, stop, out);
+    }
+
+    private static int supervise(final Mitosis.Running running, final AtomicBoolean stop, final PrintWriter out)
+    {
+        final List<Launched> all = running.launcher().launched();
+        final Set<Launched> reported = new HashSet<>();
+        int failed = 0;
+        while (!stop.get())
+        {
+            for (final Launched l : all)
+            {
+                if (!l.process().isAlive() && reported.add(l))
+                {
+                    final int code = l.process().exitValue();
+                    if (code != 0)
+                    {
+                        failed++;
+                    }
+                    Mitosis.progress(out, l.cell().name(), "instance " + l.label() + " exited unexpectedly with " +
+                        "code " + code);
+                }
+            }
+            if (reported.size() == all.size())
+            {
+                Mitosis.progress(out, running.config().name(), "every instance has exited");
+                return failed == 0 ? CellCommand.EXIT_OK : CellCommand.EXIT_USER_ERROR;
+            }
+            LockSupport.parkNanos(200_000_000L);
+        }
+        Thread.interrupted();
+        Mitosis.progress(out, running.config().name(), "stopping " + (all.size() - reported.size()) +
+            " instance(s)…");
+        final List<Launched> killed = running.launcher().stopAll();
+        for (final Launched l : all)
+        {
+            if (!reported.contains(l))
+            {
+                Mitosis.progress(out, l.cell().name(), (killed.contains(l) ? "killed (ignored SIGTERM for " +
+                    Durations.human(Instances.STOP_GRACE) + ") " : "stopped ") + l.label());
+            }
+        }
+        return CellCommand.EXIT_OK;
+    }
+}

@@ -1,0 +1,81 @@
+package dev.cell.cli;
+
+import dev.cell.cli.Instances.Instance;
+import dev.cell.runtime.client.CellHome;
+import dev.cell.runtime.genome.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code cell ps}: the live instances on this host. Reading the registry also removes the entries (and run folders)
+ * of instances whose process is gone.
+ *
+ * @since 0.1
+ */
+@Command(
+    name = "ps",
+    mixinStandardHelpOptions = true,
+    versionProvider = CellVersion.class,
+    description = "List the running cell instances on this host: cell, instance, pid, uptime, fingerprint, calls " +
+        "served, latency profile.")
+final class PsCommand implements Callable<Integer>
+{
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--json", description = "Print a JSON array instead of a table.")
+    private boolean json;
+
+    @Override
+    public Integer call()
+    {
+        final PrintWriter out = spec.commandLine().getOut();
+        final Instances instances = new Instances(CellHome.resolve());
+        final List<Instance> live = instances.live();
+        if (json)
+        {
+            final List<Object> list = new ArrayList<>();
+            for (final Instance i : live)
+            {
+                final Map<String, Object> m = new LinkedHashMap<>();
+                m.put("cell", i.cell());
+                m.put("instance", i.instanceId());
+                m.put("pid", i.pid());
+                m.put("startEpochMs", i.startEpochMs());
+                m.put("uptimeMs", i.uptime().toMillis());
+                m.put("fingerprint", i.fingerprint());
+                m.put("calls", i.calls());
+                m.put("latency", i.latency());
+                m.put("cellDir", String.valueOf(i.cellDir()));
+                list.add(m);
+            }
+            out.println(Json.write(list));
+        }
+        else if (live.isEmpty())
+        {
+            out.println("no cell instances are running on this host (cell home " + instances.cellHome() +
+                "); start some with `cell mitosis <dir>`");
+        }
+        else
+        {
+            final Table table = new Table("CELL", "INSTANCE", "PID", "UPTIME", "FINGERPRINT", "CALLS", "LATENCY");
+            for (final Instance i : live)
+            {
+                table.row(i.cell(), i.instanceId(), i.pid(), Durations.human(i.uptime()), i.fingerprint(),
+                    i.calls() < 0 ? "?" : i.calls(), i.latency());
+            }
+            table.print(out);
+        }
+        out.flush();
+        return CellCommand.EXIT_OK;
+    }
+}

@@ -1,0 +1,102 @@
+package dev.cell.cli;
+
+import dev.cell.cli.Instances.Instance;
+import dev.cell.runtime.client.CellHome;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code cell stop <name|dir>}: stop a cell's instances, or every instance of the cells under a folder.
+ *
+ * @since 0.1
+ */
+@Command(
+    name = "stop",
+    mixinStandardHelpOptions = true,
+    versionProvider = CellVersion.class,
+    description = {
+        "Stop running instances: SIGTERM, then SIGKILL after 10 s.",
+        "A folder with a cell.toml stops every instance whose cell folder is under it (a tissue or one cell); " +
+            "anything else is a cell name."
+    })
+final class StopCommand implements Callable<Integer>
+{
+    @Spec
+    private CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "<name|dir>", description = "A cell name, or a tissue or cell folder.")
+    private String target;
+
+    @Override
+    public Integer call()
+    {
+        final PrintWriter out = spec.commandLine().getOut();
+        final Instances instances = new Instances(CellHome.resolve());
+        final Path folder = configFolder(target);
+        final List<Instance> matched;
+        final String what;
+        if (folder != null)
+        {
+            matched = instances.live().stream().filter(i -> isUnder(i.cellDir(), folder)).toList();
+            what = "under " + folder;
+        }
+        else
+        {
+            matched = instances.live(target);
+            what = "of cell '" + target + "'";
+        }
+        if (matched.isEmpty())
+        {
+            throw new UserError("nothing to stop: no live instance " + what + " on this host (cell home " +
+                instances.cellHome() + "); `cell ps` lists the running ones");
+        }
+        for (final Instances.Stopped s : Instances.stop(matched))
+        {
+            final Instance i = s.instance();
+            out.println((s.killed() ? "killed " : "stopped ") + i.cell() + " " + i.instanceId() + " (pid " +
+                i.pid() + ")" + (s.killed() ? ": it ignored SIGTERM for " +
+                Durations.human(Instances.STOP_GRACE) : ""));
+        }
+        instances.live();
+        out.flush();
+        return CellCommand.EXIT_OK;
+    }
+
+    static Path configFolder(final String target)
+    {
+        final Path p = Path.of(target);
+        final Path dir = Files.isRegularFile(p) && p.getFileName().toString().equals(TissueConfig.FILE_NAME) ?
+            p.toAbsolutePath().getParent() : p;
+        if (Files.isDirectory(dir) && Files.isRegularFile(dir.resolve(TissueConfig.FILE_NAME)))
+        {
+            return real(dir);
+        }
+        return null;
+    }
+
+    static boolean isUnder(final Path cellDir, final Path folder)
+    {
+        return cellDir != null && real(cellDir).startsWith(folder);
+    }
+
+    private static Path real(final Path p)
+    {
+        try
+        {
+            return p.toRealPath();
+        }
+        catch (final IOException ex)
+        {
+            return p.toAbsolutePath().normalize();
+        }
+    }
+}
