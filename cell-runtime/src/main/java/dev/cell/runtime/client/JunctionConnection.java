@@ -1,0 +1,1026 @@
+package dev.cell.runtime.client;
+
+import dev.cell.ring.FrameHandler;
+import dev.cell.ring.Idler;
+import dev.cell.ring.InstanceFile;
+import dev.cell.ring.Junction;
+import dev.cell.ring.JunctionDescriptor;
+import dev.cell.ring.Liveness;
+import dev.cell.runtime.CellException;
+import dev.cell.runtime.IdleProfile;
+import dev.cell.runtime.discovery.InstanceRecord;
+import dev.cell.runtime.discovery.InstanceRegistry;
+import dev.cell.runtime.genome.Genome;
+import dev.cell.runtime.service.Protocol;
+import dev.cell.sbe.codecs.FailureCode;
+import dev.cell.sbe.codecs.FailureDecoder;
+import dev.cell.sbe.codecs.GenomeRequestEncoder;
+import dev.cell.sbe.codecs.GenomeResponseDecoder;
+import dev.cell.sbe.codecs.GoodbyeDecoder;
+import dev.cell.sbe.codecs.GoodbyeEncoder;
+import dev.cell.sbe.codecs.HelloEncoder;
+import dev.cell.sbe.codecs.MessageHeaderDecoder;
+import dev.cell.sbe.codecs.MessageHeaderEncoder;
+import dev.cell.sbe.codecs.Outcome;
+import dev.cell.sbe.codecs.RejectCode;
+import dev.cell.sbe.codecs.RejectDecoder;
+import dev.cell.sbe.codecs.RequestEncoder;
+import dev.cell.sbe.codecs.ResponseDecoder;
+import dev.cell.sbe.codecs.WelcomeDecoder;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.AtomicBuffer;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * {@link CellConnection} over a junction (see docs/architecture.md, "Junctions").
+ * <p>
+ * Threads: senders are serialised by a short transmit lock; blocking calls are serialised among themselves (one
+ * outstanding blocking call per connection) and wait on the calling thread; whoever holds the receive lock reads the
+ * server→client ring and hands replies to the blocking caller or to the futures of {@link #callAsync}. A daemon
+ * receiver thread is started on the first async call. The blocking path allocates nothing.
+ */
+final class JunctionConnection implements CellConnection
+{
+    static final long HOUSEKEEPING_INTERVAL_NS = 100_000_000L;
+    private static final int READ_BATCH = 64;
+    private static final long DISCOVERY_POLL_NS = 20_000_000L;
+    private static final AtomicInteger JUNCTION_COUNTER = new AtomicInteger();
+
+    private static final int WAITING = 0;
+    private static final int GOT_REPLY = 1;
+    private static final int GOT_FAILURE = 2;
+    private static final int GOT_GENOME = 3;
+
+    private final String cell;
+    private final ClientOptions options;
+    private final long fingerprint;
+    private final InstanceRecord instance;
+    private final InstanceFile instanceFile;
+    private final Junction junction;
+    private final long remoteFingerprint;
+    private final long serverPid;
+    private final long callTimeoutNs;
+
+    private final ReentrantLock callLock = new ReentrantLock();
+    private final ReentrantLock txLock = new ReentrantLock();
+    private final ReentrantLock rxLock = new ReentrantLock();
+    private final AtomicLong correlationIds = new AtomicLong();
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final RequestEncoder requestEncoder = new RequestEncoder();
+    private final GenomeRequestEncoder genomeRequestEncoder = new GenomeRequestEncoder();
+    private final GoodbyeEncoder goodbyeEncoder = new GoodbyeEncoder();
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final ResponseDecoder responseDecoder = new ResponseDecoder();
+    private final FailureDecoder failureDecoder = new FailureDecoder();
+    private final GenomeResponseDecoder genomeResponseDecoder = new GenomeResponseDecoder();
+    private final GoodbyeDecoder goodbyeDecoder = new GoodbyeDecoder();
+    private final FrameHandler rxHandler = this::onFrame;
+    private final Idler syncIdler;
+    private final Idler.WorkCheck syncCheck = this::syncHasWork;
+
+    private volatile long syncCorrelationId;
+    private volatile int syncState;
+    private Reply syncReply;
+    private FailureCode syncFailureCode;
+    private String syncFailureDetail;
+    private String syncGenomeJson;
+
+    private final Long2ObjectHashMap<Pending> pending = new Long2ObjectHashMap<>();
+    private final List<Runnable> completions = new ArrayList<>();
+    private Thread receiver;
+
+    private volatile boolean closed;
+    private volatile CellException closedCause;
+    private boolean released;
+
+    private record Pending(CompletableFuture<Reply> future, long deadlineNs)
+    {
+    }
+
+    private JunctionConnection(
+        final String cell,
+        final ClientOptions options,
+        final long fingerprint,
+        final InstanceRecord instance,
+        final InstanceFile instanceFile,
+        final Junction junction,
+        final long remoteFingerprint,
+        final long serverPid)
+    {
+        this.cell = cell;
+        this.options = options;
+        this.fingerprint = fingerprint;
+        this.instance = instance;
+        this.instanceFile = instanceFile;
+        this.junction = junction;
+        this.remoteFingerprint = remoteFingerprint;
+        this.serverPid = serverPid;
+        this.callTimeoutNs = options.callTimeout().toNanos();
+        this.syncIdler = new Idler(mode(options.idleProfile()), junction.localDoorbell());
+    }
+
+    static Idler.Mode mode(final IdleProfile profile)
+    {
+        return profile == IdleProfile.SPIN ? Idler.Mode.SPIN : Idler.Mode.ECO;
+    }
+
+    /**
+     * Discover a live instance of {@code cell}, open a junction to it and handshake.
+     *
+     * @param cell        the cell.
+     * @param fingerprint the fingerprint the caller was built against, 0 for any.
+     * @param options     options.
+     * @return the connection.
+     */
+    static CellConnection open(final String cell, final long fingerprint, final ClientOptions options)
+    {
+        final long deadlineNs = System.nanoTime() + options.connectTimeout().toNanos();
+        String lastProblem = "no instance registered under " + InstanceRegistry.dir(options.cellHome()).resolve(cell);
+        CellException.SchemaMismatch mismatch = null;
+        while (true)
+        {
+            final List<InstanceRecord> live = new ArrayList<>(InstanceRegistry.live(options.cellHome(), cell));
+            if (fingerprint != 0)
+            {
+                final String hex = Genome.fingerprintHex(fingerprint);
+                live.sort((a, b) -> Boolean.compare(!hex.equals(a.fingerprint()), !hex.equals(b.fingerprint())));
+            }
+            for (final InstanceRecord record : live)
+            {
+                try
+                {
+                    return connect(cell, fingerprint, options, record, deadlineNs);
+                }
+                catch (final CellException.SchemaMismatch ex)
+                {
+                    mismatch = ex;
+                }
+                catch (final Unreachable ex)
+                {
+                    lastProblem = "instance " + record.instanceId() + ": " + ex.getMessage();
+                }
+            }
+            if (mismatch != null)
+            {
+                throw mismatch;
+            }
+            if (System.nanoTime() - deadlineNs >= 0)
+            {
+                throw new CellException.Unavailable(cell, "no live instance of cell '" + cell + "' answered within " +
+                    options.connectTimeout().toMillis() + " ms (cell home " + options.cellHome() + "; " + lastProblem +
+                    "). Start one (cell up) or check `cell ps`.");
+            }
+            LockSupport.parkNanos(DISCOVERY_POLL_NS);
+        }
+    }
+
+    /**
+     * Failure to reach one instance: try another or retry.
+     */
+    private static final class Unreachable extends Exception
+    {
+        private static final long serialVersionUID = 1L;
+
+        Unreachable(final String message)
+        {
+            super(message, null, false, false);
+        }
+    }
+
+    private static JunctionConnection connect(
+        final String cell,
+        final long fingerprint,
+        final ClientOptions options,
+        final InstanceRecord record,
+        final long deadlineNs) throws Unreachable
+    {
+        final InstanceFile instanceFile;
+        try
+        {
+            instanceFile = InstanceFile.open(record.runDir().resolve(InstanceFile.FILE_NAME));
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            throw new Unreachable("cannot map its instance file: " + ex.getMessage());
+        }
+        Junction junction = null;
+        boolean ok = false;
+        try
+        {
+            if (instanceFile.state() != InstanceFile.STATE_SERVING)
+            {
+                throw new Unreachable("not serving (state " + instanceFile.state() + ")");
+            }
+            final int capacity = Integer.getInteger("cell.junction.capacity", JunctionDescriptor.DEFAULT_CAPACITY);
+            final Path junctions = record.runDir().resolve("junctions");
+            String name = null;
+            for (int attempt = 0; junction == null; attempt++)
+            {
+                name = Liveness.currentPid() + "-" + JUNCTION_COUNTER.incrementAndGet() + ".junction";
+                try
+                {
+                    junction = Junction.create(junctions.resolve(name), capacity, capacity);
+                }
+                catch (final FileAlreadyExistsException ex)
+                {
+                    if (attempt > 100)
+                    {
+                        throw new Unreachable("cannot create a junction file in " + junctions);
+                    }
+                }
+                catch (final IOException ex)
+                {
+                    throw new Unreachable("cannot create a junction file in " + junctions + ": " + ex);
+                }
+            }
+            junction.peerDoorbell(instanceFile.doorbell());
+            final ExpandableArrayBuffer hello = new ExpandableArrayBuffer(256);
+            final HelloEncoder helloEncoder = new HelloEncoder().wrapAndApplyHeader(hello, 0, new MessageHeaderEncoder())
+                .clientPid(Liveness.currentPid())
+                .fingerprint(fingerprint)
+                .protocolVersion(Protocol.PROTOCOL_VERSION)
+                .cell(cell)
+                .clientName(options.clientName() == null ? "" : options.clientName());
+            if (junction.send(Protocol.FRAME_TYPE_ID, hello, 0, Protocol.HEADER_LENGTH + helloEncoder.encodedLength()) !=
+                Junction.OK)
+            {
+                throw new Unreachable("cannot write Hello");
+            }
+            if (!instanceFile.post(name))
+            {
+                throw new Unreachable("its accept ring is full or it stopped serving");
+            }
+            final Handshake handshake = new Handshake();
+            final Idler idler = new Idler(mode(options.idleProfile()), junction.localDoorbell());
+            long nextCheckNs = System.nanoTime() + HOUSEKEEPING_INTERVAL_NS;
+            final Junction j = junction;
+            while (handshake.state == Handshake.WAITING)
+            {
+                final int read = junction.read(handshake, 4);
+                if (read == Junction.CORRUPT)
+                {
+                    throw new Unreachable("corrupt reply ring: " + junction.corruption());
+                }
+                if (handshake.state != Handshake.WAITING)
+                {
+                    break;
+                }
+                final long nowNs = System.nanoTime();
+                if (nowNs - deadlineNs >= 0)
+                {
+                    throw new Unreachable("no Welcome before the connect timeout");
+                }
+                if (junction.peerClosed() && !junction.hasInbound())
+                {
+                    throw new Unreachable("it closed the junction without a reply");
+                }
+                if (nowNs - nextCheckNs >= 0)
+                {
+                    nextCheckNs = nowNs + HOUSEKEEPING_INTERVAL_NS;
+                    if (!instanceFile.ownerAlive())
+                    {
+                        throw new Unreachable("its process " + instanceFile.pid() + " is gone");
+                    }
+                }
+                idler.idle(read, () -> j.hasInbound() || j.peerClosed(),
+                    Math.min(deadlineNs - nowNs, nextCheckNs - nowNs));
+            }
+            if (handshake.state == Handshake.REJECTED)
+            {
+                final String theirs = Genome.fingerprintHex(handshake.fingerprint);
+                switch (handshake.rejectCode)
+                {
+                    case SCHEMA_MISMATCH -> throw new CellException.SchemaMismatch(cell,
+                        Genome.fingerprintHex(fingerprint), theirs,
+                        "cell '" + cell + "': this client was built against genome " +
+                        Genome.fingerprintHex(fingerprint) + " but instance " + record.instanceId() + " runs genome " +
+                        theirs + ". Rebuild the client against the running cell (or run the cell version the client " +
+                        "was built for). Instance says: " + handshake.reason);
+                    case STOPPING, TOO_MANY_CONNECTIONS -> throw new Unreachable(handshake.reason);
+                    default -> throw new CellException.Rejected(cell, "instance " + record.instanceId() +
+                        " refused the connection (" + handshake.rejectCode + "): " + handshake.reason);
+                }
+            }
+            final JunctionConnection connection = new JunctionConnection(cell, options, fingerprint,
+                new InstanceRecord(record.cell(), handshake.instanceId, record.pid(), record.startEpochMs(),
+                record.runDir(), record.cellDir(), record.fingerprint(), record.latency()),
+                instanceFile, junction, handshake.fingerprint, handshake.serverPid);
+            ok = true;
+            return connection;
+        }
+        finally
+        {
+            if (!ok)
+            {
+                if (junction != null)
+                {
+                    junction.closeAndDelete();
+                }
+                instanceFile.close();
+            }
+        }
+    }
+
+    /**
+     * Reads the Welcome or Reject of a handshake.
+     */
+    private static final class Handshake implements FrameHandler
+    {
+        static final int WAITING = 0;
+        static final int WELCOMED = 1;
+        static final int REJECTED = 2;
+
+        private final MessageHeaderDecoder header = new MessageHeaderDecoder();
+        private final WelcomeDecoder welcome = new WelcomeDecoder();
+        private final RejectDecoder reject = new RejectDecoder();
+        int state = WAITING;
+        long fingerprint;
+        long serverPid;
+        String instanceId;
+        RejectCode rejectCode;
+        String reason;
+
+        @Override
+        public boolean onFrame(final int msgTypeId, final DirectBuffer buffer, final int index, final int length)
+        {
+            final int end = index + length;
+            if (length < Protocol.HEADER_LENGTH)
+            {
+                return true;
+            }
+            header.wrap(buffer, index);
+            final int body = index + Protocol.HEADER_LENGTH;
+            final int blockLength = header.blockLength();
+            if (header.schemaId() != Protocol.SCHEMA_ID || body + blockLength > end ||
+                !Protocol.varFieldsFit(buffer, body + blockLength, end, 1))
+            {
+                return true;
+            }
+            if (header.templateId() == WelcomeDecoder.TEMPLATE_ID && blockLength >= WelcomeDecoder.BLOCK_LENGTH)
+            {
+                welcome.wrap(buffer, body, blockLength, header.version());
+                serverPid = welcome.serverPid();
+                fingerprint = welcome.fingerprint();
+                instanceId = welcome.instance();
+                state = WELCOMED;
+                return false;
+            }
+            if (header.templateId() == RejectDecoder.TEMPLATE_ID && blockLength >= RejectDecoder.BLOCK_LENGTH)
+            {
+                reject.wrap(buffer, body, blockLength, header.version());
+                rejectCode = reject.code();
+                fingerprint = reject.fingerprint();
+                reason = reject.reason();
+                state = REJECTED;
+                return false;
+            }
+            if (header.templateId() == FailureDecoder.TEMPLATE_ID)
+            {
+                rejectCode = RejectCode.BAD_HELLO;
+                reason = "instance answered the Hello with a Failure";
+                state = REJECTED;
+                return false;
+            }
+            return true;
+        }
+    }
+
+    @Override
+    public String cell()
+    {
+        return cell;
+    }
+
+    @Override
+    public String instanceId()
+    {
+        return instance.instanceId();
+    }
+
+    @Override
+    public long remoteFingerprint()
+    {
+        return remoteFingerprint;
+    }
+
+    /**
+     * @return the instance this connection reached.
+     */
+    InstanceRecord instance()
+    {
+        return instance;
+    }
+
+    /**
+     * @return the junction file.
+     */
+    Path junctionPath()
+    {
+        return junction.path();
+    }
+
+    @Override
+    public Genome genome()
+    {
+        checkOpen();
+        callLock.lock();
+        try
+        {
+            checkOpen();
+            final long correlationId = correlationIds.incrementAndGet();
+            final long deadlineNs = System.nanoTime() + callTimeoutNs;
+            syncReply = null;
+            syncState = WAITING;
+            syncCorrelationId = correlationId;
+            final int status;
+            txLock.lock();
+            try
+            {
+                final int length = Protocol.HEADER_LENGTH + GenomeRequestEncoder.BLOCK_LENGTH;
+                final int index = junction.claim(Protocol.FRAME_TYPE_ID, length);
+                if (index >= 0)
+                {
+                    genomeRequestEncoder.wrapAndApplyHeader(junction.outboundBuffer(), index, headerEncoder)
+                        .correlationId(correlationId);
+                    junction.commit(index);
+                    status = Junction.OK;
+                }
+                else
+                {
+                    status = index;
+                }
+            }
+            finally
+            {
+                txLock.unlock();
+            }
+            checkSent(status, length(0));
+            awaitSync(deadlineNs);
+            if (syncState == GOT_GENOME)
+            {
+                return Genome.fromJson(syncGenomeJson);
+            }
+            throw failure(syncFailureCode, syncFailureDetail);
+        }
+        finally
+        {
+            syncCorrelationId = 0;
+            syncGenomeJson = null;
+            callLock.unlock();
+        }
+    }
+
+    private static int length(final int appLength)
+    {
+        return Protocol.REQUEST_PREFIX_LENGTH + appLength;
+    }
+
+    @Override
+    public void call(final DirectBuffer request, final int offset, final int length, final Reply into)
+    {
+        checkOpen();
+        callLock.lock();
+        try
+        {
+            checkOpen();
+            final long correlationId = correlationIds.incrementAndGet();
+            final long deadlineNs = System.nanoTime() + callTimeoutNs;
+            final long deadlineEpochNs = Protocol.epochNanos() + callTimeoutNs;
+            syncReply = into;
+            syncState = WAITING;
+            syncCorrelationId = correlationId;
+            checkSent(sendRequest(correlationId, deadlineEpochNs, request, offset, length), length(length));
+            awaitSync(deadlineNs);
+            if (syncState != GOT_REPLY)
+            {
+                throw failure(syncFailureCode, syncFailureDetail);
+            }
+        }
+        finally
+        {
+            syncCorrelationId = 0;
+            syncReply = null;
+            callLock.unlock();
+        }
+    }
+
+    @Override
+    public CompletableFuture<Reply> callAsync(final DirectBuffer request, final int offset, final int length)
+    {
+        final CompletableFuture<Reply> future = new CompletableFuture<>();
+        if (closed)
+        {
+            future.completeExceptionally(closedException());
+            return future;
+        }
+        final long correlationId = correlationIds.incrementAndGet();
+        final long deadlineNs = System.nanoTime() + callTimeoutNs;
+        synchronized (pending)
+        {
+            pending.put(correlationId, new Pending(future, deadlineNs));
+        }
+        ensureReceiver();
+        final int status = sendRequest(correlationId, Protocol.epochNanos() + callTimeoutNs, request, offset, length);
+        if (status != Junction.OK)
+        {
+            synchronized (pending)
+            {
+                pending.remove(correlationId);
+            }
+            future.completeExceptionally(sendFailure(status, length(length)));
+        }
+        return future;
+    }
+
+    private int sendRequest(
+        final long correlationId,
+        final long deadlineEpochNs,
+        final DirectBuffer request,
+        final int offset,
+        final int length)
+    {
+        txLock.lock();
+        try
+        {
+            if (closed)
+            {
+                return Junction.CLOSED;
+            }
+            final int index = junction.claim(Protocol.FRAME_TYPE_ID, Protocol.REQUEST_PREFIX_LENGTH + length);
+            if (index < 0)
+            {
+                return index;
+            }
+            final AtomicBuffer buffer = junction.outboundBuffer();
+            requestEncoder.wrapAndApplyHeader(buffer, index, headerEncoder)
+                .correlationId(correlationId)
+                .traceId(ThreadLocalRandom.current().nextLong())
+                .deadlineEpochNs(deadlineEpochNs);
+            buffer.putBytes(index + Protocol.REQUEST_PREFIX_LENGTH, request, offset, length);
+            junction.commit(index);
+            return Junction.OK;
+        }
+        finally
+        {
+            txLock.unlock();
+        }
+    }
+
+    private void checkSent(final int status, final int frameLength)
+    {
+        if (status != Junction.OK)
+        {
+            throw sendFailure(status, frameLength);
+        }
+    }
+
+    private CellException sendFailure(final int status, final int frameLength)
+    {
+        return switch (status)
+        {
+            case Junction.BACK_PRESSURED -> new CellException.BackPressure(cell, "the junction to instance " +
+                instanceId() + " is full (" + junction.outboundSize() + " of " + junction.outboundCapacity() +
+                " bytes queued): the instance is not keeping up; nothing was sent");
+            case Junction.TOO_LARGE -> new CellException.Rejected(cell, "request frame of " + frameLength +
+                " bytes exceeds the junction's limit of " + junction.maxMessageLength() + " bytes");
+            default -> closedException();
+        };
+    }
+
+    private void awaitSync(final long deadlineNs)
+    {
+        final Idler idler = syncIdler;
+        idler.reset();
+        long nextCheckNs = System.nanoTime() + HOUSEKEEPING_INTERVAL_NS;
+        while (syncState == WAITING)
+        {
+            int work = 0;
+            if (rxLock.tryLock())
+            {
+                try
+                {
+                    work = drain();
+                }
+                finally
+                {
+                    rxLock.unlock();
+                }
+                runCompletions();
+            }
+            if (syncState != WAITING)
+            {
+                return;
+            }
+            if (closed)
+            {
+                throw closedException();
+            }
+            final long nowNs = System.nanoTime();
+            if (nowNs - deadlineNs >= 0)
+            {
+                throw new CellException.DeadlineExceeded(cell, "no reply from instance " + instanceId() +
+                    " within the call timeout of " + callTimeoutNs / 1_000_000 + " ms");
+            }
+            if (nowNs - nextCheckNs >= 0)
+            {
+                nextCheckNs = nowNs + HOUSEKEEPING_INTERVAL_NS;
+                checkServerAlive();
+            }
+            idler.idle(work, syncCheck, Math.min(deadlineNs - nowNs, nextCheckNs - nowNs));
+        }
+    }
+
+    private boolean syncHasWork()
+    {
+        return syncState != WAITING || closed || junction.hasInbound();
+    }
+
+    private void checkServerAlive()
+    {
+        junction.heartbeat(System.currentTimeMillis());
+        if (!closed && !junction.peerAlive())
+        {
+            markClosed(new CellException.RemoteCrash(cell, "instance " + instanceId() + " of cell '" + cell +
+                "' (pid " + serverPid + ") died while calls were outstanding"));
+            InstanceRegistry.live(options.cellHome(), cell);
+        }
+    }
+
+    /**
+     * Read replies; caller holds the receive lock.
+     */
+    private int drain()
+    {
+        if (closed)
+        {
+            return 0;
+        }
+        final int read = junction.read(rxHandler, READ_BATCH);
+        if (read == Junction.CORRUPT)
+        {
+            markClosed(new CellException.Rejected(cell, "the reply ring from instance " + instanceId() +
+                " is corrupt: " + junction.corruption()));
+            return 1;
+        }
+        if (read == 0 && junction.peerClosed() && !closed)
+        {
+            markClosed(new CellException.Unavailable(cell, "instance " + instanceId() + " closed the junction"));
+            return 1;
+        }
+        return read;
+    }
+
+    private boolean onFrame(final int msgTypeId, final DirectBuffer buffer, final int index, final int length)
+    {
+        final int end = index + length;
+        if (length < Protocol.HEADER_LENGTH)
+        {
+            return true;
+        }
+        headerDecoder.wrap(buffer, index);
+        final int blockLength = headerDecoder.blockLength();
+        final int body = index + Protocol.HEADER_LENGTH;
+        if (headerDecoder.schemaId() != Protocol.SCHEMA_ID || body + blockLength > end)
+        {
+            return true;
+        }
+        final int version = headerDecoder.version();
+        switch (headerDecoder.templateId())
+        {
+            case ResponseDecoder.TEMPLATE_ID ->
+            {
+                responseDecoder.wrap(buffer, body, blockLength, version);
+                final long correlationId = responseDecoder.correlationId();
+                final boolean isError = responseDecoder.outcome() == Outcome.APP_ERROR;
+                final int replyOffset = body + blockLength;
+                final int replyLength = end - replyOffset;
+                if (correlationId == syncCorrelationId && syncReply != null)
+                {
+                    syncReply.set(buffer, replyOffset, replyLength, isError);
+                    completeSync(GOT_REPLY);
+                }
+                else
+                {
+                    final Pending p = removePending(correlationId);
+                    if (p != null)
+                    {
+                        final Reply reply = new Reply().set(buffer, replyOffset, replyLength, isError);
+                        completions.add(() -> p.future().complete(reply));
+                    }
+                }
+            }
+            case FailureDecoder.TEMPLATE_ID ->
+            {
+                if (!Protocol.varFieldsFit(buffer, body + blockLength, end, 1))
+                {
+                    return true;
+                }
+                failureDecoder.wrap(buffer, body, blockLength, version);
+                final long correlationId = failureDecoder.correlationId();
+                final FailureCode code = failureDecoder.code();
+                final String detail = failureDecoder.detail();
+                if (correlationId == 0)
+                {
+                    markClosed(failure(code, "instance " + instanceId() + " closed the junction: " + detail));
+                }
+                else if (correlationId == syncCorrelationId)
+                {
+                    syncFailureCode = code;
+                    syncFailureDetail = detail;
+                    completeSync(GOT_FAILURE);
+                }
+                else
+                {
+                    final Pending p = removePending(correlationId);
+                    if (p != null)
+                    {
+                        final CellException ex = failure(code, detail);
+                        completions.add(() -> p.future().completeExceptionally(ex));
+                    }
+                }
+            }
+            case GenomeResponseDecoder.TEMPLATE_ID ->
+            {
+                if (!Protocol.varFieldsFit(buffer, body + blockLength, end, 1))
+                {
+                    return true;
+                }
+                genomeResponseDecoder.wrap(buffer, body, blockLength, version);
+                if (genomeResponseDecoder.correlationId() == syncCorrelationId)
+                {
+                    syncGenomeJson = genomeResponseDecoder.genome();
+                    completeSync(GOT_GENOME);
+                }
+            }
+            case GoodbyeDecoder.TEMPLATE_ID ->
+            {
+                String reason = "";
+                if (Protocol.varFieldsFit(buffer, body + blockLength, end, 1))
+                {
+                    goodbyeDecoder.wrap(buffer, body, blockLength, version);
+                    reason = ": " + goodbyeDecoder.reason();
+                }
+                markClosed(new CellException.Unavailable(cell, "instance " + instanceId() + " said goodbye" +
+                    reason));
+            }
+            default ->
+            {
+                // Heartbeats and frames of later protocol versions: nothing to do.
+            }
+        }
+        return true;
+    }
+
+    private void completeSync(final int state)
+    {
+        syncState = state;
+        if (Thread.currentThread() == receiver)
+        {
+            junction.localDoorbell().ring();
+        }
+    }
+
+    private Pending removePending(final long correlationId)
+    {
+        synchronized (pending)
+        {
+            return pending.remove(correlationId);
+        }
+    }
+
+    private void runCompletions()
+    {
+        if (completions.isEmpty())
+        {
+            return;
+        }
+        final List<Runnable> toRun;
+        rxLock.lock();
+        try
+        {
+            toRun = new ArrayList<>(completions);
+            completions.clear();
+        }
+        finally
+        {
+            rxLock.unlock();
+        }
+        for (final Runnable r : toRun)
+        {
+            r.run();
+        }
+    }
+
+    private CellException failure(final FailureCode code, final String detail)
+    {
+        if (code == null)
+        {
+            return new CellException.Rejected(cell, detail);
+        }
+        return switch (code)
+        {
+            case DEADLINE_EXCEEDED -> new CellException.DeadlineExceeded(cell, detail);
+            case HANDLER_FAILED, REPLY_TOO_LARGE -> new CellException.HandlerFailed(cell, detail);
+            case UNAVAILABLE -> new CellException.Unavailable(cell, detail);
+            case BAD_FRAME, UNKNOWN_HANDLER, NULL_VAL -> new CellException.Rejected(cell, detail);
+        };
+    }
+
+    private void markClosed(final CellException cause)
+    {
+        if (closedCause == null)
+        {
+            closedCause = cause;
+        }
+        closed = true;
+        junction.localDoorbell().ring();
+        failAllPending(closedCause);
+    }
+
+    private void failAllPending(final CellException cause)
+    {
+        final List<Pending> all;
+        synchronized (pending)
+        {
+            all = new ArrayList<>(pending.values());
+            pending.clear();
+        }
+        for (final Pending p : all)
+        {
+            p.future().completeExceptionally(cause);
+        }
+    }
+
+    private CellException closedException()
+    {
+        final CellException cause = closedCause;
+        if (cause == null)
+        {
+            return new CellException.Unavailable(cell, "the connection to instance " + instanceId() + " is closed");
+        }
+        return switch (cause)
+        {
+            case CellException.RemoteCrash e -> new CellException.RemoteCrash(cell, e.getMessage());
+            case CellException.Rejected e -> new CellException.Rejected(cell, e.getMessage());
+            case CellException.HandlerFailed e -> new CellException.HandlerFailed(cell, e.getMessage());
+            case CellException.DeadlineExceeded e -> new CellException.DeadlineExceeded(cell, e.getMessage());
+            default -> new CellException.Unavailable(cell, cause.getMessage());
+        };
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw closedException();
+        }
+    }
+
+    private synchronized void ensureReceiver()
+    {
+        if (receiver == null && !released)
+        {
+            receiver = Thread.ofPlatform().daemon(true).name("cell-client-" + cell + "-" + instanceId())
+                .unstarted(this::receive);
+            receiver.start();
+        }
+    }
+
+    private void receive()
+    {
+        final Idler idler = new Idler(mode(options.idleProfile()), junction.localDoorbell());
+        final Idler sleeper = new Idler(Idler.Mode.ECO, junction.localDoorbell(), 0, 0, HOUSEKEEPING_INTERVAL_NS);
+        final Idler.WorkCheck check = () -> closed || junction.hasInbound();
+        long nextCheckNs = System.nanoTime() + HOUSEKEEPING_INTERVAL_NS;
+        while (!closed)
+        {
+            int work = 0;
+            if (rxLock.tryLock())
+            {
+                try
+                {
+                    work = drain();
+                }
+                finally
+                {
+                    rxLock.unlock();
+                }
+            }
+            runCompletions();
+            final long nowNs = System.nanoTime();
+            if (nowNs - nextCheckNs >= 0)
+            {
+                nextCheckNs = nowNs + HOUSEKEEPING_INTERVAL_NS;
+                checkServerAlive();
+                expireAsync(nowNs);
+            }
+            final boolean outstanding;
+            synchronized (pending)
+            {
+                outstanding = !pending.isEmpty();
+            }
+            if (outstanding)
+            {
+                idler.idle(work, check, nextCheckNs - nowNs);
+            }
+            else if (work == 0)
+            {
+                sleeper.idle(0, check, nextCheckNs - nowNs);
+            }
+        }
+        runCompletions();
+    }
+
+    private void expireAsync(final long nowNs)
+    {
+        final List<Pending> expired = new ArrayList<>();
+        synchronized (pending)
+        {
+            final Long2ObjectHashMap<Pending>.EntryIterator it = pending.entrySet().iterator();
+            while (it.hasNext())
+            {
+                it.next();
+                final Pending p = it.getValue();
+                if (nowNs - p.deadlineNs() >= 0)
+                {
+                    expired.add(p);
+                    it.remove();
+                }
+            }
+        }
+        for (final Pending p : expired)
+        {
+            p.future().completeExceptionally(new CellException.DeadlineExceeded(cell, "no reply from instance " +
+                instanceId() + " within the call timeout of " + callTimeoutNs / 1_000_000 + " ms"));
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        final Thread r;
+        synchronized (this)
+        {
+            if (released)
+            {
+                return;
+            }
+            released = true;
+            r = receiver;
+        }
+        final boolean wasClosed = closed;
+        if (!wasClosed)
+        {
+            closedCause = new CellException.Unavailable(cell, "the connection to instance " + instanceId() +
+                " was closed by this client");
+        }
+        closed = true;
+        junction.localDoorbell().ring();
+        if (r != null && r != Thread.currentThread())
+        {
+            try
+            {
+                r.join(5_000);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+        callLock.lock();
+        txLock.lock();
+        rxLock.lock();
+        try
+        {
+            if (!junction.peerClosed())
+            {
+                final ExpandableArrayBuffer bye = new ExpandableArrayBuffer(64);
+                goodbyeEncoder.wrapAndApplyHeader(bye, 0, headerEncoder).reason("client closed");
+                junction.send(Protocol.FRAME_TYPE_ID, bye, 0, Protocol.HEADER_LENGTH + goodbyeEncoder.encodedLength());
+            }
+            failAllPending(closedCause);
+            junction.closeAndDelete();
+            instanceFile.close();
+        }
+        finally
+        {
+            rxLock.unlock();
+            txLock.unlock();
+            callLock.unlock();
+        }
+        runCompletions();
+    }
+}

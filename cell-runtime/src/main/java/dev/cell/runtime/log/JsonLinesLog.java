@@ -1,0 +1,210 @@
+package dev.cell.runtime.log;
+
+import dev.cell.runtime.genome.Json;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A {@link CellLog} writing one JSON object per line to a file (appending) and, optionally, to stdout.
+ * <p>
+ * Line format (fields nested under {@code "fields"}, in the order given; {@code traceId} is 16 hex digits, or
+ * null when the entry belongs to no call):
+ * <pre>{@code
+ * {"ts":"2026-01-02T03:04:05.678901Z","level":"INFO","cell":"exchange","instance":"exchange-4711",
+ *  "event":"instance.started","traceId":null,"fields":{"pid":4711,"fingerprint":"9c0f...","latency":"eco"}}
+ * }</pre>
+ * Values are written with {@link Json#write(Object)} (strings, numbers, booleans, maps, lists); anything else as
+ * its {@code toString()}. Thread safe; every line is flushed. Never used on a hot path. A write failure to the file
+ * is reported once on stderr and the file is then skipped.
+ *
+ * @since 0.1
+ */
+public final class JsonLinesLog implements CellLog, AutoCloseable
+{
+    private final String cell;
+    private final String instance;
+    private final Level threshold;
+    private final OutputStream file;
+    private final PrintStream stdout;
+    private final Path path;
+    private boolean fileFailed;
+
+    /**
+     * @param cell     the cell's name.
+     * @param instance the instance id.
+     * @param path     the log file (parent folders are created), or null for none.
+     * @param stdout   where to echo lines, or null.
+     * @param threshold lowest level written.
+     * @throws IOException when the file cannot be opened.
+     */
+    public JsonLinesLog(
+        final String cell, final String instance, final Path path, final PrintStream stdout, final Level threshold)
+        throws IOException
+    {
+        this.cell = cell;
+        this.instance = instance;
+        this.path = path;
+        this.stdout = stdout;
+        this.threshold = threshold;
+        if (path != null)
+        {
+            if (path.getParent() != null)
+            {
+                Files.createDirectories(path.getParent());
+            }
+            this.file = Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+                StandardOpenOption.WRITE);
+        }
+        else
+        {
+            this.file = null;
+        }
+    }
+
+    /**
+     * The instance log: {@code <cellDir>/.cell/log/<instanceId>.log}, echoed to stdout when a console is attached
+     * or {@code CELL_LOG_STDOUT=1}. Level from {@code cell.log.level} (INFO by default).
+     *
+     * @param cellDir    the cell's folder.
+     * @param cell       the cell's name.
+     * @param instanceId the instance id.
+     * @return the log.
+     * @throws IOException when the file cannot be opened.
+     */
+    public static JsonLinesLog forInstance(final Path cellDir, final String cell, final String instanceId)
+        throws IOException
+    {
+        final boolean echo = System.console() != null || "1".equals(System.getenv("CELL_LOG_STDOUT"));
+        final Level level = Level.valueOf(System.getProperty("cell.log.level", "INFO").toUpperCase(
+            java.util.Locale.ROOT));
+        return new JsonLinesLog(cell, instanceId, logFile(cellDir, instanceId), echo ? System.out : null, level);
+    }
+
+    /**
+     * @param cellDir    the cell's folder.
+     * @param instanceId the instance id.
+     * @return where that instance logs.
+     */
+    public static Path logFile(final Path cellDir, final String instanceId)
+    {
+        return cellDir.resolve(".cell").resolve("log").resolve(instanceId + ".log");
+    }
+
+    /**
+     * @return the log file, or null.
+     */
+    public Path path()
+    {
+        return path;
+    }
+
+    @Override
+    public void log(final Level level, final String event, final long traceId, final Object... fields)
+    {
+        if (level.ordinal() < threshold.ordinal())
+        {
+            return;
+        }
+        final String line = format(Instant.now(), level, cell, instance, event, traceId, fields);
+        final byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+        synchronized (this)
+        {
+            if (file != null && !fileFailed)
+            {
+                try
+                {
+                    file.write(bytes);
+                    file.flush();
+                }
+                catch (final IOException ex)
+                {
+                    fileFailed = true;
+                    System.err.println("cell: cannot write log " + path + ": " + ex + "; logging to it stops");
+                }
+            }
+            if (stdout != null)
+            {
+                stdout.print(line + "\n");
+                stdout.flush();
+            }
+        }
+    }
+
+    /**
+     * Format one line (without the newline).
+     *
+     * @param ts       the timestamp.
+     * @param level    the level.
+     * @param cell     the cell.
+     * @param instance the instance id.
+     * @param event    the event name.
+     * @param traceId  the trace id, 0 for none.
+     * @param fields   alternating names and values.
+     * @return the JSON line.
+     */
+    public static String format(
+        final Instant ts,
+        final Level level,
+        final String cell,
+        final String instance,
+        final String event,
+        final long traceId,
+        final Object... fields)
+    {
+        final Map<String, Object> root = new LinkedHashMap<>();
+        root.put("ts", ts.toString());
+        root.put("level", level.name());
+        root.put("cell", cell);
+        root.put("instance", instance);
+        root.put("event", event);
+        root.put("traceId", traceId == 0 ? null : String.format("%016x", traceId));
+        final Map<String, Object> f = new LinkedHashMap<>();
+        for (int i = 0; i < fields.length; i += 2)
+        {
+            final String name = String.valueOf(fields[i]);
+            final Object value = i + 1 < fields.length ? fields[i + 1] : null;
+            f.put(name, jsonValue(value));
+        }
+        root.put("fields", f);
+        return Json.write(root);
+    }
+
+    private static Object jsonValue(final Object value)
+    {
+        return switch (value)
+        {
+            case null -> null;
+            case String s -> s;
+            case Number n -> n;
+            case Boolean b -> b;
+            case Map<?, ?> m -> m;
+            case java.util.List<?> l -> l;
+            default -> value.toString();
+        };
+    }
+
+    @Override
+    public synchronized void close()
+    {
+        if (file != null)
+        {
+            try
+            {
+                file.close();
+            }
+            catch (final IOException ignore)
+            {
+                // Closing a log: nothing left to tell.
+            }
+        }
+    }
+}

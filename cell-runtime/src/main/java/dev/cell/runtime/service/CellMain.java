@@ -1,0 +1,205 @@
+package dev.cell.runtime.service;
+
+import dev.cell.runtime.IdleProfile;
+import dev.cell.runtime.client.CellHome;
+import dev.cell.runtime.log.JsonLinesLog;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+
+/**
+ * An instance's {@code main}: finds the cell's generated {@link CellBinding} through {@link ServiceLoader}, creates
+ * the cell, serves it until SIGTERM / Ctrl-C (a shutdown hook stops it gracefully).
+ * <pre>
+ * java -cp app.jar dev.cell.runtime.service.CellMain --cell-dir &lt;dir&gt; --cell &lt;name&gt;
+ *      [--instance &lt;id&gt;] [--latency eco|spin]
+ * </pre>
+ * Each option may also be given as a system property: {@code cell.dir}, {@code cell.name}, {@code cell.instance},
+ * {@code cell.latency}. The instance id defaults to {@code <cell>-<pid>}; the cell may be omitted when the class path
+ * holds exactly one binding. Exit status: 0 after a clean stop, 2 for bad arguments, 1 when the instance failed.
+ *
+ * @since 0.1
+ */
+public final class CellMain
+{
+    private CellMain()
+    {
+    }
+
+    /**
+     * @param args see the class comment.
+     */
+    public static void main(final String[] args)
+    {
+        final int status = run(args);
+        if (status != 0)
+        {
+            System.exit(status);
+        }
+    }
+
+    /**
+     * Parse, start, serve until the JVM is asked to stop.
+     *
+     * @param args see the class comment.
+     * @return the exit status.
+     */
+    static int run(final String[] args)
+    {
+        String cellDir = System.getProperty("cell.dir");
+        String cell = System.getProperty("cell.name");
+        String instance = System.getProperty("cell.instance");
+        String latency = System.getProperty("cell.latency", "eco");
+        for (int i = 0; i < args.length; i++)
+        {
+            final String arg = args[i];
+            if (arg.equals("--help") || arg.equals("-h"))
+            {
+                System.out.println(usage());
+                return 0;
+            }
+            if (i + 1 >= args.length)
+            {
+                return bad("option " + arg + " needs a value");
+            }
+            final String value = args[++i];
+            switch (arg)
+            {
+                case "--cell-dir" -> cellDir = value;
+                case "--cell" -> cell = value;
+                case "--instance" -> instance = value;
+                case "--latency" -> latency = value;
+                default ->
+                {
+                    return bad("unknown option " + arg);
+                }
+            }
+        }
+        if (cellDir == null)
+        {
+            return bad("--cell-dir is required");
+        }
+        final IdleProfile profile;
+        try
+        {
+            profile = IdleProfile.parse(latency);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return bad(ex.getMessage());
+        }
+
+        final CellBinding<?> binding;
+        try
+        {
+            binding = findBinding(cell);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return bad(ex.getMessage());
+        }
+        final String cellName = binding.cellName();
+        final Path dir = Path.of(cellDir).toAbsolutePath().normalize();
+        final String instanceId = instance != null && !instance.isBlank() ? instance :
+            cellName + "-" + ProcessHandle.current().pid();
+        final JsonLinesLog log;
+        try
+        {
+            log = JsonLinesLog.forInstance(dir, cellName, instanceId);
+        }
+        catch (final IOException ex)
+        {
+            System.err.println("cell: cannot open the log under " + dir + ": " + ex.getMessage());
+            return 1;
+        }
+        final ServerOptions options = ServerOptions.defaults()
+            .withCellHome(CellHome.resolve())
+            .withIdleProfile(profile)
+            .withInstanceId(instanceId)
+            .withLog(log);
+        final CellServer server;
+        try
+        {
+            server = CellServer.start(binding, dir, options);
+        }
+        catch (final RuntimeException ex)
+        {
+            log.error("instance.failed", "error", String.valueOf(ex.getMessage()));
+            System.err.println("cell: " + ex.getMessage());
+            log.close();
+            return 1;
+        }
+        final Thread hook = new Thread(() ->
+        {
+            server.close();
+            log.close();
+        }, "cell-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try
+        {
+            server.awaitStop();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            server.close();
+        }
+        return 0;
+    }
+
+    private static CellBinding<?> findBinding(final String cell)
+    {
+        final List<CellBinding<?>> found = new ArrayList<>();
+        for (final CellBinding<?> b : ServiceLoader.load(CellBinding.class))
+        {
+            found.add(b);
+        }
+        if (found.isEmpty())
+        {
+            throw new IllegalArgumentException("no cell on the class path (no META-INF/services/" +
+                CellBinding.class.getName() + "): build the cell with cell-compiler as annotation processor");
+        }
+        if (cell == null)
+        {
+            if (found.size() == 1)
+            {
+                return found.getFirst();
+            }
+            throw new IllegalArgumentException("several cells on the class path (" + names(found) +
+                "): name one with --cell");
+        }
+        for (final CellBinding<?> b : found)
+        {
+            if (b.cellName().equals(cell))
+            {
+                return b;
+            }
+        }
+        throw new IllegalArgumentException("no cell named '" + cell + "' on the class path; found " + names(found));
+    }
+
+    private static String names(final List<CellBinding<?>> bindings)
+    {
+        final List<String> names = new ArrayList<>();
+        for (final CellBinding<?> b : bindings)
+        {
+            names.add(b.cellName());
+        }
+        return String.join(", ", names);
+    }
+
+    private static int bad(final String message)
+    {
+        System.err.println("cell: " + message);
+        System.err.println(usage());
+        return 2;
+    }
+
+    private static String usage()
+    {
+        return "usage: CellMain --cell-dir <dir> [--cell <name>] [--instance <id>] [--latency eco|spin]";
+    }
+}

@@ -1,0 +1,325 @@
+package dev.cell.runtime.service;
+
+import dev.cell.ring.Doorbell;
+import dev.cell.ring.Idler;
+import dev.cell.ring.InstanceFile;
+import dev.cell.ring.Liveness;
+import dev.cell.runtime.CellLifecycle;
+import dev.cell.runtime.IdleProfile;
+import dev.cell.runtime.discovery.InstanceRecord;
+import dev.cell.runtime.discovery.InstanceRegistry;
+import dev.cell.runtime.genome.Genome;
+import dev.cell.runtime.log.CellLog;
+import dev.cell.runtime.log.JsonLinesLog;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A running instance of a cell: its run folder ({@code <cellDir>/.cell/run/<instanceId>/} with {@code instance.dat}
+ * and {@code junctions/}), its registry entry, and one duty-cycle thread that accepts junctions, handshakes, reads
+ * requests, dispatches them and writes replies.
+ * <pre>{@code
+ * try (CellServer server = CellServer.start(new ExchangeBinding(), cellDir, ServerOptions.defaults()))
+ * {
+ *     server.awaitStop();
+ * }
+ * }</pre>
+ * {@link #close()} stops it gracefully: Goodbye to every client, {@link CellLifecycle#onStop()}, unregister, delete
+ * the run folder.
+ *
+ * @since 0.1
+ */
+public final class CellServer implements AutoCloseable
+{
+    private static final long START_TIMEOUT_MS = 60_000;
+    private static final long STOP_TIMEOUT_MS = 30_000;
+
+    private final ServerAgent agent;
+    private final Thread thread;
+    private final CellLog log;
+    private final JsonLinesLog ownedLog;
+
+    private CellServer(final ServerAgent agent, final Thread thread, final CellLog log, final JsonLinesLog ownedLog)
+    {
+        this.agent = agent;
+        this.thread = thread;
+        this.log = log;
+        this.ownedLog = ownedLog;
+    }
+
+    /**
+     * Create the cell through its binding and serve it. Returns once it accepts connections.
+     *
+     * @param binding the generated binding.
+     * @param cellDir the cell's folder.
+     * @param options how to serve.
+     * @param <T>     the cell class.
+     * @return the running server.
+     * @throws IllegalStateException when it cannot start (the cause says why).
+     */
+    public static <T> CellServer start(final CellBinding<T> binding, final Path cellDir, final ServerOptions options)
+    {
+        final T cell = binding.newCell();
+        final Dispatcher dispatcher = binding.dispatcher(cell);
+        final CellLifecycle lifecycle = cell instanceof CellLifecycle l ? l : null;
+        return start(binding.cellName(), binding.genome(), dispatcher, lifecycle, cellDir, options);
+    }
+
+    /**
+     * Serve a dispatcher directly (tests, hand-written cells). Returns once it accepts connections.
+     *
+     * @param cellName   the cell's name.
+     * @param genome     its genome (fingerprint and what genome requests answer).
+     * @param dispatcher the dispatcher; used by the serving thread only.
+     * @param lifecycle  hooks, or null.
+     * @param cellDir    the cell's folder.
+     * @param options    how to serve.
+     * @return the running server.
+     * @throws IllegalStateException when it cannot start (the cause says why).
+     */
+    public static CellServer start(
+        final String cellName,
+        final Genome genome,
+        final Dispatcher dispatcher,
+        final CellLifecycle lifecycle,
+        final Path cellDir,
+        final ServerOptions options)
+    {
+        Objects.requireNonNull(cellName, "cellName");
+        Objects.requireNonNull(genome, "genome");
+        Objects.requireNonNull(dispatcher, "dispatcher");
+        final Path dir = cellDir.toAbsolutePath().normalize();
+        final String instanceId = options.instanceId() != null ? options.instanceId() :
+            cellName + "-" + Liveness.currentPid();
+        JsonLinesLog ownedLog = null;
+        final CellLog log;
+        if (options.log() != null)
+        {
+            log = options.log();
+        }
+        else
+        {
+            try
+            {
+                ownedLog = JsonLinesLog.forInstance(dir, cellName, instanceId);
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException("cannot open the instance log under " + dir, ex);
+            }
+            log = ownedLog;
+        }
+        final Path runDir = dir.resolve(".cell").resolve("run").resolve(instanceId);
+        final ServerAgent agent = new ServerAgent(
+            cellName, instanceId, genome, dispatcher, lifecycle, dir, runDir, options, log);
+        final Thread thread = Thread.ofPlatform().name("cell-" + instanceId).daemon(false).unstarted(agent);
+        thread.start();
+        try
+        {
+            agent.started().get(START_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        }
+        catch (final ExecutionException ex)
+        {
+            joinQuietly(thread);
+            closeQuietly(ownedLog);
+            throw new IllegalStateException("instance " + instanceId + " of cell '" + cellName + "' failed to start: " +
+                ex.getCause().getMessage(), ex.getCause());
+        }
+        catch (final TimeoutException | InterruptedException ex)
+        {
+            agent.stop();
+            joinQuietly(thread);
+            closeQuietly(ownedLog);
+            throw new IllegalStateException("instance " + instanceId + " of cell '" + cellName +
+                "' did not start within " + START_TIMEOUT_MS + " ms", ex);
+        }
+        return new CellServer(agent, thread, log, ownedLog);
+    }
+
+    /**
+     * @return the cell's name.
+     */
+    public String cellName()
+    {
+        return agent.cellName();
+    }
+
+    /**
+     * @return the instance id.
+     */
+    public String instanceId()
+    {
+        return agent.instanceId();
+    }
+
+    /**
+     * @return the run folder.
+     */
+    public Path runDir()
+    {
+        return agent.runDir();
+    }
+
+    /**
+     * @return the registry entry of this instance.
+     */
+    public InstanceRecord record()
+    {
+        return agent.record();
+    }
+
+    /**
+     * @return requests dispatched so far.
+     */
+    public long calls()
+    {
+        return agent.calls();
+    }
+
+    /**
+     * @return open junctions (approximate: read from another thread).
+     */
+    public int connections()
+    {
+        return agent.connectionCount();
+    }
+
+    /**
+     * @return the instance's log.
+     */
+    public CellLog log()
+    {
+        return log;
+    }
+
+    /**
+     * @return true until the serving thread ended.
+     */
+    public boolean isRunning()
+    {
+        return thread.isAlive();
+    }
+
+    /**
+     * Block until the instance stopped (after {@link #close()} from another thread, e.g. a shutdown hook).
+     *
+     * @throws InterruptedException when interrupted.
+     */
+    public void awaitStop() throws InterruptedException
+    {
+        thread.join();
+    }
+
+    /**
+     * Stop gracefully and wait for it (at most 30 s).
+     */
+    @Override
+    public void close()
+    {
+        agent.stop();
+        if (Thread.currentThread() != thread)
+        {
+            try
+            {
+                thread.join(STOP_TIMEOUT_MS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeQuietly(ownedLog);
+    }
+
+    static Idler.Mode idleMode(final IdleProfile profile)
+    {
+        return profile == IdleProfile.SPIN ? Idler.Mode.SPIN : Idler.Mode.ECO;
+    }
+
+    static String latencyName(final IdleProfile profile)
+    {
+        return profile.name().toLowerCase(Locale.ROOT);
+    }
+
+    static void sweepDeadRunDirs(final Path cellDir, final CellLog log)
+    {
+        final Path run = cellDir.resolve(".cell").resolve("run");
+        if (!Files.isDirectory(run))
+        {
+            return;
+        }
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(run, Files::isDirectory))
+        {
+            for (final Path dir : dirs)
+            {
+                final Path dat = dir.resolve(InstanceFile.FILE_NAME);
+                boolean dead = !Files.exists(dat);
+                if (!dead)
+                {
+                    try (InstanceFile file = InstanceFile.open(dat))
+                    {
+                        dead = !file.ownerAlive();
+                    }
+                    catch (final IOException | RuntimeException ex)
+                    {
+                        dead = true;
+                    }
+                }
+                if (dead && InstanceRegistry.reclaimRunDir(dir))
+                {
+                    log.info("instance.reclaimed", "runDir", dir.toString());
+                }
+            }
+        }
+        catch (final IOException ignore)
+        {
+            // Nothing to sweep.
+        }
+    }
+
+    static boolean futexNote(final CellLog log)
+    {
+        if (!Doorbell.futexAvailable())
+        {
+            log.warn("idle.futex.unavailable", "reason", Doorbell.futexUnavailableReason(),
+                "fallback", "timed park, wake latency up to 1 ms");
+            return false;
+        }
+        return true;
+    }
+
+    private static void joinQuietly(final Thread thread)
+    {
+        try
+        {
+            thread.join(STOP_TIMEOUT_MS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(final JsonLinesLog log)
+    {
+        if (log != null)
+        {
+            log.close();
+        }
+    }
+
+    static <T> CompletableFuture<T> failed(final Throwable ex)
+    {
+        return CompletableFuture.failedFuture(ex);
+    }
+}

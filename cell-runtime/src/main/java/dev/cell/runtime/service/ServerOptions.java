@@ -1,0 +1,79 @@
+package dev.cell.runtime.service;
+
+import dev.cell.runtime.IdleProfile;
+import dev.cell.runtime.client.CellHome;
+import dev.cell.runtime.log.CellLog;
+
+import java.nio.file.Path;
+
+/**
+ * How an instance serves. Immutable; start from {@link #defaults()}.
+ *
+ * @param cellHome       where the instance registers ({@code $CELL_HOME}).
+ * @param idleProfile    how the duty cycle idles: ECO sleeps on a futex, SPIN busy-spins.
+ * @param instanceId     the instance id, or null for {@code <cell>-<pid>}.
+ * @param log            the log, or null for the JSON-lines file under {@code <cellDir>/.cell/log/}.
+ * @param maxConnections most open junctions; more are rejected with TOO_MANY_CONNECTIONS.
+ * @since 0.1
+ */
+public record ServerOptions(
+    Path cellHome, IdleProfile idleProfile, String instanceId, CellLog log, int maxConnections)
+{
+    /**
+     * Default connection limit.
+     */
+    public static final int DEFAULT_MAX_CONNECTIONS = 256;
+
+    /**
+     * @return the cell home from {@link CellHome#resolve()}, ECO, default id, file log, 256 connections.
+     */
+    public static ServerOptions defaults()
+    {
+        return new ServerOptions(CellHome.resolve(), IdleProfile.ECO, null, null, DEFAULT_MAX_CONNECTIONS);
+    }
+
+    /**
+     * @param value a cell home.
+     * @return a copy with it.
+     */
+    public ServerOptions withCellHome(final Path value)
+    {
+        return new ServerOptions(value, idleProfile, instanceId, log, maxConnections);
+    }
+
+    /**
+     * @param value an idle profile.
+     * @return a copy with it.
+     */
+    public ServerOptions withIdleProfile(final IdleProfile value)
+    {
+        return new ServerOptions(cellHome, value, instanceId, log, maxConnections);
+    }
+
+    /**
+     * @param value an instance id (null for the default).
+     * @return a copy with it.
+     */
+    public ServerOptions withInstanceId(final String value)
+    {
+        return new ServerOptions(cellHome, idleProfile, value, log, maxConnections);
+    }
+
+    /**
+     * @param value a log (null for the default file log).
+     * @return a copy with it.
+     */
+    public ServerOptions withLog(final CellLog value)
+    {
+        return new ServerOptions(cellHome, idleProfile, instanceId, value, maxConnections);
+    }
+
+    /**
+     * @param value a connection limit.
+     * @return a copy with it.
+     */
+    public ServerOptions withMaxConnections(final int value)
+    {
+        return new ServerOptions(cellHome, idleProfile, instanceId, log, value);
+    }
+}
