@@ -315,9 +315,7 @@ final class ServerAgent implements Runnable
             current = null;
             if (read == Junction.CORRUPT)
             {
-                final String reason = "corrupt ring: " + conn.junction.corruption();
-                sendFailure(conn, 0, FailureCode.BAD_FRAME, reason);
-                conn.close(reason);
+                refuse(conn, "corrupt ring: " + conn.junction.corruption());
                 work++;
             }
             else
@@ -343,7 +341,7 @@ final class ServerAgent implements Runnable
         final int end = index + length;
         if (msgTypeId != Protocol.FRAME_TYPE_ID || length < Protocol.HEADER_LENGTH)
         {
-            return badFrame(conn, "frame of type " + msgTypeId + " and " + length + " bytes is not a Cell frame");
+            return refuse(conn, "frame of type " + msgTypeId + " and " + length + " bytes is not a Cell frame");
         }
         headerDecoder.wrap(buffer, index);
         final int schemaId = headerDecoder.schemaId();
@@ -352,25 +350,23 @@ final class ServerAgent implements Runnable
         final int version = headerDecoder.version();
         if (schemaId != Protocol.SCHEMA_ID)
         {
-            return badFrame(conn, "schema id " + schemaId + ", expected " + Protocol.SCHEMA_ID);
+            return refuse(conn, "schema id " + schemaId + ", expected " + Protocol.SCHEMA_ID);
         }
         final int body = index + Protocol.HEADER_LENGTH;
         if (body + blockLength > end)
         {
-            return badFrame(conn, "template " + templateId + " claims a block of " + blockLength + " bytes but the " +
+            return refuse(conn, "template " + templateId + " claims a block of " + blockLength + " bytes but the " +
                 "frame has " + (length - Protocol.HEADER_LENGTH));
         }
         if (!conn.welcomed)
         {
             if (templateId != HelloDecoder.TEMPLATE_ID)
             {
-                reject(conn, RejectCode.BAD_HELLO, "expected Hello as the first frame, got template " + templateId);
-                return false;
+                return refuse(conn, "expected Hello as the first frame, got template " + templateId);
             }
             if (blockLength < HelloDecoder.BLOCK_LENGTH || !Protocol.varFieldsFit(buffer, body + blockLength, end, 2))
             {
-                reject(conn, RejectCode.BAD_HELLO, "truncated Hello");
-                return false;
+                return refuse(conn, "truncated Hello");
             }
             helloDecoder.wrap(buffer, body, blockLength, version);
             onHello(conn);
@@ -564,6 +560,20 @@ final class ServerAgent implements Runnable
         log.warn("connection.rejected", "junction", conn.name, "clientPid", conn.clientPid, "client",
             conn.clientName, "code", code.name(), "reason", reason);
         conn.close("rejected: " + code.name());
+    }
+
+    /**
+     * An undecodable frame: before the handshake a BAD_HELLO reject, after it a BAD_FRAME failure; either way the
+     * junction closes.
+     */
+    private boolean refuse(final ServerConnection conn, final String reason)
+    {
+        if (!conn.welcomed)
+        {
+            reject(conn, RejectCode.BAD_HELLO, reason);
+            return false;
+        }
+        return badFrame(conn, reason);
     }
 
     private boolean badFrame(final ServerConnection conn, final String reason)
