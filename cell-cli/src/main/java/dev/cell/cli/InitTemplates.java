@@ -107,7 +107,7 @@ final class InitTemplates
         ```
         mvn test                                     # the handler's unit tests (plain Java)
         cell mitosis .                               # build and start it (Ctrl-C stops it; --detach to return)
-        cell call @NAME@ greet '{"name":"Ada"}'      # {"message":"Hello, Ada!","letters":3}
+        cell call @NAME@ greet '{"name":"Ada"}'      # {"letters":3,"message":"Hello, Ada!"}
         cell call @NAME@ greet '{"name":" "}'        # {"error":"InvalidName",...}, exit code 3
         cell genome @NAME@                           # its contract: handlers, errors, SBE schema
         cell logs @NAME@ -f                          # its JSON-lines log

@@ -223,7 +223,7 @@ public record Instances(Path cellHome)
             {
                 calls = InstanceRegistry.calls(r);
             }
-            catch (final RuntimeException ex)
+            catch (final RuntimeException | LinkageError ex)
             {
                 calls = -1;
             }

@@ -184,7 +184,7 @@ public final class Mitosis
                 progress(out, l.cell().name(), "ready (" + l.label() + ")");
             }
         }
-        catch (final RuntimeException ex)
+        catch (final RuntimeException | Error ex)
         {
             launcher.stopAll();
             throw ex;
