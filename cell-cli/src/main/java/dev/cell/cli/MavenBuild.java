@@ -235,6 +235,7 @@ public final class MavenBuild
         command.add(mavenExecutable());
         command.add("-B");
         command.add("-q");
+        command.add("-Dstyle.color=never");
         if (offline)
         {
             command.add("-o");

@@ -25,8 +25,8 @@ import java.util.concurrent.Callable;
     versionProvider = CellVersion.class,
     description = {
         "Stop running instances: SIGTERM, then SIGKILL after 10 s.",
-        "A folder with a cell.toml stops every instance whose cell folder is under it (a tissue or one cell); " +
-            "anything else is a cell name."
+        "A folder with a cell.toml stops every instance whose cell folder is under it or is one of the cells " +
+            "its cell.toml lists (a tissue or one cell); anything else is a cell name."
     })
 final class StopCommand implements Callable<Integer>
 {
@@ -46,8 +46,11 @@ final class StopCommand implements Callable<Integer>
         final String what;
         if (folder != null)
         {
-            matched = instances.live().stream().filter(i -> isUnder(i.cellDir(), folder)).toList();
-            what = "under " + folder;
+            final List<Path> cellDirs = tissueCellDirs(folder);
+            matched = instances.live().stream()
+                .filter(i -> isUnder(i.cellDir(), folder) || cellDirs.stream().anyMatch(d -> isUnder(i.cellDir(), d)))
+                .toList();
+            what = "under " + folder + (cellDirs.isEmpty() ? "" : " or in the cell folders its cell.toml lists");
         }
         else
         {
@@ -69,6 +72,22 @@ final class StopCommand implements Callable<Integer>
         instances.live();
         out.flush();
         return CellCommand.EXIT_OK;
+    }
+
+    /**
+     * @param folder a folder with a cell.toml.
+     * @return the (real) folders of the cells it lists, empty when it cannot be read.
+     */
+    static List<Path> tissueCellDirs(final Path folder)
+    {
+        try
+        {
+            return TissueConfig.load(folder).cells().stream().map(c -> real(c.dir())).toList();
+        }
+        catch (final UserError ex)
+        {
+            return List.of();
+        }
     }
 
     static Path configFolder(final String target)
