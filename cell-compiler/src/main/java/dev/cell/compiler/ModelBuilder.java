@@ -75,15 +75,21 @@ final class ModelBuilder
         "equals", "hashCode", "toString", "getClass", "notify", "notifyAll", "wait", "clone", "finalize");
 
     /**
-     * Field names that clash with members of SBE's generated codecs.
+     * Field names that clash with members of SBE's generated message and group codecs.
      */
     private static final Set<String> RESERVED_FIELD_NAMES = Set.of(
         "buffer", "offset", "limit", "wrap", "wrapAndApplyHeader", "encodedLength", "toString", "appendTo",
         "sbeBlockLength", "sbeTemplateId", "sbeSchemaId", "sbeSchemaVersion", "sbeSemanticType",
         "sbeSemanticVersion", "sbeRewind", "sbeDecodedLength", "sbeSkip", "sbeHeaderSize", "actingBlockLength",
-        "actingVersion", "parentMessage", "initialOffset", "initialLimit", "count", "index", "blockLength", "next",
-        "hasNext", "iterator", "remove", "forEachRemaining", "resetCountToIndex", "countMinValue", "countMaxValue",
-        "hashCode", "equals", "getClass", "notify", "notifyAll", "wait");
+        "actingVersion", "parentMessage", "initialOffset", "hashCode", "equals", "getClass", "notify", "notifyAll",
+        "wait");
+
+    /**
+     * Further names that clash with members of SBE's generated group codecs only.
+     */
+    private static final Set<String> RESERVED_GROUP_FIELD_NAMES = Set.of(
+        "count", "index", "blockLength", "initialLimit", "next", "hasNext", "iterator", "remove",
+        "forEachRemaining", "resetCountToIndex", "countMinValue", "countMaxValue");
 
     /**
      * Suffixes and prefixes SBE derives method names with, for each field.
@@ -658,7 +664,8 @@ final class ModelBuilder
                     " after flattening nested records (" + describe(previous.origin()) + " and " +
                     describe(field.origin()) + "): rename one of the components");
             }
-            else if (RESERVED_FIELD_NAMES.contains(field.wireName()))
+            else if (RESERVED_FIELD_NAMES.contains(field.wireName()) ||
+                (enclosingClasses.size() > 2 && RESERVED_GROUP_FIELD_NAMES.contains(field.wireName())))
             {
                 error(field.origin(), "field name '" + field.wireName() + "' in " + where + " clashes with a " +
                     "method of SBE's generated codecs: rename it");

@@ -1,0 +1,8 @@
+package demo;
+
+/**
+ * An amount: units scaled by 10^-scale.
+ */
+record Money(long units, int scale)
+{
+}

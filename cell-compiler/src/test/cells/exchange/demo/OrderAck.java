@@ -1,0 +1,8 @@
+package demo;
+
+/**
+ * An acknowledged order.
+ */
+record OrderAck(long orderId, NewOrder order)
+{
+}

@@ -1,0 +1,9 @@
+package demo;
+
+/**
+ * Why an order was rejected.
+ */
+enum RejectReason
+{
+    QUANTITY, PRICE, HALTED
+}

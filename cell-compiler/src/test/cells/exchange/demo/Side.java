@@ -1,0 +1,9 @@
+package demo;
+
+/**
+ * Side of an order.
+ */
+enum Side
+{
+    BUY, SELL
+}
