@@ -245,7 +245,7 @@ public final class GenomeCodec
             throw new IllegalArgumentException("cell '" + genome.cell() + "' has no message with template id " +
                 templateId);
         }
-        final GenomeCodecWire.Reader reader = new GenomeCodecWire.Reader(buffer, offset + length, order, m.name());
+        final GenomeCodecReader reader = new GenomeCodecReader(buffer, offset + length, order, m.name());
         final Map<String, Object> fields = reader.block(m.body(), blockLength, version, offset + headerSize);
         return new Decoded(m.name(), templateId, fields);
     }
@@ -276,7 +276,7 @@ public final class GenomeCodec
     private int encode(final Message m, final String where, final Map<String, Object> json,
         final MutableDirectBuffer buffer, final int offset)
     {
-        final GenomeCodecWire.Writer writer = new GenomeCodecWire.Writer(buffer, order, where);
+        final GenomeCodecWriter writer = new GenomeCodecWriter(buffer, order, where);
         try
         {
             put(buffer, offset, blockLengthSlot, m.body().blockLength());
