@@ -2,7 +2,6 @@ package dev.cell.compiler;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ExecutableElement;
 import javax.lang.model.element.TypeElement;
@@ -383,14 +382,6 @@ record CellModel(
         boolean isVarData()
         {
             return this == STRING || this == BYTES;
-        }
-
-        /**
-         * @return the name used in the canonical form of the fingerprint.
-         */
-        String canonical()
-        {
-            return name().toLowerCase(Locale.ROOT);
         }
     }
 }

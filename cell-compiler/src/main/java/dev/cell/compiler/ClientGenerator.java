@@ -222,9 +222,16 @@ final class ClientGenerator
         f.line("public " + result + " " + h.name() + "(" + parameters(h) + ")" + throwsClause(h)).open();
         f.line("final Flyweight " + flyweight + " = acquire();");
         f.line("try").open();
-        f.line("final " + code.codec(h.request().encoder()) + " " + request + " = " + flyweight + "." +
-            h.name() + "Request();");
-        encodeRequest(h, request, scope);
+        if (h.request().block().fields().isEmpty())
+        {
+            f.line(flyweight + "." + h.name() + "Request();");
+        }
+        else
+        {
+            f.line("final " + code.codec(h.request().encoder()) + " " + request + " = " + flyweight + "." +
+                h.name() + "Request();");
+            encodeRequest(h, request, scope);
+        }
         if (h.result() == null)
         {
             f.line(flyweight + "." + h.name() + "();");
@@ -256,8 +263,8 @@ final class ClientGenerator
         docs.add("Call handler {@code " + h.name() + "} without waiting; calls are pipelined on the connection.");
         docs.add("");
         docs.addAll(paramDocs(h));
-        docs.add("@return completes with the handler's result, or exceptionally with one of its declared errors " +
-            "or a {@code CellException}.");
+        docs.add("@return completes with the handler's result" + (h.result() == null ? " (null)" : "") +
+            ", or exceptionally with one of its declared errors or a {@code CellException}.");
         f.blank();
         f.javadoc(docs.toArray(String[]::new));
         f.line("public " + future + "<" + boxed + "> " + h.name() + "Async(" + parameters(h) + ")").open();

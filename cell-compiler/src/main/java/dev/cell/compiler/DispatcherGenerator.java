@@ -128,8 +128,15 @@ final class DispatcherGenerator
         final String decoderType = code.codec(h.request().decoder());
         f.blank();
         f.line("private int " + method(h) + "(final " + mutableBuffer + " out, final int outOffset)").open();
-        f.line("final " + decoderType + " decoder = " + field(h.request().decoder()) +
-            ".wrapAndApplyHeader(request, 0, headerDecoder);");
+        if (h.request().block().fields().isEmpty())
+        {
+            f.line(field(h.request().decoder()) + ".wrapAndApplyHeader(request, 0, headerDecoder);");
+        }
+        else
+        {
+            f.line("final " + decoderType + " decoder = " + field(h.request().decoder()) +
+                ".wrapAndApplyHeader(request, 0, headerDecoder);");
+        }
         final List<Node> roots = new ArrayList<>();
         for (final Slot slot : h.request().slots())
         {
@@ -263,5 +270,4 @@ final class DispatcherGenerator
     {
         return Naming.decapitalize(codecClass);
     }
-
 }
