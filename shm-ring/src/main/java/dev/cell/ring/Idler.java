@@ -4,9 +4,13 @@ package dev.cell.ring;
  * What a thread does when it found no work: the two idle profiles of Cell.
  * <ul>
  *     <li>{@link Mode#SPIN}: busy spin ({@link Thread#onSpinWait()}), never sleeps.</li>
- *     <li>{@link Mode#ECO}: spin a little, then yield, then sleep on a {@link Doorbell} (futex) until woken or the
- *     sleep timeout (housekeeping) passes.</li>
+ *     <li>{@link Mode#ECO}: spin for a while ({@link #DEFAULT_SPIN_NS}), then yield (until {@link #DEFAULT_YIELD_NS}
+ *     after the last work), then sleep on a {@link Doorbell} (futex) until woken or the sleep timeout
+ *     (housekeeping) passes.</li>
  * </ul>
+ * The back-off is measured in time, not rounds: a futex wake-up costs tens to hundreds of microseconds (more on a
+ * loaded or virtualised host), so a peer that answers within that window must find this thread still awake, or
+ * both sides fall into sleeping on every call.
  * One per thread; allocates nothing.
  *
  * @since 0.1
@@ -42,14 +46,15 @@ public final class Idler
     }
 
     /**
-     * Default number of {@link Thread#onSpinWait()} rounds before yielding.
+     * Default time spent spinning after the last work, before yielding: {@code cell.idle.spin.us} (50 µs).
      */
-    public static final int DEFAULT_SPINS = 2_000;
+    public static final long DEFAULT_SPIN_NS = Long.getLong("cell.idle.spin.us", 50) * 1_000L;
 
     /**
-     * Default number of {@link Thread#yield()} rounds before sleeping.
+     * Default time after the last work until sleeping (spinning, then yielding): {@code cell.idle.yield.us}
+     * (250 µs).
      */
-    public static final int DEFAULT_YIELDS = 50;
+    public static final long DEFAULT_YIELD_NS = Long.getLong("cell.idle.yield.us", 250) * 1_000L;
 
     /**
      * Default longest sleep: the housekeeping period.
@@ -58,10 +63,11 @@ public final class Idler
 
     private final Mode mode;
     private final Doorbell doorbell;
-    private final int spins;
-    private final int yields;
+    private final long spinNs;
+    private final long yieldNs;
     private final long sleepNs;
-    private int idleRounds;
+    private boolean idling;
+    private long idleSinceNs;
 
     /**
      * @param mode     spin or eco.
@@ -69,17 +75,17 @@ public final class Idler
      */
     public Idler(final Mode mode, final Doorbell doorbell)
     {
-        this(mode, doorbell, DEFAULT_SPINS, DEFAULT_YIELDS, DEFAULT_SLEEP_NS);
+        this(mode, doorbell, DEFAULT_SPIN_NS, DEFAULT_YIELD_NS, DEFAULT_SLEEP_NS);
     }
 
     /**
      * @param mode     spin or eco.
      * @param doorbell the doorbell wakers ring (may be null for {@link Mode#SPIN}).
-     * @param spins    spin rounds before yielding.
-     * @param yields   yield rounds before sleeping.
+     * @param spinNs   time after the last work spent spinning.
+     * @param yieldNs  time after the last work until sleeping (includes the spin time).
      * @param sleepNs  longest single sleep.
      */
-    public Idler(final Mode mode, final Doorbell doorbell, final int spins, final int yields, final long sleepNs)
+    public Idler(final Mode mode, final Doorbell doorbell, final long spinNs, final long yieldNs, final long sleepNs)
     {
         if (mode == Mode.ECO && doorbell == null)
         {
@@ -87,8 +93,8 @@ public final class Idler
         }
         this.mode = mode;
         this.doorbell = doorbell;
-        this.spins = spins;
-        this.yields = yields;
+        this.spinNs = spinNs;
+        this.yieldNs = Math.max(spinNs, yieldNs);
         this.sleepNs = sleepNs;
     }
 
@@ -122,7 +128,7 @@ public final class Idler
     {
         if (workCount > 0)
         {
-            idleRounds = 0;
+            idling = false;
             return;
         }
         if (mode == Mode.SPIN)
@@ -130,14 +136,19 @@ public final class Idler
             Thread.onSpinWait();
             return;
         }
-        if (idleRounds < spins)
+        final long nowNs = System.nanoTime();
+        if (!idling)
         {
-            idleRounds++;
+            idling = true;
+            idleSinceNs = nowNs;
+        }
+        final long idleNs = nowNs - idleSinceNs;
+        if (idleNs < spinNs)
+        {
             Thread.onSpinWait();
         }
-        else if (idleRounds < spins + yields)
+        else if (idleNs < yieldNs)
         {
-            idleRounds++;
             Thread.yield();
         }
         else
@@ -159,6 +170,6 @@ public final class Idler
      */
     public void reset()
     {
-        idleRounds = 0;
+        idling = false;
     }
 }

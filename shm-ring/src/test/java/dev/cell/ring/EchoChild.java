@@ -21,7 +21,7 @@ public final class EchoChild
         final long endNs = System.nanoTime() + 60_000_000_000L;
         try (Junction junction = Junction.attach(path))
         {
-            final Idler idler = new Idler(Idler.Mode.ECO, junction.localDoorbell(), 100, 10, sleepNs);
+            final Idler idler = new Idler(Idler.Mode.ECO, junction.localDoorbell(), 1_000L, 2_000L, sleepNs);
             final FrameHandler echo = (final int type, final DirectBuffer buffer, final int index, final int length) ->
             {
                 while (junction.send(type, buffer, index, length) == Junction.BACK_PRESSURED)
