@@ -16,6 +16,7 @@ import java.util.Optional;
  * {@link #AVAILABLE} is false on other systems or architectures, or when native access fails; callers then fall
  * back to timed parking.
  */
+@SuppressWarnings("restricted")
 final class Futex
 {
     static final int FUTEX_WAIT = 0;

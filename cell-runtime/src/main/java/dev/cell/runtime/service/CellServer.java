@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -316,10 +315,5 @@ public final class CellServer implements AutoCloseable
         {
             log.close();
         }
-    }
-
-    static <T> CompletableFuture<T> failed(final Throwable ex)
-    {
-        return CompletableFuture.failedFuture(ex);
     }
 }
