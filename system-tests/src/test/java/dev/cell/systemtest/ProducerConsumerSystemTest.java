@@ -65,7 +65,7 @@ class ProducerConsumerSystemTest
         mustSucceed(cell(root, cellHome, 60, "stop", "quotes"), "cell stop");
 
         // The producer renames a field of its result record and is rebuilt; the consumer binary stays as it was.
-        writeProducer(producer, "long bidPrice, long ask", "bidPrice, ask");
+        writeProducer(producer, "long bidPrice, long ask", "bid, ask");
         mvn(producer, "install");
         mustSucceed(cell(root, cellHome, 240, "mitosis", producer.toString(), "--detach"), "cell mitosis (v2)");
 
