@@ -25,8 +25,9 @@ import dev.cell.runtime.genome.Json;
  * Round-trip time of a small call over a junction, in both idle profiles, next to a raw two-process Agrona ring
  * ping-pong measured in the same run, plus the CPU an idle {@code eco} instance uses. Run with {@code ./cell perf}.
  * <p>
- * Each path runs {@code warmup} round trips, then records {@code count} into an HdrHistogram. One request is
- * outstanding at a time (back to back), so this is latency, not throughput.
+ * The paths run in {@code rounds} interleaved rounds; in each, every path gets a fresh peer process, {@code warmup}
+ * round trips, then {@code count / rounds} recorded into an HdrHistogram. One request is outstanding at a time (back
+ * to back), so this is latency, not throughput. The ratio to the raw ring is the median of the per-round ratios.
  */
 public final class JunctionBenchmark
 {
@@ -42,13 +43,14 @@ public final class JunctionBenchmark
     }
 
     /**
-     * @param args {@code [--warmup N] [--count N] [--idle-seconds S] [--json FILE]}.
+     * @param args {@code [--warmup N] [--count N] [--rounds N] [--idle-seconds S] [--json FILE]}.
      * @throws Exception when a child cannot be started or a call fails.
      */
     public static void main(final String[] args) throws Exception
     {
-        int warmup = 100_000;
-        int count = 200_000;
+        int warmup = 50_000;
+        int count = 500_000;
+        int rounds = 5;
         int idleSeconds = 10;
         Path json = null;
         for (int i = 0; i < args.length; i++)
@@ -58,9 +60,10 @@ public final class JunctionBenchmark
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--count" -> count = Integer.parseInt(args[++i]);
                 case "--idle-seconds" -> idleSeconds = Integer.parseInt(args[++i]);
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--json" -> json = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException(
-                    "unknown option " + args[i] + "; use --warmup N --count N --idle-seconds S --json FILE");
+                    "unknown option " + args[i] + "; use --warmup N --count N --rounds N --idle-seconds S --json FILE");
             }
         }
 
@@ -73,17 +76,36 @@ public final class JunctionBenchmark
 
         System.out.printf("machine: %s%n", report.get("machine"));
         System.out.printf("%-34s %9s %9s %9s %9s %9s  %s%n", "path (32-byte payload)", "p50 us", "p90 us", "p99 us",
-            "p99.9 us", "max us", "p50 / raw ring p50");
+            "p99.9 us", "max us", "p50 / raw ring p50 (median of rounds)");
 
-        final Histogram raw = rawRing(work, warmup, count);
-        paths.put("raw-ring-spin", row("raw Agrona ring, 2 processes, spin", raw, raw));
-        final Histogram spin = junction(work, IdleProfile.SPIN, warmup, count, 0, report);
-        paths.put("junction-spin", row("Cell junction call, spin", spin, raw));
-        final Histogram eco = junction(work, IdleProfile.ECO, Math.min(warmup, 20_000), Math.min(count, 50_000),
-            idleSeconds, report);
-        paths.put("junction-eco", row("Cell junction call, eco", eco, raw));
+        // Rounds interleave the paths so drift on a shared machine hits all of them alike; only one process spins
+        // per side at any time (the ponger and the spin instance are never alive together).
+        final Histogram raw = new Histogram(10_000_000_000L, 3);
+        final Histogram spin = new Histogram(10_000_000_000L, 3);
+        final Histogram eco = new Histogram(10_000_000_000L, 3);
+        final List<Double> spinRatios = new ArrayList<>();
+        final List<Double> ecoRatios = new ArrayList<>();
+        final int perRound = Math.max(1, count / rounds);
+        for (int round = 0; round < rounds; round++)
+        {
+            final Histogram r = rawRing(work, warmup, perRound);
+            final Histogram s = junction(work, IdleProfile.SPIN, warmup, perRound, 0, report);
+            final Histogram e = junction(work, IdleProfile.ECO, warmup, perRound,
+                round == rounds - 1 ? idleSeconds : 0, report);
+            spinRatios.add((double)s.getValueAtPercentile(50) / r.getValueAtPercentile(50));
+            ecoRatios.add((double)e.getValueAtPercentile(50) / r.getValueAtPercentile(50));
+            raw.add(r);
+            spin.add(s);
+            eco.add(e);
+        }
+        paths.put("raw-ring-spin", row("raw Agrona ring, 2 processes, spin", raw, 1.0));
+        paths.put("junction-spin", row("Cell junction call, spin", spin, median(spinRatios)));
+        paths.put("junction-eco", row("Cell junction call, eco", eco, median(ecoRatios)));
         report.put("paths", paths);
+        report.put("rounds", rounds);
+        report.put("spinP50RatioPerRound", round2(spinRatios));
 
+        System.out.printf("junction spin p50 / raw ring p50, per round: %s%n", round2(spinRatios));
         System.out.printf("idle eco instance: %.2f %% of one core over %d s%n", report.get("idleEcoCpuPercent"),
             idleSeconds);
         if (json != null)
@@ -94,9 +116,20 @@ public final class JunctionBenchmark
         }
     }
 
-    private static Map<String, Object> row(final String name, final Histogram h, final Histogram raw)
+    private static double median(final List<Double> values)
     {
-        final double ratio = (double)h.getValueAtPercentile(50) / raw.getValueAtPercentile(50);
+        final List<Double> sorted = values.stream().sorted().toList();
+        final int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static List<Double> round2(final List<Double> values)
+    {
+        return values.stream().map(v -> Math.round(v * 100) / 100.0).toList();
+    }
+
+    private static Map<String, Object> row(final String name, final Histogram h, final double ratio)
+    {
         System.out.printf(Locale.ROOT, "%-34s %9.2f %9.2f %9.2f %9.2f %9.2f  %.2fx%n", name, us(h, 50), us(h, 90),
             us(h, 99), us(h, 99.9), h.getMaxValue() / 1000.0, ratio);
         final Map<String, Object> m = new LinkedHashMap<>();

@@ -78,7 +78,10 @@ public final class RingPingPong
             }
         }
         message.putLong(0, -1);
-        out.write(MSG_TYPE, message, 0, MESSAGE_LENGTH);
+        while (!out.write(MSG_TYPE, message, 0, MESSAGE_LENGTH))
+        {
+            Thread.onSpinWait();
+        }
         return histogram;
     }
 
