@@ -263,6 +263,10 @@ public final class InstanceLauncher
         }
         catch (final IOException ex)
         {
+            if (!l.process().isAlive())
+            {
+                return; // stopping the instance closed its pipe: nothing was lost
+            }
             synchronized (out)
             {
                 out.println(prefix + "(output no longer readable: " + ex.getMessage() + ")");
