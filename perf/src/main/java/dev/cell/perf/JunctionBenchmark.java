@@ -38,6 +38,9 @@ public final class JunctionBenchmark
         "-Dchronicle.analytics.disable=true",
         "-Dchronicle.announcer.disable=true");
 
+    private static final int AFTER_IDLE_CALLS = 200;
+    private static final int AFTER_IDLE_MS = 20;
+
     private JunctionBenchmark()
     {
     }
@@ -75,7 +78,7 @@ public final class JunctionBenchmark
         final Map<String, Map<String, Object>> paths = new LinkedHashMap<>();
 
         System.out.printf("machine: %s%n", report.get("machine"));
-        System.out.printf("%-34s %9s %9s %9s %9s %9s  %s%n", "path (32-byte payload)", "p50 us", "p90 us", "p99 us",
+        System.out.printf("%-34s %9s %9s %9s %9s %9s  %s%n", "path", "p50 us", "p90 us", "p99 us",
             "p99.9 us", "max us", "p50 / raw ring p50 (median of rounds)");
 
         // Rounds interleave the paths so drift on a shared machine hits all of them alike; only one process spins
@@ -101,6 +104,9 @@ public final class JunctionBenchmark
         paths.put("raw-ring-spin", row("raw Agrona ring, 2 processes, spin", raw, 1.0));
         paths.put("junction-spin", row("Cell junction call, spin", spin, median(spinRatios)));
         paths.put("junction-eco", row("Cell junction call, eco", eco, median(ecoRatios)));
+        final Histogram woken = (Histogram)report.remove("ecoAfterIdle");
+        paths.put("junction-eco-after-idle", row("eco, first call after 20 ms idle", woken,
+            (double)woken.getValueAtPercentile(50) / raw.getValueAtPercentile(50)));
         report.put("paths", paths);
         report.put("rounds", rounds);
         report.put("spinP50RatioPerRound", round2(spinRatios));
@@ -200,6 +206,19 @@ public final class JunctionBenchmark
                     final long startNs = System.nanoTime();
                     client.echo(ping);
                     histogram.recordValue(System.nanoTime() - startNs);
+                }
+                if (idleSeconds > 0)
+                {
+                    // The price of eco: both sides went to sleep on their futex, the call has to wake them.
+                    final Histogram woken = new Histogram(10_000_000_000L, 3);
+                    for (int i = 0; i < AFTER_IDLE_CALLS; i++)
+                    {
+                        Thread.sleep(AFTER_IDLE_MS);
+                        final long startNs = System.nanoTime();
+                        client.echo(ping);
+                        woken.recordValue(System.nanoTime() - startNs);
+                    }
+                    report.put("ecoAfterIdle", woken);
                 }
             }
             if (idleSeconds > 0)
