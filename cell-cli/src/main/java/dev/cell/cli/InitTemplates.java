@@ -1,5 +1,6 @@
 package dev.cell.cli;
 
+import dev.cell.runtime.JvmFlags;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

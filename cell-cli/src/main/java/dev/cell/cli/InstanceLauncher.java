@@ -1,5 +1,6 @@
 package dev.cell.cli;
 
+import dev.cell.runtime.JvmFlags;
 import dev.cell.cli.Instances.Instance;
 import dev.cell.cli.TissueConfig.CellSpec;
 

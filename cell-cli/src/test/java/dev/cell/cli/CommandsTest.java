@@ -1,5 +1,6 @@
 package dev.cell.cli;
 
+import dev.cell.runtime.JvmFlags;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;

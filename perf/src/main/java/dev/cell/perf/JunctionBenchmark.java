@@ -1,6 +1,7 @@
 package dev.cell.perf;
 
 import dev.cell.runtime.IdleProfile;
+import dev.cell.runtime.JvmFlags;
 import dev.cell.runtime.client.ClientOptions;
 import org.HdrHistogram.Histogram;
 
@@ -31,12 +32,6 @@ import dev.cell.runtime.genome.Json;
  */
 public final class JunctionBenchmark
 {
-    private static final List<String> JVM_FLAGS = List.of(
-        "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
-        "--enable-native-access=ALL-UNNAMED",
-        "--sun-misc-unsafe-memory-access=allow",
-        "-Dchronicle.analytics.disable=true",
-        "-Dchronicle.announcer.disable=true");
 
     private static final int AFTER_IDLE_CALLS = 200;
     private static final int AFTER_IDLE_MS = 20;
@@ -257,7 +252,7 @@ public final class JunctionBenchmark
     {
         final List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(JVM_FLAGS);
+        cmd.addAll(JvmFlags.FLAGS);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.addAll(mainAndArgs);

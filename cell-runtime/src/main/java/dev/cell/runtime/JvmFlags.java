@@ -1,11 +1,11 @@
-package dev.cell.cli;
+package dev.cell.runtime;
 
 import java.util.List;
 
 /**
  * The flags every JVM the project starts gets (the root pom's {@code jvm.flags}): module exports and opens for
  * Agrona, SBE and Chronicle, native access for the FFM API, and the properties that keep Chronicle from sending
- * usage analytics. One list, used for instances started by {@code cell mitosis} and written into the surefire
+ * usage analytics. One list, used for instances started by {@code cell mitosis} and benchmarks, and written into the surefire
  * configuration of projects made by {@code cell init}.
  *
  * @since 0.1
