@@ -30,6 +30,9 @@ import java.util.concurrent.locks.LockSupport;
  * The list variants run one thread per probe (one connection each, typically) and merge the threads' histograms;
  * at a fixed rate the rate is split evenly and the threads' schedules are interleaved. A probe that throws stops
  * every thread and the exception is rethrown. The measuring loops allocate nothing.
+ * <p>
+ * Every returned histogram's start and end time stamps (epoch ms) span its measured period, warm-up excluded:
+ * {@link #elapsedNanos(Histogram)} gives the duration to compute a throughput from.
  *
  * @since 0.1
  */
@@ -62,6 +65,15 @@ public final class LatencyHarness
     }
 
     /**
+     * @param histogram a histogram returned by this harness.
+     * @return the length of its measured period in nanoseconds (millisecond resolution), from its time stamps.
+     */
+    public static long elapsedNanos(final Histogram histogram)
+    {
+        return Math.max(0L, histogram.getEndTimeStamp() - histogram.getStartTimeStamp()) * 1_000_000L;
+    }
+
+    /**
      * Call back to back: {@code warmupCalls} unrecorded calls, then {@code calls} recorded ones.
      *
      * @param probe       the round trip.
@@ -80,12 +92,15 @@ public final class LatencyHarness
             probe.call();
         }
         final Histogram histogram = newHistogram();
+        final Clock clock = new Clock();
+        final long startNs = System.nanoTime();
         for (long i = 0; i < calls; i++)
         {
             final long sent = System.nanoTime();
             probe.call();
             record(histogram, System.nanoTime() - sent);
         }
+        clock.stamp(histogram, startNs, System.nanoTime());
         return histogram;
     }
 
@@ -129,6 +144,7 @@ public final class LatencyHarness
                 probe.call();
                 now = System.nanoTime();
             }
+            final long measuredFromNs = now;
             while (now - endNs < 0 && !stop.get())
             {
                 final long sent = now;
@@ -136,6 +152,7 @@ public final class LatencyHarness
                 now = System.nanoTime();
                 record(histogram, now - sent);
             }
+            return measuredFromNs;
         });
     }
 
@@ -188,6 +205,7 @@ public final class LatencyHarness
             }
             final long startNs = warmupStartNs + warmupNs;
             paced(probe, stop, histogram, startNs + phaseNs, threadIntervalNs, startNs + durationNs);
+            return startNs;
         });
     }
 
@@ -239,8 +257,26 @@ public final class LatencyHarness
     @FunctionalInterface
     private interface Worker
     {
-        void run(Probe probe, int index, AtomicBoolean stop, Histogram histogram, long warmupStartNs)
+        /**
+         * @return when the measured period began ({@link System#nanoTime()}).
+         */
+        long run(Probe probe, int index, AtomicBoolean stop, Histogram histogram, long warmupStartNs)
             throws Exception;
+    }
+
+    /**
+     * Converts {@link System#nanoTime()} readings to epoch milliseconds for the histograms' time stamps.
+     */
+    private static final class Clock
+    {
+        private final long epochMs = System.currentTimeMillis();
+        private final long nanoTime = System.nanoTime();
+
+        void stamp(final Histogram histogram, final long startNs, final long endNs)
+        {
+            histogram.setStartTimeStamp(epochMs + Math.floorDiv(startNs - nanoTime, 1_000_000L));
+            histogram.setEndTimeStamp(epochMs + Math.floorDiv(endNs - nanoTime, 1_000_000L));
+        }
     }
 
     private static Histogram runThreads(final List<Probe> probes, final Worker worker) throws Exception
@@ -258,11 +294,14 @@ public final class LatencyHarness
         }
         final AtomicBoolean stop = new AtomicBoolean();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final Clock clock = new Clock();
         // A common start a little ahead, so every thread is running before the first call is due.
         final long warmupStartNs = System.nanoTime() + (count > 1 ? 5_000_000L : 0L);
         if (count == 1)
         {
-            worker.run(Objects.requireNonNull(probes.getFirst(), "probe"), 0, stop, histograms[0], warmupStartNs);
+            final long startNs = worker.run(
+                Objects.requireNonNull(probes.getFirst(), "probe"), 0, stop, histograms[0], warmupStartNs);
+            clock.stamp(histograms[0], startNs, System.nanoTime());
             return histograms[0];
         }
         final List<Thread> threads = new ArrayList<>(count);
@@ -275,7 +314,8 @@ public final class LatencyHarness
                 try
                 {
                     waitUntil(warmupStartNs);
-                    worker.run(probe, index, stop, histograms[index], warmupStartNs);
+                    final long startNs = worker.run(probe, index, stop, histograms[index], warmupStartNs);
+                    clock.stamp(histograms[index], startNs, System.nanoTime());
                 }
                 catch (final Throwable t)
                 {
@@ -301,10 +341,16 @@ public final class LatencyHarness
             throw e;
         }
         final Histogram merged = newHistogram();
+        long startMs = Long.MAX_VALUE;
+        long endMs = Long.MIN_VALUE;
         for (final Histogram h : histograms)
         {
             merged.add(h);
+            startMs = Math.min(startMs, h.getStartTimeStamp());
+            endMs = Math.max(endMs, h.getEndTimeStamp());
         }
+        merged.setStartTimeStamp(startMs);
+        merged.setEndTimeStamp(endMs);
         return merged;
     }
 

@@ -95,6 +95,8 @@ class LatencyHarnessTest
         assertTrue(corrected.getTotalCount() >= 999 && corrected.getTotalCount() <= 1_001,
             () -> "count " + corrected.getTotalCount());
         assertTrue(elapsed >= 1_000 * MS, () -> "ran " + elapsed + " ns");
+        final long measured = LatencyHarness.elapsedNanos(corrected);
+        assertTrue(measured >= 990 * MS && measured <= elapsed, () -> "measured period " + measured + " ns");
         assertTrue(corrected.getValueAtPercentile(50) >= DELAY_NS, () -> "p50 " + corrected.getValueAtPercentile(50));
         assertTrue(corrected.getValueAtPercentile(50) < DELAY_NS + 5 * MS,
             () -> "p50 " + corrected.getValueAtPercentile(50));
