@@ -9,6 +9,7 @@ import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.genome.GenomeCodec;
 import dev.cell.runtime.genome.Json;
 import org.agrona.ExpandableArrayBuffer;
+import org.agrona.MutableDirectBuffer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -63,23 +64,8 @@ final class CallCommand implements Callable<Integer>
     {
         final PrintWriter out = spec.commandLine().getOut();
         final Duration deadline = Durations.parse(timeout, "--timeout");
-        final Map<String, Object> request;
-        try
-        {
-            request = Json.parseObject(json);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new UserError("the request is not a JSON object: " + ex.getMessage() + "; quote it for the " +
-                "shell, e.g. '{\"symbol\":\"ACME\"}'", ex);
-        }
-        final Instances instances = new Instances(CellHome.resolve());
-        if (instances.live(cell).isEmpty())
-        {
-            throw new CellException.Unavailable(cell, "no live instance of cell '" + cell + "' on this host " +
-                "(cell home " + instances.cellHome() + "); start it with `cell mitosis <dir>`, `cell ps` lists " +
-                "running cells");
-        }
+        final Map<String, Object> request = parseRequest(json);
+        final Instances instances = requireLive(cell);
         final ClientOptions options = ClientOptions.defaults()
             .withCellHome(instances.cellHome())
             .withConnectTimeout(deadline)
@@ -87,23 +73,9 @@ final class CallCommand implements Callable<Integer>
             .withClientName("cell-call-" + ProcessHandle.current().pid());
         try (CellConnection connection = CellConnection.connect(cell, 0L, options))
         {
-            final Genome genome = connection.genome();
-            final GenomeCodec codec = GenomeCodec.of(genome);
-            if (genome.handler(handler) == null)
-            {
-                throw new UserError("cell '" + cell + "' has no handler '" + handler + "'; its handlers:\n" +
-                    handlers(genome, codec));
-            }
+            final GenomeCodec codec = GenomeCodec.of(connection.genome());
             final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(256);
-            final int length;
-            try
-            {
-                length = codec.encodeRequest(handler, request, buffer, 0);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw new UserError(ex.getMessage(), ex);
-            }
+            final int length = encodeRequest(cell, codec, handler, request, buffer);
             final Reply reply = new Reply();
             connection.call(buffer, 0, length, reply);
             final GenomeCodec.Decoded decoded = codec.decode(reply.buffer(), 0, reply.length());
@@ -119,6 +91,75 @@ final class CallCommand implements Callable<Integer>
             out.println(Json.write(decoded.fields()));
             out.flush();
             return CellCommand.EXIT_OK;
+        }
+    }
+
+    /**
+     * @param json the request as typed.
+     * @return it parsed.
+     * @throws UserError when it is not a JSON object, with a hint about shell quoting.
+     */
+    static Map<String, Object> parseRequest(final String json)
+    {
+        try
+        {
+            return Json.parseObject(json);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new UserError("the request is not a JSON object: " + ex.getMessage() + "; quote it for the " +
+                "shell, e.g. '{\"symbol\":\"ACME\"}'", ex);
+        }
+    }
+
+    /**
+     * @param cell a cell's name.
+     * @return this host's instances, having checked that {@code cell} has a live one.
+     * @throws CellException.Unavailable when it has none, saying how to start it.
+     */
+    static Instances requireLive(final String cell)
+    {
+        final Instances instances = new Instances(CellHome.resolve());
+        if (instances.live(cell).isEmpty())
+        {
+            throw new CellException.Unavailable(cell, "no live instance of cell '" + cell + "' on this host " +
+                "(cell home " + instances.cellHome() + "); start it with `cell mitosis <dir>`, `cell ps` lists " +
+                "running cells");
+        }
+        return instances;
+    }
+
+    /**
+     * Encode a JSON request through the instance's genome.
+     *
+     * @param cell    the cell's name, for messages.
+     * @param codec   the codec of the instance's genome.
+     * @param handler the handler's name.
+     * @param request the request fields.
+     * @param buffer  receives the cell's SBE request message at offset 0.
+     * @return its length.
+     * @throws UserError when the handler does not exist (listing those that do) or the fields do not fit it.
+     */
+    static int encodeRequest(
+        final String cell,
+        final GenomeCodec codec,
+        final String handler,
+        final Map<String, Object> request,
+        final MutableDirectBuffer buffer)
+    {
+        final Genome genome = codec.genome();
+        if (genome.handler(handler) == null)
+        {
+            throw new UserError("cell '" + cell + "' has no handler '" + handler + "'; its handlers:\n" +
+                handlers(genome, codec));
+        }
+        try
+        {
+            return codec.encodeRequest(handler, request, buffer, 0);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new UserError(ex.getMessage(), ex);
         }
     }
 

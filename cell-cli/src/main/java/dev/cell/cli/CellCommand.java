@@ -32,6 +32,7 @@ import java.io.PrintWriter;
         StopCommand.class,
         LogsCommand.class,
         CallCommand.class,
+        BenchCommand.class,
         GenomeCommand.class,
         InitCommand.class,
         CommandLine.HelpCommand.class

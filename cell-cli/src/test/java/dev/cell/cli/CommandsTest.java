@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CommandsTest
 {
     @ParameterizedTest
-    @ValueSource(strings = {"mitosis", "ps", "stop", "logs", "call", "genome", "init"})
+    @ValueSource(strings = {"mitosis", "ps", "stop", "logs", "call", "bench", "genome", "init"})
     void everyCommandHasHelpAndVersion(final String command)
     {
         final Cli help = Cli.run(command, "--help");
@@ -30,7 +30,7 @@ class CommandsTest
     {
         final Cli help = Cli.run("--help");
         assertEquals(0, help.code());
-        for (final String c : new String[] {"mitosis", "ps", "stop", "logs", "call", "genome", "init"})
+        for (final String c : new String[] {"mitosis", "ps", "stop", "logs", "call", "bench", "genome", "init"})
         {
             assertTrue(help.out().contains("  " + c + " "), c + " missing in\n" + help.out());
         }
