@@ -42,8 +42,9 @@ import java.util.regex.Pattern;
  * is encoded once from the instance's genome (as {@code cell call} does) and then sent over and over through
  * {@link LatencyHarness}: back to back, or with {@code --rate} at a fixed rate corrected for coordinated omission,
  * from {@code --connections} client threads, each with its own junction. A declared error reply is a completed call
- * and is counted as an error. Prints the count, throughput and percentiles, with the idle profiles of the client and
- * the instance; optionally writes the histogram ({@code .hgrm}) and an SVG percentile chart.
+ * and is counted as an error (over all calls made, warm-up included). Prints the count, throughput and
+ * percentiles, with the idle profiles of the client and the instance; optionally writes the histogram
+ * ({@code .hgrm}) and an SVG percentile chart.
  *
  * @since 0.1
  */
@@ -154,9 +155,11 @@ final class BenchCommand implements Callable<Integer>
                 LatencyHarness.fixedRate(asProbes, rate, warm, measure);
 
             long errors = 0;
+            long made = 0;
             for (final CallProbe probe : probes)
             {
                 errors += probe.errors;
+                made += probe.calls;
             }
             final String instanceProfile = instanceProfiles(instances, opened);
             final String mode = null == rate ? "back-to-back" : "fixed-rate " + rate + "/s";
@@ -165,7 +168,7 @@ final class BenchCommand implements Callable<Integer>
             final LatencySummary summary =
                 LatencySummary.of(histogram, LatencyHarness.elapsedNanos(histogram), mode, profile);
             writeFiles(histogram, summary);
-            print(out, summary, errors, instanceProfile, clientProfile);
+            print(out, summary, errors, made, instanceProfile, clientProfile);
             out.flush();
             return CellCommand.EXIT_OK;
         }
@@ -297,6 +300,7 @@ final class BenchCommand implements Callable<Integer>
         final PrintWriter out,
         final LatencySummary summary,
         final long errors,
+        final long made,
         final String instanceProfile,
         final IdleProfile clientProfile)
     {
@@ -307,6 +311,7 @@ final class BenchCommand implements Callable<Integer>
             map.put("handler", handler);
             map.put("connections", connections);
             map.put("errors", errors);
+            map.put("callsMade", made);
             map.put("clientLatency", clientProfile.name().toLowerCase(Locale.ROOT));
             map.put("instanceLatency", instanceProfile);
             map.putAll(summary.toMap());
@@ -317,7 +322,8 @@ final class BenchCommand implements Callable<Integer>
             connections, connections == 1 ? "" : "s", duration, warmup);
         out.printf(Locale.ROOT, "idle profile: client %s, instance %s%n",
             clientProfile.name().toLowerCase(Locale.ROOT), instanceProfile);
-        out.printf(Locale.ROOT, "%-12s %,d (declared errors: %,d)%n", "calls", summary.count(), errors);
+        out.printf(Locale.ROOT, "%-12s %,d measured (declared errors: %,d of %,d calls made, warm-up included)%n",
+            "calls", summary.count(), errors, made);
         out.printf(Locale.ROOT, "%-12s %,.0f/s%n", "throughput", summary.throughputPerSec());
         row(out, "p50", summary.p50Us());
         row(out, "p90", summary.p90Us());
@@ -350,6 +356,7 @@ final class BenchCommand implements Callable<Integer>
         private final MutableDirectBuffer request;
         private final int length;
         private final Reply reply = new Reply();
+        private long calls;
         private long errors;
 
         CallProbe(final CellConnection connection, final ExpandableArrayBuffer encoded, final int length)
@@ -364,6 +371,7 @@ final class BenchCommand implements Callable<Integer>
         public void call()
         {
             connection.call(request, 0, length, reply);
+            calls++;
             if (reply.isError())
             {
                 errors++;
