@@ -657,7 +657,6 @@ final class ServerAgent implements Runnable
         final int last = connections.size() - 1;
         connections.set(index, connections.get(last));
         connections.remove(last);
-        connectionCount = connections.size();
         final String reason = conn.closeReason == null ? "closed" : conn.closeReason;
         if (reason.startsWith("bad frame") || reason.startsWith("corrupt"))
         {
@@ -670,6 +669,8 @@ final class ServerAgent implements Runnable
                 conn.clientName, "reason", reason);
         }
         conn.junction.closeAndDelete();
+        // Published last: whoever sees the lower count also sees the log line and the deleted files.
+        connectionCount = connections.size();
     }
 
     private void housekeeping()
