@@ -191,7 +191,7 @@ public final class JunctionBenchmark
             final Histogram histogram = new Histogram(10_000_000_000L, 3);
             try (EchoClient client = EchoClient.connect(options))
             {
-                final Ping ping = new Ping(1, 2);
+                final Ping ping = new Ping(1, 2, 3, 4);
                 for (int i = 0; i < warmup; i++)
                 {
                     client.echo(ping);

@@ -1,0 +1,117 @@
+package dev.cell.perf.suite;
+
+import dev.cell.runtime.JvmFlags;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Starts the suite's peer processes (same JDK, same class path, the project's JVM flags) and stops them.
+ */
+final class Children
+{
+    private Children()
+    {
+    }
+
+    static Process start(final Path work, final List<String> mainAndArgs, final Map<String, String> env)
+        throws IOException
+    {
+        final List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(JvmFlags.FLAGS);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.addAll(mainAndArgs);
+        final ProcessBuilder builder = new ProcessBuilder(cmd).directory(work.toFile())
+            .redirectError(ProcessBuilder.Redirect.INHERIT);
+        builder.environment().putAll(env);
+        return builder.start();
+    }
+
+    /**
+     * Start a {@link Peer} and wait for its "ready" line.
+     *
+     * @return the process and what followed "ready" (a port, or empty).
+     */
+    static Started startPeer(final Path work, final Duration timeout, final String... args) throws Exception
+    {
+        final List<String> mainAndArgs = new ArrayList<>();
+        mainAndArgs.add(Peer.class.getName());
+        mainAndArgs.addAll(List.of(args));
+        final Process process = start(work, mainAndArgs, Map.of());
+        try
+        {
+            final CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> readyLine(process));
+            final String ready = line.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return new Started(process, ready.substring("ready".length()).trim());
+        }
+        catch (final TimeoutException | ExecutionException ex)
+        {
+            stop(process);
+            throw new IOException("peer " + String.join(" ", args) + " did not get ready within " + timeout +
+                " (see its output above)", ex);
+        }
+    }
+
+    private static String readyLine(final Process process)
+    {
+        final BufferedReader reader = new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        try
+        {
+            String l;
+            while ((l = reader.readLine()) != null)
+            {
+                if (l.startsWith("ready"))
+                {
+                    return l;
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+        throw new IllegalStateException("peer exited before it was ready");
+    }
+
+    /**
+     * Close the child's stdin (a {@link Peer} exits on it), then SIGTERM, then kill; waits at most a few seconds.
+     */
+    static void stop(final Process process) throws InterruptedException
+    {
+        try
+        {
+            process.getOutputStream().close();
+        }
+        catch (final IOException ignored)
+        {
+            // already gone
+        }
+        if (!process.waitFor(5, TimeUnit.SECONDS))
+        {
+            process.destroy();
+            if (!process.waitFor(5, TimeUnit.SECONDS))
+            {
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    record Started(Process process, String detail)
+    {
+    }
+}

@@ -1,0 +1,335 @@
+package dev.cell.perf.suite;
+
+import dev.cell.runtime.bench.LatencyHarness;
+import dev.cell.runtime.bench.LatencySummary;
+import dev.cell.runtime.bench.PercentileChart;
+import dev.cell.runtime.bench.Probe;
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The side-by-side comparison suite, run by {@code ./cell perf}: the same {@value #MESSAGE_BYTES}-byte message
+ * ping-ponged between two processes over every path, from the physical floor (one shared cache line) up to gRPC,
+ * back to back and at a fixed rate (corrected for coordinated omission), in interleaved rounds with a fresh peer
+ * process per path and round and a warm-up before every measurement. Only one path runs at a time, and its two
+ * sides never spin on more threads than {@link SpinBudget} allows. Writes
+ * {@code <out>/<date>-<machine>.json}, two SVG charts, an HTML page and a markdown table.
+ */
+public final class ComparisonSuite
+{
+    /** The application payload every path carries each way. */
+    public static final int MESSAGE_BYTES = 32;
+
+    /** The longest warm-up by call count. */
+    static final Duration MAX_WARMUP = Duration.ofSeconds(10);
+
+    private ComparisonSuite()
+    {
+    }
+
+    /**
+     * @param args see {@link #usage()}.
+     * @throws Exception when the report cannot be written.
+     */
+    public static void main(final String[] args) throws Exception
+    {
+        int rounds = 3;
+        long warmupCalls = 20_000;
+        double warmupSeconds = 1.0;
+        double seconds = 2.0;
+        long rate = 2_000;
+        double rateSeconds = 2.0;
+        Path out = Path.of("perf", "results");
+        Set<String> only = null;
+        for (int i = 0; i < args.length; i++)
+        {
+            final String arg = args[i];
+            if (i + 1 >= args.length && !arg.equals("--help"))
+            {
+                throw new IllegalArgumentException("option " + arg + " needs a value; " + usage());
+            }
+            switch (arg)
+            {
+                case "--rounds" -> rounds = positive(arg, Integer.parseInt(args[++i]));
+                case "--warmup" -> warmupSeconds = Double.parseDouble(args[++i]);
+                case "--warmup-calls" -> warmupCalls = Long.parseLong(args[++i]);
+                case "--seconds" -> seconds = Double.parseDouble(args[++i]);
+                case "--rate" -> rate = positive(arg, Long.parseLong(args[++i]));
+                case "--rate-seconds" -> rateSeconds = Double.parseDouble(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                case "--only" -> only = Set.of(args[++i].split(","));
+                case "--help" ->
+                {
+                    System.out.println(usage());
+                    return;
+                }
+                default -> throw new IllegalArgumentException("unknown option " + arg + "; " + usage());
+            }
+        }
+
+        final SpinBudget budget = SpinBudget.ofThisMachine();
+        final List<Contender> contenders = new ArrayList<>();
+        for (final Contender c : Contender.all(budget))
+        {
+            if (only == null || only.contains(c.id()))
+            {
+                contenders.add(c);
+            }
+        }
+        if (contenders.isEmpty())
+        {
+            throw new IllegalArgumentException("--only matched no path; the paths are " +
+                Contender.all(budget).stream().map(Contender::id).toList());
+        }
+        final String cpu = cpuModel();
+        final String machine = budget.cores() + " cpus, " + cpu + ", " + System.getProperty("os.name") + " " +
+            System.getProperty("os.version") + ", JDK " + Runtime.version();
+        System.out.printf("machine: %s%n", machine);
+        System.out.printf(Locale.ROOT, "spin budget: at most %d busy-spinning thread(s) (cores - 1); " +
+            "shared-memory paths: %s%n", budget.maxSpinners(), budget.sharedMemoryProfile());
+        System.out.printf(Locale.ROOT, "%d round(s) of %s; %d-byte messages; warm-up %.1f s and %,d calls, back to back %.1f s, " +
+            "fixed rate %,d/s for %.1f s per path and round%n", rounds,
+            contenders.stream().map(Contender::id).toList(), MESSAGE_BYTES, warmupSeconds, warmupCalls, seconds, rate,
+            rateSeconds);
+
+        final Duration warmup = seconds(warmupSeconds);
+        final Duration b2bDuration = seconds(seconds);
+        final Duration rateDuration = seconds(rateSeconds);
+        final Duration rateWarmup = seconds(Math.min(warmupSeconds, 0.5));
+        final long startNs = System.nanoTime();
+        final Path work = Files.createTempDirectory("cell-perf-suite-");
+        final Map<String, Accumulated> b2b = new LinkedHashMap<>();
+        final Map<String, Accumulated> fixed = new LinkedHashMap<>();
+        final Map<String, String> errors = new LinkedHashMap<>();
+        try
+        {
+            for (int round = 1; round <= rounds; round++)
+            {
+                for (final Contender c : contenders)
+                {
+                    if (errors.containsKey(c.id()))
+                    {
+                        continue;
+                    }
+                    final Path dir = Files.createDirectories(work.resolve("r" + round + "-" + c.id()));
+                    try (Contender.Session session = c.opener().open(dir))
+                    {
+                        warmUp(session.probe(), warmup, warmupCalls);
+                        final Histogram h1 = LatencyHarness.backToBack(session.probe(), Duration.ZERO, b2bDuration);
+                        final Histogram h2 = LatencyHarness.fixedRate(session.probe(), rate, rateWarmup,
+                            rateDuration);
+                        b2b.computeIfAbsent(c.id(), k -> new Accumulated()).add(h1);
+                        fixed.computeIfAbsent(c.id(), k -> new Accumulated()).add(h2);
+                        System.out.printf(Locale.ROOT, "round %d  %-36s back to back p50 %9.2f us p99 %9.2f us " +
+                            "%,11.0f/s | fixed rate p50 %9.2f us p99 %9.2f us%n", round, c.name(),
+                            h1.getValueAtPercentile(50) / 1e3, h1.getValueAtPercentile(99) / 1e3,
+                            h1.getTotalCount() * 1e9 / Math.max(1, LatencyHarness.elapsedNanos(h1)),
+                            h2.getValueAtPercentile(50) / 1e3, h2.getValueAtPercentile(99) / 1e3);
+                    }
+                    catch (final Exception ex)
+                    {
+                        errors.put(c.id(), String.valueOf(ex));
+                        System.out.printf("round %d  %-36s FAILED: %s%n", round, c.name(), ex);
+                        ex.printStackTrace();
+                    }
+                }
+            }
+        }
+        finally
+        {
+            deleteTree(work);
+        }
+
+        final List<SuiteReport.PathResult> results = new ArrayList<>();
+        final Map<String, Histogram> b2bSeries = new LinkedHashMap<>();
+        final Map<String, Histogram> fixedSeries = new LinkedHashMap<>();
+        final String rateMode = String.format(Locale.ROOT, "fixed rate %d/s", rate);
+        for (final Contender c : contenders)
+        {
+            final String error = errors.get(c.id());
+            if (error != null)
+            {
+                results.add(new SuiteReport.PathResult(c.id(), c.name(), c.profile(), null, null, error));
+                continue;
+            }
+            final Accumulated a = b2b.get(c.id());
+            final Accumulated f = fixed.get(c.id());
+            results.add(new SuiteReport.PathResult(c.id(), c.name(), c.profile(),
+                a.measured("back-to-back", c.profile()), f.measured(rateMode, c.profile()), null));
+            b2bSeries.put(c.name() + " (" + c.profile() + ")", a.merged);
+            fixedSeries.put(c.name() + " (" + c.profile() + ")", f.merged);
+        }
+
+        final String base = SuiteReport.baseName(LocalDate.now(ZoneOffset.UTC), budget.cores(), cpu);
+        Files.createDirectories(out);
+        final String b2bChart = base + "-back-to-back.svg";
+        final String rateChart = base + "-fixed-rate.svg";
+        Files.writeString(out.resolve(b2bChart), PercentileChart.svg(
+            "Round trip, back to back, " + MESSAGE_BYTES + " B, " + budget.cores() + " cpus", b2bSeries));
+        Files.writeString(out.resolve(rateChart), PercentileChart.svg(
+            "Round trip at " + rate + "/s (CO-corrected), " + MESSAGE_BYTES + " B, " + budget.cores() + " cpus",
+            fixedSeries));
+
+        final double elapsed = (System.nanoTime() - startNs) / 1e9;
+        final Map<String, Object> header = new LinkedHashMap<>();
+        header.put("suite", "cell comparison suite");
+        header.put("date", LocalDate.now(ZoneOffset.UTC).toString());
+        header.put("machine", machine);
+        header.put("cores", budget.cores());
+        header.put("maxSpinningThreads", budget.maxSpinners());
+        header.put("sharedMemoryWait", budget.sharedMemoryProfile());
+        header.put("messageBytes", MESSAGE_BYTES);
+        header.put("rounds", rounds);
+        header.put("warmupSeconds", warmupSeconds);
+        header.put("warmupCallsAtLeast", warmupCalls);
+        header.put("backToBackSeconds", seconds);
+        header.put("fixedRatePerSecond", rate);
+        header.put("fixedRateSeconds", rateSeconds);
+        header.put("elapsedSeconds", SuiteReport.round(elapsed, 3));
+        header.put("charts", List.of(b2bChart, rateChart));
+        header.put("command", "./cell perf " + String.join(" ", args));
+        final Path json = out.resolve(base + ".json");
+        Files.writeString(json, SuiteReport.prettyJson(SuiteReport.json(header, results)));
+
+        final List<String> intro = List.of(
+            "machine: " + machine,
+            "spin budget: at most " + budget.maxSpinners() + " busy-spinning thread(s) (cores - 1); " +
+                "every row names how its two sides waited",
+            MESSAGE_BYTES + "-byte messages each way; " + rounds + " interleaved round(s), a fresh peer process " +
+                "per path and round; warm-up of at least " + warmupSeconds + " s and " + warmupCalls +
+                " calls (at most " + MAX_WARMUP.toSeconds() + " s) before each measurement",
+            "back to back " + seconds + " s per round; fixed rate " + rate + "/s for " + rateSeconds +
+                " s per round, each call timed from its intended send time",
+            "ratios: this path's figure divided by the floor's (or gRPC's) of the same run",
+            "suite took " + Math.round(elapsed) + " s; " + json.getFileName());
+        final String title = "Cell comparison suite, " + LocalDate.now(ZoneOffset.UTC);
+        Files.writeString(out.resolve(base + ".html"), SuiteReport.html(title, intro, results, b2bChart, rateChart));
+        final String markdown = "Back to back, " + machine + ", `" + base + ".json`:\n\n" +
+            SuiteReport.markdown(results, false) + "\nFixed rate " + rate + "/s (CO-corrected):\n\n" +
+            SuiteReport.markdown(results, true);
+        Files.writeString(out.resolve(base + ".md"), markdown);
+
+        System.out.println();
+        System.out.println(markdown);
+        System.out.printf(Locale.ROOT, "suite took %.0f s; wrote %s, %s, %s, %s.html and %s.md%n", elapsed, json,
+            b2bChart, rateChart, base, base);
+        if (!errors.isEmpty())
+        {
+            System.out.println("paths that failed: " + errors.keySet());
+            System.exit(1);
+        }
+    }
+
+    private static String usage()
+    {
+        return "usage: ./cell perf [--rounds N (3)] [--warmup S (1)] [--warmup-calls N (20000)] [--seconds S (2, back to back)] " +
+            "[--rate N (2000/s)] [--rate-seconds S (2)] [--out DIR (perf/results)] " +
+            "[--only floor,ring,junction-spin,junction-eco,aeron-ipc,tcp,uds,grpc]";
+    }
+
+    /**
+     * Call back to back for at least {@code warmup} and at least {@code minCalls} calls (so a slow path is warmed by
+     * as many calls as the JIT needs, not only for as long), at most {@link #MAX_WARMUP}.
+     */
+    static long warmUp(final Probe probe, final Duration warmup, final long minCalls) throws Exception
+    {
+        final long startNs = System.nanoTime();
+        final long minNs = warmup.toNanos();
+        final long maxNs = Math.max(minNs, MAX_WARMUP.toNanos());
+        long calls = 0;
+        long elapsedNs = 0;
+        while ((elapsedNs < minNs || calls < minCalls) && elapsedNs < maxNs)
+        {
+            probe.call();
+            calls++;
+            elapsedNs = System.nanoTime() - startNs;
+        }
+        return calls;
+    }
+
+    private static int positive(final String option, final int value)
+    {
+        if (value <= 0)
+        {
+            throw new IllegalArgumentException(option + " must be positive: " + value);
+        }
+        return value;
+    }
+
+    private static long positive(final String option, final long value)
+    {
+        if (value <= 0)
+        {
+            throw new IllegalArgumentException(option + " must be positive: " + value);
+        }
+        return value;
+    }
+
+    private static Duration seconds(final double s)
+    {
+        return Duration.ofNanos((long)(s * 1e9));
+    }
+
+    private static String cpuModel() throws IOException
+    {
+        final Path cpuinfo = Path.of("/proc/cpuinfo");
+        if (!Files.isReadable(cpuinfo))
+        {
+            return System.getProperty("os.arch");
+        }
+        return Arrays.stream(Files.readString(cpuinfo).split("\n"))
+            .filter(l -> l.startsWith("model name"))
+            .map(l -> l.substring(l.indexOf(':') + 1).trim())
+            .findFirst()
+            .orElse(System.getProperty("os.arch"));
+    }
+
+    private static void deleteTree(final Path root) throws IOException
+    {
+        try (Stream<Path> paths = Files.walk(root))
+        {
+            for (final Path p : paths.sorted(Comparator.reverseOrder()).toList())
+            {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /**
+     * One path's histograms of every round in one mode.
+     */
+    private static final class Accumulated
+    {
+        private final Histogram merged = LatencyHarness.newHistogram();
+        private final List<Double> p50PerRound = new ArrayList<>();
+        private long elapsedNs;
+
+        void add(final Histogram h)
+        {
+            merged.add(h);
+            p50PerRound.add(h.getValueAtPercentile(50) / 1e3);
+            elapsedNs += LatencyHarness.elapsedNanos(h);
+        }
+
+        SuiteReport.Measured measured(final String mode, final String profile)
+        {
+            return new SuiteReport.Measured(LatencySummary.of(merged, elapsedNs, mode, profile),
+                List.copyOf(p50PerRound));
+        }
+    }
+}

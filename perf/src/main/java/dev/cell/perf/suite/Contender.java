@@ -1,0 +1,195 @@
+package dev.cell.perf.suite;
+
+import dev.cell.perf.EchoClient;
+import dev.cell.perf.Ping;
+import dev.cell.runtime.IdleProfile;
+import dev.cell.runtime.bench.Probe;
+import dev.cell.runtime.client.ClientOptions;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One path the suite measures: how to start its serving peer and connect a {@link Probe} to it.
+ *
+ * @param id      short stable key used in the report ("floor", "ring", "junction-eco", ...).
+ * @param name    what the path is, for tables and charts.
+ * @param profile how both sides wait (the idle profile that produced the figures).
+ * @param opener  starts a fresh peer in a work folder and connects to it.
+ */
+record Contender(String id, String name, String profile, Opener opener)
+{
+    static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    /**
+     * A connected probe and what to close when its path is done.
+     */
+    interface Session extends AutoCloseable
+    {
+        Probe probe();
+
+        @Override
+        void close() throws Exception;
+    }
+
+    @FunctionalInterface
+    interface Opener
+    {
+        Session open(Path work) throws Exception;
+    }
+
+    /**
+     * @param budget how many threads may spin.
+     * @return the paths in the order they run in every round: the floor first, gRPC last.
+     */
+    static List<Contender> all(final SpinBudget budget)
+    {
+        final Wait peer = budget.peerWait();
+        final Wait pinger = budget.pingerWait();
+        final String shm = budget.sharedMemoryProfile();
+        final List<Contender> list = new ArrayList<>();
+        list.add(new Contender("floor", "floor: one cache line, 2 processes", shm, work ->
+        {
+            final Path file = work.resolve("floor.line");
+            final Children.Started started = Children.startPeer(work, START_TIMEOUT, "floor", file.toString(),
+                peer.label());
+            return session(started.process(), new SharedMemory.FloorProbe(file, pinger), null);
+        }));
+        list.add(new Contender("ring", "raw Agrona ring, 2 processes", shm, work ->
+        {
+            final Path file = work.resolve("raw.ring");
+            final Children.Started started = Children.startPeer(work, START_TIMEOUT, "ring", file.toString(),
+                peer.label());
+            return session(started.process(), new SharedMemory.RingProbe(file, pinger), null);
+        }));
+        if (budget.maxSpinners() >= 1)
+        {
+            list.add(junction(IdleProfile.SPIN, budget.junctionSpinClientSpins() ? IdleProfile.SPIN : IdleProfile.ECO));
+        }
+        list.add(junction(IdleProfile.ECO, IdleProfile.ECO));
+        list.add(new Contender("aeron-ipc", "Aeron IPC, embedded driver", shm + ", " + AeronIpc.DRIVER_PROFILE,
+            work ->
+            {
+                final String dir = aeronDir(work);
+                final Children.Started started = Children.startPeer(work, START_TIMEOUT, "aeron", dir,
+                    peer.label());
+                final AeronIpc.AeronProbe probe = new AeronIpc.AeronProbe(dir, pinger, START_TIMEOUT);
+                return session(started.process(), probe, probe);
+            }));
+        list.add(new Contender("tcp", "TCP loopback, JDK channels", "blocking (kernel wake-up)", work ->
+        {
+            final Children.Started started = Children.startPeer(work, START_TIMEOUT, "tcp");
+            final Sockets.SocketProbe probe = new Sockets.SocketProbe(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(started.detail())));
+            return session(started.process(), probe, probe);
+        }));
+        list.add(new Contender("uds", "Unix domain socket, JDK channels", "blocking (kernel wake-up)", work ->
+        {
+            final Path socket = work.resolve("uds.sock");
+            final Children.Started started = Children.startPeer(work, START_TIMEOUT, "uds", socket.toString());
+            final Sockets.SocketProbe probe = new Sockets.SocketProbe(UnixDomainSocketAddress.of(socket));
+            return session(started.process(), probe, probe);
+        }));
+        list.add(new Contender("grpc", "gRPC-java unary, loopback", "netty event loops, blocking stub", work ->
+        {
+            final Children.Started started = Children.startPeer(work, START_TIMEOUT, "grpc");
+            final Grpc.GrpcProbe probe = new Grpc.GrpcProbe(Integer.parseInt(started.detail()));
+            return session(started.process(), probe, probe);
+        }));
+        return list;
+    }
+
+    private static Contender junction(final IdleProfile instance, final IdleProfile client)
+    {
+        final String instanceName = instance.name().toLowerCase(Locale.ROOT);
+        final String clientName = client.name().toLowerCase(Locale.ROOT);
+        return new Contender("junction-" + instanceName, "Cell junction call, " + instanceName,
+            "instance " + instanceName + ", client " + clientName, work ->
+            {
+                final Path cellDir = Files.createDirectories(work.resolve("echo-" + instanceName));
+                final Path home = work.resolve("home-" + instanceName);
+                final Process process = Children.start(work, List.of("dev.cell.runtime.service.CellMain",
+                    "--cell-dir", cellDir.toString(), "--cell", "echo", "--latency", instanceName),
+                    Map.of("CELL_HOME", home.toString()));
+                try
+                {
+                    final EchoClient echo = EchoClient.connect(ClientOptions.defaults()
+                        .withCellHome(home)
+                        .withIdleProfile(client)
+                        .withConnectTimeout(START_TIMEOUT)
+                        .withClientName("comparison-suite"));
+                    final Ping ping = new Ping(1, 2, 3, 4);
+                    final Probe probe = () ->
+                    {
+                        if (echo.echo(ping).value() != 4)
+                        {
+                            throw new IllegalStateException("junction: wrong echo");
+                        }
+                    };
+                    return session(process, probe, echo::close, true);
+                }
+                catch (final Exception ex)
+                {
+                    Children.stop(process);
+                    throw ex;
+                }
+            });
+    }
+
+    private static String aeronDir(final Path work)
+    {
+        final Path shm = Path.of("/dev/shm");
+        final String name = "cell-perf-aeron-" + ProcessHandle.current().pid() + "-" + work.getFileName();
+        return Files.isDirectory(shm) && Files.isWritable(shm) ?
+            shm.resolve(name).toString() : work.resolve("aeron").toString();
+    }
+
+    private static Session session(final Process process, final Probe probe, final AutoCloseable closer)
+    {
+        return session(process, probe, closer, false);
+    }
+
+    /**
+     * @param terminate send SIGTERM at once (a cell instance stops cleanly on it and does not watch its stdin).
+     */
+    private static Session session(
+        final Process process, final Probe probe, final AutoCloseable closer, final boolean terminate)
+    {
+        return new Session()
+        {
+            @Override
+            public Probe probe()
+            {
+                return probe;
+            }
+
+            @Override
+            public void close() throws Exception
+            {
+                try
+                {
+                    if (closer != null)
+                    {
+                        closer.close();
+                    }
+                }
+                finally
+                {
+                    if (terminate)
+                    {
+                        process.destroy();
+                    }
+                    Children.stop(process);
+                }
+            }
+        };
+    }
+}
