@@ -1,0 +1,12 @@
+package dev.cell.perf.jmh;
+
+/**
+ * Which side of the book an order is on.
+ */
+public enum Side
+{
+    /** Buy. */
+    BUY,
+    /** Sell. */
+    SELL
+}
