@@ -14,6 +14,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -111,6 +112,14 @@ public final class ComparisonSuite
         final Duration b2bDuration = seconds(seconds);
         final Duration rateDuration = seconds(rateSeconds);
         final Duration rateWarmup = seconds(Math.min(warmupSeconds, 0.5));
+        final Duration rateGuard = rateWarmup.plus(rateDuration.multipliedBy(2)).plusSeconds(1);
+        final String loadAtStart = loadAverage();
+        if (loadBusy(loadAtStart, budget.cores()))
+        {
+            System.out.printf("warning: the machine is busy (load average %s on %d cores): other processes compete " +
+                "with the peers, spinning paths suffer most; the figures will say more about the machine than the " +
+                "paths%n", loadAtStart, budget.cores());
+        }
         final long startNs = System.nanoTime();
         final Path work = Files.createTempDirectory("cell-perf-suite-");
         final Map<String, Accumulated> b2b = new LinkedHashMap<>();
@@ -131,15 +140,25 @@ public final class ComparisonSuite
                     {
                         warmUp(session.probe(), warmup, warmupCalls);
                         final Histogram h1 = LatencyHarness.backToBack(session.probe(), Duration.ZERO, b2bDuration);
-                        final Histogram h2 = LatencyHarness.fixedRate(session.probe(), rate, rateWarmup,
-                            rateDuration);
                         b2b.computeIfAbsent(c.id(), k -> new Accumulated()).add(h1);
-                        fixed.computeIfAbsent(c.id(), k -> new Accumulated()).add(h2);
-                        System.out.printf(Locale.ROOT, "round %d  %-36s back to back p50 %9.2f us p99 %9.2f us " +
-                            "%,11.0f/s | fixed rate p50 %9.2f us p99 %9.2f us%n", round, c.name(),
-                            h1.getValueAtPercentile(50) / 1e3, h1.getValueAtPercentile(99) / 1e3,
-                            h1.getTotalCount() * 1e9 / Math.max(1, LatencyHarness.elapsedNanos(h1)),
-                            h2.getValueAtPercentile(50) / 1e3, h2.getValueAtPercentile(99) / 1e3);
+                        final String b2bLine = String.format(Locale.ROOT, "round %d  %-36s back to back p50 %9.2f us " +
+                            "p99 %9.2f us %,11.0f/s", round, c.name(), h1.getValueAtPercentile(50) / 1e3,
+                            h1.getValueAtPercentile(99) / 1e3,
+                            h1.getTotalCount() * 1e9 / Math.max(1, LatencyHarness.elapsedNanos(h1)));
+                        final Accumulated f = fixed.computeIfAbsent(c.id(), k -> new Accumulated());
+                        try
+                        {
+                            final Histogram h2 = LatencyHarness.fixedRate(
+                                new GuardedProbe(session.probe(), rateGuard), rate, rateWarmup, rateDuration);
+                            f.add(h2);
+                            System.out.printf(Locale.ROOT, "%s | fixed rate p50 %9.2f us p99 %9.2f us%n", b2bLine,
+                                h2.getValueAtPercentile(50) / 1e3, h2.getValueAtPercentile(99) / 1e3);
+                        }
+                        catch (final GuardedProbe.RateNotKept ex)
+                        {
+                            f.leaveOut();
+                            System.out.printf("%s | fixed rate: %s; round left out%n", b2bLine, ex.getMessage());
+                        }
                     }
                     catch (final Exception ex)
                     {
@@ -171,8 +190,11 @@ public final class ComparisonSuite
             final Accumulated f = fixed.get(c.id());
             results.add(new SuiteReport.PathResult(c.id(), c.name(), c.profile(),
                 a.measured("back-to-back", c.profile()), f.measured(rateMode, c.profile()), null));
-            b2bSeries.put(c.name() + " (" + c.profile() + ")", a.merged);
-            fixedSeries.put(c.name() + " (" + c.profile() + ")", f.merged);
+            b2bSeries.put(c.id(), a.merged);
+            if (f.merged.getTotalCount() > 0)
+            {
+                fixedSeries.put(c.id(), f.merged);
+            }
         }
 
         final String base = SuiteReport.baseName(LocalDate.now(ZoneOffset.UTC), budget.cores(), cpu);
@@ -191,6 +213,8 @@ public final class ComparisonSuite
         header.put("date", LocalDate.now(ZoneOffset.UTC).toString());
         header.put("machine", machine);
         header.put("cores", budget.cores());
+        header.put("loadAverageAtStart", loadAtStart);
+        header.put("loadAverageAtEnd", loadAverage());
         header.put("maxSpinningThreads", budget.maxSpinners());
         header.put("sharedMemoryWait", budget.sharedMemoryProfile());
         header.put("messageBytes", MESSAGE_BYTES);
@@ -200,6 +224,7 @@ public final class ComparisonSuite
         header.put("backToBackSeconds", seconds);
         header.put("fixedRatePerSecond", rate);
         header.put("fixedRateSeconds", rateSeconds);
+        header.put("fixedRateGiveUpSeconds", rateGuard.toMillis() / 1000.0);
         header.put("elapsedSeconds", SuiteReport.round(elapsed, 3));
         header.put("charts", List.of(b2bChart, rateChart));
         header.put("command", "./cell perf " + String.join(" ", args));
@@ -207,15 +232,20 @@ public final class ComparisonSuite
         Files.writeString(json, SuiteReport.prettyJson(SuiteReport.json(header, results)));
 
         final List<String> intro = List.of(
-            "machine: " + machine,
+            "machine: " + machine + "; load average (1, 5, 15 min) " + loadAtStart + " at the start, " +
+                header.get("loadAverageAtEnd") + " at the end",
             "spin budget: at most " + budget.maxSpinners() + " busy-spinning thread(s) (cores - 1); " +
                 "every row names how its two sides waited",
             MESSAGE_BYTES + "-byte messages each way; " + rounds + " interleaved round(s), a fresh peer process " +
                 "per path and round; warm-up of at least " + warmupSeconds + " s and " + warmupCalls +
                 " calls (at most " + MAX_WARMUP.toSeconds() + " s) before each measurement",
             "back to back " + seconds + " s per round; fixed rate " + rate + "/s for " + rateSeconds +
-                " s per round, each call timed from its intended send time",
-            "ratios: this path's figure divided by the floor's (or gRPC's) of the same run",
+                " s per round, each call timed from its intended send time; a round that has not made its calls " +
+                "within " + rateGuard.toMillis() / 1000.0 + " s could not keep the rate and is left out (and said so)",
+            "ratios: this path's figure divided by the floor's (or gRPC's) of the same run; p50 ratios are the " +
+                "median of the per-round ratios",
+            "chart lines by id: " + String.join(", ",
+                contenders.stream().map(c -> c.id() + " = " + c.name()).toList()),
             "suite took " + Math.round(elapsed) + " s; " + json.getFileName());
         final String title = "Cell comparison suite, " + LocalDate.now(ZoneOffset.UTC);
         Files.writeString(out.resolve(base + ".html"), SuiteReport.html(title, intro, results, b2bChart, rateChart));
@@ -299,6 +329,37 @@ public final class ComparisonSuite
             .orElse(System.getProperty("os.arch"));
     }
 
+    /**
+     * @return the 1, 5 and 15 minute load averages from {@code /proc/loadavg}, or "unknown".
+     */
+    static String loadAverage()
+    {
+        try
+        {
+            final String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return "unknown";
+        }
+    }
+
+    /**
+     * @return whether the 1-minute load average is above half the cores (other work competes with the suite).
+     */
+    static boolean loadBusy(final String loadAverage, final int cores)
+    {
+        try
+        {
+            return Double.parseDouble(loadAverage.split(" ")[0]) > cores / 2.0;
+        }
+        catch (final NumberFormatException ex)
+        {
+            return false;
+        }
+    }
+
     private static void deleteTree(final Path root) throws IOException
     {
         try (Stream<Path> paths = Files.walk(root))
@@ -318,6 +379,7 @@ public final class ComparisonSuite
         private final Histogram merged = LatencyHarness.newHistogram();
         private final List<Double> p50PerRound = new ArrayList<>();
         private long elapsedNs;
+        private int leftOut;
 
         void add(final Histogram h)
         {
@@ -326,10 +388,17 @@ public final class ComparisonSuite
             elapsedNs += LatencyHarness.elapsedNanos(h);
         }
 
+        void leaveOut()
+        {
+            p50PerRound.add(null);
+            leftOut++;
+        }
+
         SuiteReport.Measured measured(final String mode, final String profile)
         {
-            return new SuiteReport.Measured(LatencySummary.of(merged, elapsedNs, mode, profile),
-                List.copyOf(p50PerRound));
+            return new SuiteReport.Measured(
+                merged.getTotalCount() == 0 ? null : LatencySummary.of(merged, elapsedNs, mode, profile),
+                Collections.unmodifiableList(new ArrayList<>(p50PerRound)), leftOut);
         }
     }
 }

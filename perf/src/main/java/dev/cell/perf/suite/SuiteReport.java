@@ -25,11 +25,16 @@ final class SuiteReport
     /**
      * What one path measured in one mode, all rounds merged.
      *
-     * @param summary    the merged figures.
-     * @param p50PerRound the p50 (µs) of every round, in round order.
+     * @param summary     the merged figures, or null when no round was kept.
+     * @param p50PerRound the p50 (µs) of every round, in round order; null for a round left out.
+     * @param leftOut     rounds left out because the path could not keep the fixed rate.
      */
-    record Measured(LatencySummary summary, List<Double> p50PerRound)
+    record Measured(LatencySummary summary, List<Double> p50PerRound, int leftOut)
     {
+        Measured(final LatencySummary summary, final List<Double> p50PerRound)
+        {
+            this(summary, p50PerRound, 0);
+        }
     }
 
     /**
@@ -73,7 +78,8 @@ final class SuiteReport
     /**
      * @param of   a path's per-round values.
      * @param base the reference's values of the same rounds.
-     * @return the median of the per-round ratios, or null when a round has no reference value.
+     * @return the median of the per-round ratios over the rounds both have a positive value for, or null when there
+     * is none (or the lists do not pair up).
      */
     static Double medianRatio(final List<Double> of, final List<Double> base)
     {
@@ -84,13 +90,14 @@ final class SuiteReport
         final List<Double> ratios = new ArrayList<>();
         for (int i = 0; i < of.size(); i++)
         {
-            if (base.get(i) <= 0)
+            final Double a = of.get(i);
+            final Double b = base.get(i);
+            if (a != null && b != null && b > 0)
             {
-                return null;
+                ratios.add(a / b);
             }
-            ratios.add(of.get(i) / base.get(i));
         }
-        return round(median(ratios), 4);
+        return ratios.isEmpty() ? null : round(median(ratios), 4);
     }
 
     static double median(final List<Double> values)
@@ -199,8 +206,16 @@ final class SuiteReport
 
     private static Map<String, Object> mode(final Measured m, final Map<String, Object> ratios)
     {
-        final Map<String, Object> map = new LinkedHashMap<>(m.summary().toMap());
+        final Map<String, Object> map = new LinkedHashMap<>();
+        if (m.summary() != null)
+        {
+            map.putAll(m.summary().toMap());
+        }
         map.put("p50UsPerRound", m.p50PerRound());
+        if (m.leftOut() > 0)
+        {
+            map.put("roundsLeftOutRateNotKept", m.leftOut());
+        }
         if (ratios != null)
         {
             map.putAll(ratios);
@@ -238,13 +253,15 @@ final class SuiteReport
             final Measured m = measured(r, fixedRate);
             if (m == null)
             {
-                rows.add(List.of(r.name(), r.profile(), "failed: " + r.error(), "", "", "", "", "", "", "", "", "",
-                    ""));
+                final String why = r.error() != null ? "failed: " + r.error() : "could not keep the rate in any round";
+                rows.add(List.of(r.name(), r.profile(), why, "", "", "", "", "", "", "", "", "", ""));
                 continue;
             }
             final LatencySummary s = m.summary();
             final Map<String, Object> ratio = ratios.get(r.id());
-            rows.add(List.of(r.name(), r.profile(), us(s.p50Us()), us(s.p90Us()), us(s.p99Us()), us(s.p999Us()),
+            final String name = m.leftOut() == 0 ? r.name() : r.name() + " (" + m.leftOut() + " of " +
+                m.p50PerRound().size() + " rounds could not keep the rate, left out)";
+            rows.add(List.of(name, r.profile(), us(s.p50Us()), us(s.p90Us()), us(s.p99Us()), us(s.p999Us()),
                 us(s.p9999Us()), us(s.maxUs()), String.format(Locale.ROOT, "%,.0f", s.throughputPerSec()),
                 times(ratio, "p50RatioToFloorMedianOfRounds"), times(ratio, "ratioToFloor", "p99"),
                 times(ratio, "p50RatioToGrpcMedianOfRounds"), times(ratio, "ratioToGrpc", "p99")));
@@ -407,8 +424,12 @@ final class SuiteReport
         return null;
     }
 
+    /**
+     * @return the path's figures in that mode, or null when it failed or kept no round.
+     */
     private static Measured measured(final PathResult r, final boolean fixedRate)
     {
-        return r == null ? null : fixedRate ? r.fixedRate() : r.backToBack();
+        final Measured m = r == null ? null : fixedRate ? r.fixedRate() : r.backToBack();
+        return m == null || m.summary() == null ? null : m;
     }
 }

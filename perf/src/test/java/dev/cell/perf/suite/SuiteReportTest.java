@@ -5,6 +5,7 @@ import dev.cell.runtime.genome.Json;
 import org.junit.jupiter.api.Test;
 
 import java.time.LocalDate;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -58,6 +59,9 @@ class SuiteReportTest
         assertEquals(2.5, SuiteReport.medianRatio(List.of(2.0, 3.0), List.of(1.0, 1.0)));
         assertNull(SuiteReport.medianRatio(List.of(1.0), List.of(1.0, 2.0)), "rounds must pair up");
         assertNull(SuiteReport.medianRatio(List.of(1.0), List.of(0.0)));
+        assertEquals(3.0, SuiteReport.medianRatio(Arrays.asList(3.0, null, 9.0, 1.0), List.of(1.0, 1.0, 1.0, 1.0)),
+            "a round left out is skipped");
+        assertNull(SuiteReport.medianRatio(Arrays.asList((Double)null), List.of(1.0)));
         assertThrows(IllegalArgumentException.class, () -> SuiteReport.median(List.of()));
     }
 
@@ -114,6 +118,28 @@ class SuiteReportTest
         assertTrue(html.contains("<img src=\"b2b.svg\""));
         assertTrue(html.contains("<img src=\"rate.svg\""));
         assertEquals(2, html.split("<table>", -1).length - 1);
+    }
+
+    @Test
+    void roundsThatCouldNotKeepTheRateAreLeftOutAndSaidSo()
+    {
+        final SuiteReport.Measured b2b = new SuiteReport.Measured(summary(100, 400, 8_000), List.of(100.0, 90.0));
+        final SuiteReport.Measured kept = new SuiteReport.Measured(summary(150, 900, 2_000), Arrays.asList(150.0, null), 1);
+        final SuiteReport.Measured none = new SuiteReport.Measured(null, Arrays.asList(null, null), 2);
+        final List<SuiteReport.PathResult> results = List.of(
+            new SuiteReport.PathResult("floor", "floor path", "p", b2b, new SuiteReport.Measured(
+                summary(10, 20, 2_000), List.of(10.0, 30.0)), null),
+            new SuiteReport.PathResult("grpc", "grpc path", "p", b2b, kept, null),
+            new SuiteReport.PathResult("tcp", "tcp path", "p", b2b, none, null));
+        final String[] lines = SuiteReport.markdown(results, true).split("\n");
+        assertTrue(lines[3].startsWith("| grpc path (1 of 2 rounds could not keep the rate, left out) | p | 150 |"),
+            lines[3]);
+        assertTrue(lines[3].contains("| 15.00× |"), "p50 ratio over the kept round only: " + lines[3]);
+        assertTrue(lines[4].contains("could not keep the rate in any round"), lines[4]);
+        final Map<String, Object> parsed = Json.parseObject(SuiteReport.prettyJson(SuiteReport.json(Map.of(), results)));
+        final Map<?, ?> tcp = (Map<?, ?>)((Map<?, ?>)((List<?>)parsed.get("paths")).get(2)).get("fixedRate");
+        assertEquals(2L, ((Number)tcp.get("roundsLeftOutRateNotKept")).longValue());
+        assertFalse(tcp.containsKey("p50Us"));
     }
 
     @Test
