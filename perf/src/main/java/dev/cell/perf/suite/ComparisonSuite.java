@@ -103,7 +103,8 @@ public final class ComparisonSuite
         System.out.printf("machine: %s%n", machine);
         System.out.printf(Locale.ROOT, "spin budget: at most %d busy-spinning thread(s) (cores - 1); " +
             "shared-memory paths: %s%n", budget.maxSpinners(), budget.sharedMemoryProfile());
-        System.out.printf(Locale.ROOT, "%d round(s) of %s; %d-byte messages; warm-up %.1f s and %,d calls, back to back %.1f s, " +
+        System.out.printf(Locale.ROOT, "%d round(s) of %s; %d-byte messages; warm-up %.1f s and %,d calls, " +
+            "back to back %.1f s, " +
             "fixed rate %,d/s for %.1f s per path and round%n", rounds,
             contenders.stream().map(Contender::id).toList(), MESSAGE_BYTES, warmupSeconds, warmupCalls, seconds, rate,
             rateSeconds);
@@ -227,7 +228,7 @@ public final class ComparisonSuite
         header.put("fixedRateGiveUpSeconds", rateGuard.toMillis() / 1000.0);
         header.put("elapsedSeconds", SuiteReport.round(elapsed, 3));
         header.put("charts", List.of(b2bChart, rateChart));
-        header.put("command", "./cell perf " + String.join(" ", args));
+        header.put("command", String.join(" ", "./cell", "perf", String.join(" ", args)).trim());
         final Path json = out.resolve(base + ".json");
         Files.writeString(json, SuiteReport.prettyJson(SuiteReport.json(header, results)));
 
@@ -251,7 +252,10 @@ public final class ComparisonSuite
         Files.writeString(out.resolve(base + ".html"), SuiteReport.html(title, intro, results, b2bChart, rateChart));
         final String markdown = "Back to back, " + machine + ", `" + base + ".json`:\n\n" +
             SuiteReport.markdown(results, false) + "\nFixed rate " + rate + "/s (CO-corrected):\n\n" +
-            SuiteReport.markdown(results, true);
+            SuiteReport.markdown(results, true) +
+            "\np50 ratios: median of the per-round ratios; p99 ratios: from all rounds merged. " +
+            "Load average (1, 5, 15 min) " + loadAtStart + " at the start, " +
+            header.get("loadAverageAtEnd") + " at the end.\n";
         Files.writeString(out.resolve(base + ".md"), markdown);
 
         System.out.println();
@@ -267,7 +271,8 @@ public final class ComparisonSuite
 
     private static String usage()
     {
-        return "usage: ./cell perf [--rounds N (3)] [--warmup S (1)] [--warmup-calls N (20000)] [--seconds S (2, back to back)] " +
+        return "usage: ./cell perf [--rounds N (3)] [--warmup S (1)] [--warmup-calls N (20000)] " +
+            "[--seconds S (2, back to back)] " +
             "[--rate N (2000/s)] [--rate-seconds S (2)] [--out DIR (perf/results)] " +
             "[--only floor,ring,junction-spin,junction-eco,aeron-ipc,tcp,uds,grpc]";
     }

@@ -10,7 +10,8 @@ package dev.cell.perf.suite;
  * @param maxSpinners   {@code max(0, cores - 1)}.
  * @param peerWait      how the serving side of a shared-memory or Aeron ping-pong waits.
  * @param pingerWait    how the measuring side waits.
- * @param junctionSpinClientSpins whether the client of the {@code spin} junction may spin too (else it uses {@code eco}).
+ * @param junctionSpinClientSpins whether the client of the {@code spin} junction may spin too (else it uses
+ *                                {@code eco}).
  */
 public record SpinBudget(int cores, int maxSpinners, Wait peerWait, Wait pingerWait, boolean junctionSpinClientSpins)
 {

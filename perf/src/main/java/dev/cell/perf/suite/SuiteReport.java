@@ -344,7 +344,8 @@ final class SuiteReport
         final String chart)
     {
         sb.append("<h2>").append(escape(heading)).append("</h2>\n<table>\n<tr>");
-        for (final String h : List.of("path", "wait profile", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs", "p99.99 µs",
+        for (final String h : List.of("path", "wait profile", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs",
+            "p99.99 µs",
             "max µs", "calls/s", "p50 ÷ floor", "p99 ÷ floor", "p50 ÷ gRPC", "p99 ÷ gRPC"))
         {
             sb.append("<th>").append(escape(h)).append("</th>");

@@ -124,7 +124,8 @@ class SuiteReportTest
     void roundsThatCouldNotKeepTheRateAreLeftOutAndSaidSo()
     {
         final SuiteReport.Measured b2b = new SuiteReport.Measured(summary(100, 400, 8_000), List.of(100.0, 90.0));
-        final SuiteReport.Measured kept = new SuiteReport.Measured(summary(150, 900, 2_000), Arrays.asList(150.0, null), 1);
+        final SuiteReport.Measured kept =
+            new SuiteReport.Measured(summary(150, 900, 2_000), Arrays.asList(150.0, null), 1);
         final SuiteReport.Measured none = new SuiteReport.Measured(null, Arrays.asList(null, null), 2);
         final List<SuiteReport.PathResult> results = List.of(
             new SuiteReport.PathResult("floor", "floor path", "p", b2b, new SuiteReport.Measured(
@@ -136,7 +137,8 @@ class SuiteReportTest
             lines[3]);
         assertTrue(lines[3].contains("| 15.00× |"), "p50 ratio over the kept round only: " + lines[3]);
         assertTrue(lines[4].contains("could not keep the rate in any round"), lines[4]);
-        final Map<String, Object> parsed = Json.parseObject(SuiteReport.prettyJson(SuiteReport.json(Map.of(), results)));
+        final Map<String, Object> parsed =
+            Json.parseObject(SuiteReport.prettyJson(SuiteReport.json(Map.of(), results)));
         final Map<?, ?> tcp = (Map<?, ?>)((Map<?, ?>)((List<?>)parsed.get("paths")).get(2)).get("fixedRate");
         assertEquals(2L, ((Number)tcp.get("roundsLeftOutRateNotKept")).longValue());
         assertFalse(tcp.containsKey("p50Us"));
