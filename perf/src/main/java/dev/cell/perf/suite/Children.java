@@ -11,7 +11,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -21,11 +23,33 @@ import java.util.concurrent.TimeoutException;
  */
 final class Children
 {
+    private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+
+    static
+    {
+        // a suite stopped by a signal takes its children with it (a Peer also exits when its stdin closes, a cell
+        // instance does not watch its stdin)
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroy), "stop-peers"));
+    }
+
     private Children()
     {
     }
 
+    /**
+     * Start a child JVM whose standard output the caller reads.
+     */
     static Process start(final Path work, final List<String> mainAndArgs, final Map<String, String> env)
+        throws IOException
+    {
+        return start(work, mainAndArgs, env, false);
+    }
+
+    /**
+     * @param discardOutput whether nobody reads the child's standard output (so it must not fill a pipe).
+     */
+    static Process start(
+        final Path work, final List<String> mainAndArgs, final Map<String, String> env, final boolean discardOutput)
         throws IOException
     {
         final List<String> cmd = new ArrayList<>();
@@ -36,8 +60,14 @@ final class Children
         cmd.addAll(mainAndArgs);
         final ProcessBuilder builder = new ProcessBuilder(cmd).directory(work.toFile())
             .redirectError(ProcessBuilder.Redirect.INHERIT);
+        if (discardOutput)
+        {
+            builder.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        }
         builder.environment().putAll(env);
-        return builder.start();
+        final Process process = builder.start();
+        LIVE.add(process);
+        return process;
     }
 
     /**
@@ -109,6 +139,7 @@ final class Children
                 process.waitFor(5, TimeUnit.SECONDS);
             }
         }
+        LIVE.remove(process);
     }
 
     record Started(Process process, String detail)

@@ -118,7 +118,7 @@ record Contender(String id, String name, String profile, Opener opener)
                 final Path home = work.resolve("home-" + instanceName);
                 final Process process = Children.start(work, List.of("dev.cell.runtime.service.CellMain",
                     "--cell-dir", cellDir.toString(), "--cell", "echo", "--latency", instanceName),
-                    Map.of("CELL_HOME", home.toString()));
+                    Map.of("CELL_HOME", home.toString()), true);
                 try
                 {
                     final EchoClient echo = EchoClient.connect(ClientOptions.defaults()
