@@ -49,9 +49,11 @@ class LatencyHarnessTest
         assertTrue(histogram.getValueAtPercentile(99) >= DELAY_NS, () -> "p99 " + histogram.getValueAtPercentile(99));
         // Histogram buckets keep 3 digits: the lowest equivalent value of a bucket may be 0.1 % below the value.
         assertTrue(histogram.getMinValue() >= DELAY_NS * 999 / 1000, () -> "min " + histogram.getMinValue());
-        assertTrue(histogram.getValueAtPercentile(50) < DELAY_NS + 5 * MS,
+        // Upper bounds loose enough for a loaded machine, tight enough to catch a harness that accumulates time
+        // (which would report p50 near 200 ms here).
+        assertTrue(histogram.getValueAtPercentile(50) < DELAY_NS + 20 * MS,
             () -> "p50 " + histogram.getValueAtPercentile(50));
-        assertTrue(histogram.getValueAtPercentile(99) < DELAY_NS + 20 * MS,
+        assertTrue(histogram.getValueAtPercentile(99) < DELAY_NS + 100 * MS,
             () -> "p99 " + histogram.getValueAtPercentile(99));
     }
 
@@ -73,16 +75,26 @@ class LatencyHarnessTest
     @Test
     void shouldCorrectForCoordinatedOmissionAtAFixedRate() throws Exception
     {
-        final long stallNs = 50 * MS;
-        final long rate = 1_000;
+        // 200 calls/s of a 50 us target leave the thread idle 99 % of the time, so it catches up at once after any
+        // preemption on a loaded machine; one call stalls (sleeps) 200 ms, long enough to queue about 40 calls.
+        final long delayNs = 50_000L;
+        final long stallMs = 200;
+        final long rate = 200;
         final AtomicLong calls = new AtomicLong();
         // What a naive harness would record: the service time of each call, measured around the call.
         final Histogram uncorrected = LatencyHarness.newHistogram();
         final Probe stallingProbe = () ->
         {
             final long start = System.nanoTime();
-            // Warm-up is 100 calls at this rate: the stall falls in the measured second.
-            spinFor(calls.incrementAndGet() == 400 ? stallNs : DELAY_NS);
+            // Warm-up is 20 calls at this rate: the stall falls in the middle of the measured second.
+            if (calls.incrementAndGet() == 120)
+            {
+                Thread.sleep(stallMs);
+            }
+            else
+            {
+                spinFor(delayNs);
+            }
             uncorrected.recordValue(System.nanoTime() - start);
         };
 
@@ -92,27 +104,26 @@ class LatencyHarnessTest
         final long elapsed = System.nanoTime() - start;
 
         // Every scheduled call is made, the late ones as soon as possible, and never faster than the rate.
-        assertTrue(corrected.getTotalCount() >= 999 && corrected.getTotalCount() <= 1_001,
+        assertTrue(corrected.getTotalCount() >= 199 && corrected.getTotalCount() <= 201,
             () -> "count " + corrected.getTotalCount());
         assertTrue(elapsed >= 1_000 * MS, () -> "ran " + elapsed + " ns");
         final long measured = LatencyHarness.elapsedNanos(corrected);
         assertTrue(measured >= 990 * MS && measured <= elapsed, () -> "measured period " + measured + " ns");
-        assertTrue(corrected.getValueAtPercentile(50) >= DELAY_NS, () -> "p50 " + corrected.getValueAtPercentile(50));
-        assertTrue(corrected.getValueAtPercentile(50) < DELAY_NS + 5 * MS,
-            () -> "p50 " + corrected.getValueAtPercentile(50));
+        // Timed from the intended send time, a call never looks faster than the target...
+        assertTrue(corrected.getMinValue() >= delayNs * 999 / 1000, () -> "min " + corrected.getMinValue());
+        // ... and most calls were on time (a harness timing from the start of the run would put p50 near 500 ms).
+        assertTrue(corrected.getValueAtPercentile(50) < 20 * MS, () -> "p50 " + corrected.getValueAtPercentile(50));
 
-        // The calls queued behind the stall waited 50, 49, 48 ... ms: about 40 of them 10 ms or more.
+        // The calls queued behind the stall waited 200, 195, 190 ... ms: about 38 of them 10 ms or more. Measured
+        // around each call (uncorrected), only the stalled call itself (and any call a busy machine preempted) is
+        // that slow; every such call is slow in the corrected histogram too, so the difference is the queue.
         final long correctedSlow = corrected.getCountBetweenValues(10 * MS, LatencyHarness.HIGHEST_TRACKABLE_NS);
-        assertTrue(correctedSlow >= 20, () -> "corrected samples >= 10 ms: " + correctedSlow);
-        assertTrue(corrected.getValueAtPercentile(99) >= 10 * MS, () -> "p99 " + corrected.getValueAtPercentile(99));
-        assertTrue(corrected.getMaxValue() >= stallNs * 999 / 1000, () -> "max " + corrected.getMaxValue());
-
-        // Measured around each call, the same run shows one slow call and an unremarkable p99.
         final long uncorrectedSlow = uncorrected.getCountBetweenValues(10 * MS, LatencyHarness.HIGHEST_TRACKABLE_NS);
-        assertTrue(uncorrectedSlow >= 1 && uncorrectedSlow <= 5,
-            () -> "uncorrected samples >= 10 ms: " + uncorrectedSlow);
-        assertTrue(uncorrected.getValueAtPercentile(99) < 5 * MS,
-            () -> "uncorrected p99 " + uncorrected.getValueAtPercentile(99));
+        assertTrue(uncorrectedSlow >= 1, () -> "the stall itself: " + uncorrectedSlow);
+        assertTrue(correctedSlow - uncorrectedSlow >= 25,
+            () -> "corrected samples >= 10 ms: " + correctedSlow + ", uncorrected: " + uncorrectedSlow);
+        assertTrue(corrected.getValueAtPercentile(90) >= 10 * MS, () -> "p90 " + corrected.getValueAtPercentile(90));
+        assertTrue(corrected.getMaxValue() >= stallMs * MS * 999 / 1000, () -> "max " + corrected.getMaxValue());
     }
 
     @Test
