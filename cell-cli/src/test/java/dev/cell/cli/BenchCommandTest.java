@@ -157,7 +157,9 @@ class BenchCommandTest
         // Every fourth call of warm-up and measurement together is an error.
         assertTrue(made >= calls + 150 && made <= calls + 250, cli.toString());
         assertTrue(Math.abs(errorCount - made / 4) <= 1, cli.toString());
-        assertTrue(number(cli.out(), "throughput") > 1_500, cli.toString());
+        // Never faster than the rate (a loaded machine may make it slower: the late calls then run back to back).
+        final double throughput = number(cli.out(), "throughput");
+        assertTrue(throughput > 0 && throughput <= 2_100, cli.toString());
         for (final String label : new String[] {"p50", "p90", "p99", "p99.9", "p99.99", "max"})
         {
             assertTrue(cli.out().contains("\n" + label + " "), label + " missing in " + cli);
