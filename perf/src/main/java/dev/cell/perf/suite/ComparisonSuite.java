@@ -49,39 +49,30 @@ public final class ComparisonSuite
      */
     public static void main(final String[] args) throws Exception
     {
-        int rounds = 3;
-        long warmupCalls = 20_000;
-        double warmupSeconds = 1.0;
-        double seconds = 2.0;
-        long rate = 2_000;
-        double rateSeconds = 2.0;
-        Path out = Path.of("perf", "results");
-        Set<String> only = null;
-        for (int i = 0; i < args.length; i++)
+        final Options options;
+        try
         {
-            final String arg = args[i];
-            if (i + 1 >= args.length && !arg.equals("--help"))
-            {
-                throw new IllegalArgumentException("option " + arg + " needs a value; " + usage());
-            }
-            switch (arg)
-            {
-                case "--rounds" -> rounds = positive(arg, Integer.parseInt(args[++i]));
-                case "--warmup" -> warmupSeconds = Double.parseDouble(args[++i]);
-                case "--warmup-calls" -> warmupCalls = Long.parseLong(args[++i]);
-                case "--seconds" -> seconds = Double.parseDouble(args[++i]);
-                case "--rate" -> rate = positive(arg, Long.parseLong(args[++i]));
-                case "--rate-seconds" -> rateSeconds = Double.parseDouble(args[++i]);
-                case "--out" -> out = Path.of(args[++i]);
-                case "--only" -> only = Set.of(args[++i].split(","));
-                case "--help" ->
-                {
-                    System.out.println(usage());
-                    return;
-                }
-                default -> throw new IllegalArgumentException("unknown option " + arg + "; " + usage());
-            }
+            options = Options.parse(args);
         }
+        catch (final IllegalArgumentException ex)
+        {
+            System.err.println("cell perf: " + ex.getMessage());
+            System.exit(1);
+            return;
+        }
+        if (options == null)
+        {
+            System.out.println(usage());
+            return;
+        }
+        final int rounds = options.rounds();
+        final long warmupCalls = options.warmupCalls();
+        final double warmupSeconds = options.warmupSeconds();
+        final double seconds = options.seconds();
+        final long rate = options.rate();
+        final double rateSeconds = options.rateSeconds();
+        final Path out = options.out();
+        final Set<String> only = options.only();
 
         final SpinBudget budget = SpinBudget.ofThisMachine();
         final List<Contender> contenders = new ArrayList<>();
@@ -94,8 +85,9 @@ public final class ComparisonSuite
         }
         if (contenders.isEmpty())
         {
-            throw new IllegalArgumentException("--only matched no path; the paths are " +
-                Contender.all(budget).stream().map(Contender::id).toList());
+            System.err.println("cell perf: --only " + String.join(",", only) + " matched no path; the paths are " +
+                String.join(",", Contender.all(budget).stream().map(Contender::id).toList()));
+            System.exit(1);
         }
         final String cpu = cpuModel();
         final String machine = budget.cores() + " cpus, " + cpu + ", " + System.getProperty("os.name") + " " +
@@ -269,6 +261,106 @@ public final class ComparisonSuite
         }
     }
 
+    /**
+     * The suite's settings.
+     *
+     * @param rounds        interleaved rounds.
+     * @param warmupSeconds the shortest warm-up.
+     * @param warmupCalls   the fewest warm-up calls.
+     * @param seconds       back-to-back measurement per round.
+     * @param rate          fixed rate, calls per second.
+     * @param rateSeconds   fixed-rate measurement per round.
+     * @param out           where the report goes.
+     * @param only          path ids to run, or null for all.
+     */
+    record Options(
+        int rounds, double warmupSeconds, long warmupCalls, double seconds, long rate, double rateSeconds, Path out,
+        Set<String> only)
+    {
+        /**
+         * @param args the command line.
+         * @return the options, or null when {@code --help} was asked for.
+         * @throws IllegalArgumentException naming the option that is wrong and what it takes.
+         */
+        static Options parse(final String[] args)
+        {
+            int rounds = 3;
+            long warmupCalls = 20_000;
+            double warmupSeconds = 1.0;
+            double seconds = 2.0;
+            long rate = 2_000;
+            double rateSeconds = 2.0;
+            Path out = Path.of("perf", "results");
+            Set<String> only = null;
+            for (int i = 0; i < args.length; i++)
+            {
+                final String arg = args[i];
+                if (arg.equals("--help") || arg.equals("-h"))
+                {
+                    return null;
+                }
+                if (!arg.startsWith("--"))
+                {
+                    throw new IllegalArgumentException("unexpected argument '" + arg + "'; " + usage());
+                }
+                if (i + 1 >= args.length)
+                {
+                    throw new IllegalArgumentException("option " + arg + " needs a value; " + usage());
+                }
+                final String value = args[++i];
+                switch (arg)
+                {
+                    case "--rounds" -> rounds = (int)whole(arg, value, 1, 1_000);
+                    case "--warmup" -> warmupSeconds = seconds(arg, value, 0);
+                    case "--warmup-calls" -> warmupCalls = whole(arg, value, 0, Long.MAX_VALUE);
+                    case "--seconds" -> seconds = seconds(arg, value, 0.001);
+                    case "--rate" -> rate = whole(arg, value, 1, 10_000_000);
+                    case "--rate-seconds" -> rateSeconds = seconds(arg, value, 0.001);
+                    case "--out" -> out = Path.of(value);
+                    case "--only" -> only = Set.of(value.split(","));
+                    default -> throw new IllegalArgumentException("unknown option " + arg + "; " + usage());
+                }
+            }
+            return new Options(rounds, warmupSeconds, warmupCalls, seconds, rate, rateSeconds, out, only);
+        }
+
+        private static long whole(final String option, final String value, final long min, final long max)
+        {
+            final long v;
+            try
+            {
+                v = Long.parseLong(value.replace("_", "").replace(",", ""));
+            }
+            catch (final NumberFormatException ex)
+            {
+                throw new IllegalArgumentException(option + " takes a whole number, not '" + value + "'");
+            }
+            if (v < min || v > max)
+            {
+                throw new IllegalArgumentException(option + " must be between " + min + " and " + max + ": " + v);
+            }
+            return v;
+        }
+
+        private static double seconds(final String option, final String value, final double min)
+        {
+            final double v;
+            try
+            {
+                v = Double.parseDouble(value);
+            }
+            catch (final NumberFormatException ex)
+            {
+                throw new IllegalArgumentException(option + " takes seconds, e.g. 1 or 0.5, not '" + value + "'");
+            }
+            if (!(v >= min) || v > 3_600)
+            {
+                throw new IllegalArgumentException(option + " must be between " + min + " and 3600 seconds: " + v);
+            }
+            return v;
+        }
+    }
+
     private static String usage()
     {
         return "usage: ./cell perf [--rounds N (3)] [--warmup S (1)] [--warmup-calls N (20000)] " +
@@ -295,24 +387,6 @@ public final class ComparisonSuite
             elapsedNs = System.nanoTime() - startNs;
         }
         return calls;
-    }
-
-    private static int positive(final String option, final int value)
-    {
-        if (value <= 0)
-        {
-            throw new IllegalArgumentException(option + " must be positive: " + value);
-        }
-        return value;
-    }
-
-    private static long positive(final String option, final long value)
-    {
-        if (value <= 0)
-        {
-            throw new IllegalArgumentException(option + " must be positive: " + value);
-        }
-        return value;
     }
 
     private static Duration seconds(final double s)

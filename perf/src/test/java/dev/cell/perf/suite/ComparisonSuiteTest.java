@@ -34,6 +34,37 @@ class ComparisonSuiteTest
     }
 
     @Test
+    void optionsHaveDefaultsAndBadOnesAreNamed()
+    {
+        final ComparisonSuite.Options defaults = ComparisonSuite.Options.parse(new String[0]);
+        assertEquals(3, defaults.rounds());
+        assertEquals(2_000, defaults.rate());
+        assertEquals(java.nio.file.Path.of("perf", "results"), defaults.out());
+        final ComparisonSuite.Options some = ComparisonSuite.Options.parse(
+            new String[] {"--rounds", "1", "--rate", "5,000", "--seconds", "0.5", "--only", "floor,grpc"});
+        assertEquals(1, some.rounds());
+        assertEquals(5_000, some.rate());
+        assertEquals(0.5, some.seconds());
+        assertEquals(java.util.Set.of("floor", "grpc"), some.only());
+        assertEquals(null, ComparisonSuite.Options.parse(new String[] {"--help"}));
+
+        assertEquals("--rounds takes a whole number, not 'three'", assertThrows(IllegalArgumentException.class,
+            () -> ComparisonSuite.Options.parse(new String[] {"--rounds", "three"})).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class,
+            () -> ComparisonSuite.Options.parse(new String[] {"--rate", "0"})).getMessage()
+            .startsWith("--rate must be between 1 and"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+            () -> ComparisonSuite.Options.parse(new String[] {"--seconds", "soon"})).getMessage()
+            .contains("takes seconds"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+            () -> ComparisonSuite.Options.parse(new String[] {"--fast"})).getMessage()
+            .startsWith("option --fast needs a value"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+            () -> ComparisonSuite.Options.parse(new String[] {"--fast", "yes"})).getMessage()
+            .startsWith("unknown option --fast; usage: ./cell perf"));
+    }
+
+    @Test
     void aBusyMachineIsRecognisedFromItsLoadAverage()
     {
         assertTrue(ComparisonSuite.loadBusy("1.50 0.80 0.40", 2));
