@@ -65,6 +65,23 @@ public final class ComparisonSuite
             System.out.println(usage());
             return;
         }
+        final int code = run(options, args);
+        if (code != 0)
+        {
+            System.exit(code);
+        }
+    }
+
+    /**
+     * Run the suite and write its report.
+     *
+     * @param options the settings.
+     * @param args    the command line, recorded in the report.
+     * @return 0, or 1 when no path matched or a path failed (the report is written all the same).
+     * @throws Exception when the report cannot be written.
+     */
+    static int run(final Options options, final String[] args) throws Exception
+    {
         final int rounds = options.rounds();
         final long warmupCalls = options.warmupCalls();
         final double warmupSeconds = options.warmupSeconds();
@@ -87,7 +104,7 @@ public final class ComparisonSuite
         {
             System.err.println("cell perf: --only " + String.join(",", only) + " matched no path; the paths are " +
                 String.join(",", Contender.all(budget).stream().map(Contender::id).toList()));
-            System.exit(1);
+            return 1;
         }
         final String cpu = cpuModel();
         final String machine = budget.cores() + " cpus, " + cpu + ", " + System.getProperty("os.name") + " " +
@@ -257,8 +274,9 @@ public final class ComparisonSuite
         if (!errors.isEmpty())
         {
             System.out.println("paths that failed: " + errors.keySet());
-            System.exit(1);
+            return 1;
         }
+        return 0;
     }
 
     /**

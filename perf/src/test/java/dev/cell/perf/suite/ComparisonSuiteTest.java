@@ -1,7 +1,15 @@
 package dev.cell.perf.suite;
 
 import dev.cell.runtime.bench.LatencyHarness;
+import dev.cell.runtime.genome.Json;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
@@ -13,6 +21,50 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ComparisonSuiteTest
 {
+    @TempDir
+    Path tmp;
+
+    /**
+     * A small end-to-end run of the two paths that block in the kernel (nothing spins): peer processes start, are
+     * measured in both modes and stopped, and the report files are written and parse back. Asserts no timing.
+     */
+    @Test
+    void aSmallRunWritesTheReport() throws Exception
+    {
+        final String[] args = {"--only", "tcp,uds", "--rounds", "2", "--warmup", "0", "--warmup-calls", "200",
+            "--seconds", "0.2", "--rate", "500", "--rate-seconds", "0.2", "--out", tmp.toString()};
+        assertEquals(0, ComparisonSuite.run(ComparisonSuite.Options.parse(args), args));
+
+        final List<Path> files;
+        try (Stream<Path> list = Files.list(tmp))
+        {
+            files = list.sorted().toList();
+        }
+        assertEquals(5, files.size(), files::toString);
+        final Path json = files.stream().filter(f -> f.toString().endsWith(".json")).findFirst().orElseThrow();
+        final Map<String, Object> report = Json.parseObject(Files.readString(json));
+        assertEquals(32L, ((Number)report.get("messageBytes")).longValue());
+        final List<?> paths = (List<?>)report.get("paths");
+        assertEquals(List.of("tcp", "uds"), paths.stream().map(p -> ((Map<?, ?>)p).get("id")).toList());
+        for (final Object p : paths)
+        {
+            final Map<?, ?> path = (Map<?, ?>)p;
+            assertEquals("blocking (kernel wake-up)", path.get("waitProfile"));
+            final Map<?, ?> b2b = (Map<?, ?>)path.get("backToBack");
+            assertTrue(((Number)b2b.get("count")).longValue() > 0, b2b::toString);
+            assertEquals(2, ((List<?>)b2b.get("p50UsPerRound")).size());
+            final Map<?, ?> fixed = (Map<?, ?>)path.get("fixedRate");
+            assertTrue(fixed.containsKey("count") || fixed.containsKey("roundsLeftOutRateNotKept"), fixed::toString);
+            assertFalse(b2b.containsKey("ratioToFloor"), "no floor in this run, no ratio to it");
+        }
+        final String md = Files.readString(files.stream().filter(f -> f.toString().endsWith(".md")).findFirst()
+            .orElseThrow());
+        assertTrue(md.contains("| TCP loopback, JDK channels | blocking (kernel wake-up) |"), md);
+        assertTrue(files.stream().anyMatch(f -> f.toString().endsWith("-back-to-back.svg")), files::toString);
+        assertTrue(Files.readString(files.stream().filter(f -> f.toString().endsWith(".html")).findFirst()
+            .orElseThrow()).contains("<table>"));
+    }
+
     @Test
     void warmUpMakesAtLeastTheMinimumCalls() throws Exception
     {
@@ -39,7 +91,7 @@ class ComparisonSuiteTest
         final ComparisonSuite.Options defaults = ComparisonSuite.Options.parse(new String[0]);
         assertEquals(3, defaults.rounds());
         assertEquals(2_000, defaults.rate());
-        assertEquals(java.nio.file.Path.of("perf", "results"), defaults.out());
+        assertEquals(Path.of("perf", "results"), defaults.out());
         final ComparisonSuite.Options some = ComparisonSuite.Options.parse(
             new String[] {"--rounds", "1", "--rate", "5,000", "--seconds", "0.5", "--only", "floor,grpc"});
         assertEquals(1, some.rounds());
