@@ -136,6 +136,7 @@ final class StatusCommand implements Callable<Integer>
         c.put("state", sup != null ? sup.get("state") : live.isEmpty() ? "not running" : "running (unsupervised)");
         c.put("reason", sup != null ? sup.get("reason") : "");
         c.put("restarts", sup != null ? sup.get("restarts") : 0L);
+        c.put("coldStartMs", sup != null && sup.get("coldStartMs") != null ? sup.get("coldStartMs") : -1L);
         if (sup != null && sup.get("resources") instanceof Map<?, ?> res && !res.isEmpty())
         {
             c.put("resources", res);

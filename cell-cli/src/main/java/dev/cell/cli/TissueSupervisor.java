@@ -54,6 +54,7 @@ public final class TissueSupervisor implements AutoCloseable
     private final Instances instances;
     private final Cgroups cgroups;
     private final Map<String, CellRun> runs = new LinkedHashMap<>();
+    private final java.util.Set<Launched> stoppedOnPurpose = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ArtifactStore artifacts;
     private volatile boolean stopping;
     private volatile ControlServer control;
@@ -329,7 +330,7 @@ public final class TissueSupervisor implements AutoCloseable
 
     private void onExit(final Slot s, final Launched l)
     {
-        if (s.current != l)
+        if (s.current != l || stoppedOnPurpose.contains(l))
         {
             return;
         }
@@ -548,6 +549,7 @@ public final class TissueSupervisor implements AutoCloseable
             s.replacing = true;
             if (old != null && old.process().isAlive())
             {
+                stoppedOnPurpose.add(old);
                 old.process().destroy();
                 waitQuietly(old);
             }
@@ -589,6 +591,7 @@ public final class TissueSupervisor implements AutoCloseable
             final Launched l = s.current;
             if (l != null && l.process().isAlive())
             {
+                stoppedOnPurpose.add(l);
                 l.process().destroy();
                 try
                 {
