@@ -256,7 +256,7 @@ public final class TissueSupervisor implements AutoCloseable
             r.state = State.READY;
             r.ready.complete(null);
         }
-        catch (final RuntimeException ex)
+        catch (final RuntimeException | Error ex)
         {
             final Throwable cause = ex instanceof java.util.concurrent.CompletionException && ex.getCause() != null ?
                 ex.getCause() : ex;
@@ -464,9 +464,9 @@ public final class TissueSupervisor implements AutoCloseable
         {
             c.instanceId();
         }
-        catch (final RuntimeException ex)
+        catch (final RuntimeException | LinkageError ex)
         {
-            throw new UserError("cell '" + cell + "' did not answer a handshake: " + ex.getMessage(), ex);
+            throw new UserError("cell '" + cell + "' did not answer a handshake: " + ex, ex);
         }
     }
 

@@ -27,6 +27,9 @@ import java.util.stream.Stream;
  * <pre>
  * java -cp "perf/target/classes:perf/target/lib/*" dev.cell.perf.TissueBootBenchmark [--rounds 5] [--replicas 10]
  * </pre>
+ * (it runs itself again with {@code dev.cell.runtime.JvmFlags} when started without them)
+ * <pre>
+ * </pre>
  * The tissue is the {@code echo} cell of this module with {@code replicas = 10}, run from its jar (as
  * {@code cell mitosis} runs built cells) under a temporary cell home.
  */
@@ -42,6 +45,19 @@ public final class TissueBootBenchmark
      */
     public static void main(final String[] args) throws Exception
     {
+        if (!java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
+            .containsAll(dev.cell.runtime.JvmFlags.FLAGS))
+        {
+            // Run again with the project's JVM flags (what the cell command's JVM has), so timings compare.
+            final List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.addAll(dev.cell.runtime.JvmFlags.FLAGS);
+            cmd.add("-cp");
+            cmd.add(System.getProperty("java.class.path"));
+            cmd.add(TissueBootBenchmark.class.getName());
+            cmd.addAll(Arrays.asList(args));
+            System.exit(new ProcessBuilder(cmd).inheritIO().start().waitFor());
+        }
         int rounds = 5;
         int replicas = 10;
         for (int i = 0; i + 1 < args.length; i += 2)

@@ -43,9 +43,9 @@ public final class ServiceTimes
      */
     public static long upperBound(final int bucket)
     {
-        if (bucket < 4)
+        if (bucket < 8)
         {
-            return bucket;
+            return Math.min(bucket, 3); // 0..3 ns are exact; buckets 4..7 are never used
         }
         final int msb = bucket / 4;
         final int sub = bucket % 4;
