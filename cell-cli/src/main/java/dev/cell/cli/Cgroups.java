@@ -318,6 +318,51 @@ public final class Cgroups
     }
 
     /**
+     * Remove the groups a supervisor left behind when it was killed ({@code cell/<tissue>-<pid>} whose process is
+     * gone and whose groups are empty).
+     */
+    public void sweepStale()
+    {
+        for (final Path base : mode == Mode.V1 ? List.of(ROOT.resolve("memory"), ROOT.resolve("cpu")) :
+            List.of(ROOT))
+        {
+            final Path parent = base.resolve(group).getParent();
+            if (parent == null || !Files.isDirectory(parent))
+            {
+                continue;
+            }
+            try (java.util.stream.Stream<Path> groups = Files.list(parent))
+            {
+                for (final Path g : groups.filter(Files::isDirectory).toList())
+                {
+                    final String name = g.getFileName().toString();
+                    final int dash = name.lastIndexOf('-');
+                    final long pid = dash < 0 ? -1 : parse(name.substring(dash + 1));
+                    if (pid <= 0 || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+                    {
+                        continue;
+                    }
+                    try (java.util.stream.Stream<Path> instances = Files.list(g))
+                    {
+                        for (final Path i : instances.filter(Files::isDirectory).toList())
+                        {
+                            if (read(i.resolve("cgroup.procs")).isBlank())
+                            {
+                                Files.deleteIfExists(i);
+                            }
+                        }
+                    }
+                    Files.deleteIfExists(g);
+                }
+            }
+            catch (final IOException ignore)
+            {
+                // Not ours or still in use: leave it.
+            }
+        }
+    }
+
+    /**
      * Remove this supervisor's (empty) group folders.
      */
     public void removeGroup()

@@ -189,6 +189,7 @@ final class StatusCommand implements Callable<Integer>
             m.put("state", slot != null ? slot.get("state") : "running");
             m.put("restarts", slot != null ? slot.get("restarts") : 0L);
             m.put("lastExit", slot != null ? slot.get("lastExit") : "");
+            m.put("recoveryMs", slot != null && slot.get("recoveryMs") != null ? slot.get("recoveryMs") : -1L);
             m.put("calls", i.calls());
             final Sample s = samples.get(i.pid());
             m.put("callsPerSecond", s == null ? 0.0 : s.callsPerSecond);

@@ -109,6 +109,8 @@ public final class TissueSupervisor implements AutoCloseable
         volatile String lastExit = "";
         volatile int restarts;
         volatile boolean replacing;
+        volatile long exitedAtNs;
+        volatile long recoveryMs = -1;
         int generation;
 
         Slot(final CellRun run, final int index)
@@ -208,6 +210,7 @@ public final class TissueSupervisor implements AutoCloseable
             }
             deleteDormant(r.cell.name());
         }
+        cgroups.sweepStale();
         for (final CellRun r : runs.values())
         {
             instances.recordCell(r.cell.name(), r.cell.dir());
@@ -283,6 +286,11 @@ public final class TissueSupervisor implements AutoCloseable
             {
                 launcher.awaitReady(l, instances, readyTimeout(s.run));
                 s.state = State.READY;
+                if (s.exitedAtNs != 0)
+                {
+                    s.recoveryMs = (System.nanoTime() - s.exitedAtNs) / 1_000_000L;
+                    s.exitedAtNs = 0;
+                }
                 progress.update(s.run.cell.name(), "ready", l.label());
                 l.process().onExit().thenRun(() -> Thread.ofVirtual().start(() -> onExit(s, l)));
                 return;
@@ -353,6 +361,7 @@ public final class TissueSupervisor implements AutoCloseable
             }
             return;
         }
+        s.exitedAtNs = System.nanoTime();
         progress.update(s.run.cell.name(), "crashed", l.label() + " " + s.lastExit);
         if (!crashed(s, "instance " + l.label() + " " + s.lastExit))
         {
@@ -759,6 +768,7 @@ public final class TissueSupervisor implements AutoCloseable
                 i.put("state", s.state.lower());
                 i.put("restarts", (long)s.restarts);
                 i.put("lastExit", s.lastExit);
+                i.put("recoveryMs", s.recoveryMs);
                 slots.add(i);
             }
             c.put("instances", slots);

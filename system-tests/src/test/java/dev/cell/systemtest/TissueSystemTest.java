@@ -84,7 +84,11 @@ class TissueSystemTest
             final SystemTestSupport.Result call = cell(root, cellHome, 60, "call", "storefront", "buy", BUY);
             final double ms = (System.nanoTime() - t0) / 1e6;
             assertEquals(0, call.exitCode(), call.output());
-            System.out.printf("kill -9 %s pid %d: restarted and serving again after %.0f ms%n", name, victim, ms);
+            final long recovered = after.stream().mapToLong(i -> (Long)i.get("recoveryMs")).max().orElse(-1);
+            assertTrue(recovered > 0, after.toString());
+            System.out.printf("kill -9 %s pid %d: supervisor saw the exit and had a new instance ready in %d ms " +
+                "(back-off 200 ms included); serving again as seen from outside after %.0f ms%n", name, victim,
+                recovered, ms);
             assertTrue(after.stream().anyMatch(i -> String.valueOf(i.get("lastExit")).contains("SIGKILL")), after.toString());
         }
 
