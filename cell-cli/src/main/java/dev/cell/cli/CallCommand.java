@@ -120,7 +120,9 @@ final class CallCommand implements Callable<Integer>
     static Instances requireLive(final String cell)
     {
         final Instances instances = new Instances(CellHome.resolve());
-        if (instances.live(cell).isEmpty())
+        // A dormant cell (stopped after its idle timeout) is started again by the connection itself.
+        if (instances.live(cell).isEmpty() &&
+            !java.nio.file.Files.exists(dev.cell.runtime.discovery.Dormancy.file(instances.cellHome(), cell)))
         {
             throw new CellException.Unavailable(cell, "no live instance of cell '" + cell + "' on this host " +
                 "(cell home " + instances.cellHome() + "); start it with `cell mitosis <dir>`, `cell ps` lists " +

@@ -119,7 +119,7 @@ final class GenomeCommand implements Callable<Integer>
         final List<Sourced> out = new ArrayList<>();
         if (Files.isRegularFile(dir.resolve(TissueConfig.FILE_NAME)))
         {
-            for (final CellSpec cell : TissueConfig.load(dir).cells())
+            for (final CellSpec cell : TissueTree.load(dir).config().cells())
             {
                 final Path file = cell.dir().resolve("target/classes").resolve(Genome.resourceName(cell.name()));
                 if (!Files.isRegularFile(file))

@@ -79,9 +79,20 @@ public final class InstanceLauncher
      */
     public static List<String> command(final CellSpec cell)
     {
+        return command(cell, List.of());
+    }
+
+    /**
+     * @param cell  a built cell.
+     * @param extra JVM options added after the standard flags (limits, idle timeout, class data sharing).
+     * @return the command line that starts one instance of it.
+     */
+    public static List<String> command(final CellSpec cell, final List<String> extra)
+    {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JvmFlags.FLAGS);
+        command.addAll(extra);
         command.add("-cp");
         command.add(String.join(File.pathSeparator, MavenBuild.classpath(cell)));
         command.add(MAIN_CLASS);
@@ -103,12 +114,25 @@ public final class InstanceLauncher
      */
     public Launched start(final CellSpec cell)
     {
+        return start(cell, command(cell));
+    }
+
+    /**
+     * Start one instance with a prepared command line (see {@link #command(CellSpec, List)}).
+     *
+     * @param cell        a built cell.
+     * @param instanceCmd the command.
+     * @return the started instance.
+     * @throws UserError when it cannot be started.
+     */
+    public Launched start(final CellSpec cell, final List<String> instanceCmd)
+    {
         final List<String> command = new ArrayList<>();
         if (SETSID != null)
         {
             command.add(SETSID.toString());
         }
-        command.addAll(command(cell));
+        command.addAll(instanceCmd);
         final ProcessBuilder pb = new ProcessBuilder(command)
             .directory(cell.dir().toFile())
             .redirectErrorStream(true)

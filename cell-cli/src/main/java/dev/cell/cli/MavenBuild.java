@@ -102,7 +102,7 @@ public final class MavenBuild
      * @param unit the run.
      * @throws UserError with Maven's output tail when the build fails.
      */
-    public void build(final Unit unit)
+    public synchronized void build(final Unit unit)
     {
         for (final CellSpec cell : unit.cells())
         {
@@ -163,6 +163,11 @@ public final class MavenBuild
      */
     public static List<String> classpath(final CellSpec cell)
     {
+        final Path artifact = ArtifactStore.currentArtifact(cell);
+        if (artifact != null)
+        {
+            return classpath(artifact.resolve("cell.jar"), artifact.resolve("classpath"));
+        }
         final Path classes = cell.dir().resolve("target").resolve("classes");
         final Path cpFile = cell.dir().resolve(CLASSPATH_FILE);
         if (!Files.isDirectory(classes) || !Files.isRegularFile(cpFile))
@@ -171,6 +176,11 @@ public final class MavenBuild
                 (Files.isDirectory(classes) ? cpFile : classes) + " is missing); run cell mitosis without " +
                 "--no-build");
         }
+        return classpath(classes, cpFile);
+    }
+
+    private static List<String> classpath(final Path classes, final Path cpFile)
+    {
         final List<String> entries = new ArrayList<>();
         entries.add(classes.toString());
         try

@@ -1,6 +1,5 @@
 package dev.cell.cli;
 
-import dev.cell.cli.InstanceLauncher.Launched;
 import dev.cell.cli.Instances.Instance;
 import dev.cell.cli.TissueConfig.CellSpec;
 
@@ -9,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * What {@code cell mitosis} does, usable in-process (end-to-end tests, embedding): validate a tissue, build it,
@@ -101,27 +99,66 @@ public final class Mitosis
     }
 
     /**
-     * A started tissue; closing it stops its instances (SIGTERM, then SIGKILL after 10 s).
+     * A started tissue under its supervisor; closing it stops its instances in reverse dependency order (SIGTERM,
+     * then SIGKILL after 10 s).
      *
-     * @param config    the tissue's configuration.
-     * @param launcher  what started the instances.
-     * @param instances the live instances, in start order.
+     * @param tree       the tissue.
+     * @param supervisor what supervises its instances.
+     * @param control    the supervisor's control port.
+     * @param stopAsked  completes when {@code cell stop} asked this tissue to stop.
      */
-    public record Running(TissueConfig config, InstanceLauncher launcher, List<Instance> instances)
-        implements AutoCloseable
+    public record Running(TissueTree tree, TissueSupervisor supervisor, ControlServer control,
+        java.util.concurrent.CompletableFuture<Void> stopAsked) implements AutoCloseable
     {
+        /**
+         * @return the flat view of the tissue's cells.
+         */
+        public TissueConfig config()
+        {
+            return tree.config();
+        }
+
+        /**
+         * @return the tissue's live instances.
+         */
+        public List<Instance> instances()
+        {
+            final Instances all = new Instances(supervisor.cellHome());
+            final List<Instance> result = new ArrayList<>();
+            for (final CellSpec c : tree.config().cells())
+            {
+                result.addAll(all.live(c.name()));
+            }
+            return result;
+        }
+
         /**
          * Stop every instance.
          */
         @Override
         public void close()
         {
-            launcher.stopAll();
+            supervisor.close();
+            control.close();
+            stopAsked.complete(null);
         }
     }
 
     /**
-     * Validate, build and start a tissue; on any failure the instances already started are stopped.
+     * Build a tissue's cells (children first, independent ones in parallel), storing each jar content-addressed.
+     *
+     * @param tree    the tissue.
+     * @param options how.
+     * @param out     where progress goes.
+     */
+    public static void build(final TissueTree tree, final Options options, final PrintWriter out)
+    {
+        TissueBuild.build(tree, new ArtifactStore(options.cellHome()), out, options.offline());
+    }
+
+    /**
+     * Validate, build and start a tissue under a supervisor; on any failure the instances already started are
+     * stopped.
      *
      * @param options how.
      * @param out     where progress lines (and, attached, the instances' output) go.
@@ -131,65 +168,52 @@ public final class Mitosis
      */
     public static Running start(final Options options, final PrintWriter out)
     {
-        final TissueConfig config = TissueConfig.load(options.dir());
-        final Instances instances = new Instances(options.cellHome());
-        for (final CellSpec cell : config.cells())
-        {
-            final List<Instance> running = instances.live(cell.name());
-            if (!running.isEmpty())
-            {
-                throw new UserError("cell '" + cell.name() + "' is already running on this host (" +
-                    running.stream().map(i -> i.instanceId() + " pid " + i.pid()).collect(Collectors.joining(", ")) +
-                    "); stop it with `cell stop " + cell.name() + "` first");
-            }
-        }
+        final TissueTree tree = TissueTree.load(options.dir());
         if (options.build())
         {
-            final MavenBuild build = new MavenBuild(out, options.offline());
-            for (final MavenBuild.Unit unit : MavenBuild.plan(config))
-            {
-                build.build(unit);
-            }
+            build(tree, options, out);
         }
-        for (final CellSpec cell : config.cells())
+        for (final CellSpec cell : tree.config().cells())
         {
             MavenBuild.classpath(cell);
         }
-        final InstanceLauncher launcher = new InstanceLauncher(options.cellHome(), options.attached(), out);
-        final List<Instance> ready = new ArrayList<>();
+        final TissueSupervisor supervisor = new TissueSupervisor(tree, options.cellHome(), options.attached(),
+            options.readyTimeout(), out);
+        final java.util.concurrent.CompletableFuture<Void> stopAsked = new java.util.concurrent.CompletableFuture<>();
+        final ControlServer control;
         try
         {
-            final List<Launched> started = new ArrayList<>();
-            for (final CellSpec cell : config.cells())
+            control = new ControlServer(supervisor, options.cellHome(), () ->
             {
-                instances.recordCell(cell.name(), cell.dir());
-                for (int r = 0; r < cell.replicas(); r++)
-                {
-                    final Launched l = launcher.start(cell);
-                    progress(out, cell.name(), "starting… (" + l.label() + ", latency " + cell.latencyName() + ")");
-                    started.add(l);
-                }
-            }
-            for (final Launched l : started)
-            {
-                try
-                {
-                    ready.add(launcher.awaitReady(l, instances, options.readyTimeout()));
-                }
-                catch (final UserError ex)
-                {
-                    progress(out, l.cell().name(), "failed (" + l.label() + ")");
-                    throw ex;
-                }
-                progress(out, l.cell().name(), "ready (" + l.label() + ")");
-            }
+                supervisor.close();
+                stopAsked.complete(null);
+            });
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new UserError("cannot open the supervisor's control port on the loopback interface: " +
+                ex.getMessage(), ex);
+        }
+        supervisor.control(control);
+        try
+        {
+            supervisor.start();
+            control.publish();
+        }
+        catch (final java.io.IOException ex)
+        {
+            control.close();
+            supervisor.close();
+            throw new UserError("cannot write the supervisor's entry under " + options.cellHome() + ": " +
+                ex.getMessage(), ex);
         }
         catch (final RuntimeException | Error ex)
         {
-            launcher.stopAll();
+            control.close();
+            supervisor.close();
             throw ex;
         }
-        return new Running(config, launcher, List.copyOf(ready));
+        return new Running(tree, supervisor, control, stopAsked);
     }
 
     /**

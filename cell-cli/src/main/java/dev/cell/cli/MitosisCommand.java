@@ -1,6 +1,5 @@
 package dev.cell.cli;
 
-import dev.cell.cli.InstanceLauncher.Launched;
 import dev.cell.runtime.client.CellHome;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,9 +9,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
@@ -64,38 +60,38 @@ final class MitosisCommand implements java.util.concurrent.Callable<Integer>
         description = "How long to wait for each instance to register (default: ${DEFAULT-VALUE}).")
     private String readyTimeout;
 
+    @Option(names = "--supervise", hidden = true,
+        description = "Internal: run as the detached supervisor process of a tissue that is already built.")
+    private boolean superviseChild;
+
     @Override
     public Integer call()
     {
         final PrintWriter out = spec.commandLine().getOut();
         final Mitosis.Options options = Mitosis.Options.of(dir)
-            .withBuild(!noBuild)
+            .withBuild(!noBuild && !superviseChild)
             .withOffline(offline)
-            .withAttached(!detach)
+            .withAttached(!detach && !superviseChild)
             .withReadyTimeout(Durations.parse(readyTimeout, "--ready-timeout"))
             .withCellHome(CellHome.resolve());
-        final AtomicBoolean stop = new AtomicBoolean();
-        final Thread main = Thread.currentThread();
-        if (!detach)
-        {
-            Signals.onInterrupt(() ->
-            {
-                stop.set(true);
-                main.interrupt();
-            });
-        }
-        final Mitosis.Running running = Mitosis.start(options, out);
-        Mitosis.printTable(running, out);
         if (detach)
         {
-            out.println("detached: `cell ps` lists them, `cell logs <cell> -f` follows their logs, `cell stop " +
-                running.config().root() + "` stops them");
-            out.flush();
-            return CellCommand.EXIT_OK;
+            return DetachedSupervisor.fork(options, out);
         }
+        final AtomicBoolean stop = new AtomicBoolean();
+        final Thread main = Thread.currentThread();
+        Signals.onInterrupt(() ->
+        {
+            stop.set(true);
+            main.interrupt();
+        });
+        final Mitosis.Running running = Mitosis.start(options, out);
+        Mitosis.printTable(running, out);
         synchronized (out)
         {
-            out.println("attached: Ctrl-C stops all instances");
+            out.println(superviseChild ? "supervising " + running.tree().name() + " (pid " +
+                ProcessHandle.current().pid() + ")" : "attached: Ctrl-C stops all instances; `cell status " +
+                running.tree().root().dir() + "` shows them");
             out.flush();
         }
         return supervise(running, stop, out);
@@ -103,43 +99,16 @@ final class MitosisCommand implements java.util.concurrent.Callable<Integer>
 
     private static int supervise(final Mitosis.Running running, final AtomicBoolean stop, final PrintWriter out)
     {
-        final List<Launched> all = running.launcher().launched();
-        final Set<Launched> reported = new HashSet<>();
-        int failed = 0;
-        while (!stop.get())
+        while (!stop.get() && !running.stopAsked().isDone() && !running.supervisor().allDone())
         {
-            for (final Launched l : all)
-            {
-                if (!l.process().isAlive() && reported.add(l))
-                {
-                    final int code = l.process().exitValue();
-                    if (code != 0)
-                    {
-                        failed++;
-                    }
-                    Mitosis.progress(out, l.cell().name(), "instance " + l.label() + " exited unexpectedly with " +
-                        "code " + code);
-                }
-            }
-            if (reported.size() == all.size())
-            {
-                Mitosis.progress(out, running.config().name(), "every instance has exited");
-                return failed == 0 ? CellCommand.EXIT_OK : CellCommand.EXIT_USER_ERROR;
-            }
             LockSupport.parkNanos(200_000_000L);
+            Thread.interrupted();
         }
-        Thread.interrupted();
-        Mitosis.progress(out, running.config().name(), "stopping " + (all.size() - reported.size()) +
-            " instance(s)…");
-        final List<Launched> killed = running.launcher().stopAll();
-        for (final Launched l : all)
-        {
-            if (!reported.contains(l))
-            {
-                Mitosis.progress(out, l.cell().name(), (killed.contains(l) ? "killed (ignored SIGTERM for " +
-                    Durations.human(Instances.STOP_GRACE) + ") " : "stopped ") + l.label());
-            }
-        }
-        return CellCommand.EXIT_OK;
+        final boolean failed = running.supervisor().anyFailed();
+        Mitosis.progress(out, running.tree().name(), "stopping (reverse dependency order)…");
+        running.close();
+        Mitosis.progress(out, running.tree().name(), "stopped");
+        return failed && !stop.get() && !running.stopAsked().isDone() ? CellCommand.EXIT_USER_ERROR :
+            CellCommand.EXIT_OK;
     }
 }

@@ -42,6 +42,29 @@ final class StopCommand implements Callable<Integer>
         final PrintWriter out = spec.commandLine().getOut();
         final Instances instances = new Instances(CellHome.resolve());
         final Path folder = configFolder(target);
+        final Supervisors.Entry supervisor = folder != null ? Supervisors.forFolder(instances.cellHome(), folder) :
+            Supervisors.forCell(instances.cellHome(), target);
+        if (supervisor != null)
+        {
+            final boolean whole = folder != null;
+            final String reply = supervisor.send(whole ? "stop" : "stop-cell " + target);
+            if (!reply.startsWith("ok"))
+            {
+                throw new UserError("the supervisor of tissue '" + supervisor.tissue() + "' refused: " + reply);
+            }
+            out.println(reply);
+            if (whole)
+            {
+                awaitExit(supervisor, instances.cellHome());
+                out.println("stopped tissue " + supervisor.tissue() + " (supervisor pid " + supervisor.pid() + ")");
+            }
+            if (instances.live().stream().noneMatch(i -> whole ? isUnder(i.cellDir(), folder) :
+                i.cell().equals(target)))
+            {
+                out.flush();
+                return CellCommand.EXIT_OK;
+            }
+        }
         final List<Instance> matched;
         final String what;
         if (folder != null)
@@ -74,6 +97,22 @@ final class StopCommand implements Callable<Integer>
         return CellCommand.EXIT_OK;
     }
 
+    private static void awaitExit(final Supervisors.Entry supervisor, final Path cellHome)
+    {
+        final long deadline = System.nanoTime() + Instances.STOP_GRACE.toNanos() * 3;
+        while (Supervisors.live(cellHome).stream().anyMatch(e -> e.pid() == supervisor.pid() &&
+            e.tissue().equals(supervisor.tissue())))
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new UserError("the supervisor of tissue '" + supervisor.tissue() + "' (pid " +
+                    supervisor.pid() + ") did not finish stopping within " + Instances.STOP_GRACE.toSeconds() * 3 +
+                    " s; `cell ps` shows what is left");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+        }
+    }
+
     /**
      * @param folder a folder with a cell.toml.
      * @return the (real) folders of the cells it lists, empty when it cannot be read.
@@ -82,7 +121,7 @@ final class StopCommand implements Callable<Integer>
     {
         try
         {
-            return TissueConfig.load(folder).cells().stream().map(c -> real(c.dir())).toList();
+            return TissueTree.load(folder).config().cells().stream().map(c -> real(c.dir())).toList();
         }
         catch (final UserError ex)
         {

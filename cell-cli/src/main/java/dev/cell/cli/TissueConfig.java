@@ -230,7 +230,7 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
         return n.intValue();
     }
 
-    private static CellSpec cell(final TomlTable cell, final Path dir, final Path file, final int replicas)
+    static CellSpec cell(final TomlTable cell, final Path dir, final Path file, final int replicas)
     {
         checkKeys(cell, CELL_KEYS, file, "cell.");
         final Object name = cell.get(List.of("name"));
@@ -255,7 +255,7 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
         return new CellSpec(n, dir, file, replicas, profile);
     }
 
-    private static String tissueName(final TomlParseResult toml, final Path file)
+    static String tissueName(final TomlParseResult toml, final Path file)
     {
         final TomlTable tissue = table(toml, "tissue", file);
         if (tissue == null)
@@ -272,7 +272,7 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
         return (String)name;
     }
 
-    private static TomlParseResult parse(final Path file, final String hint)
+    static TomlParseResult parse(final Path file, final String hint)
     {
         if (!Files.isRegularFile(file))
         {
@@ -300,7 +300,7 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
         return toml;
     }
 
-    private static TomlTable table(final TomlTable toml, final String key, final Path file)
+    static TomlTable table(final TomlTable toml, final String key, final Path file)
     {
         final Object value = toml.get(List.of(key));
         if (value == null)
@@ -314,7 +314,7 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
         return t;
     }
 
-    private static void checkKeys(final TomlTable table, final Set<String> allowed, final Path file,
+    static void checkKeys(final TomlTable table, final Set<String> allowed, final Path file,
         final String prefix)
     {
         for (final String key : table.keySet())
@@ -327,13 +327,13 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
         }
     }
 
-    private static String at(final TomlTable table, final String key)
+    static String at(final TomlTable table, final String key)
     {
         final TomlPosition p = table.inputPositionOf(List.of(key));
         return p == null ? "" : " (line " + p.line() + ")";
     }
 
-    private static String render(final Object value)
+    static String render(final Object value)
     {
         return value instanceof String s ? "\"" + s + "\"" : String.valueOf(value);
     }

@@ -28,6 +28,7 @@ import java.nio.file.StandardOpenOption;
  *      128     8  heartbeat            epoch ms, every ~100 ms while serving     (own cache line)
  *      192     8  calls                requests dispatched so far; readable by any process (own cache line)
  *      256    64  doorbell             the instance sleeps here; clients ring it (see {@link Doorbell})
+ *     1024  2048  service times        {@link ServiceTimes}: 256 counters of handler durations (log-linear buckets)
  *     4096        accept ring          Agrona ManyToOneRingBuffer: accept capacity + trailer
  * </pre>
  * Clients post the file name of a junction they created (UTF-8, type {@link #ACCEPT_MSG_TYPE_ID}) on the accept
@@ -99,6 +100,7 @@ public final class InstanceFile implements AutoCloseable
     static final int HEARTBEAT_OFFSET = 128;
     static final int CALLS_OFFSET = 192;
     static final int DOORBELL_OFFSET = 256;
+    static final int SERVICE_TIMES_OFFSET = 1024;
 
     private static final int MAX_NAME_LENGTH = 255;
 
@@ -410,6 +412,48 @@ public final class InstanceFile implements AutoCloseable
     public void incrementCalls()
     {
         buffer.putLongRelease(CALLS_OFFSET, buffer.getLong(CALLS_OFFSET) + 1);
+    }
+
+    /**
+     * Instance side (single writer): count one handler run of {@code nanos} in the service-time histogram.
+     * Allocates nothing.
+     *
+     * @param nanos how long the handler ran.
+     */
+    public void recordServiceTime(final long nanos)
+    {
+        final int offset = SERVICE_TIMES_OFFSET + ServiceTimes.bucket(nanos) * Long.BYTES;
+        buffer.putLongRelease(offset, buffer.getLong(offset) + 1);
+    }
+
+    /**
+     * Copy the calls counter and the service-time histogram of an instance file without keeping it mapped.
+     *
+     * @param path the instance file.
+     * @param into receives them.
+     * @return false when the file cannot be read or is not an instance file.
+     */
+    public static boolean readServiceTimes(final Path path, final ServiceTimes into)
+    {
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(path, StandardOpenOption.READ))
+        {
+            if (channel.size() < HEADER_LENGTH)
+            {
+                return false;
+            }
+            final UnsafeBuffer b = new UnsafeBuffer(
+                channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, HEADER_LENGTH));
+            if (b.getLongVolatile(MAGIC_OFFSET) != MAGIC || b.getInt(VERSION_OFFSET) != LAYOUT_VERSION)
+            {
+                return false;
+            }
+            into.read(b, SERVICE_TIMES_OFFSET, b.getLongVolatile(CALLS_OFFSET));
+            return true;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return false;
+        }
     }
 
     /**

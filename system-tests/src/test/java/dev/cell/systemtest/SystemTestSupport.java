@@ -118,6 +118,15 @@ final class SystemTestSupport
      */
     static void killInstances(final Path cellHome) throws IOException
     {
+        // Supervisors first (they would restart what is killed): detached ones carry -Dcell.home=<cellHome>.
+        final String marker = "-Dcell.home=" + cellHome;
+        ProcessHandle.allProcesses()
+            .filter(h -> h.info().commandLine().map(c -> c.contains(marker) && c.contains("--supervise")).orElse(false))
+            .forEach(h ->
+            {
+                h.destroyForcibly();
+                h.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(ex -> h).join();
+            });
         final Path instances = cellHome.resolve("instances");
         if (!Files.isDirectory(instances))
         {

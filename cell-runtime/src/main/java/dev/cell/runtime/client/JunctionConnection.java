@@ -150,9 +150,19 @@ final class JunctionConnection implements CellConnection
         final long deadlineNs = System.nanoTime() + options.connectTimeout().toNanos();
         String lastProblem = "no instance registered under " + InstanceRegistry.dir(options.cellHome()).resolve(cell);
         CellException.SchemaMismatch mismatch = null;
+        boolean wakeAsked = false;
         while (true)
         {
             final List<InstanceRecord> live = new ArrayList<>(InstanceRegistry.live(options.cellHome(), cell));
+            if (live.isEmpty() && !wakeAsked)
+            {
+                wakeAsked = true;
+                final String why = dev.cell.runtime.discovery.Dormancy.wake(options.cellHome(), cell);
+                if (why == null)
+                {
+                    lastProblem = "the cell was dormant (idle timeout); its supervisor was asked to start an instance";
+                }
+            }
             if (fingerprint != 0)
             {
                 final String hex = Genome.fingerprintHex(fingerprint);

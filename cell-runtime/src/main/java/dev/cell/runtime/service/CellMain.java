@@ -19,7 +19,8 @@ import java.util.ServiceLoader;
  * </pre>
  * Each option may also be given as a system property: {@code cell.dir}, {@code cell.name}, {@code cell.instance},
  * {@code cell.latency}. The instance id defaults to {@code <cell>-<pid>}; the cell may be omitted when the class path
- * holds exactly one binding. Exit status: 0 after a clean stop, 2 for bad arguments, 1 when the instance failed.
+ * holds exactly one binding. Exit status: 0 after a clean stop, 2 for bad arguments, 1 when the instance failed,
+ * {@value IdleTimeout#EXIT_STATUS} when it stopped itself after its idle timeout ({@link IdleTimeout}).
  *
  * @since 0.1
  */
@@ -147,7 +148,7 @@ public final class CellMain
             Thread.currentThread().interrupt();
             server.close();
         }
-        return 0;
+        return server.stoppedIdle() ? IdleTimeout.EXIT_STATUS : 0;
     }
 
     private static CellBinding<?> findBinding(final String cell)

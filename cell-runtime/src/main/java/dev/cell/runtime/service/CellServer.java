@@ -210,6 +210,14 @@ public final class CellServer implements AutoCloseable
     }
 
     /**
+     * @return true when the instance stopped itself because it was idle for its {@link IdleTimeout}.
+     */
+    public boolean stoppedIdle()
+    {
+        return agent.stoppedIdle();
+    }
+
+    /**
      * Block until the instance stopped (after {@link #close()} from another thread, e.g. a shutdown hook).
      *
      * @throws InterruptedException when interrupted.

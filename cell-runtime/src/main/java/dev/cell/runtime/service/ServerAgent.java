@@ -98,6 +98,10 @@ final class ServerAgent implements Runnable
     private int housekeepingRounds;
     private boolean acceptCorruptLogged;
     private int pendingCount;
+    private final long idleTimeoutNs = IdleTimeout.fromProperty();
+    private long lastSeenCalls;
+    private long lastActiveNs = System.nanoTime();
+    private volatile boolean stoppedIdle;
 
     ServerAgent(
         final String cellName,
@@ -453,9 +457,11 @@ final class ServerAgent implements Runnable
         instanceFile.incrementCalls();
         requestView.wrap(buffer, appOffset, appLength);
         final int result;
+        final long startNs = System.nanoTime();
         try
         {
             result = dispatcher.dispatch(requestView, 0, appLength, out, Protocol.RESPONSE_PREFIX_LENGTH);
+            instanceFile.recordServiceTime(System.nanoTime() - startNs);
         }
         catch (final UnknownHandlerException ex)
         {
@@ -693,6 +699,32 @@ final class ServerAgent implements Runnable
         {
             sweepOrphanJunctions();
         }
+        if (idleTimeoutNs > 0)
+        {
+            checkIdle();
+        }
+    }
+
+    private void checkIdle()
+    {
+        final long nowNs = System.nanoTime();
+        final long calls = instanceFile.calls();
+        if (calls != lastSeenCalls || !connections.isEmpty())
+        {
+            lastSeenCalls = calls;
+            lastActiveNs = nowNs;
+        }
+        else if (nowNs - lastActiveNs >= idleTimeoutNs)
+        {
+            log.info("instance.apoptosis", "idleMs", (nowNs - lastActiveNs) / 1_000_000L, "calls", calls);
+            stoppedIdle = true;
+            running = false;
+        }
+    }
+
+    boolean stoppedIdle()
+    {
+        return stoppedIdle;
     }
 
     private void sweepOrphanJunctions()

@@ -1,0 +1,106 @@
+package dev.cell.cli;
+
+import dev.cell.runtime.JvmFlags;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * {@code cell mitosis --detach}: build in the foreground, then fork a supervisor process (the same command with
+ * {@code --supervise}, in its own session) that starts and supervises the tissue with its output in
+ * {@code <tissue>/.cell/log/supervisor.out}; return once it reports the tissue up, or fail with its output's tail.
+ *
+ * @since 0.1
+ */
+final class DetachedSupervisor
+{
+    private DetachedSupervisor()
+    {
+    }
+
+    static int fork(final Mitosis.Options options, final PrintWriter out)
+    {
+        final TissueTree tree = TissueTree.load(options.dir());
+        if (options.build())
+        {
+            Mitosis.build(tree, options, out);
+        }
+        final Path root = tree.root().dir();
+        final Path log = root.resolve(".cell").resolve("log").resolve("supervisor.out");
+        final List<String> cmd = new ArrayList<>();
+        for (final String setsid : List.of("/usr/bin/setsid", "/bin/setsid"))
+        {
+            if (Files.isExecutable(Path.of(setsid)))
+            {
+                cmd.add(setsid);
+                break;
+            }
+        }
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(JvmFlags.FLAGS);
+        cmd.add("-Dcell.home=" + options.cellHome());
+        cmd.add("-cp");
+        final List<String> classpath = new ArrayList<>();
+        for (final String entry : System.getProperty("java.class.path").split(File.pathSeparator))
+        {
+            classpath.add(Path.of(entry).toAbsolutePath().toString());
+        }
+        cmd.add(String.join(File.pathSeparator, classpath));
+        cmd.add(CellCommand.class.getName());
+        cmd.add("mitosis");
+        cmd.add(root.toString());
+        cmd.add("--supervise");
+        cmd.add("--ready-timeout");
+        cmd.add(options.readyTimeout().toMillis() + "ms");
+        final Process process;
+        try
+        {
+            Files.createDirectories(log.getParent());
+            Files.deleteIfExists(log);
+            final ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            pb.environment().put("CELL_HOME", options.cellHome().toString());
+            pb.environment().remove("CELL_LOG_STDOUT");
+            process = pb.start();
+        }
+        catch (final IOException ex)
+        {
+            throw new UserError("cannot start the supervisor process for " + root + ": " + ex.getMessage(), ex);
+        }
+        final long deadline = System.nanoTime() + options.readyTimeout().toNanos() * 2 + 30_000_000_000L;
+        while (true)
+        {
+            for (final Supervisors.Entry e : Supervisors.live(options.cellHome()))
+            {
+                if (e.pid() == process.pid())
+                {
+                    out.print(MavenBuild.tail(log));
+                    out.println();
+                    out.println("detached: supervisor pid " + process.pid() + " (log " + log + "); `cell status " +
+                        root + "` shows the tissue, `cell stop " + root + "` stops it");
+                    out.flush();
+                    return CellCommand.EXIT_OK;
+                }
+            }
+            if (!process.isAlive())
+            {
+                throw new UserError("the tissue did not start (supervisor exited with code " + process.exitValue() +
+                    "):\n" + MavenBuild.tail(log));
+            }
+            if (System.nanoTime() - deadline > 0)
+            {
+                process.destroy();
+                throw new UserError("the tissue did not come up in time; its supervisor's output:\n" +
+                    MavenBuild.tail(log));
+            }
+            LockSupport.parkNanos(50_000_000L);
+        }
+    }
+}

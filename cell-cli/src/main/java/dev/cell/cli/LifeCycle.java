@@ -1,0 +1,97 @@
+package dev.cell.cli;
+
+import org.tomlj.TomlTable;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A cell's {@code [life_cycle]}: how its supervisor treats its instances.
+ * <pre>
+ * [life_cycle]
+ * idle_timeout = "30s"     # no call and no connection for this long: the instance stops itself (default: never)
+ * max_restarts = 5         # more crashes than this within restart_window: crash loop, the cell is stopped
+ * restart_window = "60s"
+ * backoff = "200ms"        # delay before the first restart, doubled per crash up to backoff_max
+ * backoff_max = "10s"
+ * ready_timeout = "60s"    # how long an instance may take to answer its first handshake
+ * </pre>
+ *
+ * @param idleTimeout   idle time after which an instance stops itself; zero for never.
+ * @param maxRestarts   restarts allowed within the window before the cell is declared crash-looping.
+ * @param restartWindow the window.
+ * @param backoff       first restart delay.
+ * @param backoffMax    longest restart delay.
+ * @param readyTimeout  how long an instance may take to become ready; null for the command's default.
+ * @since 0.1
+ */
+public record LifeCycle(Duration idleTimeout, int maxRestarts, Duration restartWindow, Duration backoff,
+    Duration backoffMax, Duration readyTimeout)
+{
+    /**
+     * The defaults.
+     */
+    public static final LifeCycle DEFAULTS = new LifeCycle(Duration.ZERO, 5, Duration.ofSeconds(60),
+        Duration.ofMillis(200), Duration.ofSeconds(10), null);
+
+    private static final Set<String> KEYS = Set.of("idle_timeout", "max_restarts", "restart_window", "backoff",
+        "backoff_max", "ready_timeout");
+
+    /**
+     * @param table the {@code [life_cycle]} table, or null.
+     * @param file  its file, for errors.
+     * @return the settings.
+     */
+    public static LifeCycle parse(final TomlTable table, final Path file)
+    {
+        if (table == null)
+        {
+            return DEFAULTS;
+        }
+        TissueConfig.checkKeys(table, KEYS, file, "life_cycle.");
+        final Object restarts = table.get(List.of("max_restarts"));
+        int maxRestarts = DEFAULTS.maxRestarts();
+        if (restarts != null)
+        {
+            if (!(restarts instanceof Long n) || n < 0 || n > 1000)
+            {
+                throw new UserError(file + ": life_cycle.max_restarts = " + TissueConfig.render(restarts) +
+                    " must be a whole number from 0 to 1000" + TissueConfig.at(table, "max_restarts"));
+            }
+            maxRestarts = n.intValue();
+        }
+        return new LifeCycle(
+            duration(table, "idle_timeout", DEFAULTS.idleTimeout(), file),
+            maxRestarts,
+            duration(table, "restart_window", DEFAULTS.restartWindow(), file),
+            duration(table, "backoff", DEFAULTS.backoff(), file),
+            duration(table, "backoff_max", DEFAULTS.backoffMax(), file),
+            duration(table, "ready_timeout", null, file));
+    }
+
+    private static Duration duration(final TomlTable table, final String key, final Duration fallback,
+        final Path file)
+    {
+        final Object value = table.get(List.of(key));
+        if (value == null)
+        {
+            return fallback;
+        }
+        if (!(value instanceof String s))
+        {
+            throw new UserError(file + ": life_cycle." + key + " = " + TissueConfig.render(value) + " must be a " +
+                "duration string such as \"30s\", \"500ms\" or \"5m\"" + TissueConfig.at(table, key));
+        }
+        try
+        {
+            return Durations.parse(s, "life_cycle." + key);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new UserError(file + ": life_cycle." + key + " = \"" + s + "\": " + ex.getMessage() +
+                TissueConfig.at(table, key), ex);
+        }
+    }
+}

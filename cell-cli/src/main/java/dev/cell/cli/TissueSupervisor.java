@@ -1,0 +1,831 @@
+package dev.cell.cli;
+
+import dev.cell.cli.InstanceLauncher.Launched;
+import dev.cell.cli.Instances.Instance;
+import dev.cell.cli.TissueConfig.CellSpec;
+import dev.cell.cli.TissueTree.Node;
+import dev.cell.runtime.client.CellConnection;
+import dev.cell.runtime.client.ClientOptions;
+import dev.cell.runtime.discovery.Dormancy;
+import dev.cell.runtime.genome.Json;
+import dev.cell.runtime.service.IdleTimeout;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Runs a tissue: starts its cells children-first (independent cells in parallel, each only after the cells it
+ * depends on answer a handshake), restarts crashed instances with exponential back-off, stops a cell whose
+ * instances crash more than {@code max_restarts} times within {@code restart_window} (a crash loop) and says why,
+ * lets idle instances go dormant and starts them again when a client asks, replaces instances one at a time on
+ * {@code cell restart}, and stops everything in reverse dependency order. There is no daemon: the
+ * {@code cell mitosis} process (or, detached, the supervisor process it forks) is this object's only home, and
+ * its own children are the tissue's instances.
+ *
+ * @since 0.1
+ */
+public final class TissueSupervisor implements AutoCloseable
+{
+    /**
+     * Exit status of an instance killed by SIGKILL (the kernel's OOM killer among others).
+     */
+    static final int EXIT_SIGKILL = 137;
+
+    private final TissueTree tree;
+    private final Path cellHome;
+    private final Duration readyTimeout;
+    private final Progress progress;
+    private final InstanceLauncher launcher;
+    private final Instances instances;
+    private final Cgroups cgroups;
+    private final Map<String, CellRun> runs = new LinkedHashMap<>();
+    private final java.util.Set<Launched> stoppedOnPurpose = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final ArtifactStore artifacts;
+    private volatile boolean stopping;
+    private volatile ControlServer control;
+
+    /**
+     * The state of a cell or one of its instances.
+     */
+    public enum State
+    {
+        /**
+         * Waiting for its dependencies.
+         */
+        WAITING,
+        /**
+         * Started, not yet answering.
+         */
+        STARTING,
+        /**
+         * Answering.
+         */
+        READY,
+        /**
+         * Waiting to be restarted after a crash.
+         */
+        BACKOFF,
+        /**
+         * Stopped itself after its idle timeout; the next call starts it.
+         */
+        DORMANT,
+        /**
+         * Crash-looped or could not start; stopped.
+         */
+        FAILED,
+        /**
+         * Stopped on request.
+         */
+        STOPPED;
+
+        String lower()
+        {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    final class Slot
+    {
+        final CellRun run;
+        final int index;
+        volatile Launched current;
+        volatile State state = State.WAITING;
+        volatile Cgroups.Enforcement enforcement;
+        volatile String lastExit = "";
+        volatile int restarts;
+        volatile boolean replacing;
+        volatile long exitedAtNs;
+        volatile long recoveryMs = -1;
+        int generation;
+
+        Slot(final CellRun run, final int index)
+        {
+            this.run = run;
+            this.index = index;
+        }
+    }
+
+    final class CellRun
+    {
+        final Node node;
+        final CellSpec cell;
+        final List<Slot> slots = new ArrayList<>();
+        final CompletableFuture<Void> ready = new CompletableFuture<>();
+        final Deque<Long> crashTimes = new ArrayDeque<>();
+        volatile State state = State.WAITING;
+        volatile String reason = "";
+        volatile int restarts;
+        volatile long lastColdStartNs = -1;
+
+        CellRun(final Node node)
+        {
+            this.node = node;
+            this.cell = node.cell();
+            for (int i = 0; i < cell.replicas(); i++)
+            {
+                slots.add(new Slot(this, i));
+            }
+        }
+    }
+
+    /**
+     * @param tree         the tissue.
+     * @param cellHome     the cell home.
+     * @param attached     true to forward the instances' output to {@code out}.
+     * @param readyTimeout default time an instance may take to become ready.
+     * @param out          where progress and (attached) output goes.
+     */
+    public TissueSupervisor(final TissueTree tree, final Path cellHome, final boolean attached,
+        final Duration readyTimeout, final PrintWriter out)
+    {
+        this.tree = tree;
+        this.cellHome = cellHome;
+        this.readyTimeout = readyTimeout;
+        this.progress = new Progress(out);
+        this.launcher = new InstanceLauncher(cellHome, attached, out);
+        this.instances = new Instances(cellHome);
+        this.cgroups = new Cgroups("cell/" + tree.name() + "-" + ProcessHandle.current().pid());
+        this.artifacts = new ArtifactStore(cellHome);
+        for (final Node n : tree.cells())
+        {
+            runs.put(n.cell().name(), new CellRun(n));
+        }
+    }
+
+    /**
+     * @return the cell home its instances register in.
+     */
+    public Path cellHome()
+    {
+        return cellHome;
+    }
+
+    /**
+     * @return the tissue.
+     */
+    public TissueTree tree()
+    {
+        return tree;
+    }
+
+    /**
+     * @return the cgroup hierarchy in use.
+     */
+    public Cgroups.Mode cgroupMode()
+    {
+        return cgroups.mode();
+    }
+
+    /**
+     * Start every cell, children and dependencies first, independent cells in parallel, and wait until all are
+     * ready. On failure, everything already started is stopped.
+     *
+     * @throws UserError naming the cell that failed and why.
+     */
+    public void start()
+    {
+        for (final CellRun r : runs.values())
+        {
+            final List<Instance> live = instances.live(r.cell.name());
+            if (!live.isEmpty())
+            {
+                throw new UserError("cell '" + r.cell.name() + "' is already running on this host (" +
+                    live.stream().map(i -> i.instanceId() + " pid " + i.pid()).toList() + "); stop it with " +
+                    "`cell stop " + r.cell.name() + "` first");
+            }
+            deleteDormant(r.cell.name());
+        }
+        cgroups.sweepStale();
+        for (final CellRun r : runs.values())
+        {
+            instances.recordCell(r.cell.name(), r.cell.dir());
+            artifacts.markRun(r.cell);
+            Thread.ofVirtual().name("start-" + r.cell.name()).start(() -> startCell(r));
+        }
+        try
+        {
+            CompletableFuture.allOf(runs.values().stream().map(r -> r.ready).toArray(CompletableFuture[]::new))
+                .get();
+        }
+        catch (final InterruptedException ex)
+        {
+            close();
+            throw new UserError("interrupted while starting the tissue; every instance started was stopped", ex);
+        }
+        catch (final java.util.concurrent.ExecutionException ex)
+        {
+            close();
+            throw ex.getCause() instanceof UserError u ? u : new UserError(String.valueOf(ex.getCause()), ex);
+        }
+    }
+
+    private void startCell(final CellRun r)
+    {
+        try
+        {
+            final List<Node> deps = tree.dependencies(r.node);
+            if (!deps.isEmpty())
+            {
+                progress.update(r.cell.name(), "waiting", "for " + deps.stream().map(d -> d.cell().name()).toList());
+                for (final Node d : deps)
+                {
+                    runs.get(d.cell().name()).ready.join();
+                    handshake(d.cell().name());
+                }
+            }
+            final List<CompletableFuture<Void>> slots = new ArrayList<>();
+            for (final Slot s : r.slots)
+            {
+                slots.add(CompletableFuture.runAsync(() -> startUntilReady(s),
+                    runnable -> Thread.ofVirtual().start(runnable)));
+            }
+            CompletableFuture.allOf(slots.toArray(CompletableFuture[]::new)).join();
+            handshake(r.cell.name());
+            r.state = State.READY;
+            r.ready.complete(null);
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            final Throwable cause = ex instanceof java.util.concurrent.CompletionException && ex.getCause() != null ?
+                ex.getCause() : ex;
+            r.ready.completeExceptionally(cause instanceof UserError ? cause :
+                new UserError("cell '" + r.cell.name() + "' did not start: " + cause.getMessage(), cause));
+        }
+    }
+
+    /**
+     * Start one slot; an instance that exits before it is ready counts as a crash and is retried with back-off
+     * until the cell's crash budget is spent.
+     */
+    private void startUntilReady(final Slot s)
+    {
+        while (true)
+        {
+            if (stopping || s.run.state == State.FAILED)
+            {
+                throw new UserError("cell '" + s.run.cell.name() + "' was stopped while starting" +
+                    (s.run.reason.isEmpty() ? "" : ": " + s.run.reason));
+            }
+            final Launched l = launch(s);
+            try
+            {
+                launcher.awaitReady(l, instances, readyTimeout(s.run));
+                s.state = State.READY;
+                if (s.exitedAtNs != 0)
+                {
+                    s.recoveryMs = (System.nanoTime() - s.exitedAtNs) / 1_000_000L;
+                    s.exitedAtNs = 0;
+                }
+                progress.update(s.run.cell.name(), "ready", l.label());
+                l.process().onExit().thenRun(() -> Thread.ofVirtual().start(() -> onExit(s, l)));
+                return;
+            }
+            catch (final UserError ex)
+            {
+                l.process().destroyForcibly();
+                waitQuietly(l);
+                s.lastExit = exitText(s, l);
+                cleanUp(s);
+                if (!crashed(s, "crashed on start (" + s.lastExit + ")"))
+                {
+                    throw new UserError(s.run.reason + "\n" + ex.getMessage());
+                }
+                sleepBackoff(s);
+            }
+        }
+    }
+
+    private Launched launch(final Slot s)
+    {
+        final CellRun r = s.run;
+        s.generation++;
+        final Cgroups.Enforcement enf = cgroups.create(r.cell.name() + "-" + s.index + "-" + s.generation,
+            r.node.resources());
+        s.enforcement = enf;
+        final List<String> extra = new ArrayList<>(enf.jvmFlags());
+        if (!r.node.lifeCycle().idleTimeout().isZero())
+        {
+            extra.add("-D" + IdleTimeout.PROPERTY + "=" + r.node.lifeCycle().idleTimeout().toMillis());
+        }
+        extra.addAll(ClassDataSharing.flags(r.cell, s.index));
+        s.state = State.STARTING;
+        final Launched l = launcher.start(r.cell, Cgroups.wrap(enf, InstanceLauncher.command(r.cell, extra)));
+        s.current = l;
+        progress.update(r.cell.name(), "starting", l.label() + (s.restarts > 0 ? ", restart " + s.restarts : ""));
+        return l;
+    }
+
+    private Duration readyTimeout(final CellRun r)
+    {
+        final Duration d = r.node.lifeCycle().readyTimeout();
+        return d != null ? d : readyTimeout;
+    }
+
+    private void onExit(final Slot s, final Launched l)
+    {
+        if (s.current != l || stoppedOnPurpose.contains(l))
+        {
+            return;
+        }
+        final int code = l.process().exitValue();
+        s.lastExit = exitText(s, l);
+        cleanUp(s);
+        if (stopping || s.state == State.STOPPED || s.state == State.FAILED || s.replacing)
+        {
+            return;
+        }
+        if (code == IdleTimeout.EXIT_STATUS)
+        {
+            s.state = State.DORMANT;
+            progress.update(s.run.cell.name(), "dormant", l.label() + " stopped itself after idle_timeout " +
+                Durations.human(s.run.node.lifeCycle().idleTimeout()));
+            if (s.run.slots.stream().allMatch(x -> x.state == State.DORMANT))
+            {
+                s.run.state = State.DORMANT;
+                writeDormant(s.run.cell.name());
+            }
+            return;
+        }
+        s.exitedAtNs = System.nanoTime();
+        progress.update(s.run.cell.name(), "crashed", l.label() + " " + s.lastExit);
+        if (!crashed(s, "instance " + l.label() + " " + s.lastExit))
+        {
+            return;
+        }
+        sleepBackoff(s);
+        try
+        {
+            startUntilReady(s);
+        }
+        catch (final UserError ex)
+        {
+            progress.update(s.run.cell.name(), "failed", s.run.reason);
+        }
+    }
+
+    /**
+     * Count a crash; on a crash loop stop the whole cell.
+     *
+     * @return true when the slot may be restarted.
+     */
+    private boolean crashed(final Slot s, final String what)
+    {
+        final CellRun r = s.run;
+        final LifeCycle lc = r.node.lifeCycle();
+        synchronized (r)
+        {
+            if (r.state == State.FAILED)
+            {
+                return false;
+            }
+            final long now = System.nanoTime();
+            r.crashTimes.addLast(now);
+            while (!r.crashTimes.isEmpty() && now - r.crashTimes.peekFirst() > lc.restartWindow().toNanos())
+            {
+                r.crashTimes.removeFirst();
+            }
+            if (r.crashTimes.size() > lc.maxRestarts())
+            {
+                r.state = State.FAILED;
+                r.reason = "cell '" + r.cell.name() + "' stopped: crash loop, " + r.crashTimes.size() +
+                    " crashes within " + Durations.human(lc.restartWindow()) + " (max_restarts = " +
+                    lc.maxRestarts() + "); last: " + what + logHint(r);
+                for (final Slot other : r.slots)
+                {
+                    other.state = State.FAILED;
+                    final Launched o = other.current;
+                    if (o != null && o.process().isAlive())
+                    {
+                        o.process().destroy();
+                    }
+                }
+                progress.update(r.cell.name(), "failed", r.reason);
+                return false;
+            }
+            r.restarts++;
+            s.restarts++;
+            s.state = State.BACKOFF;
+            return true;
+        }
+    }
+
+    private void sleepBackoff(final Slot s)
+    {
+        final LifeCycle lc = s.run.node.lifeCycle();
+        final long factor = 1L << Math.min(20, Math.max(0, s.restarts - 1));
+        final long delayMs = Math.min(lc.backoffMax().toMillis(), lc.backoff().toMillis() * factor);
+        progress.update(s.run.cell.name(), "backoff", "restarting in " + delayMs + " ms");
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(delayMs));
+    }
+
+    private String exitText(final Slot s, final Launched l)
+    {
+        final int code = l.process().exitValue();
+        final Cgroups.Enforcement enf = s.enforcement;
+        if (code == EXIT_SIGKILL && enf != null && Cgroups.memoryLimitHit(enf))
+        {
+            return "exited with code " + code + ": memory limit exceeded (killed by the kernel at " +
+                Resources.bytes((long)s.run.node.resources().max(Resources.Kind.MEMORY)) + ", " + cgroups.mode()
+                .name().toLowerCase(Locale.ROOT) + " cgroup)";
+        }
+        if (code == EXIT_SIGKILL)
+        {
+            return "was killed (SIGKILL, exit code 137)";
+        }
+        return "exited with code " + code;
+    }
+
+    private static String logHint(final CellRun r)
+    {
+        return "; see `cell logs " + r.cell.name() + "` and " + Instances.logDir(r.cell.dir());
+    }
+
+    private void cleanUp(final Slot s)
+    {
+        final Cgroups.Enforcement enf = s.enforcement;
+        if (enf != null)
+        {
+            Cgroups.remove(enf);
+        }
+        instances.live(s.run.cell.name());
+    }
+
+    private void handshake(final String cell)
+    {
+        final ClientOptions options = ClientOptions.defaults().withCellHome(cellHome)
+            .withConnectTimeout(Duration.ofSeconds(10));
+        try (CellConnection c = CellConnection.connect(cell, 0L, options))
+        {
+            c.instanceId();
+        }
+        catch (final RuntimeException | LinkageError ex)
+        {
+            throw new UserError("cell '" + cell + "' did not answer a handshake: " + ex, ex);
+        }
+    }
+
+    /**
+     * Start a dormant cell's instances again (called through the control port by a client that found no live
+     * instance). Returns at once; the client polls the registry.
+     *
+     * @param cell the cell.
+     * @return what happened.
+     */
+    public String wake(final String cell)
+    {
+        final CellRun r = runs.get(cell);
+        if (r == null)
+        {
+            return "error: no cell '" + cell + "' in tissue " + tree.name();
+        }
+        synchronized (r)
+        {
+            if (r.state != State.DORMANT)
+            {
+                return "ok: " + cell + " is " + r.state.lower();
+            }
+            r.state = State.STARTING;
+        }
+        final long t0 = System.nanoTime();
+        for (final Slot s : r.slots)
+        {
+            if (s.state == State.DORMANT)
+            {
+                Thread.ofVirtual().name("wake-" + cell).start(() ->
+                {
+                    try
+                    {
+                        startUntilReady(s);
+                        synchronized (r)
+                        {
+                            if (r.state == State.STARTING)
+                            {
+                                r.state = State.READY;
+                                r.lastColdStartNs = System.nanoTime() - t0;
+                                deleteDormant(cell);
+                                progress.update(cell, "ready", "woken in " +
+                                    String.format(Locale.ROOT, "%.0f ms", r.lastColdStartNs / 1e6));
+                            }
+                        }
+                    }
+                    catch (final UserError ex)
+                    {
+                        progress.update(cell, "failed", ex.getMessage());
+                    }
+                });
+            }
+        }
+        return "ok: starting " + cell;
+    }
+
+    /**
+     * Replace a cell's instances one at a time: start a new one, wait until it is ready, then stop an old one.
+     *
+     * @param cell the cell.
+     * @return a report line per replaced instance.
+     * @throws UserError when the cell is unknown or a new instance does not become ready.
+     */
+    public List<String> restart(final String cell)
+    {
+        final CellRun r = runs.get(cell);
+        if (r == null)
+        {
+            throw new UserError("no cell '" + cell + "' in tissue " + tree.name() + "; its cells: " + runs.keySet());
+        }
+        final List<String> report = new ArrayList<>();
+        for (final Slot s : r.slots)
+        {
+            final Launched old = s.current;
+            final Slot fresh = new Slot(r, s.index);
+            fresh.generation = s.generation + 100;
+            final Launched l = launch(fresh);
+            launcher.awaitReady(l, instances, readyTimeout(r));
+            s.replacing = true;
+            if (old != null && old.process().isAlive())
+            {
+                stoppedOnPurpose.add(old);
+                old.process().destroy();
+                waitQuietly(old);
+            }
+            final Cgroups.Enforcement oldEnf = s.enforcement;
+            if (oldEnf != null)
+            {
+                Cgroups.remove(oldEnf);
+            }
+            s.enforcement = fresh.enforcement;
+            s.generation = fresh.generation;
+            s.current = l;
+            s.state = State.READY;
+            s.replacing = false;
+            l.process().onExit().thenRun(() -> Thread.ofVirtual().start(() -> onExit(s, l)));
+            report.add("replaced " + (old == null ? "(none)" : old.label()) + " with " + l.label());
+            progress.update(cell, "ready", "rolled " + (old == null ? "" : old.label() + " -> ") + l.label());
+        }
+        r.state = State.READY;
+        return report;
+    }
+
+    /**
+     * Stop one cell's instances and keep it stopped (no restart), leaving the rest of the tissue running.
+     *
+     * @param cell the cell.
+     * @return what was stopped.
+     */
+    public String stopCell(final String cell)
+    {
+        final CellRun r = runs.get(cell);
+        if (r == null)
+        {
+            throw new UserError("no cell '" + cell + "' in tissue " + tree.name());
+        }
+        final List<String> stopped = new ArrayList<>();
+        for (final Slot s : r.slots)
+        {
+            s.state = State.STOPPED;
+            final Launched l = s.current;
+            if (l != null && l.process().isAlive())
+            {
+                stoppedOnPurpose.add(l);
+                l.process().destroy();
+                try
+                {
+                    if (!l.process().waitFor(Instances.STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS))
+                    {
+                        l.process().destroyForcibly();
+                        waitQuietly(l);
+                    }
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+                stopped.add(l.label());
+            }
+        }
+        r.state = State.STOPPED;
+        deleteDormant(cell);
+        progress.update(cell, "stopped", String.join(", ", stopped));
+        return "ok: stopped " + cell + " " + stopped;
+    }
+
+    /**
+     * Stop every instance: dependents before what they depend on (the reverse of the start order), each cell's
+     * instances together; SIGTERM, then SIGKILL after {@link Instances#STOP_GRACE}. Removes dormant entries and
+     * cgroups.
+     */
+    @Override
+    public void close()
+    {
+        stopping = true;
+        final List<CellRun> order = new ArrayList<>(runs.values());
+        java.util.Collections.reverse(order);
+        for (final CellRun r : order)
+        {
+            final List<Launched> alive = new ArrayList<>();
+            for (final Slot s : r.slots)
+            {
+                s.state = s.state == State.FAILED ? State.FAILED : State.STOPPED;
+                final Launched l = s.current;
+                if (l != null && l.process().isAlive())
+                {
+                    l.process().destroy();
+                    alive.add(l);
+                }
+            }
+            final long deadline = System.nanoTime() + Instances.STOP_GRACE.toNanos();
+            for (final Launched l : alive)
+            {
+                try
+                {
+                    if (!l.process().waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS))
+                    {
+                        l.process().destroyForcibly();
+                        l.process().waitFor(5, TimeUnit.SECONDS);
+                        progress.update(r.cell.name(), "killed", l.label() + " ignored SIGTERM for " +
+                            Durations.human(Instances.STOP_GRACE));
+                    }
+                    else
+                    {
+                        progress.update(r.cell.name(), "stopped", l.label());
+                    }
+                }
+                catch (final InterruptedException ex)
+                {
+                    l.process().destroyForcibly();
+                    Thread.currentThread().interrupt();
+                }
+            }
+            for (final Slot s : r.slots)
+            {
+                if (s.enforcement != null)
+                {
+                    Cgroups.remove(s.enforcement);
+                }
+            }
+            deleteDormant(r.cell.name());
+            if (r.state != State.FAILED)
+            {
+                r.state = State.STOPPED;
+            }
+        }
+        for (final Launched l : launcher.launched())
+        {
+            if (l.process().isAlive())
+            {
+                l.process().destroyForcibly();
+                waitQuietly(l);
+            }
+        }
+        cgroups.removeGroup();
+        instances.live();
+    }
+
+    /**
+     * @return true once every cell has failed or stopped (nothing left to supervise).
+     */
+    public boolean allDone()
+    {
+        return runs.values().stream().allMatch(r -> r.state == State.FAILED || r.state == State.STOPPED);
+    }
+
+    /**
+     * @return true when some cell crash-looped.
+     */
+    public boolean anyFailed()
+    {
+        return runs.values().stream().anyMatch(r -> r.state == State.FAILED);
+    }
+
+    /**
+     * @param value the control server answering for this supervisor.
+     */
+    void control(final ControlServer value)
+    {
+        this.control = value;
+    }
+
+    /**
+     * @return the tissue's state as JSON-ready maps: tissue name, cgroup mode and per cell its state, reason,
+     * restarts, resources with their enforcement and instances.
+     */
+    public Map<String, Object> status()
+    {
+        final Map<String, Object> m = new LinkedHashMap<>();
+        m.put("tissue", tree.name());
+        m.put("root", tree.root().dir().toString());
+        m.put("supervisorPid", ProcessHandle.current().pid());
+        m.put("cgroups", cgroups.mode().name().toLowerCase(Locale.ROOT));
+        final List<Object> cells = new ArrayList<>();
+        for (final CellRun r : runs.values())
+        {
+            final Map<String, Object> c = new LinkedHashMap<>();
+            c.put("cell", r.cell.name());
+            c.put("dir", r.cell.dir().toString());
+            c.put("state", r.state.lower());
+            c.put("reason", r.reason);
+            c.put("restarts", (long)r.restarts);
+            c.put("coldStartMs", r.lastColdStartNs < 0 ? -1L : r.lastColdStartNs / 1_000_000L);
+            final Map<String, Object> res = new LinkedHashMap<>();
+            for (final Resources.Kind k : Resources.Kind.values())
+            {
+                final Resources.Range range = r.node.resources().get(k);
+                if (range != null)
+                {
+                    final Map<String, Object> e = new LinkedHashMap<>();
+                    e.put("min", range.min() < 0 ? "" : k.format(range.min()));
+                    e.put("max", range.max() < 0 ? "" : k.format(range.max()));
+                    final Slot first = r.slots.getFirst();
+                    final Cgroups.Enforcement enf = first.enforcement;
+                    e.put("enforcement", enf == null ? "not started" : enf.notes().getOrDefault(k, "not enforced"));
+                    e.put("enforced", enf != null && enf.enforced(k));
+                    res.put(k.key(), e);
+                }
+            }
+            c.put("resources", res);
+            final List<Object> slots = new ArrayList<>();
+            for (final Slot s : r.slots)
+            {
+                final Map<String, Object> i = new LinkedHashMap<>();
+                final Launched l = s.current;
+                i.put("replica", (long)s.index);
+                i.put("instance", l == null ? "" : l.label());
+                i.put("pid", l == null || !l.process().isAlive() ? -1L : l.process().pid());
+                i.put("state", s.state.lower());
+                i.put("restarts", (long)s.restarts);
+                i.put("lastExit", s.lastExit);
+                i.put("recoveryMs", s.recoveryMs);
+                slots.add(i);
+            }
+            c.put("instances", slots);
+            cells.add(c);
+        }
+        m.put("cells", cells);
+        return m;
+    }
+
+    private void writeDormant(final String cell)
+    {
+        final ControlServer c = control;
+        if (c == null)
+        {
+            return;
+        }
+        final Map<String, Object> json = new LinkedHashMap<>();
+        json.put("cell", cell);
+        json.put("port", (long)c.port());
+        json.put("token", c.token());
+        json.put("supervisorPid", ProcessHandle.current().pid());
+        final Path file = Dormancy.file(cellHome, cell);
+        try
+        {
+            Files.createDirectories(file.getParent());
+            final Path tmp = file.resolveSibling(cell + ".tmp");
+            Files.writeString(tmp, Json.write(json) + "\n", StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        catch (final IOException ex)
+        {
+            progress.update(cell, "dormant", "cannot write " + file + " (" + ex.getMessage() + "); calls will not " +
+                "wake it");
+        }
+    }
+
+    private void deleteDormant(final String cell)
+    {
+        try
+        {
+            Files.deleteIfExists(Dormancy.file(cellHome, cell));
+        }
+        catch (final IOException ignore)
+        {
+            // Gone already.
+        }
+    }
+
+    private static void waitQuietly(final Launched l)
+    {
+        try
+        {
+            l.process().waitFor(Instances.STOP_GRACE.toSeconds() + 5, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

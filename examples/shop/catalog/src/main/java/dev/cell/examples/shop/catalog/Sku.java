@@ -1,0 +1,8 @@
+package dev.cell.examples.shop.catalog;
+
+/**
+ * @param sku an article's code.
+ */
+public record Sku(String sku)
+{
+}
