@@ -181,9 +181,14 @@ public final class CellProcessor extends AbstractProcessor
             {
                 errors.add(e.name());
             }
+            final List<String> compatible = new ArrayList<>();
+            for (final long fp : Fingerprints.compatible(h))
+            {
+                compatible.add(Genome.fingerprintHex(fp));
+            }
             handlers.add(new Genome.Handler(h.name(), h.request().name(), h.request().templateId(),
                 h.response().name(), h.response().templateId(), errors,
-                Genome.fingerprintHex(Fingerprints.of(h))));
+                Genome.fingerprintHex(Fingerprints.of(h)), compatible));
         }
         final List<Genome.ErrorType> errors = new ArrayList<>();
         for (final ErrorType e : model.errors())
@@ -191,7 +196,7 @@ public final class CellProcessor extends AbstractProcessor
             errors.add(new Genome.ErrorType(e.name(), e.message().templateId(), binaryName(e.element())));
         }
         return new Genome(model.name(), model.version(), Genome.fingerprintHex(fingerprint), model.schemaId(),
-            CellModel.SCHEMA_VERSION, handlers, errors, xml);
+            model.schemaVersion(), handlers, errors, xml);
     }
 
     private static String binaryName(final TypeElement type)
