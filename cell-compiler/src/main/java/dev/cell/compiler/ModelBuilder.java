@@ -189,7 +189,48 @@ final class ModelBuilder
         }
 
         checkCellClass(cell);
+        return core(cell, name, version, major, false);
+    }
 
+    /**
+     * Read a contract interface that {@link RemoteSources} generated from a producer's genome, as if it were the
+     * producer's {@code @Cell} class.
+     *
+     * @param contract the generated interface.
+     * @param name     the producer's cell name.
+     * @param version  the producer's version.
+     * @return its model, or null when an error was reported.
+     */
+    CellModel buildRemote(final TypeElement contract, final String name, final String version)
+    {
+        enums.clear();
+        enumsBySbeName.clear();
+        failed = false;
+        final PackageElement pkg = elements.getPackageOf(contract);
+        cellPackage = pkg.isUnnamed() ? "" : pkg.getQualifiedName().toString();
+        return core(contract, name, version, dev.cell.runtime.genome.Genome.major(version), true);
+    }
+
+    /**
+     * The request and result messages a consumer's expectation (a method of its {@code @CellRemote} interface) puts
+     * on the wire, laid out as the producer's would be.
+     *
+     * @param method the expectation.
+     * @return request and result message, or null when its types cannot go on the wire (an error was reported).
+     */
+    Message[] expectation(final ExecutableElement method)
+    {
+        final PackageElement pkg = elements.getPackageOf(method);
+        cellPackage = pkg.isUnnamed() ? "" : pkg.getQualifiedName().toString();
+        final String handler = method.getSimpleName().toString();
+        final Message request = requestMessage(method, requestName(handler), 0);
+        final Message response = responseMessage(method, responseName(handler), 0);
+        return request == null || response == null ? null : new Message[]{request, response};
+    }
+
+    private CellModel core(
+        final TypeElement cell, final String name, final String version, final int major, final boolean remote)
+    {
         final List<ExecutableElement> methods = handlerMethods(cell);
         if (methods.isEmpty())
         {
@@ -352,7 +393,7 @@ final class ModelBuilder
             return null;
         }
         final String codecPackage = (cellPackage.isEmpty() ? "" : cellPackage + ".") +
-            Naming.packageSegment(name) + ".codecs";
+            (remote ? "" : Naming.packageSegment(name) + ".") + "codecs";
         return new CellModel(cell, name, version, major, cellPackage, Naming.classPrefix(name), codecPackage,
             Naming.schemaId(name), List.copyOf(handlers), List.copyOf(errorTypes.values()),
             List.copyOf(enums.values()));
