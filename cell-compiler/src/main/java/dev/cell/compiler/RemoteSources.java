@@ -25,7 +25,7 @@ import javax.xml.parsers.DocumentBuilderFactory;
  * as its parameter, any other takes the request record; a result with no field is {@code void}, one whose only field
  * is {@code value} returns that value, any other returns the result record. Each gives the wire layout it came from.
  */
-final class RemoteSources
+public final class RemoteSources
 {
     /**
      * A field of a message or group, from the SBE schema.
@@ -36,7 +36,7 @@ final class RemoteSources
      * @param since  {@code sinceVersion}, 0 when absent.
      * @param fields a group's fields.
      */
-    record Field(String kind, String name, String type, int since, List<Field> fields)
+    public record Field(String kind, String name, String type, int since, List<Field> fields)
     {
     }
 
@@ -46,7 +46,7 @@ final class RemoteSources
      * @param messages message name → fields.
      * @param enums    enum name → constants in value order.
      */
-    record Schema(Map<String, List<Field>> messages, Map<String, List<String>> enums)
+    public record Schema(Map<String, List<Field>> messages, Map<String, List<String>> enums)
     {
     }
 
@@ -80,7 +80,7 @@ final class RemoteSources
      * @return its messages and enums.
      * @throws IllegalArgumentException when it cannot be parsed.
      */
-    static Schema parse(final String xml)
+    public static Schema parse(final String xml)
     {
         try
         {

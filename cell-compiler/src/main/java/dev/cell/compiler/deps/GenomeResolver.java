@@ -1,9 +1,6 @@
 package dev.cell.compiler.deps;
 
-import dev.cell.runtime.CellException;
-import dev.cell.runtime.client.CellConnection;
 import dev.cell.runtime.client.CellHome;
-import dev.cell.runtime.client.ClientOptions;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.runtime.genome.Genome;
@@ -160,14 +157,13 @@ public final class GenomeResolver
             tried.append("; no running instance of '").append(name).append("' under ").append(cellHome);
             return null;
         }
-        final ClientOptions options = ClientOptions.defaults().withCellHome(cellHome)
-            .withConnectTimeout(connectTimeout).withCallTimeout(connectTimeout).withClientName("cell-compiler");
-        try (CellConnection c = CellConnection.connect(name, 0, options))
+        try
         {
-            return checkMajor(new Resolved(name, c.genome(), From.RUNNING, "running instance " + c.instanceId(),
-                locked));
+            final Genome genome = GenomeFetch.fetch(cellHome, name, connectTimeout);
+            return checkMajor(new Resolved(name, genome, From.RUNNING, "running instance of '" + name + "' (pid " +
+                live.getFirst().pid() + ")", locked));
         }
-        catch (final CellException ex)
+        catch (final IllegalStateException ex)
         {
             tried.append("; running instance of '").append(name).append("' did not answer (")
                 .append(ex.getMessage()).append(')');
