@@ -115,7 +115,9 @@ final class RemoteProcessor
         }
         final String plain = name.contains("@") ? name.substring(0, name.indexOf('@')) : name;
         final PackageElement p = env.getElementUtils().getPackageOf(remote);
-        final String pkg = (p.isUnnamed() ? "" : p.getQualifiedName() + ".") + Naming.packageSegment(plain);
+        // exchange -> <package>.exchange, exchange@2 -> <package>.exchange.v2: one consumer may use both majors.
+        final String pkg = (p.isUnnamed() ? "" : p.getQualifiedName() + ".") + Naming.packageSegment(plain) +
+            (name.contains("@") ? ".v" + name.substring(name.indexOf('@') + 1) : "");
         final String contract = Naming.classPrefix(plain) + "Contract";
         try
         {

@@ -1,6 +1,7 @@
 package dev.cell.compiler;
 
 import dev.cell.runtime.genome.Genome;
+import org.eclipse.jgit.api.Git;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -179,6 +180,38 @@ class RemoteContractTest
             staleReport);
         final List<Diagnostic<?>> errors = List.copyOf(staleResult.of(Diagnostic.Kind.ERROR));
         assertEquals(1, errors.size(), staleReport);
+    }
+
+    @Test
+    void resolvesFromAGitTagAndNamesAMissingTag() throws Exception
+    {
+        final Path repo = writeProducer("git-repo", producer(V1, ""));
+        try (Git git = Git.init().setDirectory(repo.toFile()).call())
+        {
+            git.add().addFilepattern(".").call();
+            git.commit().setMessage("v1").setAuthor("t", "t@localhost").setCommitter("t", "t@localhost")
+                .setSign(false).call();
+            git.tag().setName("v1.0.0").setAnnotated(false).call();
+        }
+        // The working tree moves on after the tag: the consumer must see the tagged version.
+        Files.writeString(repo.resolve("src/main/java/quotes/Quotes.java"),
+            producer("String ticker, long bidPrice, long ask, Venue venue, List<Level> levels", ""));
+        final Map<String, String> sources = consumer(repo, EXPECT, "");
+        sources.put("cell.toml", """
+            [cell]
+            name = "trader"
+
+            [deps]
+            quotes = { git = "%s", tag = "v1.0.0" }
+            """.formatted(repo.toUri()));
+        final Compilation.Result ok = Compilation.compile("remote-git", sources).assertSuccess();
+        assertTrue(Files.readString(ok.dir().resolve("src/Cell.lock")).contains("tag v1.0.0"));
+
+        sources.put("cell.toml", sources.get("cell.toml").replace("v1.0.0", "v9.9.9"));
+        final Compilation.Result missing = Compilation.compile("remote-git-missing", sources);
+        assertFalse(missing.success());
+        assertTrue(missing.report().contains("cannot clone") && missing.report().contains("v9.9.9"),
+            missing.report());
     }
 
     @Test

@@ -9,8 +9,8 @@ import java.lang.annotation.Target;
 /**
  * Declares, in a consumer, a cell it calls. At compile time {@code cell-compiler} resolves that cell's genome (a
  * running instance on this host, else the source named in the consumer's {@code cell.toml} {@code [deps]}, else
- * {@code Cell.lock}) and generates, in the sub-package named after the cell, its message records, enums, error types
- * and typed client:
+ * {@code Cell.lock}) and generates, in the sub-package named after the cell ({@code .exchange}; {@code .exchange.v2}
+ * for {@code "exchange@2"}), its message records, enums, error types and typed client:
  * <pre>{@code
  * @CellRemote("exchange")
  * interface ExchangeApi

@@ -418,8 +418,8 @@ class ContractSystemTest
     private static final String TRADER_V2_MAIN = """
         package trader;
 
-        import trader.quotes.QuoteResponse;
-        import trader.quotes.QuotesClient;
+        import trader.quotes.v2.QuoteResponse;
+        import trader.quotes.v2.QuotesClient;
 
         public final class TraderMain
         {

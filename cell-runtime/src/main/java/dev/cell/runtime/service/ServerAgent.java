@@ -94,6 +94,7 @@ final class ServerAgent implements Runnable
     private volatile InstanceFile instanceFile;
     private InstanceRecord record;
     private ServerConnection current;
+    private boolean helloHasHandlers;
     private long nextHousekeepingNs;
     private int housekeepingRounds;
     private boolean acceptCorruptLogged;
@@ -364,11 +365,12 @@ final class ServerAgent implements Runnable
             {
                 return refuse(conn, "expected Hello as the first frame, got template " + templateId);
             }
-            if (blockLength < HelloDecoder.BLOCK_LENGTH ||
-                !Protocol.varFieldsFit(buffer, body + blockLength, end, version >= 1 ? 3 : 2))
+            if (blockLength < HelloDecoder.BLOCK_LENGTH || !Protocol.varFieldsFit(buffer, body + blockLength, end, 2))
             {
                 return refuse(conn, "truncated Hello");
             }
+            // The handler list (schema version 1) is read only when it is there: a Hello without it names none.
+            helloHasHandlers = version >= 1 && Protocol.varFieldsFit(buffer, body + blockLength, end, 3);
             helloDecoder.wrap(buffer, body, blockLength, version);
             onHello(conn);
             return false;
@@ -528,7 +530,7 @@ final class ServerAgent implements Runnable
             reject(conn, RejectCode.WRONG_CELL, "this instance serves cell '" + cellName + "', not '" + cell + "'");
             return;
         }
-        final String handlers = helloDecoder.actingVersion() >= 1 ? helloDecoder.handlers() : "";
+        final String handlers = helloHasHandlers ? helloDecoder.handlers() : "";
         if (!handlers.isEmpty())
         {
             final String incompatible = incompatibleHandlers(handlers);
