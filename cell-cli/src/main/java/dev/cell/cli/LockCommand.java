@@ -15,6 +15,9 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * {@code cell lock [--update]}: resolve every dependency of a cell and pin its genome in {@code Cell.lock}.
@@ -26,8 +29,9 @@ import java.util.concurrent.Callable;
     mixinStandardHelpOptions = true,
     versionProvider = CellVersion.class,
     description = {
-        "Resolve the genome of each cell this cell calls ([deps] in cell.toml and the entries of Cell.lock) from a " +
-            "running instance or its source, and pin it in Cell.lock and .cell-genomes/ (commit both).",
+        "Resolve the genome of each cell this cell calls (each @CellRemote in src/main/java; without sources, " +
+            "[deps] in cell.toml and the entries of Cell.lock) from a running instance or its source, and pin it in " +
+            "Cell.lock and .cell-genomes/ (commit both). With --update, entries no source uses are removed.",
         "Without --update, entries already pinned are checked: one that no longer matches is reported with both " +
             "fingerprints and the command fails. With --update they are re-pinned."
     })
@@ -42,6 +46,34 @@ final class LockCommand implements Callable<Integer>
     @Option(names = {"-C", "--dir"}, paramLabel = "<dir>", description = "The consumer's folder (default: the " +
         "current one).", defaultValue = ".")
     private Path dir;
+
+    private static final Pattern REMOTE = Pattern.compile(
+        "@(?:dev\\.cell\\.runtime\\.)?CellRemote\\s*\\(\\s*(?:value\\s*=\\s*)?\"([^\"]+)\"");
+
+    /**
+     * @param sources a source folder.
+     * @return the cells its {@code @CellRemote} interfaces name.
+     */
+    static Set<String> remotes(final Path sources) throws IOException
+    {
+        final Set<String> names = new TreeSet<>();
+        if (!Files.isDirectory(sources))
+        {
+            return names;
+        }
+        try (Stream<Path> walk = Files.walk(sources))
+        {
+            for (final Path file : walk.filter(p -> p.toString().endsWith(".java")).toList())
+            {
+                final Matcher m = REMOTE.matcher(Files.readString(file));
+                while (m.find())
+                {
+                    names.add(m.group(1));
+                }
+            }
+        }
+        return names;
+    }
 
     @Override
     public Integer call() throws IOException
@@ -68,15 +100,40 @@ final class LockCommand implements Callable<Integer>
             throw new UserError("this cell is offline (offline = true in cell.toml or CELL_OFFLINE set): `cell lock` " +
                 "needs the producers; unset it for this command");
         }
-        final Set<String> names = new TreeSet<>(lock.entries().keySet());
-        for (final String dep : deps.deps().keySet())
+        final PrintWriter out = spec.commandLine().getOut();
+        // What the sources use decides; without sources, every [deps] entry and lock entry.
+        final Set<String> used = remotes(root.resolve("src/main/java"));
+        final Set<String> names = new TreeSet<>(used);
+        if (used.isEmpty())
         {
-            if (names.stream().noneMatch(n -> n.equals(dep) || n.startsWith(dep + "@")))
+            names.addAll(lock.entries().keySet());
+            for (final String dep : deps.deps().keySet())
             {
-                names.add(dep);
+                if (names.stream().noneMatch(n -> n.equals(dep) || n.startsWith(dep + "@")))
+                {
+                    names.add(dep);
+                }
             }
         }
-        final PrintWriter out = spec.commandLine().getOut();
+        else
+        {
+            for (final String pinned : lock.entries().keySet())
+            {
+                if (!used.contains(pinned))
+                {
+                    if (update)
+                    {
+                        lock = lock.unpin(pinned);
+                        out.println("removed  " + pinned + " (no @CellRemote(\"" + pinned + "\") in the sources)");
+                    }
+                    else
+                    {
+                        out.println("unused   " + pinned + " (no @CellRemote(\"" + pinned + "\") in the sources; " +
+                            "--update removes it)");
+                    }
+                }
+            }
+        }
         if (names.isEmpty())
         {
             out.println("nothing to lock: cell.toml has no [deps] (add one with `cell add <name> --path <dir>`)");

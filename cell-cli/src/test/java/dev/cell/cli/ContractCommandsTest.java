@@ -56,6 +56,8 @@ class ContractCommandsTest
         producer(producer, "long bid, long ask");
         final Path consumer = Files.createDirectories(root.resolve("consumer"));
         Files.writeString(consumer.resolve("cell.toml"), "[cell]\nname = \"consumer\"\n");
+        final Path api = Files.createDirectories(consumer.resolve("src/main/java/c")).resolve("Api.java");
+        Files.writeString(api, "package c;\n\n@dev.cell.runtime.CellRemote(\"prices\")\ninterface Api\n{\n}\n");
         final String home = root.resolve("home").toString();
         System.setProperty("cell.home", home);
         try
@@ -106,6 +108,23 @@ class ContractCommandsTest
             assertEquals(0, update.code(), update.toString());
             assertTrue(update.out().contains("updated  prices"), update.toString());
             assertTrue(Files.readString(pinned).contains("bidPrice"));
+
+            // The consumer moves to major 2: the lock pins prices@2 and drops the entry no source uses.
+            final Path source = producer.resolve("src/main/java/p/Prices.java");
+            Files.writeString(source, Files.readString(source).replace("@Cell(\"prices\")",
+                "@Cell(value = \"prices\", version = \"2.0.0\")"));
+            Files.writeString(api, Files.readString(api).replace("\"prices\"", "\"prices@2\""));
+            final Cli unused = Cli.run("lock", "--dir", consumer.toString());
+            assertEquals(0, unused.code(), unused.toString());
+            assertTrue(unused.out().contains("unused   prices ") && unused.out().contains("pinned   prices@2 2.0.0"),
+                unused.toString());
+            final Cli moved = Cli.run("lock", "--update", "--dir", consumer.toString());
+            assertEquals(0, moved.code(), moved.toString());
+            assertTrue(moved.out().contains("removed  prices "), moved.toString());
+            final String lockText = Files.readString(consumer.resolve("Cell.lock"));
+            assertTrue(lockText.contains("[deps.\"prices@2\"]") && !lockText.contains("[deps.\"prices\"]"),
+                lockText);
+            assertTrue(!Files.exists(pinned));
         }
         finally
         {

@@ -169,6 +169,23 @@ public record CellLock(Path root, Map<String, Entry> entries)
         return lock;
     }
 
+    /**
+     * Drop a dependency's entry and its pinned genome.
+     *
+     * @param name the dependency.
+     * @return the updated lock.
+     * @throws IOException when the files cannot be written.
+     */
+    public CellLock unpin(final String name) throws IOException
+    {
+        final Map<String, Entry> updated = new TreeMap<>(entries);
+        updated.remove(name);
+        Files.deleteIfExists(genomeFile(name));
+        final CellLock lock = new CellLock(root, updated);
+        lock.write();
+        return lock;
+    }
+
     private void write() throws IOException
     {
         final StringBuilder sb = new StringBuilder(512);
