@@ -37,7 +37,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  *     --update} both work;</li>
  *     <li>while watcher runs, a breaking change makes the producer's compile fail naming watcher; as major version 2
  *     it builds, serves as {@code quotes@2} next to v1, watcher keeps talking to v1 and trader rebuilt for
- *     {@code quotes@2} talks to v2.</li>
+ *     {@code quotes@2} talks to v2;</li>
+ *     <li>once watcher is gone the change builds within major 1, and the handshake refuses both old consumers,
+ *     naming the changed handler and not the unchanged one.</li>
  * </ol>
  */
 @Timeout(900)
@@ -190,6 +192,21 @@ class ContractSystemTest
         final SystemTestSupport.Result oldAgain = runJava(trader, traderV1Binary, "trader.TraderMain");
         assertEquals(0, oldAgain.exitCode(), oldAgain.output());
         assertTrue(oldAgain.output().contains("QUOTE ACME 99 101"), oldAgain.output());
+
+        // 8. With watcher gone the breaking change builds within major 1; the handshake then refuses the consumers
+        // built against the old shape of 'quote', naming that handler and not the unchanged 'count'.
+        mustSucceed(cell(root, cellHome, 60, "stop", "quotes"), "cell stop quotes");
+        writeProducer(quotes, "1.2.0", "long bid, long askPrice", "bid, ask");
+        mustSucceed(mvn(quotes, Map.of(), "clean", "package"), "mvn package quotes 1.2.0 (no live consumer)");
+        mustSucceed(cell(root, cellHome, 240, "mitosis", quotes.toString(), "--detach"), "cell mitosis quotes 1.2");
+        final SystemTestSupport.Result refused = runJava(trader, traderV1Binary, "trader.TraderMain");
+        assertEquals(3, refused.exitCode(), refused.output());
+        assertTrue(refused.output().contains("SchemaMismatch") && refused.output().contains("handler 'quote' was " +
+            "built against shape"), refused.output());
+        final SystemTestSupport.Result watcherRefused = runJava(watcher, "watcher.WatcherMain", Map.of());
+        assertNotEquals(0, watcherRefused.exitCode(), watcherRefused.output());
+        assertTrue(watcherRefused.output().contains("handler 'quote' was built against shape") &&
+            !watcherRefused.output().contains("handler 'count'"), watcherRefused.output());
     }
 
     private void assertTraderV1Works(final Path classes, final Path trader) throws Exception
