@@ -85,8 +85,10 @@ class RemoteContractTest
 
     private static Path writeProducer(final String name, final String source) throws IOException
     {
-        final Path dir = Path.of(System.getProperty("cell.test.tmp", "target/cell-test"), "remote-producers", name)
-            .toAbsolutePath();
+        // A fresh folder per run: target/ survives between builds and a git repository there would already exist.
+        final Path base = Files.createDirectories(Path.of(System.getProperty("cell.test.tmp", "target/cell-test"),
+            "remote-producers").toAbsolutePath());
+        final Path dir = Files.createTempDirectory(base, name + "-");
         Files.createDirectories(dir.resolve("src/main/java/quotes"));
         Files.writeString(dir.resolve("src/main/java/quotes/Quotes.java"), source);
         return dir;
