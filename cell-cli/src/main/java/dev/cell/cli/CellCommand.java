@@ -38,6 +38,8 @@ import java.io.PrintWriter;
         BenchCommand.class,
         GenomeCommand.class,
         InitCommand.class,
+        AddCommand.class,
+        LockCommand.class,
         CommandLine.HelpCommand.class
     },
     footer = {

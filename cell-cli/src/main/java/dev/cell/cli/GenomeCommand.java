@@ -44,17 +44,28 @@ final class GenomeCommand implements Callable<Integer>
     @Spec
     private CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "<name|dir>", description = "A cell name, or a cell or tissue folder.")
+    @Parameters(index = "0", paramLabel = "<name|dir>", description = "A cell name, a cell or tissue folder, or a " +
+        ".genome.json file.")
     private String target;
 
     @Option(names = "--json", description = "Print the genome JSON as embedded in the jar.")
     private boolean json;
+
+    @Option(names = "--diff", paramLabel = "<genome|dir>", description = "Compare with another genome (a " +
+        ".genome.json file, a built cell folder, or a cell's source folder) and print, per handler and field, " +
+        "whether consumers built against <name|dir> still work with it: compatible or BREAKING. Exits 4 when " +
+        "something breaks.")
+    private String diff;
 
     @Override
     public Integer call()
     {
         final PrintWriter out = spec.commandLine().getOut();
         final List<Sourced> genomes = find();
+        if (diff != null)
+        {
+            return GenomeDiffReport.print(genomes.getFirst().genome(), genomes.getFirst().source(), diff, out);
+        }
         boolean first = true;
         for (final Sourced g : genomes)
         {
@@ -83,6 +94,10 @@ final class GenomeCommand implements Callable<Integer>
     private List<Sourced> find()
     {
         final Path path = Path.of(target);
+        if (Files.isRegularFile(path) && target.endsWith(".json"))
+        {
+            return List.of(read(path));
+        }
         if (Files.isDirectory(path))
         {
             return fromFolder(path);

@@ -228,7 +228,8 @@ public final class MavenBuild
                 " a module of " + unit.dir().resolve("pom.xml") + "?");
         }
         final List<Path> genomes = genomeFiles(cell.dir());
-        final String expected = cell.name() + ".genome.json";
+        // "exchange@2" (a major version served side by side) is built from @Cell("exchange").
+        final String expected = cell.name().replaceFirst("@[0-9]+$", "") + ".genome.json";
         if (genomes.stream().noneMatch(p -> p.getFileName().toString().equals(expected)))
         {
             throw new UserError(cell.file() + " names cell '" + cell.name() + "' but its build produced " +

@@ -63,9 +63,11 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
      */
     public static final int MAX_REPLICAS = 64;
 
-    private static final Pattern CELL_NAME = Pattern.compile("[a-z0-9][a-z0-9-]*");
-    private static final Set<String> TOP_LEVEL_KEYS = Set.of("cell", "cells", "tissue");
-    private static final Set<String> CELL_KEYS = Set.of("name", "latency");
+    // name@major: a cell from major version 2 on serves under that name, side by side with the earlier major.
+    private static final Pattern CELL_NAME = Pattern.compile("[a-z0-9][a-z0-9-]*(@[1-9][0-9]*)?");
+    // deps, offline: the cells this one calls (@CellRemote, read by cell-compiler and `cell lock`).
+    private static final Set<String> TOP_LEVEL_KEYS = Set.of("cell", "cells", "tissue", "deps", "offline");
+    private static final Set<String> CELL_KEYS = Set.of("name", "latency", "offline");
     private static final Set<String> ENTRY_KEYS = Set.of("path", "replicas");
     private static final Set<String> TISSUE_KEYS = Set.of("name");
 
@@ -238,7 +240,7 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
         {
             throw new UserError(file + ": cell.name " + (name == null ? "is missing" : "= " + render(name) +
                 " is not a cell name") + "; use the @Cell name: lower case letters, digits and '-', e.g. " +
-                "name = \"exchange\"" + at(cell, "name"));
+                "name = \"exchange\" (from major version 2 on \"exchange@2\")" + at(cell, "name"));
         }
         final Object latency = cell.get(List.of("latency"));
         IdleProfile profile = IdleProfile.ECO;

@@ -38,9 +38,26 @@ record CellModel(
     List<EnumType> enums)
 {
     /**
-     * SBE schema version of every cell schema.
+     * SBE schema version of a cell schema without optional ({@code @Since}) fields.
      */
     static final int SCHEMA_VERSION = 0;
+
+    /**
+     * @return the SBE schema version: the highest {@code @Since} of any field, 0 when there is none.
+     */
+    int schemaVersion()
+    {
+        int version = SCHEMA_VERSION;
+        for (final Handler h : handlers)
+        {
+            version = Math.max(version, Math.max(h.request().block().maxSince(), h.response().block().maxSince()));
+        }
+        for (final ErrorType e : errors)
+        {
+            version = Math.max(version, e.message().block().maxSince());
+        }
+        return version;
+    }
 
     /**
      * @return simple name of the generated dispatcher.
@@ -211,9 +228,35 @@ record CellModel(
      * @param origin   declaring element.
      * @param wire     its SBE encoding.
      * @param enumType the enum, when {@code wire} is {@link Wire#ENUM}.
+     * @param since    the schema version that added it ({@code @Since}), 0 for an original field.
      */
-    record Leaf(String wireName, TypeMirror type, Element origin, Wire wire, EnumType enumType) implements Node
+    record Leaf(String wireName, TypeMirror type, Element origin, Wire wire, EnumType enumType, int since)
+        implements Node
     {
+        /**
+         * A field present since the first schema version.
+         *
+         * @param wireName SBE field name.
+         * @param type     Java type.
+         * @param origin   declaring element.
+         * @param wire     its SBE encoding.
+         * @param enumType the enum, when {@code wire} is {@link Wire#ENUM}.
+         */
+        Leaf(final String wireName, final TypeMirror type, final Element origin, final Wire wire,
+            final EnumType enumType)
+        {
+            this(wireName, type, origin, wire, enumType, 0);
+        }
+
+        /**
+         * @param version the schema version that added it.
+         * @return this field as an optional one added at that version.
+         */
+        Leaf since(final int version)
+        {
+            return new Leaf(wireName, type, origin, wire, enumType, version);
+        }
+
         /**
          * @return the SBE type this field is declared with.
          */
@@ -319,6 +362,27 @@ record CellModel(
                     }
                 }
             }
+        }
+
+        /**
+         * @return the highest {@code @Since} of this block's fields and its groups' fields.
+         */
+        int maxSince()
+        {
+            int max = 0;
+            for (final Leaf l : fixed)
+            {
+                max = Math.max(max, l.since());
+            }
+            for (final Leaf l : vars)
+            {
+                max = Math.max(max, l.since());
+            }
+            for (final GroupNode g : groups)
+            {
+                max = Math.max(max, g.block().maxSince());
+            }
+            return max;
         }
 
         /**

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -53,18 +55,39 @@ public final class CellProcessor extends AbstractProcessor
 
     private final Set<String> bindings = new TreeSet<>();
     private final Map<String, TypeElement> cellsByName = new HashMap<>();
+    private final Path genomeOnly;
+    private RemoteProcessor remote;
 
     /**
      * Created by {@code javac} through {@link java.util.ServiceLoader}.
      */
     public CellProcessor()
     {
+        this(null);
+    }
+
+    /**
+     * A processor in genome-only mode: for each {@code @Cell} it writes {@code <cell>.genome.json} into a folder and
+     * generates nothing ({@code @CellRemote} is ignored). Used with {@code -proc:only} to read a producer's genome
+     * from its sources without building it.
+     *
+     * @param genomeOnly the folder to write genomes to; null for the normal mode.
+     */
+    public CellProcessor(final Path genomeOnly)
+    {
+        this.genomeOnly = genomeOnly;
     }
 
     @Override
     public Set<String> getSupportedAnnotationTypes()
     {
-        return Set.of(ModelBuilder.CELL_ANNOTATION);
+        return Set.of(ModelBuilder.CELL_ANNOTATION, RemoteProcessor.REMOTE_ANNOTATION);
+    }
+
+    @Override
+    public Set<String> getSupportedOptions()
+    {
+        return Set.of("cell.root");
     }
 
     @Override
@@ -84,6 +107,26 @@ public final class CellProcessor extends AbstractProcessor
                 if (element instanceof TypeElement type)
                 {
                     process(type);
+                }
+            }
+        }
+        if (genomeOnly == null)
+        {
+            if (remote == null)
+            {
+                remote = new RemoteProcessor(processingEnv);
+            }
+            remote.finish();
+            final TypeElement remoteAnnotation = processingEnv.getElementUtils().getTypeElement(
+                RemoteProcessor.REMOTE_ANNOTATION);
+            if (remoteAnnotation != null)
+            {
+                for (final Element element : round.getElementsAnnotatedWith(remoteAnnotation))
+                {
+                    if (element instanceof TypeElement type)
+                    {
+                        remote.resolve(type);
+                    }
                 }
             }
         }
@@ -147,6 +190,12 @@ public final class CellProcessor extends AbstractProcessor
 
         final long fingerprint = Fingerprints.of(model);
         final Genome genome = genome(model, fingerprint, xml);
+        if (genomeOnly != null)
+        {
+            Files.writeString(genomeOnly.resolve(model.name() + ".genome.json"), genome.toJson());
+            return;
+        }
+        ProducerGuard.check(processingEnv, cell, genome);
         final FileObject genomeFile = filer.createResource(
             StandardLocation.CLASS_OUTPUT, "", Genome.resourceName(model.name()), cell);
         try (Writer out = genomeFile.openWriter())
@@ -181,9 +230,14 @@ public final class CellProcessor extends AbstractProcessor
             {
                 errors.add(e.name());
             }
+            final List<String> compatible = new ArrayList<>();
+            for (final long fp : Fingerprints.compatible(h))
+            {
+                compatible.add(Genome.fingerprintHex(fp));
+            }
             handlers.add(new Genome.Handler(h.name(), h.request().name(), h.request().templateId(),
                 h.response().name(), h.response().templateId(), errors,
-                Genome.fingerprintHex(Fingerprints.of(h))));
+                Genome.fingerprintHex(Fingerprints.of(h)), compatible));
         }
         final List<Genome.ErrorType> errors = new ArrayList<>();
         for (final ErrorType e : model.errors())
@@ -191,7 +245,7 @@ public final class CellProcessor extends AbstractProcessor
             errors.add(new Genome.ErrorType(e.name(), e.message().templateId(), binaryName(e.element())));
         }
         return new Genome(model.name(), model.version(), Genome.fingerprintHex(fingerprint), model.schemaId(),
-            CellModel.SCHEMA_VERSION, handlers, errors, xml);
+            model.schemaVersion(), handlers, errors, xml);
     }
 
     private static String binaryName(final TypeElement type)

@@ -9,6 +9,9 @@ import dev.cell.compiler.CellModel.Leaf;
 import dev.cell.compiler.CellModel.Message;
 
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * A cell's fingerprint: SHA-256 over a canonical text of its contract, first 8 bytes as 16 hex digits.
@@ -63,16 +66,48 @@ final class Fingerprints
      */
     static String canonical(final Handler handler)
     {
+        return canonical(handler, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param handler a handler.
+     * @param version a schema version.
+     * @return the canonical text of the handler's shape at that version: without the fields added later.
+     */
+    static String canonical(final Handler handler, final int version)
+    {
         final StringBuilder sb = new StringBuilder(256);
         sb.append("handler ").append(handler.name()).append('\n');
-        message(sb, "request", handler.request());
-        message(sb, "response", handler.response());
+        message(sb, "request", handler.request(), version);
+        message(sb, "response", handler.response(), version);
         for (final ErrorType e : handler.errors())
         {
-            message(sb, "error", e.message());
+            message(sb, "error", e.message(), version);
         }
         sb.append("end\n");
         return sb.toString();
+    }
+
+    /**
+     * @param handler a handler.
+     * @return the fingerprints of its earlier shapes (one per earlier schema version that differs), oldest first,
+     * without its current fingerprint: the shapes it still serves.
+     */
+    static List<Long> compatible(final Handler handler)
+    {
+        final int max = Math.max(handler.request().block().maxSince(), Math.max(handler.response().block().maxSince(),
+            handler.errors().stream().mapToInt(e -> e.message().block().maxSince()).max().orElse(0)));
+        final long current = of(handler);
+        final Set<Long> result = new LinkedHashSet<>();
+        for (int v = 0; v < max; v++)
+        {
+            final long fp = hash(canonical(handler, v));
+            if (fp != current)
+            {
+                result.add(fp);
+            }
+        }
+        return List.copyOf(result);
     }
 
     /**
@@ -108,29 +143,42 @@ final class Fingerprints
         return value;
     }
 
-    private static void message(final StringBuilder sb, final String kind, final Message message)
+    private static void message(final StringBuilder sb, final String kind, final Message message, final int version)
     {
         sb.append("  ").append(kind).append(' ').append(message.name()).append(' ').append(message.templateId())
             .append('\n');
-        block(sb, message.block(), "    ");
+        block(sb, message.block(), "    ", version);
     }
 
-    private static void block(final StringBuilder sb, final Block block, final String indent)
+    private static void block(final StringBuilder sb, final Block block, final String indent, final int version)
     {
         for (final Leaf leaf : block.fixed())
         {
-            sb.append(indent).append("field ").append(leaf.wireName()).append(' ').append(type(leaf)).append('\n');
+            if (leaf.since() <= version)
+            {
+                sb.append(indent).append("field ").append(leaf.wireName()).append(' ').append(type(leaf))
+                    .append(since(leaf)).append('\n');
+            }
         }
         for (final GroupNode group : block.groups())
         {
             sb.append(indent).append("group ").append(group.wireName()).append('\n');
-            block(sb, group.block(), indent + "  ");
+            block(sb, group.block(), indent + "  ", version);
             sb.append(indent).append("end\n");
         }
         for (final Leaf leaf : block.vars())
         {
-            sb.append(indent).append("data ").append(leaf.wireName()).append(' ').append(type(leaf)).append('\n');
+            if (leaf.since() <= version)
+            {
+                sb.append(indent).append("data ").append(leaf.wireName()).append(' ').append(type(leaf))
+                    .append(since(leaf)).append('\n');
+            }
         }
+    }
+
+    private static String since(final Leaf leaf)
+    {
+        return leaf.since() == 0 ? "" : " since " + leaf.since();
     }
 
     private static String type(final Leaf leaf)

@@ -60,6 +60,8 @@ final class ModelBuilder
      */
     static final String CELL_ANNOTATION = "dev.cell.runtime.Cell";
 
+    static final String SINCE_ANNOTATION = "dev.cell.runtime.Since";
+
     static final String SUPPORTED_TYPES = "supported types are boolean, byte, short, char, int, long, float, " +
         "double, enums, String, byte[], records (flattened into the message) and java.util.List<R> of records " +
         "(repeating groups)";
@@ -187,7 +189,48 @@ final class ModelBuilder
         }
 
         checkCellClass(cell);
+        return core(cell, name, version, major, false);
+    }
 
+    /**
+     * Read a contract interface that {@link RemoteSources} generated from a producer's genome, as if it were the
+     * producer's {@code @Cell} class.
+     *
+     * @param contract the generated interface.
+     * @param name     the producer's cell name.
+     * @param version  the producer's version.
+     * @return its model, or null when an error was reported.
+     */
+    CellModel buildRemote(final TypeElement contract, final String name, final String version)
+    {
+        enums.clear();
+        enumsBySbeName.clear();
+        failed = false;
+        final PackageElement pkg = elements.getPackageOf(contract);
+        cellPackage = pkg.isUnnamed() ? "" : pkg.getQualifiedName().toString();
+        return core(contract, name, version, dev.cell.runtime.genome.Genome.major(version), true);
+    }
+
+    /**
+     * The request and result messages a consumer's expectation (a method of its {@code @CellRemote} interface) puts
+     * on the wire, laid out as the producer's would be.
+     *
+     * @param method the expectation.
+     * @return request and result message, or null when its types cannot go on the wire (an error was reported).
+     */
+    Message[] expectation(final ExecutableElement method)
+    {
+        final PackageElement pkg = elements.getPackageOf(method);
+        cellPackage = pkg.isUnnamed() ? "" : pkg.getQualifiedName().toString();
+        final String handler = method.getSimpleName().toString();
+        final Message request = requestMessage(method, requestName(handler), 0);
+        final Message response = responseMessage(method, responseName(handler), 0);
+        return request == null || response == null ? null : new Message[]{request, response};
+    }
+
+    private CellModel core(
+        final TypeElement cell, final String name, final String version, final int major, final boolean remote)
+    {
         final List<ExecutableElement> methods = handlerMethods(cell);
         if (methods.isEmpty())
         {
@@ -350,7 +393,7 @@ final class ModelBuilder
             return null;
         }
         final String codecPackage = (cellPackage.isEmpty() ? "" : cellPackage + ".") +
-            Naming.packageSegment(name) + ".codecs";
+            (remote ? "" : Naming.packageSegment(name) + ".") + "codecs";
         return new CellModel(cell, name, version, major, cellPackage, Naming.classPrefix(name), codecPackage,
             Naming.schemaId(name), List.copyOf(handlers), List.copyOf(errorTypes.values()),
             List.copyOf(enums.values()));
@@ -649,7 +692,32 @@ final class ModelBuilder
         }
         final Block block = Block.of(roots);
         checkBlock(name, block, List.of(name + "Encoder", name + "Decoder"));
+        checkSinceOrder(name, block);
         return new Message(name, templateId, List.copyOf(slots), block);
+    }
+
+    private void checkSinceOrder(final String where, final Block block)
+    {
+        for (final List<Leaf> leaves : List.of(block.fixed(), block.vars()))
+        {
+            int since = 0;
+            for (final Leaf leaf : leaves)
+            {
+                if (leaf.since() < since)
+                {
+                    error(leaf.origin(), "field '" + leaf.wireName() + "' of " + where + " comes after a field " +
+                        "added at schema version " + since + " but is " + (leaf.since() == 0 ? "original" :
+                        "@Since(" + leaf.since() + ")") + ": SBE appends later fields at the end of a message, so " +
+                        "move it before the optional fields (or give it @Since(" + since + ") or higher)");
+                    return;
+                }
+                since = leaf.since();
+            }
+        }
+        for (final GroupNode group : block.groups())
+        {
+            checkSinceOrder(where + "." + group.wireName(), group.block());
+        }
     }
 
     private void checkBlock(final String where, final Block block, final List<String> enclosingClasses)
@@ -817,7 +885,12 @@ final class ModelBuilder
         for (final RecordComponentElement component : element.getRecordComponents())
         {
             final String name = component.getSimpleName().toString();
-            final Node node = node(component.asType(), Naming.flattened(prefix, name), component, path);
+            Node node = node(component.asType(), Naming.flattened(prefix, name), component, path);
+            final int since = since(component);
+            if (node != null && since != 0)
+            {
+                node = optional(node, since, component);
+            }
             if (node == null)
             {
                 ok = false;
@@ -829,6 +902,44 @@ final class ModelBuilder
         }
         path.removeLast();
         return ok ? new RecordNode(prefix, type, origin, element, List.copyOf(members)) : null;
+    }
+
+    private static int since(final RecordComponentElement component)
+    {
+        for (final AnnotationMirror a : component.getAnnotationMirrors())
+        {
+            if (((TypeElement)a.getAnnotationType().asElement()).getQualifiedName().contentEquals(SINCE_ANNOTATION))
+            {
+                for (final Map.Entry<? extends ExecutableElement, ? extends AnnotationValue> e :
+                    a.getElementValues().entrySet())
+                {
+                    if (e.getKey().getSimpleName().contentEquals("value"))
+                    {
+                        return Math.max(-1, ((Number)e.getValue().getValue()).intValue());
+                    }
+                }
+            }
+        }
+        return 0;
+    }
+
+    private Node optional(final Node node, final int since, final Element origin)
+    {
+        if (since < 1 || since > 65_535)
+        {
+            error(origin, "@Since(" + since + ") is not a schema version: the first field added after the original " +
+                "contract is @Since(1), the next @Since(2)...");
+            return null;
+        }
+        if (node instanceof Leaf leaf && leaf.wire() != Wire.ENUM && leaf.wire() != Wire.BOOLEAN &&
+            leaf.wire() != Wire.CHAR)
+        {
+            return leaf.since(since);
+        }
+        error(origin, "@Since goes on a byte, short, int, long, float, double, String or byte[] component: an " +
+            "older peer reads an optional field as its SBE null value, which an enum, boolean, char, record or " +
+            "list does not have; add a field of one of those types instead");
+        return null;
     }
 
     private EnumType enumType(final TypeElement element, final Element origin)

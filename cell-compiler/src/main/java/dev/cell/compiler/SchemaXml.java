@@ -40,7 +40,7 @@ final class SchemaXml
         sb.append("<sbe:messageSchema xmlns:sbe=\"http://fixprotocol.io/2016/sbe\"\n");
         sb.append("                   package=\"").append(cell.codecPackage()).append("\"\n");
         sb.append("                   id=\"").append(cell.schemaId()).append("\"\n");
-        sb.append("                   version=\"").append(CellModel.SCHEMA_VERSION).append("\"\n");
+        sb.append("                   version=\"").append(cell.schemaVersion()).append("\"\n");
         sb.append("                   semanticVersion=\"").append(escape(cell.version())).append("\"\n");
         sb.append("                   byteOrder=\"littleEndian\"\n");
         sb.append("                   description=\"Cell '").append(cell.name())
@@ -126,7 +126,7 @@ final class SchemaXml
         for (final Leaf leaf : block.fixed())
         {
             sb.append(indent).append("<field name=\"").append(leaf.wireName()).append("\" id=\"").append(fieldId++)
-                .append("\" type=\"").append(leaf.sbeType()).append("\"/>\n");
+                .append("\" type=\"").append(leaf.sbeType()).append("\"").append(since(leaf)).append("/>\n");
         }
         for (final GroupNode group : block.groups())
         {
@@ -138,8 +138,13 @@ final class SchemaXml
         for (final Leaf leaf : block.vars())
         {
             sb.append(indent).append("<data name=\"").append(leaf.wireName()).append("\" id=\"").append(fieldId++)
-                .append("\" type=\"").append(leaf.sbeType()).append("\"/>\n");
+                .append("\" type=\"").append(leaf.sbeType()).append("\"").append(since(leaf)).append("/>\n");
         }
+    }
+
+    private static String since(final Leaf leaf)
+    {
+        return leaf.since() == 0 ? "" : " sinceVersion=\"" + leaf.since() + "\"";
     }
 
     private static String escape(final String text)

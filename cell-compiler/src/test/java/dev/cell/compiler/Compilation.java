@@ -163,7 +163,10 @@ final class Compilation
                 final Path file = src.resolve(e.getKey());
                 Files.createDirectories(file.getParent());
                 Files.writeString(file, e.getValue(), StandardCharsets.UTF_8);
-                files.add(file);
+                if (file.toString().endsWith(".java"))
+                {
+                    files.add(file);
+                }
             }
         }
         catch (final IOException ex)

@@ -34,6 +34,28 @@ public interface CellConnection extends AutoCloseable
     }
 
     /**
+     * Connect as a client built from a genome ({@code @CellRemote}): the instance accepts when each handler the
+     * client calls is compatible with the shape it was built against, even when other handlers changed. The use is
+     * recorded under the cell home so that the producer's build refuses a breaking change to these handlers.
+     *
+     * @param cell        the cell's served name ({@code exchange}, {@code exchange@2}).
+     * @param fingerprint the whole genome fingerprint the caller was built against (instances with it are tried
+     *                    first).
+     * @param handlers    handler name → the handler's fingerprint (16 hex digits) the caller was built against.
+     * @param options     timeouts, idle profile, cell home.
+     * @return the open connection.
+     * @throws dev.cell.runtime.CellException.Unavailable    when no live instance answers before the connect timeout.
+     * @throws dev.cell.runtime.CellException.SchemaMismatch naming the incompatible handlers.
+     * @throws dev.cell.runtime.CellException.Rejected       when the instance refused for another reason.
+     */
+    static CellConnection connect(
+        final String cell, final long fingerprint, final java.util.Map<String, String> handlers,
+        final ClientOptions options)
+    {
+        return JunctionConnection.open(cell, fingerprint, handlers, options);
+    }
+
+    /**
      * @return the cell's name.
      */
     String cell();

@@ -10,6 +10,7 @@ import dev.cell.runtime.CellException;
 import dev.cell.runtime.IdleProfile;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
+import dev.cell.runtime.discovery.ConsumerRegistry;
 import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.service.Protocol;
 import dev.cell.sbe.codecs.FailureCode;
@@ -37,6 +38,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -147,6 +150,23 @@ final class JunctionConnection implements CellConnection
      */
     static CellConnection open(final String cell, final long fingerprint, final ClientOptions options)
     {
+        return open(cell, fingerprint, Map.of(), options);
+    }
+
+    /**
+     * Discover a live instance of {@code cell}, open a junction to it and handshake, naming the handlers the caller
+     * uses: the instance accepts when each is compatible, whatever its whole fingerprint. Once accepted the use is
+     * recorded under the cell home ({@link ConsumerRegistry}) so that the producer's build can guard it.
+     *
+     * @param cell        the cell's served name.
+     * @param fingerprint the fingerprint the caller was built against (preferred among instances), 0 for any.
+     * @param handlers    handler name → handler fingerprint; empty: judged by the whole fingerprint.
+     * @param options     options.
+     * @return the connection.
+     */
+    static CellConnection open(
+        final String cell, final long fingerprint, final Map<String, String> handlers, final ClientOptions options)
+    {
         final long deadlineNs = System.nanoTime() + options.connectTimeout().toNanos();
         String lastProblem = "no instance registered under " + InstanceRegistry.dir(options.cellHome()).resolve(cell);
         CellException.SchemaMismatch mismatch = null;
@@ -172,7 +192,7 @@ final class JunctionConnection implements CellConnection
             {
                 try
                 {
-                    return connect(cell, fingerprint, options, record, deadlineNs);
+                    return connect(cell, fingerprint, handlers, options, record, deadlineNs);
                 }
                 catch (final CellException.SchemaMismatch ex)
                 {
@@ -213,6 +233,7 @@ final class JunctionConnection implements CellConnection
     private static JunctionConnection connect(
         final String cell,
         final long fingerprint,
+        final Map<String, String> handlers,
         final ClientOptions options,
         final InstanceRecord record,
         final long deadlineNs) throws Unreachable
@@ -263,7 +284,8 @@ final class JunctionConnection implements CellConnection
                 .fingerprint(fingerprint)
                 .protocolVersion(Protocol.PROTOCOL_VERSION)
                 .cell(cell)
-                .clientName(options.clientName() == null ? "" : options.clientName());
+                .clientName(options.clientName() == null ? "" : options.clientName())
+                .handlers(handlerList(handlers));
             if (junction.send(Protocol.FRAME_TYPE_ID, hello, 0, Protocol.HEADER_LENGTH + helloEncoder.encodedLength()) !=
                 Junction.OK)
             {
@@ -324,6 +346,10 @@ final class JunctionConnection implements CellConnection
                         " refused the connection (" + handshake.rejectCode + "): " + handshake.reason);
                 }
             }
+            if (!handlers.isEmpty())
+            {
+                recordUse(cell, handlers, options);
+            }
             final JunctionConnection connection = new JunctionConnection(cell, options, fingerprint,
                 new InstanceRecord(record.cell(), handshake.instanceId, record.pid(), record.startEpochMs(),
                 record.runDir(), record.cellDir(), record.fingerprint(), record.latency()),
@@ -341,6 +367,35 @@ final class JunctionConnection implements CellConnection
                 }
                 instanceFile.close();
             }
+        }
+    }
+
+    private static String handlerList(final Map<String, String> handlers)
+    {
+        final StringBuilder sb = new StringBuilder();
+        for (final Map.Entry<String, String> e : new TreeMap<>(handlers).entrySet())
+        {
+            if (!sb.isEmpty())
+            {
+                sb.append(',');
+            }
+            sb.append(e.getKey()).append('=').append(e.getValue());
+        }
+        return sb.toString();
+    }
+
+    private static void recordUse(final String cell, final Map<String, String> handlers, final ClientOptions options)
+    {
+        try
+        {
+            ConsumerRegistry.record(options.cellHome(), cell,
+                options.clientName() == null ? "" : options.clientName(), handlers);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            System.err.println("cell: cannot record this consumer's use of cell '" + cell + "' under " +
+                ConsumerRegistry.dir(options.cellHome(), cell) + " (" + ex + "); the producer's build cannot guard " +
+                "the handlers it uses");
         }
     }
 

@@ -49,6 +49,8 @@ public record Genome(
      * @param responseTemplateId SBE template id of its result.
      * @param errors             names of the error types it declares.
      * @param fingerprint        fingerprint of this handler alone (16 hex digits).
+     * @param compatible         fingerprints of this handler's earlier shapes that it still serves: the shape at
+     *                           each earlier schema version, before optional fields ({@code @Since}) were added.
      */
     public record Handler(
         String name,
@@ -57,14 +59,49 @@ public record Genome(
         String responseMessage,
         int responseTemplateId,
         List<String> errors,
-        String fingerprint)
+        String fingerprint,
+        List<String> compatible)
     {
         /**
-         * Canonical constructor: copies the list.
+         * Canonical constructor: copies the lists.
          */
         public Handler
         {
             errors = List.copyOf(errors);
+            compatible = List.copyOf(compatible);
+        }
+
+        /**
+         * A handler with no earlier shapes.
+         *
+         * @param name               the handler's name.
+         * @param requestMessage     SBE message name of its request.
+         * @param requestTemplateId  SBE template id of its request.
+         * @param responseMessage    SBE message name of its result.
+         * @param responseTemplateId SBE template id of its result.
+         * @param errors             names of the error types it declares.
+         * @param fingerprint        fingerprint of this handler alone.
+         */
+        public Handler(
+            final String name,
+            final String requestMessage,
+            final int requestTemplateId,
+            final String responseMessage,
+            final int responseTemplateId,
+            final List<String> errors,
+            final String fingerprint)
+        {
+            this(name, requestMessage, requestTemplateId, responseMessage, responseTemplateId, errors, fingerprint,
+                List.of());
+        }
+
+        /**
+         * @param handlerFingerprint a handler fingerprint a client was built against (16 hex digits).
+         * @return true when this handler serves a client built against that shape.
+         */
+        public boolean accepts(final String handlerFingerprint)
+        {
+            return fingerprint.equals(handlerFingerprint) || compatible.contains(handlerFingerprint);
         }
     }
 
@@ -96,6 +133,50 @@ public record Genome(
     public static String resourceName(final String cell)
     {
         return RESOURCE_DIR + cell + ".genome.json";
+    }
+
+    /**
+     * @return the major version (0 when the version does not start with a number).
+     */
+    public int major()
+    {
+        return major(version);
+    }
+
+    /**
+     * @param version a semantic version.
+     * @return its major part, 0 when it does not start with a number.
+     */
+    public static int major(final String version)
+    {
+        int i = 0;
+        while (i < version.length() && Character.isDigit(version.charAt(i)))
+        {
+            i++;
+        }
+        return i == 0 ? 0 : Integer.parseInt(version.substring(0, Math.min(i, 9)));
+    }
+
+    /**
+     * The name instances of this genome serve under: the cell's name for major versions 0 and 1, {@code name@major}
+     * from 2 on, so that a new major version runs side by side with the old one and each keeps its own consumers.
+     *
+     * @return the served name, e.g. {@code exchange} or {@code exchange@2}.
+     */
+    public String servedName()
+    {
+        return servedName(cell, version);
+    }
+
+    /**
+     * @param cell    a cell name.
+     * @param version its version.
+     * @return the name its instances serve under.
+     */
+    public static String servedName(final String cell, final String version)
+    {
+        final int major = major(version);
+        return major <= 1 ? cell : cell + "@" + major;
     }
 
     /**
@@ -178,6 +259,10 @@ public record Genome(
             m.put("responseTemplateId", h.responseTemplateId());
             m.put("errors", h.errors());
             m.put("fingerprint", h.fingerprint());
+            if (!h.compatible().isEmpty())
+            {
+                m.put("compatible", h.compatible());
+            }
             hs.add(m);
         }
         root.put("handlers", hs);
@@ -213,6 +298,14 @@ public record Genome(
             {
                 errors.add((String)e);
             }
+            final List<String> compatible = new ArrayList<>();
+            if (m.get("compatible") instanceof List<?> l)
+            {
+                for (final Object c : l)
+                {
+                    compatible.add((String)c);
+                }
+            }
             handlers.add(new Handler(
                 string(m, "name"),
                 string(m, "requestMessage"),
@@ -220,7 +313,8 @@ public record Genome(
                 string(m, "responseMessage"),
                 integer(m, "responseTemplateId"),
                 errors,
-                string(m, "fingerprint")));
+                string(m, "fingerprint"),
+                compatible));
         }
         final List<ErrorType> errors = new ArrayList<>();
         for (final Object o : list(root, "errors"))

@@ -2,6 +2,7 @@ package dev.cell.runtime.service;
 
 import dev.cell.runtime.IdleProfile;
 import dev.cell.runtime.client.CellHome;
+import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.log.JsonLinesLog;
 
 import java.io.IOException;
@@ -174,7 +175,7 @@ public final class CellMain
         }
         for (final CellBinding<?> b : found)
         {
-            if (b.cellName().equals(cell))
+            if (b.cellName().equals(cell) || Genome.servedName(b.cellName(), b.genome().version()).equals(cell))
             {
                 return b;
             }

@@ -71,7 +71,10 @@ public final class CellServer implements AutoCloseable
         final T cell = binding.newCell();
         final Dispatcher dispatcher = binding.dispatcher(cell);
         final CellLifecycle lifecycle = cell instanceof CellLifecycle l ? l : null;
-        return start(binding.cellName(), binding.genome(), dispatcher, lifecycle, cellDir, options);
+        // From major version 2 on a cell serves as name@major, side by side with its earlier majors.
+        final Genome genome = binding.genome();
+        return start(Genome.servedName(binding.cellName(), genome.version()), genome, dispatcher, lifecycle, cellDir,
+            options);
     }
 
     /**

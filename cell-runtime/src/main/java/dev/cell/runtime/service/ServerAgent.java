@@ -94,6 +94,7 @@ final class ServerAgent implements Runnable
     private volatile InstanceFile instanceFile;
     private InstanceRecord record;
     private ServerConnection current;
+    private boolean helloHasHandlers;
     private long nextHousekeepingNs;
     private int housekeepingRounds;
     private boolean acceptCorruptLogged;
@@ -372,6 +373,8 @@ final class ServerAgent implements Runnable
             {
                 return refuse(conn, "truncated Hello");
             }
+            // The handler list (schema version 1) is read only when it is there: a Hello without it names none.
+            helloHasHandlers = version >= 1 && Protocol.varFieldsFit(buffer, body + blockLength, end, 3);
             helloDecoder.wrap(buffer, body, blockLength, version);
             onHello(conn);
             return false;
@@ -533,7 +536,17 @@ final class ServerAgent implements Runnable
             reject(conn, RejectCode.WRONG_CELL, "this instance serves cell '" + cellName + "', not '" + cell + "'");
             return;
         }
-        if (clientFingerprint != 0 && clientFingerprint != fingerprint)
+        final String handlers = helloHasHandlers ? helloDecoder.handlers() : "";
+        if (!handlers.isEmpty())
+        {
+            final String incompatible = incompatibleHandlers(handlers);
+            if (incompatible != null)
+            {
+                reject(conn, RejectCode.SCHEMA_MISMATCH, incompatible);
+                return;
+            }
+        }
+        else if (clientFingerprint != 0 && clientFingerprint != fingerprint)
         {
             reject(conn, RejectCode.SCHEMA_MISMATCH, "client was built against genome " +
                 Genome.fingerprintHex(clientFingerprint) + " of cell '" + cellName + "', instance " + instanceId +
@@ -554,6 +567,48 @@ final class ServerAgent implements Runnable
         send(conn, Protocol.HEADER_LENGTH + welcomeEncoder.encodedLength());
         log.info("connection.opened", "junction", conn.name, "clientPid", clientPid, "client", clientName,
             "fingerprint", Genome.fingerprintHex(clientFingerprint));
+    }
+
+    /**
+     * @param handlers the Hello's {@code name=fingerprint,...} list.
+     * @return null when every named handler serves the shape the client was built against, else why not (naming
+     * each handler, the client's and this instance's handler fingerprints).
+     */
+    private String incompatibleHandlers(final String handlers)
+    {
+        StringBuilder problems = null;
+        for (final String pair : handlers.split(","))
+        {
+            final int eq = pair.indexOf('=');
+            final String name = eq < 0 ? pair : pair.substring(0, eq);
+            final String theirs = eq < 0 ? "" : pair.substring(eq + 1);
+            final Genome.Handler h = genome.handler(name);
+            final String problem;
+            if (h == null)
+            {
+                problem = "handler '" + name + "' does not exist in cell '" + cellName + "' " + genome.version();
+            }
+            else if (!h.accepts(theirs))
+            {
+                problem = "handler '" + name + "' was built against shape " + theirs + ", instance " + instanceId +
+                    " serves " + h.fingerprint() + " (compatible with: " +
+                    (h.compatible().isEmpty() ? "none older" : String.join(", ", h.compatible())) + ")";
+            }
+            else
+            {
+                continue;
+            }
+            if (problems == null)
+            {
+                problems = new StringBuilder("incompatible handlers of cell '" + cellName + "': ");
+            }
+            else
+            {
+                problems.append("; ");
+            }
+            problems.append(problem);
+        }
+        return problems == null ? null : problems.toString();
     }
 
     private void reject(final ServerConnection conn, final RejectCode code, final String reason)

@@ -296,7 +296,7 @@ class GenomeCodecTest
     {
         final Map<String, Object> m = new LinkedHashMap<>();
         m.put("tiny", (long)(r.nextInt(255) - 127));
-        m.put("small", (long)(short)r.nextInt(0xFFFF));
+        m.put("small", (long)(r.nextInt(0xFFFF) - 32767));   // -32767..32767: -32768 is int16's SBE null value
         m.put("medium", r.nextInt(Integer.MAX_VALUE) - (long)(Integer.MAX_VALUE / 2));
         m.put("large", r.nextLong() == Long.MIN_VALUE ? 0L : r.nextLong() / 2);
         m.put("flag", (long)r.nextInt(2));
