@@ -113,6 +113,7 @@ final class ModelBuilder
     private final TypeMirror listType;
     private final TypeElement objectElement;
     private final TypeElement lifecycleElement;
+    private final TypeElement statefulElement;
 
     private final Map<String, EnumType> enums = new TreeMap<>();
     private final Map<String, TypeElement> enumsBySbeName = new HashMap<>();
@@ -133,6 +134,7 @@ final class ModelBuilder
         this.listType = types.erasure(typeOf("java.util.List"));
         this.objectElement = elements.getTypeElement("java.lang.Object");
         this.lifecycleElement = elements.getTypeElement("dev.cell.runtime.CellLifecycle");
+        this.statefulElement = elements.getTypeElement("dev.cell.ledger.Stateful");
     }
 
     private TypeMirror typeOf(final String name)
@@ -450,6 +452,10 @@ final class ModelBuilder
         {
             inherited.addAll(ElementFilter.methodsIn(lifecycleElement.getEnclosedElements()));
         }
+        if (statefulElement != null)
+        {
+            inherited.addAll(ElementFilter.methodsIn(statefulElement.getEnclosedElements()));
+        }
         final List<ExecutableElement> handlers = new ArrayList<>();
         for (final ExecutableElement method : ElementFilter.methodsIn(elements.getAllMembers(cell)))
         {
@@ -459,7 +465,7 @@ final class ModelBuilder
                 continue;
             }
             final Element owner = method.getEnclosingElement();
-            if (owner.equals(objectElement) || owner.equals(lifecycleElement))
+            if (owner.equals(objectElement) || owner.equals(lifecycleElement) || owner.equals(statefulElement))
             {
                 continue;
             }

@@ -22,7 +22,7 @@ import java.nio.file.Path;
  *
  * @since 0.1
  */
-public final class Journal implements AutoCloseable
+public final class Journal implements JournalSource, AutoCloseable
 {
     static final int SPARSE_EVERY = 1024;
     static final int ENTRY_HEADER = 8 + 8 + 4;
@@ -101,9 +101,7 @@ public final class Journal implements AutoCloseable
         return dir;
     }
 
-    /**
-     * @return the log index of the last entry, 0 when empty.
-     */
+    @Override
     public long lastIndex()
     {
         return lastIndex;
@@ -182,12 +180,7 @@ public final class Journal implements AutoCloseable
         return new JournalReader(this, queue.createTailer());
     }
 
-    /**
-     * A reader positioned so that its next entry is the first one whose index is greater than {@code index}.
-     *
-     * @param index a log index (0 for the beginning).
-     * @return a new reader.
-     */
+    @Override
     public JournalReader readerAfter(final long index)
     {
         final JournalReader reader = reader();

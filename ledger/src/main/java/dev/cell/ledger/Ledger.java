@@ -457,6 +457,12 @@ public final class Ledger implements AutoCloseable
     private final class StateView implements State
     {
         @Override
+        public long index()
+        {
+            return applying == Thread.currentThread() ? pendingIndex : appliedIndex;
+        }
+
+        @Override
         public byte[] get(final byte[] key)
         {
             try

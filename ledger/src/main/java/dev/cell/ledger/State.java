@@ -13,6 +13,12 @@ package dev.cell.ledger;
 public interface State
 {
     /**
+     * @return inside a command, that command's log index (the same on every replica: a deterministic version
+     * number); elsewhere the last applied index.
+     */
+    long index();
+
+    /**
      * @param key a key.
      * @return its value, or null when absent.
      */
