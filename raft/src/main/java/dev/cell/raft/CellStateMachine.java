@@ -130,6 +130,28 @@ final class CellStateMachine extends BaseStateMachine
         }
     }
 
+    /**
+     * Who this replica believes leads, in {@code <replica>/leader} (for operators and the fault tests; written on
+     * leader changes only, never on the apply path).
+     */
+    @Override
+    public void notifyLeaderChanged(final org.apache.ratis.protocol.RaftGroupMemberId member,
+        final org.apache.ratis.protocol.RaftPeerId newLeaderId)
+    {
+        try
+        {
+            final Path file = snapshotsDir.resolveSibling("leader");
+            final Path tmp = snapshotsDir.resolveSibling("leader.tmp");
+            Files.writeString(tmp, newLeaderId == null ? "" : newLeaderId.toString());
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        catch (final IOException ignore)
+        {
+            // Informational only.
+        }
+    }
+
     @Override
     public CompletableFuture<Message> applyTransaction(final TransactionContext trx)
     {
