@@ -93,7 +93,12 @@ final class CellStateMachine extends BaseStateMachine
             latest = describe(info);
         }
         replayJournal();
-        setLastAppliedTermIndex(TermIndex.valueOf(ledger.appliedTerm(), ledger.appliedIndex()));
+        // Ratis replays its log from the snapshot's index whatever the ledger holds (entries the ledger applied
+        // already are skipped by Ledger.begin), so the applied index it sees starts at the snapshot's.
+        if (latest != null)
+        {
+            setLastAppliedTermIndex(latest.getTermIndex());
+        }
     }
 
     /**

@@ -51,7 +51,11 @@ public final class Replica implements StatefulHost.Running
     private final RaftGroupId groupId;
     private final RaftPeerId self;
     private final ReplicaOptions options;
-    private final RaftClient client;
+    private final RaftGroup group;
+    private final Object clientLock = new Object();
+    private volatile RaftClient client;
+    private volatile boolean closed;
+    private Thread watchdog;
     private final CellServer cellServer;
 
     private Replica(final CellBinding<?> binding, final Path cellDir, final ReplicaOptions options) throws IOException
@@ -81,7 +85,7 @@ public final class Replica implements StatefulHost.Running
             {
                 members.add(slot); // a replica being added: it joins once a membership change names it
             }
-            final RaftGroup group = RaftSetup.group(config.groupId, config.ports, members);
+            this.group = RaftSetup.group(config.groupId, config.ports, members);
             this.groupId = group.getGroupId();
             this.self = RaftSetup.peerId(slot);
             final Path raftDir = dir.resolve("raft");
@@ -103,6 +107,7 @@ public final class Replica implements StatefulHost.Running
             this.cellServer = CellServer.start(binding.cellName(), binding.genome(),
                 new ReplicatedDispatcher(this, table, localDispatcher),
                 cell instanceof CellLifecycle l ? l : null, cellDir, options.server());
+            watchdog = Thread.ofPlatform().daemon(true).name("replica-watchdog-" + slot).start(this::watch);
             cellServer.log().info("replica.started", "slot", slot, "dir", dir.toString(),
                 "port", config.ports.get(slot), "members", config.members.toString(),
                 "transport", options.transport().name().toLowerCase(java.util.Locale.ROOT),
@@ -118,6 +123,37 @@ public final class Replica implements StatefulHost.Running
             }
             lock.close();
             throw ex;
+        }
+    }
+
+    /**
+     * A replica whose Raft server failed (Ratis closes it on an internal error) must not keep serving junctions it
+     * cannot answer: stop it, so its process exits and the failure is visible.
+     */
+    private void watch()
+    {
+        while (!closed)
+        {
+            java.util.concurrent.locks.LockSupport.parkNanos(500_000_000L);
+            if (closed)
+            {
+                return;
+            }
+            org.apache.ratis.util.LifeCycle.State state;
+            try
+            {
+                state = server.getDivision(groupId).getInfo().getLifeCycleState();
+            }
+            catch (final IOException ex)
+            {
+                state = org.apache.ratis.util.LifeCycle.State.CLOSED;
+            }
+            if (!closed && (state.isClosingOrClosed() || state == org.apache.ratis.util.LifeCycle.State.EXCEPTION))
+            {
+                cellServer.log().error("replica.raft.failed", "slot", slot, "state", state.name());
+                close();
+                return;
+            }
         }
     }
 
@@ -152,13 +188,36 @@ public final class Replica implements StatefulHost.Running
 
     CompletableFuture<RaftClientReply> submitCommand(final Message entry)
     {
-        return client.async().send(entry);
+        final RaftClient c = client;
+        return c.async().send(entry).whenComplete((reply, error) -> renewAfterFailure(c, error));
     }
 
     CompletableFuture<RaftClientReply> submitQuery(final Message query)
     {
         // Answered by the leader after its read index (Ratis' Netty transport cannot serve a follower's read index).
-        return client.async().sendReadOnly(query);
+        final RaftClient c = client;
+        return c.async().sendReadOnly(query).whenComplete((reply, error) -> renewAfterFailure(c, error));
+    }
+
+    /**
+     * Ratis' ordered async client closes its sliding window for good once one request fails after all its retries;
+     * every later request would fail at once. Replace it (the caller retries; request ids keep that exactly once).
+     */
+    private void renewAfterFailure(final RaftClient failed, final Throwable error)
+    {
+        if (error == null || closed)
+        {
+            return;
+        }
+        synchronized (clientLock)
+        {
+            if (client != failed || closed)
+            {
+                return;
+            }
+            client = RaftSetup.client(group, options.transport(), null);
+        }
+        Thread.ofVirtual().name("raft-client-close").start(() -> closeQuietly(failed));
     }
 
     boolean plantedBug()
@@ -334,6 +393,10 @@ public final class Replica implements StatefulHost.Running
     public void close()
     {
         cellServer.close();
+        synchronized (clientLock)
+        {
+            closed = true;
+        }
         closeQuietly(client);
         closeQuietly(server);
         ledger.close();
