@@ -92,7 +92,23 @@ final class RaftSetup
         }
         // The log is the only copy a deleted or new replica catches up from: never purge it (see architecture.md).
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, false);
+        passThrough(p);
         return p;
+    }
+
+    /**
+     * Any system property whose name starts with {@code raft.} is handed to Ratis as it is (tuning experiments, e.g.
+     * {@code -Draft.server.log.unsafe-flush.enabled=true}); the benchmark's plain group gets the same.
+     */
+    static void passThrough(final RaftProperties p)
+    {
+        for (final String name : System.getProperties().stringPropertyNames())
+        {
+            if (name.startsWith("raft."))
+            {
+                p.set(name, System.getProperty(name));
+            }
+        }
     }
 
     static void transport(final RaftProperties p, final ReplicaOptions.Transport transport)
@@ -106,6 +122,7 @@ final class RaftSetup
         final RaftProperties p = new RaftProperties();
         transport(p, transport);
         RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+        passThrough(p);
         final RaftClient.Builder b = RaftClient.newBuilder()
             .setProperties(p)
             .setRaftGroup(group)
