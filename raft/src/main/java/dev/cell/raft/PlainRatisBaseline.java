@@ -83,17 +83,12 @@ public final class PlainRatisBaseline implements AutoCloseable
      */
     public void send(final byte[] payload)
     {
-        try
+        // The async API, joined: the same client path a replica forwards commands through.
+        final RaftClientReply reply = client.async().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(payload)))
+            .join();
+        if (!reply.isSuccess())
         {
-            final RaftClientReply reply = client.io().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(payload)));
-            if (!reply.isSuccess())
-            {
-                throw new IllegalStateException("not committed: " + reply.getException());
-            }
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
+            throw new IllegalStateException("not committed: " + reply.getException());
         }
     }
 

@@ -31,7 +31,7 @@ class KvFaultTest
     private static long seed()
     {
         final long seed = Long.getLong("kv.seed", System.nanoTime());
-        System.out.println("KvFaultTest seed " + seed + " (rerun with -Dkv.seed=" + seed + ")");
+        System.out.println("KvFaultTest seed " + seed + " (rerun with -Dkv.seed=" + seed + "), soak " + SOAK);
         return seed;
     }
 
