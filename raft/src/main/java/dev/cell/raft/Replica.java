@@ -132,6 +132,7 @@ public final class Replica implements StatefulHost.Running
      */
     private void watch()
     {
+        boolean seenRunning = false;
         while (!closed)
         {
             java.util.concurrent.locks.LockSupport.parkNanos(500_000_000L);
@@ -146,9 +147,14 @@ public final class Replica implements StatefulHost.Running
             }
             catch (final IOException ex)
             {
-                state = org.apache.ratis.util.LifeCycle.State.CLOSED;
+                continue; // not (yet) reachable: only a division seen running and then closed counts
             }
-            if (!closed && (state.isClosingOrClosed() || state == org.apache.ratis.util.LifeCycle.State.EXCEPTION))
+            if (state == org.apache.ratis.util.LifeCycle.State.RUNNING)
+            {
+                seenRunning = true;
+            }
+            if (!closed && seenRunning &&
+                (state.isClosingOrClosed() || state == org.apache.ratis.util.LifeCycle.State.EXCEPTION))
             {
                 cellServer.log().error("replica.raft.failed", "slot", slot, "state", state.name());
                 close();
