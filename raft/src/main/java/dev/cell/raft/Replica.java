@@ -55,6 +55,7 @@ public final class Replica implements StatefulHost.Running
     private final Object clientLock = new Object();
     private volatile RaftClient client;
     private volatile boolean closed;
+    private volatile boolean failed;
     private Thread watchdog;
     private final CellServer cellServer;
 
@@ -157,6 +158,7 @@ public final class Replica implements StatefulHost.Running
                 (state.isClosingOrClosed() || state == org.apache.ratis.util.LifeCycle.State.EXCEPTION))
             {
                 cellServer.log().error("replica.raft.failed", "slot", slot, "state", state.name());
+                failed = true;
                 close();
                 return;
             }
@@ -200,9 +202,22 @@ public final class Replica implements StatefulHost.Running
 
     CompletableFuture<RaftClientReply> submitQuery(final Message query)
     {
-        // Answered by the leader after its read index (Ratis' Netty transport cannot serve a follower's read index).
+        // Answered by the leader after its read index, addressed to it explicitly: a follower asked for a linearizable
+        // read would need a read index from the leader, which Ratis' Netty transport cannot request (the request
+        // would hang until it times out).
+        RaftPeerId leader = null;
+        try
+        {
+            leader = server.getDivision(groupId).getInfo().getLeaderId();
+        }
+        catch (final IOException ignore)
+        {
+            // No division yet: let the client find the leader.
+        }
         final RaftClient c = client;
-        return c.async().sendReadOnly(query).whenComplete((reply, error) -> renewAfterFailure(c, error));
+        final CompletableFuture<RaftClientReply> reply = leader != null ?
+            c.async().sendReadOnly(query, leader) : c.async().sendReadOnly(query);
+        return reply.whenComplete((r, error) -> renewAfterFailure(c, error));
     }
 
     /**
@@ -387,6 +402,12 @@ public final class Replica implements StatefulHost.Running
     public CellLog log()
     {
         return cellServer.log();
+    }
+
+    @Override
+    public boolean failed()
+    {
+        return failed;
     }
 
     @Override

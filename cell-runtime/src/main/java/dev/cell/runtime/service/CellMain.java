@@ -174,7 +174,7 @@ public final class CellMain
             Thread.currentThread().interrupt();
             server.close();
         }
-        return 0;
+        return server.failed() ? 1 : 0;
     }
 
     private static StatefulHost statefulHost(final CellBinding<?> binding, final Path dir)

@@ -42,6 +42,14 @@ public interface StatefulHost
          */
         void awaitStop() throws InterruptedException;
 
+        /**
+         * @return true when it stopped because it failed (the instance then exits with status 1).
+         */
+        default boolean failed()
+        {
+            return false;
+        }
+
         @Override
         void close();
     }
