@@ -66,7 +66,7 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
     // name@major: a cell from major version 2 on serves under that name, side by side with the earlier major.
     private static final Pattern CELL_NAME = Pattern.compile("[a-z0-9][a-z0-9-]*(@[1-9][0-9]*)?");
     // deps, offline: the cells this one calls (@CellRemote, read by cell-compiler and `cell lock`).
-    private static final Set<String> TOP_LEVEL_KEYS = Set.of("cell", "cells", "tissue", "deps", "offline");
+    private static final Set<String> TOP_LEVEL_KEYS = Set.of("cell", "cells", "tissue", "deps", "offline", "state");
     private static final Set<String> CELL_KEYS = Set.of("name", "latency", "offline");
     private static final Set<String> ENTRY_KEYS = Set.of("path", "replicas");
     private static final Set<String> TISSUE_KEYS = Set.of("name");
@@ -126,7 +126,7 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
         }
         if (cellTable != null)
         {
-            final CellSpec cell = cell(cellTable, root, file, 1);
+            final CellSpec cell = cell(cellTable, root, file, stateReplicas(toml, file, 1));
             return new TissueConfig(file, root, tissueName != null ? tissueName : cell.name(), List.of(cell));
         }
         throw new UserError(file + ": has neither a [cell] table (a cell: name = \"...\") nor a [cells] table " +
@@ -214,7 +214,32 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
                 " needs [cell] name = \"<cell name>\"" + (toml.contains("cells") ?
                 " (it lists [cells]: nested tissues are not supported; list those cells in the top tissue)" : ""));
         }
-        return cell(cellTable, dir, file, replicas);
+        return cell(cellTable, dir, file, replicas > 0 ? replicas : stateReplicas(toml, file, 1));
+    }
+
+    /**
+     * A stateful cell's {@code [state] replicas = N} (default 3 when the table is there): how many replicas of its
+     * Raft group to start when nothing else says.
+     */
+    static int stateReplicas(final TomlTable toml, final Path file, final int otherwise)
+    {
+        final TomlTable state = table(toml, "state", file);
+        if (state == null)
+        {
+            return otherwise;
+        }
+        checkKeys(state, Set.of("replicas"), file, "state.");
+        final Object value = state.get(List.of("replicas"));
+        if (value == null)
+        {
+            return 3;
+        }
+        if (!(value instanceof Long n) || n < 1 || n > 9)
+        {
+            throw new UserError(file + ": state.replicas = " + render(value) + ": must be a whole number from 1 to " +
+                "9 (3 or 5 replicas tolerate 1 or 2 failed ones)" + at(state, "replicas"));
+        }
+        return n.intValue();
     }
 
     private static int replicas(final TomlTable entry, final String where, final TomlTable cells, final String key)
@@ -222,7 +247,7 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
         final Object value = entry.get(List.of("replicas"));
         if (value == null)
         {
-            return 1;
+            return 0;
         }
         if (!(value instanceof Long n) || n < 1 || n > MAX_REPLICAS)
         {

@@ -49,7 +49,8 @@ import java.util.Set;
  */
 public record TissueTree(Node root, List<Node> cells)
 {
-    private static final Set<String> TOP_LEVEL_KEYS = Set.of("cell", "cells", "tissue", "resources", "life_cycle");
+    private static final Set<String> TOP_LEVEL_KEYS = Set.of("cell", "cells", "tissue", "resources", "life_cycle",
+        "state", "deps", "offline");
     private static final Set<String> ENTRY_KEYS = Set.of("path", "replicas", "depends_on");
 
     /**
@@ -166,7 +167,7 @@ public record TissueTree(Node root, List<Node> cells)
                 " (a tissue with [cells], or a cell with [cell])");
         }
         final Loader loader = new Loader();
-        final Node root = loader.load(dir, 1, null, 0, null, true);
+        final Node root = loader.load(dir, 0, null, 0, null, true);
         if (!loader.problems.isEmpty())
         {
             throw new UserError(loader.report());
@@ -210,14 +211,18 @@ public record TissueTree(Node root, List<Node> cells)
             return sb.toString();
         }
 
-        Node load(final Path dir, final int replicas, final List<String> dependsOn, final int entryLine,
+        /**
+         * @param entryReplicas as the parent's entry says, or 0 when it does not: then a stateful cell's
+         *                 {@code [state] replicas} (3 when the table is there), else 1.
+         */
+        Node load(final Path dir, final int entryReplicas, final List<String> dependsOn, final int entryLine,
             final Path entryFile, final boolean top)
         {
             final Path key = real(dir);
             final Node already = loaded.get(key);
             if (already != null)
             {
-                if (already.replicas() != replicas)
+                if (entryReplicas > 0 && already.replicas() != entryReplicas)
                 {
                     problems.add(entryFile + ":" + entryLine + ": " + dir + " is also listed at " + already.where() +
                         " with replicas = " + already.replicas() + "; a folder listed twice is one cell, give it " +
@@ -248,6 +253,7 @@ public record TissueTree(Node root, List<Node> cells)
                 "or point at a folder with a " + TissueConfig.FILE_NAME : "");
             tomls.put(file, toml);
             TissueConfig.checkKeys(toml, TOP_LEVEL_KEYS, file, "");
+            final int replicas = entryReplicas > 0 ? entryReplicas : TissueConfig.stateReplicas(toml, file, 1);
             final TomlTable cellsTable = TissueConfig.table(toml, "cells", file);
             final TomlTable cellTable = TissueConfig.table(toml, "cell", file);
             if (cellsTable == null && cellTable == null)
@@ -329,7 +335,7 @@ public record TissueTree(Node root, List<Node> cells)
             final Object value = entry.get(List.of("replicas"));
             if (value == null)
             {
-                return 1;
+                return 0; // the cell's own [state] replicas, else 1
             }
             if (!(value instanceof Long n) || n < 1 || n > TissueConfig.MAX_REPLICAS)
             {

@@ -55,6 +55,23 @@ class TissueConfigTest
     }
 
     @Test
+    void aStatefulCellStartsItsStateReplicasUnlessTheTissueSaysOtherwise() throws IOException
+    {
+        write(dir.resolve("cell.toml"), "[cell]\nname = \"kv\"\n[state]\nreplicas = 5\n");
+        assertEquals(5, TissueConfig.load(dir).cells().getFirst().replicas());
+        write(dir.resolve("cell.toml"), "[cell]\nname = \"kv\"\n[state]\n");
+        assertEquals(3, TissueConfig.load(dir).cells().getFirst().replicas(), "a [state] table means 3 by default");
+        cell("kv", "[cell]\nname = \"kv\"\n[state]\nreplicas = 3\n");
+        write(dir.resolve("cell.toml"), "[cells]\nkv = { path = \"kv\" }\n");
+        assertEquals(3, TissueConfig.load(dir).cells().getFirst().replicas());
+        write(dir.resolve("cell.toml"), "[cells]\nkv = { path = \"kv\", replicas = 1 }\n");
+        assertEquals(1, TissueConfig.load(dir).cells().getFirst().replicas());
+        write(dir.resolve("cell.toml"), "[cell]\nname = \"kv\"\n[state]\nreplicas = 0\n");
+        final UserError ex = assertThrows(UserError.class, () -> TissueConfig.load(dir));
+        assertTrue(ex.getMessage().contains("state.replicas = 0"), ex.getMessage());
+    }
+
+    @Test
     void wrongPathNamesFileAndKey() throws IOException
     {
         write(dir.resolve("cell.toml"), "[cells]\nexchange = { path = \"exchang\" }\n");

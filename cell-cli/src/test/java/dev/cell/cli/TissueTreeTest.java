@@ -46,6 +46,22 @@ class TissueTreeTest
     }
 
     @Test
+    void aStatefulCellStartsItsStateReplicasUnlessItsEntrySaysOtherwise() throws IOException
+    {
+        write("kv/cell.toml", "[cell]\nname = \"kv\"\n[state]\nreplicas = 5\n[deps]\nclock = { path = \"../clock\" }\n");
+        assertEquals(5, TissueTree.load(dir.resolve("kv")).node("kv").replicas(), "run directly: its [state] replicas");
+        write("cell.toml", "[cells]\nkv = { path = \"kv\" }\n");
+        assertEquals(5, TissueTree.load(dir).node("kv").replicas(), "an entry without replicas: its [state] replicas");
+        write("cell.toml", "[cells]\nkv = { path = \"kv\", replicas = 1 }\n");
+        assertEquals(1, TissueTree.load(dir).node("kv").replicas(), "the entry wins");
+        write("kv/cell.toml", "[cell]\nname = \"kv\"\n[state]\n");
+        write("cell.toml", "[cells]\nkv = { path = \"kv\" }\n");
+        assertEquals(3, TissueTree.load(dir).node("kv").replicas(), "a [state] table means 3 by default");
+        write("plain/cell.toml", "[cell]\nname = \"plain\"\n");
+        assertEquals(1, TissueTree.load(dir.resolve("plain")).node("plain").replicas());
+    }
+
+    @Test
     void aDependencyCycleIsPrintedWithFilesAndLines() throws IOException
     {
         write("cell.toml", "[cells]\na = { path = \"a\", depends_on = [\"b\"] }\nb = { path = \"b\", depends_on = [\"c\"] }\n" +

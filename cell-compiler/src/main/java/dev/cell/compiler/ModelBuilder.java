@@ -115,6 +115,7 @@ final class ModelBuilder
     private final TypeMirror listType;
     private final TypeElement objectElement;
     private final TypeElement lifecycleElement;
+    private final TypeElement statefulElement;
 
     private final Map<String, EnumType> enums = new TreeMap<>();
     private final Map<String, TypeElement> enumsBySbeName = new HashMap<>();
@@ -135,6 +136,7 @@ final class ModelBuilder
         this.listType = types.erasure(typeOf("java.util.List"));
         this.objectElement = elements.getTypeElement("java.lang.Object");
         this.lifecycleElement = elements.getTypeElement("dev.cell.runtime.CellLifecycle");
+        this.statefulElement = elements.getTypeElement("dev.cell.ledger.Stateful");
     }
 
     private TypeMirror typeOf(final String name)
@@ -493,6 +495,10 @@ final class ModelBuilder
         {
             inherited.addAll(ElementFilter.methodsIn(lifecycleElement.getEnclosedElements()));
         }
+        if (statefulElement != null)
+        {
+            inherited.addAll(ElementFilter.methodsIn(statefulElement.getEnclosedElements()));
+        }
         final List<ExecutableElement> handlers = new ArrayList<>();
         for (final ExecutableElement method : ElementFilter.methodsIn(elements.getAllMembers(cell)))
         {
@@ -502,7 +508,7 @@ final class ModelBuilder
                 continue;
             }
             final Element owner = method.getEnclosingElement();
-            if (owner.equals(objectElement) || owner.equals(lifecycleElement))
+            if (owner.equals(objectElement) || owner.equals(lifecycleElement) || owner.equals(statefulElement))
             {
                 continue;
             }

@@ -25,7 +25,7 @@ import java.lang.annotation.Target;
  * @since 0.1
  */
 @Documented
-@Retention(RetentionPolicy.CLASS)
+@Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)
 public @interface Cell
 {
@@ -42,4 +42,14 @@ public @interface Cell
      * @return the version, {@code "1.0.0"} by default.
      */
     String version() default "1.0.0";
+
+    /**
+     * A stateful cell runs as a group of replicas that agree on every {@link Command} through a replicated log
+     * (module {@code cell-raft} must be on the class path); its state lives under each replica's folder in
+     * {@code <cellDir>/.cell/replicas/}. {@code [state] replicas = N} in {@code cell.toml} says the same and sets the
+     * group size (default 3).
+     *
+     * @return true for a stateful cell.
+     */
+    boolean stateful() default false;
 }

@@ -122,10 +122,43 @@ public final class CellMain
             .withIdleProfile(profile)
             .withInstanceId(instanceId)
             .withLog(log);
-        final CellServer server;
+        final StatefulHost stateful = statefulHost(binding, dir);
+        if (stateful == null && declaresState(dir))
+        {
+            return bad(dir.resolve("cell.toml") + " has a [state] table (a replicated, stateful cell) but the " +
+                "class path has no stateful host: add the dependency dev.cell:cell-raft to the cell's pom");
+        }
+        final StatefulHost.Running server;
         try
         {
-            server = CellServer.start(binding, dir, options);
+            if (stateful != null)
+            {
+                server = stateful.start(binding, dir, options, log);
+            }
+            else
+            {
+                final CellServer plain = CellServer.start(binding, dir, options);
+                server = new StatefulHost.Running()
+                {
+                    @Override
+                    public void awaitStop() throws InterruptedException
+                    {
+                        plain.awaitStop();
+                    }
+
+                    @Override
+                    public boolean stoppedIdle()
+                    {
+                        return plain.stoppedIdle();
+                    }
+
+                    @Override
+                    public void close()
+                    {
+                        plain.close();
+                    }
+                };
+            }
         }
         catch (final RuntimeException ex)
         {
@@ -149,7 +182,33 @@ public final class CellMain
             Thread.currentThread().interrupt();
             server.close();
         }
-        return server.stoppedIdle() ? IdleTimeout.EXIT_STATUS : 0;
+        return server.failed() ? 1 : server.stoppedIdle() ? IdleTimeout.EXIT_STATUS : 0;
+    }
+
+    private static StatefulHost statefulHost(final CellBinding<?> binding, final Path dir)
+    {
+        for (final StatefulHost host : ServiceLoader.load(StatefulHost.class))
+        {
+            if (host.handles(binding, dir))
+            {
+                return host;
+            }
+        }
+        return null;
+    }
+
+    private static boolean declaresState(final Path dir)
+    {
+        try
+        {
+            final Path toml = dir.resolve("cell.toml");
+            return java.nio.file.Files.isRegularFile(toml) &&
+                java.nio.file.Files.readString(toml).lines().anyMatch(l -> l.strip().equals("[state]"));
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
     }
 
     private static CellBinding<?> findBinding(final String cell)

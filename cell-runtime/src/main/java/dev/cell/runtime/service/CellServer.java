@@ -42,6 +42,7 @@ public final class CellServer implements AutoCloseable
 {
     private static final long START_TIMEOUT_MS = 60_000;
     private static final long STOP_TIMEOUT_MS = 30_000;
+    private static final long RUN_DIR_GRACE_MS = 60_000;
 
     private final ServerAgent agent;
     private final Thread thread;
@@ -273,6 +274,10 @@ public final class CellServer implements AutoCloseable
             for (final Path dir : dirs)
             {
                 final Path dat = dir.resolve(InstanceFile.FILE_NAME);
+                if (!Files.exists(dat) && isRecent(dir))
+                {
+                    continue; // an instance starting right now creates its folder before its instance file
+                }
                 boolean dead = !Files.exists(dat);
                 if (!dead)
                 {
@@ -294,6 +299,18 @@ public final class CellServer implements AutoCloseable
         catch (final IOException ignore)
         {
             // Nothing to sweep.
+        }
+    }
+
+    private static boolean isRecent(final Path dir)
+    {
+        try
+        {
+            return System.currentTimeMillis() - Files.getLastModifiedTime(dir).toMillis() < RUN_DIR_GRACE_MS;
+        }
+        catch (final IOException ex)
+        {
+            return false;
         }
     }
 

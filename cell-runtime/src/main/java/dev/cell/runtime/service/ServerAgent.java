@@ -28,12 +28,14 @@ import dev.cell.sbe.codecs.ResponseEncoder;
 import dev.cell.sbe.codecs.WelcomeEncoder;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableDirectByteBuffer;
+import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -60,6 +62,9 @@ final class ServerAgent implements Runnable
     private final long fingerprint;
     private final String genomeJson;
     private final Dispatcher dispatcher;
+    private final AsyncDispatcher asyncDispatcher;
+    private final ManyToOneConcurrentLinkedQueue<AsyncReply> completed = new ManyToOneConcurrentLinkedQueue<>();
+    private final ArrayDeque<AsyncReply> deferred = new ArrayDeque<>();
     private final CellLifecycle lifecycle;
     private final Path cellDir;
     private final Path runDir;
@@ -121,6 +126,7 @@ final class ServerAgent implements Runnable
         this.fingerprint = genome.fingerprintValue();
         this.genomeJson = genome.toJson();
         this.dispatcher = dispatcher;
+        this.asyncDispatcher = dispatcher instanceof AsyncDispatcher a ? a : null;
         this.lifecycle = lifecycle;
         this.cellDir = cellDir;
         this.runDir = runDir;
@@ -270,6 +276,10 @@ final class ServerAgent implements Runnable
         {
             work += poll(connections.get(i), i);
         }
+        if (asyncDispatcher != null)
+        {
+            work += drainCompleted();
+        }
         final long nowNs = System.nanoTime();
         if (nowNs - nextHousekeepingNs >= 0)
         {
@@ -281,7 +291,7 @@ final class ServerAgent implements Runnable
 
     private boolean hasWork()
     {
-        if (!running || instanceFile.hasAccepts())
+        if (!running || instanceFile.hasAccepts() || !completed.isEmpty() || !deferred.isEmpty())
         {
             return true;
         }
@@ -459,6 +469,22 @@ final class ServerAgent implements Runnable
         }
         instanceFile.incrementCalls();
         requestView.wrap(buffer, appOffset, appLength);
+        if (asyncDispatcher != null)
+        {
+            final AsyncReply pending = new AsyncReply(this, conn, correlationId);
+            try
+            {
+                if (asyncDispatcher.dispatchAsync(requestView, 0, appLength, pending))
+                {
+                    return true;
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                return sendFailure(conn, correlationId, FailureCode.HANDLER_FAILED, "request of template " +
+                    templateIdOf(requestView, appLength) + " was refused: " + ex.getMessage());
+            }
+        }
         final int result;
         final long startNs = System.nanoTime();
         try
@@ -494,6 +520,133 @@ final class ServerAgent implements Runnable
             .correlationId(correlationId)
             .outcome(result < 0 ? Outcome.APP_ERROR : Outcome.OK);
         return send(conn, total);
+    }
+
+    private int drainCompleted()
+    {
+        int work = 0;
+        for (int i = deferred.size(); i > 0; i--)
+        {
+            work += sendCompleted(deferred.poll());
+        }
+        AsyncReply r;
+        while ((r = completed.poll()) != null)
+        {
+            work += sendCompleted(r);
+        }
+        return work;
+    }
+
+    private int sendCompleted(final AsyncReply r)
+    {
+        final ServerConnection conn = r.conn;
+        if (conn.closing)
+        {
+            return 1;
+        }
+        if (conn.hasPending())
+        {
+            deferred.add(r);
+            return 0;
+        }
+        switch (r.kind)
+        {
+            case AsyncReply.OK, AsyncReply.APP_ERROR ->
+            {
+                final int total = Protocol.RESPONSE_PREFIX_LENGTH + r.length;
+                if (total > conn.junction.maxMessageLength())
+                {
+                    sendFailure(conn, r.correlationId, FailureCode.REPLY_TOO_LARGE, "reply of " + r.length +
+                        " bytes exceeds the junction's " + conn.junction.maxMessageLength() + " bytes");
+                    return 1;
+                }
+                out.putBytes(Protocol.RESPONSE_PREFIX_LENGTH, r.bytes, 0, r.length);
+                responseEncoder.wrapAndApplyHeader(out, 0, headerEncoder)
+                    .correlationId(r.correlationId)
+                    .outcome(r.kind == AsyncReply.APP_ERROR ? Outcome.APP_ERROR : Outcome.OK);
+                send(conn, total);
+            }
+            case AsyncReply.UNAVAILABLE -> sendFailure(conn, r.correlationId, FailureCode.UNAVAILABLE, r.detail);
+            default -> sendFailure(conn, r.correlationId, FailureCode.HANDLER_FAILED, r.detail);
+        }
+        return 1;
+    }
+
+    void wake()
+    {
+        synchronized (mapLock)
+        {
+            final InstanceFile file = instanceFile;
+            if (file != null)
+            {
+                file.doorbell().ring();
+            }
+        }
+    }
+
+    /**
+     * One request handed to the {@link AsyncDispatcher}; completed from any thread, sent by the agent thread.
+     */
+    static final class AsyncReply implements AsyncDispatcher.Completion
+    {
+        static final int OK = 1;
+        static final int APP_ERROR = 2;
+        static final int UNAVAILABLE = 3;
+        static final int FAILED = 4;
+        private static final java.lang.invoke.VarHandle KIND;
+
+        static
+        {
+            try
+            {
+                KIND = java.lang.invoke.MethodHandles.lookup().findVarHandle(AsyncReply.class, "kind", int.class);
+            }
+            catch (final ReflectiveOperationException ex)
+            {
+                throw new ExceptionInInitializerError(ex);
+            }
+        }
+
+        private final ServerAgent agent;
+        final ServerConnection conn;
+        final long correlationId;
+        volatile int kind;
+        byte[] bytes;
+        int length;
+        String detail;
+
+        AsyncReply(final ServerAgent agent, final ServerConnection conn, final long correlationId)
+        {
+            this.agent = agent;
+            this.conn = conn;
+            this.correlationId = correlationId;
+        }
+
+        @Override
+        public void reply(final DirectBuffer reply, final int offset, final int length, final boolean error)
+        {
+            final byte[] copy = new byte[length];
+            reply.getBytes(offset, copy);
+            this.bytes = copy;
+            this.length = length;
+            complete(error ? APP_ERROR : OK);
+        }
+
+        @Override
+        public void fail(final boolean unavailable, final String detail)
+        {
+            this.detail = detail;
+            complete(unavailable ? UNAVAILABLE : FAILED);
+        }
+
+        private void complete(final int outcome)
+        {
+            if (KIND.compareAndSet(this, 0, outcome))
+            {
+                agent.completed.offer(this);
+                agent.wake();
+            }
+        }
     }
 
     private static int templateIdOf(final DirectBuffer buffer, final int length)

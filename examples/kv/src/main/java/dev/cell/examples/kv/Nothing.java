@@ -1,0 +1,8 @@
+package dev.cell.examples.kv;
+
+/**
+ * An empty request.
+ */
+public record Nothing()
+{
+}

@@ -1,0 +1,458 @@
+package dev.cell.raft;
+
+import dev.cell.ledger.JournalReader;
+import dev.cell.ledger.Ledger;
+import dev.cell.ledger.SnapshotInfo;
+import dev.cell.runtime.service.Dispatcher;
+import org.agrona.ExpandableDirectByteBuffer;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.FileListSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/**
+ * The Ratis state machine of one replica: applies command entries by running the cell's generated dispatcher against
+ * the {@link Ledger}, answers queries with a per-thread dispatcher, snapshots the ledger.
+ * <p>
+ * Log entry: {@code kind (1 byte) | request id (int64 LE) | the cell's SBE request}. Reply: {@code status (1 byte) |
+ * bytes}, status {@link #OK}, {@link #APP_ERROR} (a declared error's SBE message) or {@link #FAILED} (UTF-8 text).
+ * A command whose request id is not 0 and was applied before returns its first reply and changes nothing; the last
+ * {@value #DEDUPE_WINDOW} request ids are remembered (in the ledger's meta column family, so it survives restarts and
+ * is part of snapshots).
+ */
+final class CellStateMachine extends BaseStateMachine
+{
+    static final byte ENTRY_COMMAND = 1;
+    static final int ENTRY_HEADER = 9;
+    static final byte OK = 0;
+    static final byte APP_ERROR = 1;
+    static final byte FAILED = 2;
+    static final long DEDUPE_WINDOW = 200_000;
+    private static final Message EMPTY = Message.valueOf(ByteString.EMPTY);
+
+    private final Ledger ledger;
+    private final Dispatcher applyDispatcher;
+    private final ThreadLocal<QueryContext> queryContexts;
+    private final Path snapshotsDir;
+    private final ExpandableDirectByteBuffer in = new ExpandableDirectByteBuffer(4096);
+    private final ExpandableDirectByteBuffer out = new ExpandableDirectByteBuffer(4096);
+    private final byte[] ridKey = new byte[9];
+    private final byte[] rixKey = new byte[9];
+    private final StateMachineStorage storage = new Storage();
+    private volatile FileListSnapshotInfo latest;
+    private byte[] applyScratch = new byte[4096];
+
+    CellStateMachine(final Ledger ledger, final Supplier<Dispatcher> dispatchers, final Path snapshotsDir)
+    {
+        this.ledger = ledger;
+        this.applyDispatcher = dispatchers.get();
+        this.queryContexts = ThreadLocal.withInitial(() -> new QueryContext(dispatchers.get()));
+        this.snapshotsDir = snapshotsDir;
+        ridKey[0] = 'r';
+        rixKey[0] = 'i';
+    }
+
+    @Override
+    public void initialize(final RaftServer server, final RaftGroupId groupId, final RaftStorage raftStorage)
+        throws IOException
+    {
+        super.initialize(server, groupId, raftStorage);
+        Files.createDirectories(snapshotsDir);
+        final Path newest = newestSnapshot();
+        if (newest != null)
+        {
+            final SnapshotInfo info = SnapshotInfo.read(newest);
+            if (ledger.appliedIndex() < info.index())
+            {
+                ledger.restore(newest);
+            }
+            latest = describe(info);
+        }
+        replayJournal();
+        // Ratis replays its log from the snapshot's index whatever the ledger holds (entries the ledger applied
+        // already are skipped by Ledger.begin), so the applied index it sees starts at the snapshot's.
+        if (latest != null)
+        {
+            setLastAppliedTermIndex(latest.getTermIndex());
+        }
+    }
+
+    /**
+     * After a restore the state may be behind the journal: re-apply the journal's commands locally (every replica
+     * applied exactly these, in this order), so the replica is where it was before it stopped without asking the
+     * group for them.
+     */
+    private void replayJournal()
+    {
+        if (ledger.journal().lastIndex() <= ledger.appliedIndex())
+        {
+            return;
+        }
+        final ByteBuffer entry = ByteBuffer.allocate(64 * 1024);
+        try (JournalReader reader = ledger.journal().readerAfter(ledger.appliedIndex()))
+        {
+            final ByteBuffer[] holder = {entry};
+            while (reader.next((index, term, payload, offset, length) ->
+            {
+                ByteBuffer b = holder[0];
+                if (b.capacity() < length)
+                {
+                    b = ByteBuffer.allocate(length * 2);
+                    holder[0] = b;
+                }
+                b.clear();
+                payload.getBytes(offset, b, length);
+                b.flip();
+                applyEntry(index, term, b);
+            }))
+            {
+                // replay until the end
+            }
+        }
+    }
+
+    /**
+     * Who this replica believes leads, in {@code <replica>/leader} (for operators and the fault tests; written on
+     * leader changes only, never on the apply path).
+     */
+    @Override
+    public void notifyLeaderChanged(final org.apache.ratis.protocol.RaftGroupMemberId member,
+        final org.apache.ratis.protocol.RaftPeerId newLeaderId)
+    {
+        try
+        {
+            final Path file = snapshotsDir.resolveSibling("leader");
+            final Path tmp = snapshotsDir.resolveSibling("leader.tmp");
+            Files.writeString(tmp, newLeaderId == null ? "" : newLeaderId.toString());
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        catch (final IOException ignore)
+        {
+            // Informational only.
+        }
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(final TransactionContext trx)
+    {
+        final LogEntryProto entry = trx.getLogEntry();
+        final long index = entry.getIndex();
+        final long term = entry.getTerm();
+        final ByteString data = entry.getStateMachineLogEntry().getLogData();
+        if (applyScratch.length < data.size())
+        {
+            applyScratch = new byte[Math.max(data.size(), applyScratch.length * 2)];
+        }
+        data.copyTo(applyScratch, 0);
+        final Message reply = applyEntry(index, term, ByteBuffer.wrap(applyScratch, 0, data.size()));
+        updateLastAppliedTermIndex(term, index);
+        return CompletableFuture.completedFuture(reply);
+    }
+
+    /**
+     * Apply one entry (journal-format when replaying: the journal stores the entry as it was in the log).
+     */
+    Message applyEntry(final long index, final long term, final ByteBuffer entry)
+    {
+        if (!ledger.begin(index, term))
+        {
+            return EMPTY;
+        }
+        final int start = entry.position();
+        final int length = entry.remaining();
+        if (length < ENTRY_HEADER + 8 || entry.get(start) != ENTRY_COMMAND)
+        {
+            ledger.commitWithoutWrites(entry);
+            return failed("log entry " + index + " is not a command of this cell (" + length + " bytes)");
+        }
+        final long requestId = entry.order(ByteOrder.LITTLE_ENDIAN).getLong(start + 1);
+        if (requestId != 0)
+        {
+            ridKey(requestId);
+            final byte[] prior = ledger.getMeta(ridKey);
+            if (prior != null)
+            {
+                ledger.commitWithoutWrites(entry);
+                return Message.valueOf(UnsafeByteOperations.unsafeWrap(prior));
+            }
+        }
+        final int frameLength = length - ENTRY_HEADER;
+        in.putBytes(0, entry, start + ENTRY_HEADER, frameLength);
+        byte status;
+        int replyLength;
+        try
+        {
+            final int result = applyDispatcher.dispatch(in, 0, frameLength, out, 1);
+            status = result < 0 ? APP_ERROR : OK;
+            replyLength = result == Integer.MIN_VALUE ? 0 : Math.abs(result);
+        }
+        catch (final RuntimeException ex)
+        {
+            final byte[] text = (ex.getClass().getName() + ": " + ex.getMessage()).getBytes(StandardCharsets.UTF_8);
+            status = FAILED;
+            replyLength = text.length;
+            out.putBytes(1, text);
+            ledger.commitWithoutWrites(entry);
+            final byte[] reply = new byte[1 + replyLength];
+            out.putByte(0, status);
+            out.getBytes(0, reply);
+            return Message.valueOf(UnsafeByteOperations.unsafeWrap(reply));
+        }
+        out.putByte(0, status);
+        final byte[] reply = new byte[1 + replyLength];
+        out.getBytes(0, reply);
+        if (requestId != 0)
+        {
+            ledger.putMeta(ridKey, reply);
+            rixKey(index);
+            final byte[] id = new byte[8];
+            ByteBuffer.wrap(id).putLong(requestId);
+            ledger.putMeta(rixKey, id);
+        }
+        if (index > DEDUPE_WINDOW)
+        {
+            rixKey(index - DEDUPE_WINDOW);
+            final byte[] old = ledger.getMeta(rixKey);
+            if (old != null)
+            {
+                ridKey(ByteBuffer.wrap(old).getLong());
+                ledger.deleteMeta(ridKey);
+                ledger.deleteMeta(rixKey);
+            }
+        }
+        ledger.commit(entry);
+        return Message.valueOf(UnsafeByteOperations.unsafeWrap(reply));
+    }
+
+    private static Message failed(final String text)
+    {
+        final byte[] t = text.getBytes(StandardCharsets.UTF_8);
+        final byte[] reply = new byte[1 + t.length];
+        reply[0] = FAILED;
+        System.arraycopy(t, 0, reply, 1, t.length);
+        return Message.valueOf(UnsafeByteOperations.unsafeWrap(reply));
+    }
+
+    private void ridKey(final long requestId)
+    {
+        putLong(ridKey, requestId);
+    }
+
+    private void rixKey(final long index)
+    {
+        putLong(rixKey, index);
+    }
+
+    private static void putLong(final byte[] key, final long value)
+    {
+        for (int i = 0; i < 8; i++)
+        {
+            key[1 + i] = (byte)(value >>> (56 - 8 * i));
+        }
+    }
+
+    @Override
+    public CompletableFuture<Message> query(final Message request)
+    {
+        final ByteString content = request.getContent();
+        final QueryContext q = queryContexts.get();
+        if (q.scratch.length < content.size())
+        {
+            q.scratch = new byte[Math.max(content.size(), q.scratch.length * 2)];
+        }
+        content.copyTo(q.scratch, 0);
+        return CompletableFuture.completedFuture(runQuery(ByteBuffer.wrap(q.scratch, 0, content.size())));
+    }
+
+    /**
+     * Run a query against local state on the calling thread.
+     */
+    Message runQuery(final ByteBuffer frame)
+    {
+        final QueryContext q = queryContexts.get();
+        final int length = frame.remaining();
+        q.in.putBytes(0, frame, frame.position(), length);
+        try
+        {
+            final int result = q.dispatcher.dispatch(q.in, 0, length, q.out, 1);
+            final int replyLength = result == Integer.MIN_VALUE ? 0 : Math.abs(result);
+            q.out.putByte(0, result < 0 ? APP_ERROR : OK);
+            final byte[] reply = new byte[1 + replyLength];
+            q.out.getBytes(0, reply);
+            return Message.valueOf(UnsafeByteOperations.unsafeWrap(reply));
+        }
+        catch (final RuntimeException ex)
+        {
+            return failed(ex.getClass().getName() + ": " + ex.getMessage());
+        }
+    }
+
+    @Override
+    public long takeSnapshot()
+    {
+        final long index = ledger.appliedIndex();
+        if (index == 0)
+        {
+            return org.apache.ratis.server.raftlog.RaftLog.INVALID_LOG_INDEX;
+        }
+        final Path dir = snapshotsDir.resolve(ledger.appliedTerm() + "_" + index);
+        if (!Files.isDirectory(dir))
+        {
+            latest = describe(ledger.snapshot(dir));
+            pruneSnapshots(2);
+        }
+        return index;
+    }
+
+    private void pruneSnapshots(final int keep)
+    {
+        final List<Path> all = snapshots();
+        for (int i = 0; i < all.size() - keep; i++)
+        {
+            try
+            {
+                deleteTree(all.get(i));
+            }
+            catch (final IOException ignore)
+            {
+                // Retried at the next snapshot.
+            }
+        }
+    }
+
+    private List<Path> snapshots()
+    {
+        final List<Path> found = new ArrayList<>();
+        if (!Files.isDirectory(snapshotsDir))
+        {
+            return found;
+        }
+        try (Stream<Path> s = Files.list(snapshotsDir))
+        {
+            s.filter(p -> p.getFileName().toString().matches("[0-9]+_[0-9]+") &&
+                Files.isRegularFile(p.resolve("snapshot.properties"))).forEach(found::add);
+        }
+        catch (final IOException ex)
+        {
+            return found;
+        }
+        found.sort(Comparator.comparingLong(p -> Long.parseLong(p.getFileName().toString().split("_")[1])));
+        return found;
+    }
+
+    Path newestSnapshot()
+    {
+        final List<Path> all = snapshots();
+        return all.isEmpty() ? null : all.getLast();
+    }
+
+    private static FileListSnapshotInfo describe(final SnapshotInfo info)
+    {
+        final List<FileInfo> files = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(info.dir()))
+        {
+            s.filter(Files::isRegularFile).forEach(p -> files.add(new FileInfo(p, null)));
+        }
+        catch (final IOException ex)
+        {
+            files.clear();
+        }
+        return new FileListSnapshotInfo(files, info.term(), info.index());
+    }
+
+    @Override
+    public org.apache.ratis.statemachine.SnapshotInfo getLatestSnapshot()
+    {
+        return latest;
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage()
+    {
+        return storage;
+    }
+
+    static void deleteTree(final Path root) throws IOException
+    {
+        if (!Files.exists(root))
+        {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(root))
+        {
+            final List<Path> all = s.sorted(Comparator.reverseOrder()).toList();
+            for (final Path p : all)
+            {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private final class Storage implements StateMachineStorage
+    {
+        @Override
+        public void init(final RaftStorage raftStorage)
+        {
+        }
+
+        @Override
+        public org.apache.ratis.statemachine.SnapshotInfo getLatestSnapshot()
+        {
+            return latest;
+        }
+
+        @Override
+        public void format()
+        {
+        }
+
+        @Override
+        public void cleanupOldSnapshots(final SnapshotRetentionPolicy policy)
+        {
+        }
+
+        @Override
+        public File getSnapshotDir()
+        {
+            return snapshotsDir.toFile();
+        }
+    }
+
+    private static final class QueryContext
+    {
+        final Dispatcher dispatcher;
+        final ExpandableDirectByteBuffer in = new ExpandableDirectByteBuffer(1024);
+        final ExpandableDirectByteBuffer out = new ExpandableDirectByteBuffer(4096);
+        byte[] scratch = new byte[1024];
+
+        QueryContext(final Dispatcher dispatcher)
+        {
+            this.dispatcher = dispatcher;
+        }
+    }
+}

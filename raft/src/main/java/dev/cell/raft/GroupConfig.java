@@ -1,0 +1,284 @@
+package dev.cell.raft;
+
+import org.tomlj.Toml;
+import org.tomlj.TomlParseResult;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * A stateful cell's group as written under {@code <cellDir>/.cell/replicas/}: {@code group.properties} holds the
+ * group id, each replica slot's loopback port and the current members; each replica lives in {@code <slot>/}. Ports
+ * are chosen once, when a slot is created, so restarted replicas keep their identity.
+ */
+final class GroupConfig
+{
+    static final String FILE = "group.properties";
+
+    final Path replicasDir;
+    final UUID groupId;
+    final TreeMap<Integer, Integer> ports;
+    final List<Integer> members;
+
+    private GroupConfig(final Path replicasDir, final UUID groupId, final TreeMap<Integer, Integer> ports,
+        final List<Integer> members)
+    {
+        this.replicasDir = replicasDir;
+        this.groupId = groupId;
+        this.ports = ports;
+        this.members = members;
+    }
+
+    static Path replicasDir(final Path cellDir)
+    {
+        return cellDir.resolve(".cell").resolve("replicas");
+    }
+
+    /**
+     * The group size a cell asks for: {@code [state] replicas = N} in its {@code cell.toml}, else 3.
+     */
+    static int declaredReplicas(final Path cellDir)
+    {
+        final Path toml = cellDir.resolve("cell.toml");
+        if (!Files.isRegularFile(toml))
+        {
+            return 3;
+        }
+        try
+        {
+            final TomlParseResult result = Toml.parse(toml);
+            final Long n = result.getLong("state.replicas");
+            if (n == null)
+            {
+                return 3;
+            }
+            if (n < 1 || n > 9)
+            {
+                throw new IllegalArgumentException(toml + ": state.replicas = " + n +
+                    " must be from 1 to 9 (an odd number: 3 or 5 tolerate 1 or 2 failed replicas)");
+            }
+            return n.intValue();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot read " + toml, ex);
+        }
+    }
+
+    static boolean declaresState(final Path cellDir)
+    {
+        final Path toml = cellDir.resolve("cell.toml");
+        if (!Files.isRegularFile(toml))
+        {
+            return false;
+        }
+        try
+        {
+            return Toml.parse(toml).isTable("state");
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+    }
+
+    /**
+     * Load the group, creating it (group id, {@code replicas} slots with free ports) when absent. Serialised across
+     * processes with a file lock.
+     */
+    static GroupConfig loadOrCreate(final Path cellDir, final int replicas)
+    {
+        final Path dir = replicasDir(cellDir);
+        try
+        {
+            Files.createDirectories(dir);
+            try (FileChannel ch = FileChannel.open(dir.resolve("group.lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock ignored = ch.lock())
+            {
+                final Path file = dir.resolve(FILE);
+                if (Files.isRegularFile(file))
+                {
+                    return read(dir);
+                }
+                final TreeMap<Integer, Integer> ports = new TreeMap<>();
+                final List<Integer> members = new ArrayList<>();
+                for (int i = 0; i < replicas; i++)
+                {
+                    ports.put(i, freePort());
+                    members.add(i);
+                }
+                final GroupConfig config = new GroupConfig(dir, UUID.randomUUID(), ports, members);
+                config.write();
+                return config;
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot set up the replica group under " + dir, ex);
+        }
+    }
+
+    static GroupConfig read(final Path dir) throws IOException
+    {
+        final Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(dir.resolve(FILE)))
+        {
+            p.load(r);
+        }
+        final TreeMap<Integer, Integer> ports = new TreeMap<>();
+        for (final String key : p.stringPropertyNames())
+        {
+            if (key.startsWith("port."))
+            {
+                ports.put(Integer.parseInt(key.substring(5)), Integer.parseInt(p.getProperty(key)));
+            }
+        }
+        final List<Integer> members = new ArrayList<>();
+        for (final String m : p.getProperty("members", "").split(","))
+        {
+            if (!m.isBlank())
+            {
+                members.add(Integer.parseInt(m.strip()));
+            }
+        }
+        return new GroupConfig(dir, UUID.fromString(p.getProperty("group")), ports, members);
+    }
+
+    void write() throws IOException
+    {
+        final Properties p = new Properties();
+        p.setProperty("group", groupId.toString());
+        final StringBuilder m = new StringBuilder();
+        for (final int member : members)
+        {
+            m.append(m.isEmpty() ? "" : ",").append(member);
+        }
+        p.setProperty("members", m.toString());
+        ports.forEach((slot, port) -> p.setProperty("port." + slot, Integer.toString(port)));
+        final Path tmp = replicasDir.resolve(FILE + ".tmp");
+        try (Writer w = Files.newBufferedWriter(tmp))
+        {
+            p.store(w, "replica group of this stateful cell: slot ports and members");
+        }
+        Files.move(tmp, replicasDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Add a new slot (a new replica's identity) with a free port, under the group lock.
+     */
+    static int addSlot(final Path cellDir) throws IOException
+    {
+        final Path dir = replicasDir(cellDir);
+        try (FileChannel ch = FileChannel.open(dir.resolve("group.lock"), StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE); FileLock ignored = ch.lock())
+        {
+            final GroupConfig config = read(dir);
+            final int slot = config.ports.isEmpty() ? 0 : config.ports.lastKey() + 1;
+            config.ports.put(slot, freePort());
+            config.write();
+            return slot;
+        }
+    }
+
+    /**
+     * Record the members after a membership change, under the group lock.
+     */
+    static void writeMembers(final Path cellDir, final List<Integer> members) throws IOException
+    {
+        final Path dir = replicasDir(cellDir);
+        try (FileChannel ch = FileChannel.open(dir.resolve("group.lock"), StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE); FileLock ignored = ch.lock())
+        {
+            final GroupConfig config = read(dir);
+            config.members.clear();
+            config.members.addAll(members);
+            config.write();
+        }
+    }
+
+    Path slotDir(final int slot)
+    {
+        return replicasDir.resolve(Integer.toString(slot));
+    }
+
+    /**
+     * Claim a slot for this process: {@code wanted} (or, when negative, the first member slot no live process holds)
+     * by locking {@code <slot>/replica.lock}. The lock is released by the OS when the process dies.
+     */
+    SlotLock claim(final int wanted) throws IOException
+    {
+        final List<Integer> candidates = wanted >= 0 ? List.of(wanted) : members;
+        for (final int slot : candidates)
+        {
+            if (!ports.containsKey(slot))
+            {
+                throw new IllegalArgumentException("replica slot " + slot + " is not part of the group in " +
+                    replicasDir.resolve(FILE) + " (slots: " + ports.keySet() + ")");
+            }
+            final Path d = slotDir(slot);
+            Files.createDirectories(d);
+            final FileChannel ch = FileChannel.open(d.resolve("replica.lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+            FileLock lock = null;
+            try
+            {
+                lock = ch.tryLock();
+            }
+            catch (final OverlappingFileLockException ex)
+            {
+                lock = null;
+            }
+            if (lock != null)
+            {
+                return new SlotLock(slot, ch, lock);
+            }
+            ch.close();
+        }
+        throw new IllegalStateException(wanted >= 0 ?
+            "replica slot " + wanted + " under " + replicasDir + " is held by a running replica" :
+            "all " + members.size() + " replicas of the group under " + replicasDir + " are running already; add a " +
+                "replica through a membership change to run more");
+    }
+
+    static int freePort() throws IOException
+    {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
+        {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        }
+    }
+
+    record SlotLock(int slot, FileChannel channel, FileLock lock) implements AutoCloseable
+    {
+        @Override
+        public void close()
+        {
+            try
+            {
+                lock.release();
+                channel.close();
+            }
+            catch (final IOException ignore)
+            {
+                // The OS releases it with the process anyway.
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package dev.cell.raft;
+
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.netty.NettyConfigKeys;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.TimeDuration;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Ratis properties, peers and clients as this project configures them (shared by replicas and the benchmark's plain
+ * Ratis baseline, so both are measured with the same settings).
+ */
+final class RaftSetup
+{
+    /**
+     * Ratis' Netty server logs every connection at INFO through java.util.logging; held here so the level sticks.
+     */
+    private static final java.util.logging.Logger NETTY_LOGGING = java.util.logging.Logger.getLogger(
+        "org.apache.ratis.thirdparty.io.netty.handler.logging.LoggingHandler");
+
+    static
+    {
+        NETTY_LOGGING.setLevel(java.util.logging.Level.WARNING);
+    }
+
+    private RaftSetup()
+    {
+    }
+
+    static RaftPeerId peerId(final int slot)
+    {
+        return RaftPeerId.valueOf("r" + slot);
+    }
+
+    static RaftPeer peer(final int slot, final int port)
+    {
+        return RaftPeer.newBuilder().setId(peerId(slot)).setAddress("127.0.0.1:" + port).build();
+    }
+
+    static RaftGroup group(final UUID groupId, final Map<Integer, Integer> ports, final List<Integer> members)
+    {
+        final List<RaftPeer> peers = new ArrayList<>();
+        for (final int m : members)
+        {
+            peers.add(peer(m, ports.get(m)));
+        }
+        return RaftGroup.valueOf(RaftGroupId.valueOf(groupId), peers);
+    }
+
+    static RaftProperties serverProperties(
+        final File storage, final int port, final ReplicaOptions.Transport transport, final long electionMs,
+        final long snapshotEvery)
+    {
+        final RaftProperties p = new RaftProperties();
+        transport(p, transport);
+        if (transport == ReplicaOptions.Transport.NETTY)
+        {
+            NettyConfigKeys.Server.setHost(p, "127.0.0.1");
+            NettyConfigKeys.Server.setPort(p, port);
+        }
+        else
+        {
+            GrpcConfigKeys.Server.setHost(p, "127.0.0.1");
+            GrpcConfigKeys.Server.setPort(p, port);
+        }
+        RaftServerConfigKeys.setStorageDir(p, List.of(storage));
+        RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(electionMs, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * electionMs, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, snapshotEvery > 0);
+        if (snapshotEvery > 0)
+        {
+            RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, snapshotEvery);
+        }
+        // The log is the only copy a deleted or new replica catches up from: never purge it (see architecture.md).
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, false);
+        passThrough(p);
+        return p;
+    }
+
+    /**
+     * Any system property whose name starts with {@code raft.} is handed to Ratis as it is (tuning experiments, e.g.
+     * {@code -Draft.server.log.unsafe-flush.enabled=true}); the benchmark's plain group gets the same.
+     */
+    static void passThrough(final RaftProperties p)
+    {
+        for (final String name : System.getProperties().stringPropertyNames())
+        {
+            if (name.startsWith("raft."))
+            {
+                p.set(name, System.getProperty(name));
+            }
+        }
+    }
+
+    static void transport(final RaftProperties p, final ReplicaOptions.Transport transport)
+    {
+        RaftConfigKeys.Rpc.setType(p,
+            transport == ReplicaOptions.Transport.NETTY ? SupportedRpcType.NETTY : SupportedRpcType.GRPC);
+    }
+
+    static RaftClient client(final RaftGroup group, final ReplicaOptions.Transport transport, final RaftPeerId leader)
+    {
+        final RaftProperties p = new RaftProperties();
+        transport(p, transport);
+        RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+        passThrough(p);
+        final RaftClient.Builder b = RaftClient.newBuilder()
+            .setProperties(p)
+            .setRaftGroup(group)
+            .setClientId(ClientId.randomId())
+            .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                150, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)));
+        if (leader != null)
+        {
+            b.setLeaderId(leader);
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,447 @@
+package dev.cell.raft;
+
+import dev.cell.ledger.Ledger;
+import dev.cell.ledger.Stateful;
+import dev.cell.runtime.CellLifecycle;
+import dev.cell.runtime.log.CellLog;
+import dev.cell.runtime.service.CellBinding;
+import dev.cell.runtime.service.CellServer;
+import dev.cell.runtime.service.Dispatcher;
+import dev.cell.runtime.service.StatefulHost;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One replica of a stateful cell: its Ratis server, its {@link Ledger}, and a junction server through which clients
+ * call it like any cell. Everything it writes lives under {@code <cellDir>/.cell/replicas/<slot>/}: {@code raft/}
+ * (Ratis' log and metadata), {@code ledger/} (journal and state) and {@code snapshots/}.
+ * <pre>{@code
+ * try (Replica replica = Replica.start(new KvBinding(), cellDir, ReplicaOptions.defaults()))
+ * {
+ *     replica.awaitStop();
+ * }
+ * }</pre>
+ *
+ * @since 0.1
+ */
+public final class Replica implements StatefulHost.Running
+{
+    private final int slot;
+    private final Path cellDir;
+    private final Path dir;
+    private final GroupConfig.SlotLock lock;
+    private final Ledger ledger;
+    private final CellStateMachine stateMachine;
+    private final RaftServer server;
+    private final RaftGroupId groupId;
+    private final RaftPeerId self;
+    private final ReplicaOptions options;
+    private final RaftGroup group;
+    private final Object clientLock = new Object();
+    private volatile RaftClient client;
+    private volatile boolean closed;
+    private volatile boolean failed;
+    private Thread watchdog;
+    private final CellServer cellServer;
+
+    private Replica(final CellBinding<?> binding, final Path cellDir, final ReplicaOptions options) throws IOException
+    {
+        this.cellDir = cellDir;
+        this.options = options;
+        final GroupConfig config = GroupConfig.loadOrCreate(cellDir, GroupConfig.declaredReplicas(cellDir));
+        this.lock = config.claim(options.slot());
+        this.slot = lock.slot();
+        this.dir = config.slotDir(slot);
+        Ledger openedLedger = null;
+        RaftServer startedServer = null;
+        RaftClient openedClient = null;
+        try
+        {
+            openedLedger = Ledger.open(dir.resolve("ledger"));
+            this.ledger = openedLedger;
+            final Object cell = binding.newCell();
+            if (cell instanceof Stateful s)
+            {
+                s.attach(ledger.state(), ledger.journal());
+            }
+            final Dispatcher localDispatcher = dispatcher(binding, cell);
+            this.stateMachine = new CellStateMachine(ledger, () -> dispatcher(binding, cell), dir.resolve("snapshots"));
+            final List<Integer> members = new ArrayList<>(config.members);
+            if (!members.contains(slot))
+            {
+                members.add(slot); // a replica being added: it joins once a membership change names it
+            }
+            this.group = RaftSetup.group(config.groupId, config.ports, members);
+            this.groupId = group.getGroupId();
+            this.self = RaftSetup.peerId(slot);
+            final Path raftDir = dir.resolve("raft");
+            final boolean fresh = !Files.isDirectory(raftDir.resolve(groupId.getUuid().toString()));
+            Files.createDirectories(raftDir);
+            startedServer = RaftServer.newBuilder()
+                .setServerId(self)
+                .setGroup(group)
+                .setStateMachine(stateMachine)
+                .setProperties(RaftSetup.serverProperties(raftDir.toFile(), config.ports.get(slot),
+                    options.transport(), options.electionMs(), options.snapshotEvery()))
+                .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
+                .build();
+            startedServer.start();
+            this.server = startedServer;
+            openedClient = RaftSetup.client(group, options.transport(), null);
+            this.client = openedClient;
+            final HandlerTable table = new HandlerTable(cell.getClass(), binding.genome());
+            this.cellServer = CellServer.start(binding.cellName(), binding.genome(),
+                new ReplicatedDispatcher(this, table, localDispatcher),
+                cell instanceof CellLifecycle l ? l : null, cellDir, options.server());
+            watchdog = Thread.ofPlatform().daemon(true).name("replica-watchdog-" + slot).start(this::watch);
+            cellServer.log().info("replica.started", "slot", slot, "dir", dir.toString(),
+                "port", config.ports.get(slot), "members", config.members.toString(),
+                "transport", options.transport().name().toLowerCase(java.util.Locale.ROOT),
+                "appliedIndex", ledger.appliedIndex(), "plantedBug", options.plantedBug());
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            closeQuietly(openedClient);
+            closeQuietly(startedServer);
+            if (openedLedger != null)
+            {
+                openedLedger.close();
+            }
+            lock.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * A replica whose Raft server failed (Ratis closes it on an internal error) must not keep serving junctions it
+     * cannot answer: stop it, so its process exits and the failure is visible.
+     */
+    private void watch()
+    {
+        boolean seenRunning = false;
+        while (!closed)
+        {
+            java.util.concurrent.locks.LockSupport.parkNanos(500_000_000L);
+            if (closed)
+            {
+                return;
+            }
+            org.apache.ratis.util.LifeCycle.State state;
+            try
+            {
+                state = server.getDivision(groupId).getInfo().getLifeCycleState();
+            }
+            catch (final IOException ex)
+            {
+                continue; // not (yet) reachable: only a division seen running and then closed counts
+            }
+            if (state == org.apache.ratis.util.LifeCycle.State.RUNNING)
+            {
+                seenRunning = true;
+            }
+            if (!closed && seenRunning &&
+                (state.isClosingOrClosed() || state == org.apache.ratis.util.LifeCycle.State.EXCEPTION))
+            {
+                cellServer.log().error("replica.raft.failed", "slot", slot, "state", state.name());
+                failed = true;
+                close();
+                return;
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> Dispatcher dispatcher(final CellBinding<T> binding, final Object cell)
+    {
+        return binding.dispatcher((T)cell);
+    }
+
+    /**
+     * Start a replica of the cell in {@code cellDir}: create the group on first use, claim a slot, open the ledger,
+     * join the Raft group and serve junctions.
+     *
+     * @param binding the cell's generated binding.
+     * @param cellDir the cell's folder.
+     * @param options how to run.
+     * @return the running replica.
+     * @throws IllegalStateException when it cannot start (the message says why).
+     */
+    public static Replica start(final CellBinding<?> binding, final Path cellDir, final ReplicaOptions options)
+    {
+        try
+        {
+            return new Replica(binding, cellDir.toAbsolutePath().normalize(), options);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("replica of cell '" + binding.cellName() + "' in " + cellDir +
+                " failed to start: " + ex.getMessage(), ex);
+        }
+    }
+
+    CompletableFuture<RaftClientReply> submitCommand(final Message entry)
+    {
+        final RaftClient c = client;
+        return c.async().send(entry).whenComplete((reply, error) -> renewAfterFailure(c, error));
+    }
+
+    CompletableFuture<RaftClientReply> submitQuery(final Message query)
+    {
+        // Answered by the leader after its read index, addressed to it explicitly: a follower asked for a linearizable
+        // read would need a read index from the leader, which Ratis' Netty transport cannot request (the request
+        // would hang until it times out).
+        RaftPeerId leader = null;
+        try
+        {
+            leader = server.getDivision(groupId).getInfo().getLeaderId();
+        }
+        catch (final IOException ignore)
+        {
+            // No division yet: let the client find the leader.
+        }
+        final RaftClient c = client;
+        final CompletableFuture<RaftClientReply> reply = leader != null ?
+            c.async().sendReadOnly(query, leader) : c.async().sendReadOnly(query);
+        return reply.whenComplete((r, error) -> renewAfterFailure(c, error));
+    }
+
+    /**
+     * Ratis' ordered async client closes its sliding window for good once one request fails after all its retries;
+     * every later request would fail at once. Replace it (the caller retries; request ids keep that exactly once).
+     */
+    private void renewAfterFailure(final RaftClient failed, final Throwable error)
+    {
+        if (error == null || closed)
+        {
+            return;
+        }
+        synchronized (clientLock)
+        {
+            if (client != failed || closed)
+            {
+                return;
+            }
+            client = RaftSetup.client(group, options.transport(), null);
+        }
+        Thread.ofVirtual().name("raft-client-close").start(() -> closeQuietly(failed));
+    }
+
+    boolean plantedBug()
+    {
+        return options.plantedBug();
+    }
+
+    /**
+     * @return this replica's slot (its number in the group).
+     */
+    public int slot()
+    {
+        return slot;
+    }
+
+    /**
+     * @return this replica's folder.
+     */
+    public Path dir()
+    {
+        return dir;
+    }
+
+    /**
+     * @return the junction server's instance id.
+     */
+    public String instanceId()
+    {
+        return cellServer.instanceId();
+    }
+
+    /**
+     * @return true while this replica is the group's leader.
+     */
+    public boolean isLeader()
+    {
+        try
+        {
+            return server.getDivision(groupId).getInfo().isLeader();
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+    }
+
+    /**
+     * @return the last applied log index.
+     */
+    public long appliedIndex()
+    {
+        return ledger.appliedIndex();
+    }
+
+    /**
+     * @return SHA-256 of this replica's state (hex): equal on replicas that applied the same commands.
+     */
+    public String stateHash()
+    {
+        return ledger.stateHash();
+    }
+
+    /**
+     * @return the log index of the newest snapshot, 0 when none.
+     */
+    public long snapshotIndex()
+    {
+        final var s = stateMachine.getLatestSnapshot();
+        return s == null ? 0 : s.getIndex();
+    }
+
+    /**
+     * Take a snapshot now (through Ratis, so the log and the snapshot agree).
+     *
+     * @return the snapshot's log index.
+     * @throws IllegalStateException when Ratis refused.
+     */
+    public long takeSnapshot()
+    {
+        try (RaftClient admin = RaftSetup.client(RaftGroup.valueOf(groupId, server.getDivision(groupId).getGroup()
+            .getPeers()), options.transport(), null))
+        {
+            final RaftClientReply reply = admin.getSnapshotManagementApi(self).create(true, 30_000);
+            if (!reply.isSuccess())
+            {
+                throw new IllegalStateException("snapshot refused: " + reply.getException());
+            }
+            return snapshotIndex();
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("snapshot failed: " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Change the group's members (a Ratis membership change, committed through the log). A replica being added must
+     * be running (started with {@link #addSlot(Path)}'s slot) so the leader can bring it up to date.
+     *
+     * @param cellDir the cell's folder.
+     * @param slots   the new members' slots.
+     * @throws IllegalStateException when the group did not accept the change.
+     */
+    public static void changeMembers(final Path cellDir, final List<Integer> slots)
+    {
+        try
+        {
+            final GroupConfig config = GroupConfig.read(GroupConfig.replicasDir(cellDir.toAbsolutePath()));
+            final List<RaftPeer> peers = new ArrayList<>();
+            for (final int s : slots)
+            {
+                final Integer port = config.ports.get(s);
+                if (port == null)
+                {
+                    throw new IllegalArgumentException("slot " + s + " is not part of the group (slots " +
+                        config.ports.keySet() + "); add it with Replica.addSlot first");
+                }
+                peers.add(RaftSetup.peer(s, port));
+            }
+            final RaftGroup current = RaftSetup.group(config.groupId, config.ports, config.members);
+            try (RaftClient admin = RaftSetup.client(current, ReplicaOptions.fromSystemProperties(null).transport(),
+                null))
+            {
+                final RaftClientReply reply = admin.admin().setConfiguration(peers);
+                if (!reply.isSuccess())
+                {
+                    throw new IllegalStateException("membership change to " + slots + " refused: " +
+                        reply.getException());
+                }
+            }
+            GroupConfig.writeMembers(cellDir.toAbsolutePath(), slots);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("membership change to " + slots + " failed", ex);
+        }
+    }
+
+    /**
+     * Reserve a new replica slot (identity and port) in the cell's group; start a replica with it, then make it a
+     * member with {@link #changeMembers(Path, List)}.
+     *
+     * @param cellDir the cell's folder.
+     * @return the new slot.
+     */
+    public static int addSlot(final Path cellDir)
+    {
+        try
+        {
+            return GroupConfig.addSlot(cellDir.toAbsolutePath());
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot add a replica slot under " + cellDir, ex);
+        }
+    }
+
+    /**
+     * @return the replica's log.
+     */
+    public CellLog log()
+    {
+        return cellServer.log();
+    }
+
+    @Override
+    public boolean failed()
+    {
+        return failed;
+    }
+
+    @Override
+    public void awaitStop() throws InterruptedException
+    {
+        cellServer.awaitStop();
+    }
+
+    @Override
+    public void close()
+    {
+        cellServer.close();
+        synchronized (clientLock)
+        {
+            closed = true;
+        }
+        closeQuietly(client);
+        closeQuietly(server);
+        ledger.close();
+        lock.close();
+    }
+
+    private static void closeQuietly(final AutoCloseable c)
+    {
+        if (c != null)
+        {
+            try
+            {
+                c.close();
+            }
+            catch (final Exception ignore)
+            {
+                // Best effort on the way out.
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package dev.cell.raft;
+
+import dev.cell.runtime.service.ServerOptions;
+
+/**
+ * How a replica runs. Immutable; start from {@link #defaults()}. Every value can also be set with a system property
+ * (read by {@link #fromSystemProperties(ServerOptions)}, which is what {@code cell mitosis} uses):
+ * {@code cell.replica.slot}, {@code cell.raft.transport} ({@code netty}|{@code grpc}),
+ * {@code cell.raft.snapshot.every}, {@code cell.raft.election.ms}, {@code cell.raft.planted.bug}.
+ *
+ * @param slot          the replica slot to run, or -1 for the first one no running replica holds.
+ * @param server        how the replica serves its junctions.
+ * @param transport     Ratis' transport between replicas.
+ * @param snapshotEvery take a snapshot every this many applied commands (0: never automatically).
+ * @param electionMs    minimum election timeout in ms (the maximum is twice this).
+ * @param plantedBug    test only: linearizable queries are answered from local state without a read index, a bug
+ *                      the fault tests' linearizability checker must catch. Never set it in production.
+ * @since 0.1
+ */
+public record ReplicaOptions(
+    int slot, ServerOptions server, Transport transport, long snapshotEvery, long electionMs, boolean plantedBug)
+{
+    /**
+     * Ratis transports.
+     */
+    public enum Transport
+    {
+        /** Ratis over Netty (default: the transport the fault tests pass with; see docs/architecture.md). */
+        NETTY,
+        /** Ratis over gRPC: same single-client latency here, far more throughput when pipelined. */
+        GRPC
+    }
+
+    /**
+     * @return slot -1, default server options, Netty, a snapshot every 10,000 commands, 400 ms elections.
+     */
+    public static ReplicaOptions defaults()
+    {
+        return new ReplicaOptions(-1, ServerOptions.defaults(), Transport.NETTY, 10_000, 400, false);
+    }
+
+    /**
+     * @param server the junction server's options.
+     * @return options from the system properties listed in the class comment, defaults otherwise.
+     */
+    public static ReplicaOptions fromSystemProperties(final ServerOptions server)
+    {
+        final String transport = System.getProperty("cell.raft.transport", "netty");
+        final Transport t = switch (transport)
+        {
+            case "netty" -> Transport.NETTY;
+            case "grpc" -> Transport.GRPC;
+            default -> throw new IllegalArgumentException("cell.raft.transport = " + transport +
+                ": use netty or grpc");
+        };
+        return new ReplicaOptions(
+            Integer.getInteger("cell.replica.slot", -1),
+            server,
+            t,
+            Long.getLong("cell.raft.snapshot.every", 10_000),
+            Long.getLong("cell.raft.election.ms", 400),
+            "follower-local-reads".equals(System.getProperty("cell.raft.planted.bug")));
+    }
+
+    /**
+     * @param value a slot.
+     * @return a copy with it.
+     */
+    public ReplicaOptions withSlot(final int value)
+    {
+        return new ReplicaOptions(value, server, transport, snapshotEvery, electionMs, plantedBug);
+    }
+
+    /**
+     * @param value server options.
+     * @return a copy with them.
+     */
+    public ReplicaOptions withServer(final ServerOptions value)
+    {
+        return new ReplicaOptions(slot, value, transport, snapshotEvery, electionMs, plantedBug);
+    }
+
+    /**
+     * @param value a transport.
+     * @return a copy with it.
+     */
+    public ReplicaOptions withTransport(final Transport value)
+    {
+        return new ReplicaOptions(slot, server, value, snapshotEvery, electionMs, plantedBug);
+    }
+
+    /**
+     * @param value commands between automatic snapshots (0: none).
+     * @return a copy with it.
+     */
+    public ReplicaOptions withSnapshotEvery(final long value)
+    {
+        return new ReplicaOptions(slot, server, transport, value, electionMs, plantedBug);
+    }
+
+    /**
+     * @param value minimum election timeout in ms.
+     * @return a copy with it.
+     */
+    public ReplicaOptions withElectionMs(final long value)
+    {
+        return new ReplicaOptions(slot, server, transport, snapshotEvery, value, plantedBug);
+    }
+
+    /**
+     * @param value the planted bug (tests of the checker only).
+     * @return a copy with it.
+     */
+    public ReplicaOptions withPlantedBug(final boolean value)
+    {
+        return new ReplicaOptions(slot, server, transport, snapshotEvery, electionMs, value);
+    }
+}

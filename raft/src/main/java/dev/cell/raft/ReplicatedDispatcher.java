@@ -1,0 +1,117 @@
+package dev.cell.raft;
+
+import dev.cell.runtime.service.AsyncDispatcher;
+import dev.cell.runtime.service.Dispatcher;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Sits between the junction server and the cell's generated dispatcher on one replica. Commands become log entries
+ * (sent through this replica's Raft client, which follows the leader: callers reach any replica and never see leader
+ * changes); linearizable queries go through a read index on this replica; stale queries and unknown template ids are
+ * dispatched locally at once.
+ */
+final class ReplicatedDispatcher implements AsyncDispatcher
+{
+    private final Replica replica;
+    private final HandlerTable table;
+    private final Dispatcher local;
+
+    ReplicatedDispatcher(final Replica replica, final HandlerTable table, final Dispatcher local)
+    {
+        this.replica = replica;
+        this.table = table;
+        this.local = local;
+    }
+
+    @Override
+    public int dispatch(
+        final DirectBuffer buffer, final int offset, final int length, final MutableDirectBuffer out,
+        final int outOffset)
+    {
+        return local.dispatch(buffer, offset, length, out, outOffset);
+    }
+
+    @Override
+    public boolean dispatchAsync(
+        final DirectBuffer buffer, final int offset, final int length, final Completion completion)
+    {
+        if (length < 8)
+        {
+            return false;
+        }
+        final int templateId = buffer.getShort(offset + 2, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+        final int kind = table.kind(templateId);
+        switch (kind)
+        {
+            case HandlerTable.COMMAND ->
+            {
+                final byte[] entry = new byte[CellStateMachine.ENTRY_HEADER + length];
+                final UnsafeBuffer e = new UnsafeBuffer(entry);
+                e.putByte(0, CellStateMachine.ENTRY_COMMAND);
+                e.putLong(1, table.requestId(templateId, buffer, offset, length), ByteOrder.LITTLE_ENDIAN);
+                buffer.getBytes(offset, entry, CellStateMachine.ENTRY_HEADER, length);
+                complete(replica.submitCommand(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry))), completion);
+                return true;
+            }
+            case HandlerTable.QUERY ->
+            {
+                if (replica.plantedBug())
+                {
+                    return false;
+                }
+                final byte[] frame = new byte[length];
+                buffer.getBytes(offset, frame);
+                complete(replica.submitQuery(Message.valueOf(UnsafeByteOperations.unsafeWrap(frame))), completion);
+                return true;
+            }
+            default ->
+            {
+                return false;
+            }
+        }
+    }
+
+    private static void complete(final CompletableFuture<RaftClientReply> future, final Completion completion)
+    {
+        future.whenComplete((reply, error) ->
+        {
+            if (error != null)
+            {
+                final Throwable cause = error instanceof CompletionException && error.getCause() != null ?
+                    error.getCause() : error;
+                completion.fail(true, "the replica group did not commit the request: " + cause);
+                return;
+            }
+            if (!reply.isSuccess())
+            {
+                completion.fail(true, "the replica group refused the request: " + reply.getException());
+                return;
+            }
+            final ByteString content = reply.getMessage().getContent();
+            if (content.isEmpty())
+            {
+                completion.fail(false, "the replica group returned an empty reply");
+                return;
+            }
+            final byte status = content.byteAt(0);
+            if (status == CellStateMachine.FAILED)
+            {
+                completion.fail(false, content.substring(1).toString(StandardCharsets.UTF_8));
+                return;
+            }
+            final byte[] bytes = content.toByteArray();
+            completion.reply(new UnsafeBuffer(bytes), 1, bytes.length - 1, status == CellStateMachine.APP_ERROR);
+        });
+    }
+}
