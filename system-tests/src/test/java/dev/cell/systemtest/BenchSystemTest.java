@@ -25,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BenchSystemTest
 {
     private static final Path EXCHANGE = Path.of("../examples/trading/exchange").toAbsolutePath().normalize();
+    private static final Path KV = Path.of("../examples/kv").toAbsolutePath().normalize();
     private static final String IOC_ORDER = "{\"symbol\":\"ACME\",\"side\":\"BUY\",\"price\":100,\"quantity\":1," +
         "\"timeInForce\":\"IOC\",\"clientTag\":\"bench\"}";
 
@@ -84,6 +85,36 @@ class BenchSystemTest
         assertEquals(made.group(2), made.group(1), errors.output());
     }
 
+    @Test
+    void shouldBenchCommandsAndQueriesOfTheReplicatedKeyValueCell() throws Exception
+    {
+        final Path root = SystemTestSupport.newDir("bench-kv");
+        cellHome = root.resolve("cell-home");
+        final Path kv = copyCell(KV, root.resolve("kv"), "kv",
+            "<dependency><groupId>dev.cell</groupId><artifactId>cell-raft</artifactId><version>" +
+            SystemTestSupport.CELL_VERSION + "</version></dependency>");
+
+        mustSucceed(cell(root, cellHome, 300, "mitosis", kv.toString(), "--detach", "--offline"), "cell mitosis kv");
+        assertEquals(3, SystemTestSupport.registeredPids(cellHome).size(), "three kv replicas registered");
+
+        // Commands through the Raft log at a fixed rate a 2-core machine keeps, coordinated omission corrected.
+        final SystemTestSupport.Result puts = mustSucceed(cell(root, cellHome, 120,
+            "bench", "kv", "put", "{\"requestId\":0,\"key\":\"bench\",\"value\":\"eA==\"}", "--rate", "50",
+            "--duration", "2s", "--warmup", "500ms", "--json"), "cell bench kv put");
+        final Matcher made = Pattern.compile("\"errors\":(\\d+),\"callsMade\":(\\d+)").matcher(puts.output());
+        assertTrue(made.find(), puts.output());
+        assertEquals("0", made.group(1), puts.output());
+        assertTrue(Long.parseLong(made.group(2)) >= 100, puts.output());
+
+        // Linearizable reads back to back.
+        final SystemTestSupport.Result gets = mustSucceed(cell(root, cellHome, 120,
+            "bench", "kv", "get", "{\"key\":\"bench\"}", "--duration", "1s", "--warmup", "300ms"),
+            "cell bench kv get");
+        assertTrue(gets.output().contains("kv.get: back-to-back, 1 connection"), gets.output());
+        assertTrue(count(gets.output(), "calls") > 0, gets.output());
+        mustSucceed(cell(root, cellHome, 120, "stop", kv.toString()), "cell stop kv");
+    }
+
     private static long count(final String out, final String label)
     {
         final Matcher m = Pattern.compile("(?m)^" + label + "\\s+([\\d,]+)").matcher(out);
@@ -93,7 +124,16 @@ class BenchSystemTest
 
     private static Path copyExchange(final Path target) throws IOException
     {
-        final Path sources = EXCHANGE.resolve("src/main");
+        copyCell(EXCHANGE, target, "exchange", "");
+        assertTrue(Files.readString(target.resolve("cell.toml")).contains("latency = \"spin\""),
+            "the exchange is a spinning cell");
+        return target;
+    }
+
+    private static Path copyCell(final Path from, final Path target, final String artifactId,
+        final String extraDependencies) throws IOException
+    {
+        final Path sources = from.resolve("src/main");
         try (Stream<Path> files = Files.walk(sources))
         {
             for (final Path file : files.filter(Files::isRegularFile).toList())
@@ -102,10 +142,8 @@ class BenchSystemTest
                     Files.readString(file));
             }
         }
-        Files.copy(EXCHANGE.resolve("cell.toml"), target.resolve("cell.toml"));
-        SystemTestSupport.write(target.resolve("pom.xml"), SystemTestSupport.pom("exchange", ""));
-        assertTrue(Files.readString(target.resolve("cell.toml")).contains("latency = \"spin\""),
-            "the exchange is a spinning cell");
+        Files.copy(from.resolve("cell.toml"), target.resolve("cell.toml"));
+        SystemTestSupport.write(target.resolve("pom.xml"), SystemTestSupport.pom(artifactId, extraDependencies));
         return target;
     }
 }
