@@ -73,7 +73,7 @@ class ContractSystemTest
         final Path watcher = root.resolve("watcher");
 
         // 1. trader against the running producer (its cell.toml names no source).
-        writeProducer(quotes, "1.0.0", V1, "bid, ask");
+        SystemTestSupport.writeQuotesProducer(quotes, "1.0.0", V1, "bid, ask");
         mustSucceed(mvn(quotes, Map.of(), "package"), "mvn package quotes v1");
         mustSucceed(cell(root, cellHome, 240, "mitosis", quotes.toString(), "--detach"), "cell mitosis quotes");
         writeTrader(trader, "quotes", """
@@ -113,7 +113,7 @@ class ContractSystemTest
         mustSucceed(cell(root, cellHome, 60, "stop", "quotes"), "cell stop quotes");
 
         // 4. The producer renames a field trader relies on.
-        writeProducer(quotes, "1.0.0", "long bidPrice, long ask", "bid, ask");
+        SystemTestSupport.writeQuotesProducer(quotes, "1.0.0", "long bidPrice, long ask", "bid, ask");
         mustSucceed(mvn(quotes, Map.of(), "package"), "mvn package quotes (renamed)");
         mustSucceed(cell(trader, cellHome, 60, "add", "quotes", "--path", "../quotes"), "cell add (trader)");
         // clean: javac skips up-to-date sources, and only a compile resolves the genome again.
@@ -135,7 +135,7 @@ class ContractSystemTest
             renamedDiff.output());
 
         // 5. The producer adds an optional field instead: the old binary and a rebuilt trader both work.
-        writeProducer(quotes, "1.1.0", V1 + ", @Since(1) long volume", "bid, ask, 5_000");
+        SystemTestSupport.writeQuotesProducer(quotes, "1.1.0", V1 + ", @Since(1) long volume", "bid, ask, 5_000");
         mustSucceed(mvn(quotes, Map.of(), "package"), "mvn package quotes (optional field)");
         final SystemTestSupport.Result optionalDiff = cell(root, cellHome, 120, "genome", v1Genome.toString(),
             "--diff", quotes.toString());
@@ -158,18 +158,18 @@ class ContractSystemTest
         waitFor(watcherOut, "READY", held);
         final Path v1Source = root.resolve("quotes-source-1.1");
         copyTree(quotes.resolve("src"), v1Source);
-        writeProducer(quotes, "1.2.0", "long bid, long askPrice", "bid, ask");
+        SystemTestSupport.writeQuotesProducer(quotes, "1.2.0", "long bid, long askPrice", "bid, ask");
         final SystemTestSupport.Result guarded = mvn(quotes, Map.of(), "clean", "compile");
         assertNotEquals(0, guarded.exitCode(), guarded.output());
         System.out.println("the producer's build while watcher runs:\n" + guarded.output());
         assertTrue(guarded.output().contains("breaking change to handler 'quote'") &&
             guarded.output().contains("live consumer 'watcher'"), guarded.output());
-        deleteTree(quotes.resolve("src"));
+        SystemTestSupport.deleteTree(quotes.resolve("src"));
         copyTree(v1Source, quotes.resolve("src"));
 
         // 7. As major version 2 the same change builds and serves as quotes@2, next to v1.
         final Path quotes2 = root.resolve("quotes2");
-        writeProducer(quotes2, "2.0.0", "long bid, long askPrice", "bid, ask");
+        SystemTestSupport.writeQuotesProducer(quotes2, "2.0.0", "long bid, long askPrice", "bid, ask");
         write(quotes2.resolve("cell.toml"), """
             [cell]
             name = "quotes@2"
@@ -196,7 +196,7 @@ class ContractSystemTest
         // 8. With watcher gone the breaking change builds within major 1; the handshake then refuses the consumers
         // built against the old shape of 'quote', naming that handler and not the unchanged 'count'.
         mustSucceed(cell(root, cellHome, 60, "stop", "quotes"), "cell stop quotes");
-        writeProducer(quotes, "1.2.0", "long bid, long askPrice", "bid, ask");
+        SystemTestSupport.writeQuotesProducer(quotes, "1.2.0", "long bid, long askPrice", "bid, ask");
         mustSucceed(mvn(quotes, Map.of(), "clean", "package"), "mvn package quotes 1.2.0 (no live consumer)");
         mustSucceed(cell(root, cellHome, 240, "mitosis", quotes.toString(), "--detach"), "cell mitosis quotes 1.2");
         final SystemTestSupport.Result refused = runJava(trader, traderV1Binary, "trader.TraderMain");
@@ -221,7 +221,19 @@ class ContractSystemTest
         throws IOException, InterruptedException
     {
         final List<String> cmd = new ArrayList<>(List.of(SystemTestSupport.mvn().toString(), "-B", "-q", "-o"));
-        cmd.addAll(List.of(goals));
+        for (final String goal : goals)
+        {
+            if (goal.equals("clean"))
+            {
+                // What `mvn clean` does, without the clean plugin: these builds are offline, and a fresh machine's
+                // repository holds only the plugins the project's own build used.
+                SystemTestSupport.deleteTree(project.resolve("target"));
+            }
+            else
+            {
+                cmd.add(goal);
+            }
+        }
         final Map<String, String> all = new HashMap<>(env);
         all.put("CELL_HOME", cellHome.toString());
         return SystemTestSupport.run(project, all, 300, cmd);
@@ -307,94 +319,6 @@ class ContractSystemTest
                 }
             }
         }
-    }
-
-    private static void deleteTree(final Path dir) throws IOException
-    {
-        if (!Files.exists(dir))
-        {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir))
-        {
-            for (final Path p : walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList())
-            {
-                Files.delete(p);
-            }
-        }
-    }
-
-    private static void writeProducer(final Path dir, final String version, final String quoteFields,
-        final String quoteArgs) throws IOException
-    {
-        write(dir.resolve("pom.xml"), pom("quotes", ""));
-        write(dir.resolve("cell.toml"), """
-            [cell]
-            name = "quotes"
-            """);
-        final Path src = dir.resolve("src/main/java/quotes");
-        write(src.resolve("QuoteRequest.java"), """
-            package quotes;
-
-            public record QuoteRequest(String ticker)
-            {
-            }
-            """);
-        write(src.resolve("Quote.java"), """
-            package quotes;
-
-            import dev.cell.runtime.Since;
-
-            public record Quote(String ticker, %s)
-            {
-            }
-            """.formatted(quoteFields));
-        write(src.resolve("UnknownTicker.java"), """
-            package quotes;
-
-            import dev.cell.runtime.CellError;
-
-            public final class UnknownTicker extends CellError
-            {
-                private final String ticker;
-
-                public UnknownTicker(final String ticker)
-                {
-                    super("unknown ticker " + ticker);
-                    this.ticker = ticker;
-                }
-
-                public String ticker()
-                {
-                    return ticker;
-                }
-            }
-            """);
-        write(src.resolve("Quotes.java"), """
-            package quotes;
-
-            import dev.cell.runtime.Cell;
-
-            @Cell(value = "quotes", version = "%s")
-            public final class Quotes
-            {
-                public Quote quote(final QuoteRequest request) throws UnknownTicker
-                {
-                    if (!request.ticker().equals("ACME"))
-                    {
-                        throw new UnknownTicker(request.ticker());
-                    }
-                    final long bid = 99;
-                    final long ask = 101;
-                    return new Quote(request.ticker(), %s);
-                }
-
-                public long count()
-                {
-                    return 7;
-                }
-            }
-            """.formatted(version, quoteArgs));
     }
 
     private static final String TRADER_V1_MAIN = """

@@ -51,7 +51,7 @@ class ProducerConsumerSystemTest
         final Path producer = root.resolve("quotes");
         final Path consumer = root.resolve("consumer");
 
-        writeProducer(producer, "long bid, long ask", "bid, ask");
+        SystemTestSupport.writeQuotesProducer(producer, "1.0.0", "long bid, long ask", "bid, ask");
         mvn(producer, "install");
         writeConsumer(consumer);
         mvn(consumer, "package", "dependency:copy-dependencies", "-DoutputDirectory=target/lib");
@@ -65,7 +65,7 @@ class ProducerConsumerSystemTest
         mustSucceed(cell(root, cellHome, 60, "stop", "quotes"), "cell stop");
 
         // The producer renames a field of its result record and is rebuilt; the consumer binary stays as it was.
-        writeProducer(producer, "long bidPrice, long ask", "bid, ask");
+        SystemTestSupport.writeQuotesProducer(producer, "1.0.0", "long bidPrice, long ask", "bid, ask");
         mvn(producer, "install");
         mustSucceed(cell(root, cellHome, 240, "mitosis", producer.toString(), "--detach"), "cell mitosis (v2)");
 
@@ -87,72 +87,6 @@ class ProducerConsumerSystemTest
         cmd.add(consumer.resolve("target/classes") + ":" + consumer.resolve("target/lib") + "/*");
         cmd.add("consumer.ConsumerMain");
         return SystemTestSupport.run(consumer, Map.of("CELL_HOME", cellHome.toString()), 60, cmd);
-    }
-
-    private static void writeProducer(final Path dir, final String quoteFields, final String quoteArgs)
-        throws IOException
-    {
-        write(dir.resolve("pom.xml"), pom("quotes", ""));
-        write(dir.resolve("cell.toml"), """
-            [cell]
-            name = "quotes"
-            """);
-        final Path src = dir.resolve("src/main/java/quotes");
-        write(src.resolve("QuoteRequest.java"), """
-            package quotes;
-
-            public record QuoteRequest(String ticker)
-            {
-            }
-            """);
-        write(src.resolve("Quote.java"), """
-            package quotes;
-
-            public record Quote(String ticker, %s)
-            {
-            }
-            """.formatted(quoteFields));
-        write(src.resolve("UnknownTicker.java"), """
-            package quotes;
-
-            import dev.cell.runtime.CellError;
-
-            public final class UnknownTicker extends CellError
-            {
-                private final String ticker;
-
-                public UnknownTicker(final String ticker)
-                {
-                    super("unknown ticker " + ticker);
-                    this.ticker = ticker;
-                }
-
-                public String ticker()
-                {
-                    return ticker;
-                }
-            }
-            """);
-        write(src.resolve("Quotes.java"), """
-            package quotes;
-
-            import dev.cell.runtime.Cell;
-
-            @Cell("quotes")
-            public final class Quotes
-            {
-                public Quote quote(final QuoteRequest request) throws UnknownTicker
-                {
-                    if (!request.ticker().equals("ACME"))
-                    {
-                        throw new UnknownTicker(request.ticker());
-                    }
-                    final long bid = 99;
-                    final long ask = 101;
-                    return new Quote(request.ticker(), %s);
-                }
-            }
-            """.formatted(quoteArgs));
     }
 
     private static void writeConsumer(final Path dir) throws IOException

@@ -214,4 +214,99 @@ final class SystemTestSupport
         Files.createDirectories(file.getParent());
         Files.writeString(file, text);
     }
+
+    /**
+     * A producer project {@code quotes} (handlers {@code quote}, which throws {@code UnknownTicker} for any ticker but
+     * ACME, and {@code count}), its {@code Quote} record's components and constructor arguments given.
+     */
+    static void writeQuotesProducer(final Path dir, final String version, final String quoteFields,
+        final String quoteArgs) throws IOException
+    {
+        write(dir.resolve("pom.xml"), pom("quotes", ""));
+        write(dir.resolve("cell.toml"), """
+            [cell]
+            name = "quotes"
+            """);
+        final Path src = dir.resolve("src/main/java/quotes");
+        write(src.resolve("QuoteRequest.java"), """
+            package quotes;
+
+            public record QuoteRequest(String ticker)
+            {
+            }
+            """);
+        write(src.resolve("Quote.java"), """
+            package quotes;
+
+            import dev.cell.runtime.Since;
+
+            public record Quote(String ticker, %s)
+            {
+            }
+            """.formatted(quoteFields));
+        write(src.resolve("UnknownTicker.java"), """
+            package quotes;
+
+            import dev.cell.runtime.CellError;
+
+            public final class UnknownTicker extends CellError
+            {
+                private final String ticker;
+
+                public UnknownTicker(final String ticker)
+                {
+                    super("unknown ticker " + ticker);
+                    this.ticker = ticker;
+                }
+
+                public String ticker()
+                {
+                    return ticker;
+                }
+            }
+            """);
+        write(src.resolve("Quotes.java"), """
+            package quotes;
+
+            import dev.cell.runtime.Cell;
+
+            @Cell(value = "quotes", version = "%s")
+            public final class Quotes
+            {
+                public Quote quote(final QuoteRequest request) throws UnknownTicker
+                {
+                    if (!request.ticker().equals("ACME"))
+                    {
+                        throw new UnknownTicker(request.ticker());
+                    }
+                    final long bid = 99;
+                    final long ask = 101;
+                    return new Quote(request.ticker(), %s);
+                }
+
+                public long count()
+                {
+                    return 7;
+                }
+            }
+            """.formatted(version, quoteArgs));
+    }
+
+    /**
+     * Delete a folder and everything in it; nothing when it does not exist.
+     */
+    static void deleteTree(final Path dir) throws IOException
+    {
+        if (!Files.exists(dir))
+        {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir))
+        {
+            for (final Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList())
+            {
+                Files.delete(p);
+            }
+        }
+    }
 }
