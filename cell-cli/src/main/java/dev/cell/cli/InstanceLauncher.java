@@ -288,15 +288,30 @@ public final class InstanceLauncher
         }
         catch (final IOException ex)
         {
-            if (!l.process().isAlive())
+            if (exitedWithin(l.process(), 1))
             {
-                return; // stopping the instance closed its pipe: nothing was lost
+                // The instance stopped and the JDK closed its pipe (it does so just before it marks the process
+                // exited, hence the bounded wait): nothing was lost.
+                return;
             }
             synchronized (out)
             {
                 out.println(prefix + "(output no longer readable: " + ex.getMessage() + ")");
                 out.flush();
             }
+        }
+    }
+
+    private static boolean exitedWithin(final Process process, final int seconds)
+    {
+        try
+        {
+            return process.waitFor(seconds, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return !process.isAlive();
         }
     }
 
