@@ -3,6 +3,7 @@ package dev.cell.raft;
 import dev.cell.ledger.JournalReader;
 import dev.cell.ledger.Ledger;
 import dev.cell.ledger.SnapshotInfo;
+import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.runtime.service.Dispatcher;
 import org.agrona.ExpandableDirectByteBuffer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -334,14 +335,7 @@ final class CellStateMachine extends BaseStateMachine
         final List<Path> all = snapshots();
         for (int i = 0; i < all.size() - keep; i++)
         {
-            try
-            {
-                deleteTree(all.get(i));
-            }
-            catch (final IOException ignore)
-            {
-                // Retried at the next snapshot.
-            }
+            InstanceRegistry.deleteTree(all.get(i)); // best effort: what stays is retried at the next snapshot
         }
     }
 
@@ -395,22 +389,6 @@ final class CellStateMachine extends BaseStateMachine
     public StateMachineStorage getStateMachineStorage()
     {
         return storage;
-    }
-
-    static void deleteTree(final Path root) throws IOException
-    {
-        if (!Files.exists(root))
-        {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(root))
-        {
-            final List<Path> all = s.sorted(Comparator.reverseOrder()).toList();
-            for (final Path p : all)
-            {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     private final class Storage implements StateMachineStorage

@@ -2,6 +2,7 @@ package dev.cell.compiler.deps;
 
 import dev.cell.compiler.CellProcessor;
 import dev.cell.runtime.Cell;
+import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.runtime.genome.Genome;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
@@ -116,7 +117,7 @@ public final class SourceGenomes
         }
         finally
         {
-            deleteTree(out);
+            InstanceRegistry.deleteTree(out);
         }
     }
 
@@ -164,7 +165,7 @@ public final class SourceGenomes
         }
         finally
         {
-            deleteTree(clone);
+            InstanceRegistry.deleteTree(clone);
         }
     }
 
@@ -196,27 +197,5 @@ public final class SourceGenomes
             }
         }
         return String.join(File.pathSeparator, entries);
-    }
-
-    static void deleteTree(final Path dir)
-    {
-        try (Stream<Path> walk = Files.walk(dir))
-        {
-            walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p ->
-            {
-                try
-                {
-                    Files.deleteIfExists(p);
-                }
-                catch (final IOException ignore)
-                {
-                    // Best effort: a temporary folder.
-                }
-            });
-        }
-        catch (final IOException ignore)
-        {
-            // Already gone.
-        }
     }
 }

@@ -4,6 +4,7 @@ import dev.cell.runtime.bench.LatencyHarness;
 import dev.cell.runtime.bench.LatencySummary;
 import dev.cell.runtime.bench.PercentileChart;
 import dev.cell.runtime.bench.Probe;
+import dev.cell.runtime.discovery.InstanceRegistry;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
@@ -15,13 +16,11 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * The side-by-side comparison suite, run by {@code ./cell perf}: the same {@value #MESSAGE_BYTES}-byte message
@@ -181,7 +180,7 @@ public final class ComparisonSuite
         }
         finally
         {
-            deleteTree(work);
+            InstanceRegistry.deleteTree(work);
         }
 
         final List<SuiteReport.PathResult> results = new ArrayList<>();
@@ -454,17 +453,6 @@ public final class ComparisonSuite
         catch (final NumberFormatException ex)
         {
             return false;
-        }
-    }
-
-    private static void deleteTree(final Path root) throws IOException
-    {
-        try (Stream<Path> paths = Files.walk(root))
-        {
-            for (final Path p : paths.sorted(Comparator.reverseOrder()).toList())
-            {
-                Files.deleteIfExists(p);
-            }
         }
     }
 
