@@ -1,6 +1,7 @@
 package dev.cell.raft;
 
 import dev.cell.runtime.service.AsyncDispatcher;
+import dev.cell.runtime.service.Envelope;
 import dev.cell.runtime.service.Dispatcher;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -44,7 +45,8 @@ final class ReplicatedDispatcher implements AsyncDispatcher
 
     @Override
     public boolean dispatchAsync(
-        final DirectBuffer buffer, final int offset, final int length, final Completion completion)
+        final DirectBuffer buffer, final int offset, final int length, final Envelope envelope,
+        final Completion completion)
     {
         if (length < 8)
         {

@@ -78,6 +78,11 @@ public interface CellConnection extends AutoCloseable
     Genome genome();
 
     /**
+     * @return the client session this connection's calls carry (see {@link ClientSession}).
+     */
+    ClientSession session();
+
+    /**
      * Blocking call: send one request, wait for its reply.
      *
      * @param request buffer holding the cell's SBE request message (header first).

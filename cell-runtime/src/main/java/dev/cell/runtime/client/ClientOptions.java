@@ -13,10 +13,13 @@ import java.time.Duration;
  * @param callTimeout    deadline of each call, carried in the request so the instance can drop late work.
  * @param idleProfile    how a waiting caller waits: ECO sleeps (futex), SPIN busy-spins.
  * @param clientName     how this client names itself in the Hello (logs, {@code cell ps}).
+ * @param session        the client session its calls carry (exactly-once across retries); null: each
+ *                       connection gets a fresh one.
  * @since 0.1
  */
 public record ClientOptions(
-    Path cellHome, Duration connectTimeout, Duration callTimeout, IdleProfile idleProfile, String clientName)
+    Path cellHome, Duration connectTimeout, Duration callTimeout, IdleProfile idleProfile, String clientName,
+    ClientSession session)
 {
     /**
      * @return options from the environment and system properties: {@code CELL_HOME}, {@code cell.client.connect
@@ -29,7 +32,8 @@ public record ClientOptions(
             Duration.ofMillis(Long.getLong("cell.client.connect.timeout.ms", 10_000)),
             Duration.ofMillis(Long.getLong("cell.client.call.timeout.ms", 5_000)),
             IdleProfile.parse(System.getProperty("cell.client.idle", "eco")),
-            System.getProperty("cell.client.name", ProcessHandle.current().pid() + "@" + hostName()));
+            System.getProperty("cell.client.name", ProcessHandle.current().pid() + "@" + hostName()),
+            null);
     }
 
     /**
@@ -38,7 +42,7 @@ public record ClientOptions(
      */
     public ClientOptions withConnectTimeout(final Duration value)
     {
-        return new ClientOptions(cellHome, value, callTimeout, idleProfile, clientName);
+        return new ClientOptions(cellHome, value, callTimeout, idleProfile, clientName, session);
     }
 
     /**
@@ -47,7 +51,7 @@ public record ClientOptions(
      */
     public ClientOptions withCallTimeout(final Duration value)
     {
-        return new ClientOptions(cellHome, connectTimeout, value, idleProfile, clientName);
+        return new ClientOptions(cellHome, connectTimeout, value, idleProfile, clientName, session);
     }
 
     /**
@@ -56,7 +60,7 @@ public record ClientOptions(
      */
     public ClientOptions withIdleProfile(final IdleProfile value)
     {
-        return new ClientOptions(cellHome, connectTimeout, callTimeout, value, clientName);
+        return new ClientOptions(cellHome, connectTimeout, callTimeout, value, clientName, session);
     }
 
     /**
@@ -65,7 +69,7 @@ public record ClientOptions(
      */
     public ClientOptions withCellHome(final Path value)
     {
-        return new ClientOptions(value, connectTimeout, callTimeout, idleProfile, clientName);
+        return new ClientOptions(value, connectTimeout, callTimeout, idleProfile, clientName, session);
     }
 
     /**
@@ -74,7 +78,16 @@ public record ClientOptions(
      */
     public ClientOptions withClientName(final String value)
     {
-        return new ClientOptions(cellHome, connectTimeout, callTimeout, idleProfile, value);
+        return new ClientOptions(cellHome, connectTimeout, callTimeout, idleProfile, value, session);
+    }
+
+    /**
+     * @param value a session shared by the connections opened with these options.
+     * @return a copy with it.
+     */
+    public ClientOptions withSession(final ClientSession value)
+    {
+        return new ClientOptions(cellHome, connectTimeout, callTimeout, idleProfile, clientName, value);
     }
 
     private static String hostName()

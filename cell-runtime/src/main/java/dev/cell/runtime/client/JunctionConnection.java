@@ -41,7 +41,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -81,6 +80,8 @@ final class JunctionConnection implements CellConnection
     private final ReentrantLock txLock = new ReentrantLock();
     private final ReentrantLock rxLock = new ReentrantLock();
     private final AtomicLong correlationIds = new AtomicLong();
+    private final ClientSession session;
+    private final long[] callSession = new long[3];
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final RequestEncoder requestEncoder = new RequestEncoder();
     private final GenomeRequestEncoder genomeRequestEncoder = new GenomeRequestEncoder();
@@ -132,6 +133,7 @@ final class JunctionConnection implements CellConnection
         this.remoteFingerprint = remoteFingerprint;
         this.serverPid = serverPid;
         this.callTimeoutNs = options.callTimeout().toNanos();
+        this.session = options.session() != null ? options.session() : ClientSession.create();
         this.syncIdler = new Idler(mode(options.idleProfile()), junction.localDoorbell());
     }
 
@@ -498,6 +500,12 @@ final class JunctionConnection implements CellConnection
     }
 
     @Override
+    public ClientSession session()
+    {
+        return session;
+    }
+
+    @Override
     public Genome genome()
     {
         checkOpen();
@@ -630,9 +638,16 @@ final class JunctionConnection implements CellConnection
                 return index;
             }
             final AtomicBuffer buffer = junction.outboundBuffer();
+            session.forCall(callSession);
             requestEncoder.wrapAndApplyHeader(buffer, index, headerEncoder)
                 .correlationId(correlationId)
-                .traceId(ThreadLocalRandom.current().nextLong())
+                .sessionHigh(callSession[0])
+                .sessionLow(callSession[1])
+                .sequence(callSession[2])
+                .traceIdHigh(0)
+                .traceIdLow(0)
+                .parentSpanId(0)
+                .traceFlags((short)0)
                 .deadlineEpochNs(deadlineEpochNs);
             buffer.putBytes(index + Protocol.REQUEST_PREFIX_LENGTH, request, offset, length);
             junction.commit(index);
@@ -900,7 +915,7 @@ final class JunctionConnection implements CellConnection
             case DEADLINE_EXCEEDED -> new CellException.DeadlineExceeded(cell, detail);
             case HANDLER_FAILED, REPLY_TOO_LARGE -> new CellException.HandlerFailed(cell, detail);
             case UNAVAILABLE -> new CellException.Unavailable(cell, detail);
-            case BAD_FRAME, UNKNOWN_HANDLER, NULL_VAL -> new CellException.Rejected(cell, detail);
+            case BAD_FRAME, UNKNOWN_HANDLER, REFUSED, NULL_VAL -> new CellException.Rejected(cell, detail);
         };
     }
 

@@ -17,11 +17,12 @@ public interface AsyncDispatcher extends Dispatcher
      * @param buffer     holds the request (the cell's SBE header and message); copy what is kept, it is reused.
      * @param offset     where the header starts.
      * @param length     header plus message.
+     * @param envelope   the request's envelope (client session and sequence, trace, deadline); reused per request.
      * @param completion to complete exactly once, from any thread, when taken.
      * @return true when taken (the reply comes through {@code completion}); false to have it dispatched
      * synchronously through {@link #dispatch} now.
      */
-    boolean dispatchAsync(DirectBuffer buffer, int offset, int length, Completion completion);
+    boolean dispatchAsync(DirectBuffer buffer, int offset, int length, Envelope envelope, Completion completion);
 
     /**
      * Completes one asynchronous request. Thread safe; the first call wins, later ones are ignored.
@@ -46,5 +47,13 @@ public interface AsyncDispatcher extends Dispatcher
          * @param detail      what went wrong, for the caller.
          */
         void fail(boolean unavailable, String detail);
+
+        /**
+         * The request was refused and will never be run: retrying it is pointless (a retry older than the
+         * replicas' session window, a command that does not decode). The caller gets {@code Rejected}.
+         *
+         * @param detail what was refused and why.
+         */
+        void refuse(String detail);
     }
 }

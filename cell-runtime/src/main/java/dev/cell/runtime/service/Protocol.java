@@ -25,7 +25,7 @@ public final class Protocol
     /**
      * Version carried in Hello; an instance refuses another one with BAD_HELLO.
      */
-    public static final int PROTOCOL_VERSION = 1;
+    public static final int PROTOCOL_VERSION = 2;
 
     /**
      * Schema id of Cell's own protocol.

@@ -88,6 +88,8 @@ final class ServerAgent implements Runnable
     private final GoodbyeEncoder goodbyeEncoder = new GoodbyeEncoder();
     private final ExpandableDirectByteBuffer out = new ExpandableDirectByteBuffer(64 * 1024);
     private final UnsafeBuffer requestView = new UnsafeBuffer(0, 0);
+    private final ExpandableDirectByteBuffer privateFrame = new ExpandableDirectByteBuffer(64 * 1024);
+    private final Envelope envelope = new Envelope();
     private final FrameHandler frameHandler = this::onFrame;
     private final InstanceFile.AcceptHandler acceptHandler = this::onAccept;
     private final Idler.WorkCheck workCheck = this::hasWork;
@@ -274,7 +276,22 @@ final class ServerAgent implements Runnable
         }
         for (int i = connections.size() - 1; i >= 0; i--)
         {
-            work += poll(connections.get(i), i);
+            final ServerConnection conn = connections.get(i);
+            try
+            {
+                work += poll(conn, i);
+            }
+            catch (final Throwable ex)
+            {
+                // One junction's failure (its peer's doing or ours) closes that junction only.
+                log.error("connection.failed", "junction", conn.name, "error", ex.toString());
+                conn.close("failed: " + ex);
+                if (i < connections.size() && connections.get(i) == conn)
+                {
+                    closeConnection(conn, i);
+                }
+                work++;
+            }
         }
         if (asyncDispatcher != null)
         {
@@ -350,9 +367,33 @@ final class ServerAgent implements Runnable
         return work;
     }
 
-    private boolean onFrame(final int msgTypeId, final DirectBuffer buffer, final int index, final int length)
+    /**
+     * A frame as it lies in the ring: copied into a private buffer first, so a peer that keeps writing to the
+     * shared mapping cannot change bytes between their check and their use.
+     */
+    private boolean onFrame(final int msgTypeId, final DirectBuffer ring, final int ringIndex, final int length)
     {
         final ServerConnection conn = current;
+        if (length <= 0 || length > conn.junction.maxMessageLength())
+        {
+            return refuse(conn, "frame of " + length + " bytes");
+        }
+        privateFrame.checkLimit(length);
+        ring.getBytes(ringIndex, privateFrame, 0, length);
+        try
+        {
+            return onPrivateFrame(conn, msgTypeId, privateFrame, 0, length);
+        }
+        catch (final Throwable ex)
+        {
+            // Nothing one frame causes ends the duty cycle: the frame's junction is closed, the others served on.
+            return badFrame(conn, "frame failed: " + ex);
+        }
+    }
+
+    private boolean onPrivateFrame(
+        final ServerConnection conn, final int msgTypeId, final DirectBuffer buffer, final int index, final int length)
+    {
         final int end = index + length;
         if (msgTypeId != Protocol.FRAME_TYPE_ID || length < Protocol.HEADER_LENGTH)
         {
@@ -446,8 +487,11 @@ final class ServerAgent implements Runnable
         final ServerConnection conn, final DirectBuffer buffer, final int appOffset, final int appLength)
     {
         final long correlationId = requestDecoder.correlationId();
-        final long traceId = requestDecoder.traceId();
+        final long traceId = requestDecoder.traceIdLow();
         final long deadlineEpochNs = requestDecoder.deadlineEpochNs();
+        envelope.set(correlationId, requestDecoder.sessionHigh(), requestDecoder.sessionLow(),
+            requestDecoder.sequence(), requestDecoder.traceIdHigh(), traceId, requestDecoder.parentSpanId(),
+            requestDecoder.traceFlags(), deadlineEpochNs);
         if (appLength < Protocol.HEADER_LENGTH)
         {
             return badFrame(conn, "Request " + correlationId + " carries " + appLength +
@@ -474,12 +518,12 @@ final class ServerAgent implements Runnable
             final AsyncReply pending = new AsyncReply(this, conn, correlationId);
             try
             {
-                if (asyncDispatcher.dispatchAsync(requestView, 0, appLength, pending))
+                if (asyncDispatcher.dispatchAsync(requestView, 0, appLength, envelope, pending))
                 {
                     return true;
                 }
             }
-            catch (final RuntimeException ex)
+            catch (final Throwable ex)
             {
                 return sendFailure(conn, correlationId, FailureCode.HANDLER_FAILED, "request of template " +
                     templateIdOf(requestView, appLength) + " was refused: " + ex.getMessage());
@@ -498,10 +542,8 @@ final class ServerAgent implements Runnable
         }
         catch (final Throwable ex)
         {
-            if (ex instanceof VirtualMachineError && !(ex instanceof StackOverflowError))
-            {
-                throw ex;
-            }
+            // Errors included: an OutOfMemoryError thrown here was caused by this request (the frame itself was
+            // checked before, so it cannot be a length read from the wire), and the instance serves on.
             final String detail = "handler of template " + templateIdOf(requestView, appLength) + " threw " +
                 ex.getClass().getName() + ": " + ex.getMessage();
             log.log(CellLog.Level.WARN, "handler.failed", traceId, "error", ex.getClass().getName(),
@@ -567,6 +609,7 @@ final class ServerAgent implements Runnable
                 send(conn, total);
             }
             case AsyncReply.UNAVAILABLE -> sendFailure(conn, r.correlationId, FailureCode.UNAVAILABLE, r.detail);
+            case AsyncReply.REFUSED -> sendFailure(conn, r.correlationId, FailureCode.REFUSED, r.detail);
             default -> sendFailure(conn, r.correlationId, FailureCode.HANDLER_FAILED, r.detail);
         }
         return 1;
@@ -592,6 +635,7 @@ final class ServerAgent implements Runnable
         static final int OK = 1;
         static final int APP_ERROR = 2;
         static final int UNAVAILABLE = 3;
+        static final int REFUSED = 5;
         static final int FAILED = 4;
         private static final java.lang.invoke.VarHandle KIND;
 
@@ -637,6 +681,13 @@ final class ServerAgent implements Runnable
         {
             this.detail = detail;
             complete(unavailable ? UNAVAILABLE : FAILED);
+        }
+
+        @Override
+        public void refuse(final String detail)
+        {
+            this.detail = detail;
+            complete(REFUSED);
         }
 
         private void complete(final int outcome)

@@ -97,7 +97,7 @@ class GarbageFramesTest
             assertEquals(WelcomeDecoder.TEMPLATE_ID, raw.awaitTemplate());
             final ExpandableArrayBuffer b = new ExpandableArrayBuffer(128);
             new RequestEncoder().wrapAndApplyHeader(b, 0, new MessageHeaderEncoder())
-                .correlationId(77).traceId(1).deadlineEpochNs(Protocol.epochNanos() - 1_000_000);
+                .correlationId(77).sessionLow(1).sequence(1).deadlineEpochNs(Protocol.epochNanos() - 1_000_000);
             final ExpandableArrayBuffer app = new ExpandableArrayBuffer(64);
             EchoCell.request(app, EchoCell.ECHO, 1);
             b.putBytes(Protocol.REQUEST_PREFIX_LENGTH, app, 0, 16);

@@ -50,6 +50,14 @@ final class CannedConnection implements CellConnection
         return genome.fingerprintValue();
     }
 
+    private final dev.cell.runtime.client.ClientSession session = dev.cell.runtime.client.ClientSession.create();
+
+    @Override
+    public dev.cell.runtime.client.ClientSession session()
+    {
+        return session;
+    }
+
     @Override
     public Genome genome()
     {
