@@ -265,7 +265,7 @@ class FrameCheckTest
             protocol.problem());
 
         final RequestEncoder request = new RequestEncoder().wrapAndApplyHeader(b, 0, new MessageHeaderEncoder());
-        request.correlationId(1).traceId(2).deadlineEpochNs(0);
+        request.correlationId(1).sequence(1).deadlineEpochNs(0);
         final int app = MessageHeaderEncoder.ENCODED_LENGTH + RequestEncoder.BLOCK_LENGTH;
         final int appLength = GenomeCodecTest.CODEC.encodeRequest("ping", "{}", b, app);
         assertTrue(protocol.check(b, 0, app + appLength), protocol.problem());
