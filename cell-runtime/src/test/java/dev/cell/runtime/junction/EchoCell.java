@@ -47,8 +47,36 @@ final class EchoCell
                 new Genome.Handler("echo", "EchoRequest", ECHO, "EchoResponse", ECHO_REPLY, List.of(), "02"),
                 new Genome.Handler("fail", "FailRequest", FAIL, "FailResponse", 102, List.of("Nope"), "03")),
             List.of(new Genome.ErrorType("Nope", ERROR_REPLY, "test.Nope")),
-            "<messageSchema/>");
+            SCHEMA);
     }
+
+    /**
+     * The echo cell's SBE schema: every message an empty block, so any payload after the header is the block (what a
+     * frame check accepts as long as the header's block length fits the frame).
+     */
+    static final String SCHEMA = """
+        <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+        <sbe:messageSchema xmlns:sbe="http://fixprotocol.io/2016/sbe" package="echo.codecs" id="42" version="0"
+                           byteOrder="littleEndian">
+            <types>
+                <composite name="messageHeader">
+                    <type name="blockLength" primitiveType="uint16"/>
+                    <type name="templateId" primitiveType="uint16"/>
+                    <type name="schemaId" primitiveType="uint16"/>
+                    <type name="version" primitiveType="uint16"/>
+                </composite>
+            </types>
+            <sbe:message name="EchoRequest" id="1"/>
+            <sbe:message name="FailRequest" id="2"/>
+            <sbe:message name="BoomRequest" id="3"/>
+            <sbe:message name="SlowRequest" id="4"/>
+            <sbe:message name="BigRequest" id="5"/>
+            <sbe:message name="EchoResponse" id="101"/>
+            <sbe:message name="FailResponse" id="102"/>
+            <sbe:message name="BoomResponse" id="103"/>
+            <sbe:message name="Nope" id="201"/>
+        </sbe:messageSchema>
+        """;
 
     static Dispatcher dispatcher()
     {
