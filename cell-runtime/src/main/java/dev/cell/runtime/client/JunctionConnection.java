@@ -75,6 +75,10 @@ final class JunctionConnection implements CellConnection
     private final long remoteFingerprint;
     private final long serverPid;
     private final long callTimeoutNs;
+    private final long hungTimeoutNs;
+    private final Object beatLock = new Object();
+    private long lastServerBeat;
+    private long serverBeatSeenNs;
 
     private final ReentrantLock callLock = new ReentrantLock();
     private final ReentrantLock txLock = new ReentrantLock();
@@ -133,8 +137,17 @@ final class JunctionConnection implements CellConnection
         this.remoteFingerprint = remoteFingerprint;
         this.serverPid = serverPid;
         this.callTimeoutNs = options.callTimeout().toNanos();
+        this.hungTimeoutNs = hungTimeoutNs(options);
+        this.lastServerBeat = junction.peerHeartbeatEpochMs();
+        this.serverBeatSeenNs = System.nanoTime();
         this.session = options.session() != null ? options.session() : ClientSession.create();
         this.syncIdler = new Idler(mode(options.idleProfile()), junction.localDoorbell());
+    }
+
+    private static long hungTimeoutNs(final ClientOptions options)
+    {
+        final java.time.Duration hung = options.hungTimeout();
+        return hung == null ? ClientOptions.DEFAULT_HUNG_TIMEOUT_MS * 1_000_000L : Math.max(1, hung.toNanos());
     }
 
     static Idler.Mode mode(final IdleProfile profile)
@@ -257,6 +270,12 @@ final class JunctionConnection implements CellConnection
             {
                 throw new Unreachable("not serving (state " + instanceFile.state() + ")");
             }
+            final long hungNs = hungTimeoutNs(options);
+            final long beatAgeMs = System.currentTimeMillis() - instanceFile.heartbeatEpochMs();
+            if (beatAgeMs * 1_000_000L > hungNs)
+            {
+                throw new Unreachable(hung(record.instanceId(), cell, beatAgeMs));
+            }
             final int capacity = Integer.getInteger("cell.junction.capacity", JunctionDescriptor.DEFAULT_CAPACITY);
             final Path junctions = record.runDir().resolve("junctions");
             String name = null;
@@ -276,9 +295,19 @@ final class JunctionConnection implements CellConnection
                 }
                 catch (final IOException ex)
                 {
+                    if (String.valueOf(ex.getMessage()).contains("no space"))
+                    {
+                        // Not a problem of this instance that another try could solve: say it at once.
+                        final CellException.Unavailable unavailable = new CellException.Unavailable(cell,
+                            "cannot connect to instance " + record.instanceId() + " of cell '" + cell + "': " +
+                            ex.getMessage());
+                        unavailable.initCause(ex);
+                        throw unavailable;
+                    }
                     throw new Unreachable("cannot create a junction file in " + junctions + ": " + ex);
                 }
             }
+            ClientHeartbeats.register(junction);
             junction.peerDoorbell(instanceFile.doorbell());
             final ExpandableArrayBuffer hello = new ExpandableArrayBuffer(256);
             final HelloEncoder helloEncoder = new HelloEncoder().wrapAndApplyHeader(hello, 0, new MessageHeaderEncoder())
@@ -300,6 +329,8 @@ final class JunctionConnection implements CellConnection
             final Handshake handshake = new Handshake();
             final Idler idler = new Idler(mode(options.idleProfile()), junction.localDoorbell());
             long nextCheckNs = System.nanoTime() + HOUSEKEEPING_INTERVAL_NS;
+            long instanceBeat = instanceFile.heartbeatEpochMs();
+            long instanceBeatSeenNs = System.nanoTime();
             final Junction j = junction;
             while (handshake.state == Handshake.WAITING)
             {
@@ -327,6 +358,16 @@ final class JunctionConnection implements CellConnection
                     if (!instanceFile.ownerAlive())
                     {
                         throw new Unreachable("its process " + instanceFile.pid() + " is gone");
+                    }
+                    final long beat = instanceFile.heartbeatEpochMs();
+                    if (beat != instanceBeat)
+                    {
+                        instanceBeat = beat;
+                        instanceBeatSeenNs = nowNs;
+                    }
+                    else if (nowNs - instanceBeatSeenNs >= hungNs)
+                    {
+                        throw new Unreachable(hung(record.instanceId(), cell, System.currentTimeMillis() - beat));
                     }
                 }
                 idler.idle(read, () -> j.hasInbound() || j.peerClosed(),
@@ -365,11 +406,18 @@ final class JunctionConnection implements CellConnection
             {
                 if (junction != null)
                 {
+                    ClientHeartbeats.unregister(junction);
                     junction.closeAndDelete();
                 }
                 instanceFile.close();
             }
         }
+    }
+
+    private static String hung(final String instanceId, final String cell, final long ageMs)
+    {
+        return "instance " + instanceId + " of cell '" + cell + "' has not heartbeaten for " + ageMs +
+            " ms: hung or stopped";
     }
 
     private static String handlerList(final Map<String, String> handlers)
@@ -526,8 +574,17 @@ final class JunctionConnection implements CellConnection
                 final int index = junction.claim(Protocol.FRAME_TYPE_ID, length);
                 if (index >= 0)
                 {
-                    genomeRequestEncoder.wrapAndApplyHeader(junction.outboundBuffer(), index, headerEncoder)
-                        .correlationId(correlationId);
+                    try
+                    {
+                        genomeRequestEncoder.wrapAndApplyHeader(junction.outboundBuffer(), index, headerEncoder)
+                            .correlationId(correlationId);
+                    }
+                    catch (final Throwable ex)
+                    {
+                        // Never leave a claim uncommitted: the instance would close the junction as stuck.
+                        junction.abort(index);
+                        throw ex;
+                    }
                     junction.commit(index);
                     status = Junction.OK;
                 }
@@ -638,18 +695,28 @@ final class JunctionConnection implements CellConnection
                 return index;
             }
             final AtomicBuffer buffer = junction.outboundBuffer();
-            session.forCall(callSession);
-            requestEncoder.wrapAndApplyHeader(buffer, index, headerEncoder)
-                .correlationId(correlationId)
-                .sessionHigh(callSession[0])
-                .sessionLow(callSession[1])
-                .sequence(callSession[2])
-                .traceIdHigh(0)
-                .traceIdLow(0)
-                .parentSpanId(0)
-                .traceFlags((short)0)
-                .deadlineEpochNs(deadlineEpochNs);
-            buffer.putBytes(index + Protocol.REQUEST_PREFIX_LENGTH, request, offset, length);
+            try
+            {
+                session.forCall(callSession);
+                requestEncoder.wrapAndApplyHeader(buffer, index, headerEncoder)
+                    .correlationId(correlationId)
+                    .sessionHigh(callSession[0])
+                    .sessionLow(callSession[1])
+                    .sequence(callSession[2])
+                    .traceIdHigh(0)
+                    .traceIdLow(0)
+                    .parentSpanId(0)
+                    .traceFlags((short)0)
+                    .deadlineEpochNs(deadlineEpochNs);
+                buffer.putBytes(index + Protocol.REQUEST_PREFIX_LENGTH, request, offset, length);
+            }
+            catch (final Throwable ex)
+            {
+                // E.g. a request buffer shorter than offset + length: give the slot back, or the instance would
+                // wait on an uncommitted claim and close the junction as stuck.
+                junction.abort(index);
+                throw ex;
+            }
             junction.commit(index);
             return Junction.OK;
         }
@@ -730,12 +797,53 @@ final class JunctionConnection implements CellConnection
 
     private void checkServerAlive()
     {
+        if (closed)
+        {
+            return;
+        }
+        if (!junction.fileIntact())
+        {
+            markClosed(new CellException.Unavailable(cell, "the junction file to instance " + instanceId() +
+                " of cell '" + cell + "' shrank: it was truncated by another process"));
+            return;
+        }
         junction.heartbeat(System.currentTimeMillis());
-        if (!closed && !junction.peerAlive())
+        if (!junction.peerAlive())
         {
             markClosed(new CellException.RemoteCrash(cell, "instance " + instanceId() + " of cell '" + cell +
                 "' (pid " + serverPid + ") died while calls were outstanding"));
             InstanceRegistry.live(options.cellHome(), cell);
+            return;
+        }
+        checkServerBeat();
+    }
+
+    /**
+     * The instance's heartbeat in the junction header moves every 100 ms while its duty cycle runs; judged by this
+     * process's monotonic clock (a wall clock step cannot fake a hang): when it stood still for the hung timeout,
+     * every outstanding call fails with {@code Unavailable} and the connection closes.
+     */
+    private void checkServerBeat()
+    {
+        final long nowNs = System.nanoTime();
+        final long stillNs;
+        final long beat;
+        synchronized (beatLock)
+        {
+            beat = junction.peerHeartbeatEpochMs();
+            if (beat != lastServerBeat)
+            {
+                lastServerBeat = beat;
+                serverBeatSeenNs = nowNs;
+                return;
+            }
+            stillNs = nowNs - serverBeatSeenNs;
+        }
+        if (stillNs >= hungTimeoutNs)
+        {
+            final long ageMs = Math.max(stillNs / 1_000_000L, System.currentTimeMillis() - beat);
+            markClosed(new CellException.Unavailable(cell, hung(instanceId(), cell, ageMs)));
+            junction.markClosed();
         }
     }
 
@@ -1092,6 +1200,7 @@ final class JunctionConnection implements CellConnection
                 junction.send(Protocol.FRAME_TYPE_ID, bye, 0, Protocol.HEADER_LENGTH + goodbyeEncoder.encodedLength());
             }
             failAllPending(closedCause);
+            ClientHeartbeats.unregister(junction);
             junction.closeAndDelete();
             instanceFile.close();
         }
