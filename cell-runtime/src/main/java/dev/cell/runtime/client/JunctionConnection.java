@@ -298,11 +298,8 @@ final class JunctionConnection implements CellConnection
                     if (String.valueOf(ex.getMessage()).contains("no space"))
                     {
                         // Not a problem of this instance that another try could solve: say it at once.
-                        final CellException.Unavailable unavailable = new CellException.Unavailable(cell,
-                            "cannot connect to instance " + record.instanceId() + " of cell '" + cell + "': " +
-                            ex.getMessage());
-                        unavailable.initCause(ex);
-                        throw unavailable;
+                        throw new CellException.Unavailable(cell, "cannot connect to instance " +
+                            record.instanceId() + " of cell '" + cell + "': " + ex.getMessage());
                     }
                     throw new Unreachable("cannot create a junction file in " + junctions + ": " + ex);
                 }
