@@ -247,6 +247,8 @@ final class ServerAgent implements Runnable
         {
             lifecycle.onStart(new InstanceContext(cellName, instanceId, cellDir, runDir, log));
         }
+        // onStart may have taken long: beat before serving, so no client takes the start-up time for a hang.
+        instanceFile.heartbeat(System.currentTimeMillis());
         instanceFile.state(InstanceFile.STATE_SERVING);
         record = new InstanceRecord(cellName, instanceId, Liveness.currentPid(), Liveness.currentStartEpochMs(),
             runDir, cellDir, Genome.fingerprintHex(fingerprint), CellServer.latencyName(options.idleProfile()));
