@@ -126,7 +126,12 @@ final class Allocation
         }
         if (rc == ENOSPC || rc == EDQUOT || rc == EFBIG)
         {
-            throw noSpace(path, length, rc == ENOSPC ? "ENOSPC" : rc == EDQUOT ? "EDQUOT" : "EFBIG");
+            if (rc == EFBIG)
+            {
+                throw new IOException("cannot allocate " + length + " bytes for " + path + ": no space within " +
+                    "this process's file size limit (EFBIG, ulimit -f)");
+            }
+            throw noSpace(path, length, rc == ENOSPC ? "ENOSPC" : "EDQUOT, disk quota exceeded");
         }
         return false;
     }

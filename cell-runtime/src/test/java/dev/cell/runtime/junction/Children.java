@@ -42,7 +42,26 @@ final class Children
 
     static Child start(final Class<?> main, final List<String> properties, final String... args) throws Exception
     {
-        final List<String> cmd = new ArrayList<>();
+        return start(List.of(), main, properties, args);
+    }
+
+    /**
+     * Start a child whose files may not grow past {@code fileSizeKiB} (RLIMIT_FSIZE through the shell's
+     * {@code ulimit -f}): writing or allocating past it fails with EFBIG, an injected "disk full" that needs no root.
+     */
+    static Child startWithFileSizeLimit(
+        final long fileSizeKiB, final Class<?> main, final List<String> properties, final String... args)
+        throws Exception
+    {
+        return start(List.of("bash", "-c", "ulimit -f " + fileSizeKiB + " && exec \"$@\"", "bash"), main, properties,
+            args);
+    }
+
+    private static Child start(
+        final List<String> prefix, final Class<?> main, final List<String> properties, final String... args)
+        throws Exception
+    {
+        final List<String> cmd = new ArrayList<>(prefix);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (final String flag : System.getProperty("child.jvm.flags", "").trim().split("\\s+"))
         {

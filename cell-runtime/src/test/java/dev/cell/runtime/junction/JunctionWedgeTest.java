@@ -178,6 +178,46 @@ class JunctionWedgeTest
     }
 
     @Test
+    void allocationFailureFailsTheConnectClearlyWithoutRoot() throws Exception
+    {
+        // The injected variant of the full disk (runs as any user): a client whose files may not exceed 1 MiB
+        // (RLIMIT_FSIZE) cannot allocate a 2 MiB junction.
+        final Path home = newDir("home");
+        final Path cellDir = newDir("cell");
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "skipped: no /bin/bash for ulimit -f");
+        try (CellServer server = startEcho(home, cellDir, IdleProfile.ECO, new MemoryLog()))
+        {
+            final Children.Child child = Children.startWithFileSizeLimit(1024, NoSpaceClientMain.class, List.of(),
+                home.toString());
+            try
+            {
+                final String line = child.readyLine();
+                System.out.println("client limited to 1 MiB files: " + line);
+                assertTrue(line.contains("unavailable") && line.contains("no space"), line);
+                assertTrue(line.contains(server.runDir().resolve("junctions").toString()), line);
+                final long ms = Long.parseLong(line.split(" ")[1]);
+                assertTrue(ms < 5_000, "the connect should fail at once: " + ms + " ms");
+            }
+            finally
+            {
+                child.destroy();
+            }
+            try (Stream<Path> left = Files.list(server.runDir().resolve("junctions")))
+            {
+                assertEquals(0, left.count(), "the failed junction file was removed");
+            }
+            try (CellConnection c = CellConnection.connect(EchoCell.NAME, fingerprint(), client(home)))
+            {
+                final ExpandableArrayBuffer req = new ExpandableArrayBuffer(64);
+                final Reply reply = new Reply();
+                EchoCell.request(req, EchoCell.ECHO, 10);
+                c.call(req, 0, 16, reply);
+                assertEquals(10, reply.buffer().getLong(8, ByteOrder.LITTLE_ENDIAN));
+            }
+        }
+    }
+
+    @Test
     void shrunkJunctionFileIsClosedAndTheInstanceKeepsServing() throws Exception
     {
         final Path home = newDir("home");
