@@ -39,14 +39,14 @@ class WedgeTest
             assertTrue(index >= 0);
             // Claimed, not committed: the reader has nothing to do, so its idle strategy may sleep.
             assertFalse(server.hasInbound(), "a pending claim must not count as work");
-            assertEquals(0, server.read((t, b, i, l) -> true, 10));
+            assertEquals(0, server.read((final int t, final DirectBuffer b, final int i, final int l) -> true, 10));
             final long t0 = System.nanoTime();
             assertEquals(0, server.inboundStalledNs(t0), "first sighting starts the clock");
             assertEquals(2 * SECOND_NS, server.inboundStalledNs(t0 + 2 * SECOND_NS));
             client.commit(index);
             assertTrue(server.hasInbound());
             assertEquals(0, server.inboundStalledNs(t0 + 3 * SECOND_NS), "committed: no longer stalled");
-            assertEquals(1, server.read((t, b, i, l) -> true, 10));
+            assertEquals(1, server.read((final int t, final DirectBuffer b, final int i, final int l) -> true, 10));
             assertEquals(0, server.inboundStalledNs(t0 + 4 * SECOND_NS), "empty ring is not stalled");
         }
     }

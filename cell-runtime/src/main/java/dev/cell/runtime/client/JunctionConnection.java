@@ -563,38 +563,7 @@ final class JunctionConnection implements CellConnection
             syncReply = null;
             syncState = WAITING;
             syncCorrelationId = correlationId;
-            final int status;
-            txLock.lock();
-            try
-            {
-                final int length = Protocol.HEADER_LENGTH + GenomeRequestEncoder.BLOCK_LENGTH;
-                final int index = junction.claim(Protocol.FRAME_TYPE_ID, length);
-                if (index >= 0)
-                {
-                    try
-                    {
-                        genomeRequestEncoder.wrapAndApplyHeader(junction.outboundBuffer(), index, headerEncoder)
-                            .correlationId(correlationId);
-                    }
-                    catch (final Throwable ex)
-                    {
-                        // Never leave a claim uncommitted: the instance would close the junction as stuck.
-                        junction.abort(index);
-                        throw ex;
-                    }
-                    junction.commit(index);
-                    status = Junction.OK;
-                }
-                else
-                {
-                    status = index;
-                }
-            }
-            finally
-            {
-                txLock.unlock();
-            }
-            checkSent(status, length(0));
+            checkSent(sendGenomeRequest(correlationId), length(0));
             awaitSync(deadlineNs);
             if (syncState == GOT_GENOME)
             {
@@ -607,6 +576,43 @@ final class JunctionConnection implements CellConnection
             syncCorrelationId = 0;
             syncGenomeJson = null;
             callLock.unlock();
+        }
+    }
+
+    private int sendGenomeRequest(final long correlationId)
+    {
+        txLock.lock();
+        try
+        {
+            final int length = Protocol.HEADER_LENGTH + GenomeRequestEncoder.BLOCK_LENGTH;
+            final int index = junction.claim(Protocol.FRAME_TYPE_ID, length);
+            if (index < 0)
+            {
+                return index;
+            }
+            try
+            {
+                genomeRequestEncoder.wrapAndApplyHeader(junction.outboundBuffer(), index, headerEncoder)
+                    .correlationId(correlationId);
+            }
+            catch (final Throwable ex)
+            {
+                // Never leave a claim uncommitted: the instance would close the junction as stuck.
+                junction.abort(index);
+                throw ex;
+            }
+            junction.commit(index);
+            return Junction.OK;
+        }
+        catch (final InternalError ex)
+        {
+            // The mapping faulted: the junction file was truncated under it.
+            markClosed(shrank());
+            return Junction.CLOSED;
+        }
+        finally
+        {
+            txLock.unlock();
         }
     }
 
@@ -717,6 +723,12 @@ final class JunctionConnection implements CellConnection
             junction.commit(index);
             return Junction.OK;
         }
+        catch (final InternalError ex)
+        {
+            // The mapping faulted: the junction file was truncated under it.
+            markClosed(shrank());
+            return Junction.CLOSED;
+        }
         finally
         {
             txLock.unlock();
@@ -798,13 +810,20 @@ final class JunctionConnection implements CellConnection
         {
             return;
         }
-        if (!junction.fileIntact())
+        try
         {
-            markClosed(new CellException.Unavailable(cell, "the junction file to instance " + instanceId() +
-                " of cell '" + cell + "' shrank: it was truncated by another process"));
+            if (!junction.fileIntact())
+            {
+                markClosed(shrank());
+                return;
+            }
+            junction.heartbeat(System.currentTimeMillis());
+        }
+        catch (final InternalError ex)
+        {
+            markClosed(shrank());
             return;
         }
-        junction.heartbeat(System.currentTimeMillis());
         if (!junction.peerAlive())
         {
             markClosed(new CellException.RemoteCrash(cell, "instance " + instanceId() + " of cell '" + cell +
@@ -813,6 +832,12 @@ final class JunctionConnection implements CellConnection
             return;
         }
         checkServerBeat();
+    }
+
+    private CellException shrank()
+    {
+        return new CellException.Unavailable(cell, "the junction file to instance " + instanceId() + " of cell '" +
+            cell + "' shrank: it was truncated by another process");
     }
 
     /**
@@ -853,7 +878,17 @@ final class JunctionConnection implements CellConnection
         {
             return 0;
         }
-        final int read = junction.read(rxHandler, READ_BATCH);
+        final int read;
+        try
+        {
+            read = junction.read(rxHandler, READ_BATCH);
+        }
+        catch (final InternalError ex)
+        {
+            // The mapping faulted: the junction file was truncated under it.
+            markClosed(shrank());
+            return 1;
+        }
         if (read == Junction.CORRUPT)
         {
             markClosed(new CellException.Rejected(cell, "the reply ring from instance " + instanceId() +
@@ -1031,7 +1066,14 @@ final class JunctionConnection implements CellConnection
             closedCause = cause;
         }
         closed = true;
-        junction.localDoorbell().ring();
+        try
+        {
+            junction.localDoorbell().ring();
+        }
+        catch (final InternalError ex)
+        {
+            // The file was truncated under the mapping: waiters notice "closed" at their next check (100 ms).
+        }
         failAllPending(closedCause);
     }
 
@@ -1190,11 +1232,19 @@ final class JunctionConnection implements CellConnection
         rxLock.lock();
         try
         {
-            if (!junction.peerClosed())
+            if (!junction.peerClosed() && junction.fileIntact())
             {
                 final ExpandableArrayBuffer bye = new ExpandableArrayBuffer(64);
                 goodbyeEncoder.wrapAndApplyHeader(bye, 0, headerEncoder).reason("client closed");
-                junction.send(Protocol.FRAME_TYPE_ID, bye, 0, Protocol.HEADER_LENGTH + goodbyeEncoder.encodedLength());
+                try
+                {
+                    junction.send(Protocol.FRAME_TYPE_ID, bye, 0,
+                        Protocol.HEADER_LENGTH + goodbyeEncoder.encodedLength());
+                }
+                catch (final InternalError ex)
+                {
+                    // Truncated under the mapping: nobody to say goodbye to through it.
+                }
             }
             failAllPending(closedCause);
             ClientHeartbeats.unregister(junction);

@@ -248,6 +248,40 @@ class JunctionWedgeTest
     }
 
     @Test
+    void clientWhoseJunctionShrankFailsItsCallsCleanly() throws Exception
+    {
+        final Path home = newDir("home");
+        final Path cellDir = newDir("cell");
+        try (CellServer server = startEcho(home, cellDir, IdleProfile.ECO, new MemoryLog()))
+        {
+            final CellConnection c = CellConnection.connect(EchoCell.NAME, fingerprint(), client(home));
+            final Path junction;
+            try (Stream<Path> files = Files.list(server.runDir().resolve("junctions")))
+            {
+                junction = files.findFirst().orElseThrow();
+            }
+            try (FileChannel ch = FileChannel.open(junction, StandardOpenOption.WRITE))
+            {
+                ch.truncate(JunctionDescriptor.HEADER_LENGTH);
+            }
+            final ExpandableArrayBuffer req = new ExpandableArrayBuffer(64);
+            EchoCell.request(req, EchoCell.ECHO, 13);
+            // A fault of the mapping is a closed connection for the caller, never an InternalError.
+            final CellException ex = assertThrows(CellException.class, () -> c.call(req, 0, 16, new Reply()));
+            System.out.println("call on a shrunk junction: " + ex);
+            assertInstanceOf(CellException.Unavailable.class, ex);
+            c.close();
+            await(() -> server.connections() == 0, "the instance closed the shrunk junction");
+            try (CellConnection again = CellConnection.connect(EchoCell.NAME, fingerprint(), client(home)))
+            {
+                final Reply reply = new Reply();
+                again.call(req, 0, 16, reply);
+                assertEquals(13, reply.buffer().getLong(8, ByteOrder.LITTLE_ENDIAN));
+            }
+        }
+    }
+
+    @Test
     void requestBufferTooShortAbortsTheClaimAndTheJunctionStaysUsable() throws Exception
     {
         final Path home = newDir("home");
