@@ -995,6 +995,19 @@ final class ServerAgent implements Runnable
      */
     private String reclaimReason(final ServerConnection conn, final long nowMs, final long nowNs)
     {
+        try
+        {
+            return judge(conn, nowMs, nowNs);
+        }
+        catch (final InternalError ex)
+        {
+            // Truncated between the size check and an access: the fault is reported here, not by the duty cycle.
+            return "junction file shrank";
+        }
+    }
+
+    private String judge(final ServerConnection conn, final long nowMs, final long nowNs)
+    {
         final Junction junction = conn.junction;
         if (!junction.fileIntact())
         {
