@@ -137,8 +137,16 @@ public final class ControlServer implements AutoCloseable
             {
                 s.setSoTimeout(READ_TIMEOUT_MS);
                 final long deadline = System.nanoTime() + READ_TIMEOUT_MS * 1_000_000L;
-                final String line = readLine(new BufferedInputStream(s.getInputStream(), 512), deadline);
+                final InputStream in = new BufferedInputStream(s.getInputStream(), 512);
+                final String line = readLine(in, deadline);
                 reply(s, line == null ? "error: refused" : handle(line.trim().split("\\s+")));
+                if (line == null)
+                {
+                    // Let the refusal arrive: closing with unread input would reset the connection and lose it.
+                    s.shutdownOutput();
+                    s.setSoTimeout(200);
+                    in.skip(16 * 1024);
+                }
             }
             finally
             {
