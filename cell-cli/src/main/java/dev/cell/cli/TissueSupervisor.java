@@ -1,7 +1,6 @@
 package dev.cell.cli;
 
 import dev.cell.cli.InstanceLauncher.Launched;
-import dev.cell.cli.Instances.Instance;
 import dev.cell.cli.TissueConfig.CellSpec;
 import dev.cell.cli.TissueTree.Node;
 import dev.cell.runtime.client.CellConnection;
@@ -12,10 +11,8 @@ import dev.cell.runtime.service.IdleTimeout;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
