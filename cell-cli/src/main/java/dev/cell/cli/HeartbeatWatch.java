@@ -16,8 +16,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A supervisor's watch over its instances' heartbeats: every {@value #PERIOD_MS} ms it reads the heartbeat each
  * serving instance's duty cycle writes into its {@code instance.dat} (kept mapped while the instance lives) and
- * hands an instance whose heartbeat is older than its cell's {@code hung_timeout} to the supervisor, which kills
- * and restarts it. Only instances in state {@code serving} are judged: one that is starting or stopping (an idle
+ * hands an instance whose heartbeat has not moved for longer than its cell's {@code hung_timeout} to the
+ * supervisor, which kills and restarts it. Only instances in state {@code serving} are judged: one that is starting or stopping (an idle
  * instance on its way to dormancy among them) writes no heartbeats and is not hung.
  *
  * @since 0.1
@@ -66,7 +66,24 @@ final class HeartbeatWatch implements Runnable
 
     private final Supervised supervised;
     private final Path cellHome;
-    private final Map<Launched, InstanceFile> mapped = new HashMap<>();
+    private final Map<Launched, Tracked> tracked = new HashMap<>();
+
+    /**
+     * A mapped instance file, its last heartbeat value and when (monotonic) that value last changed.
+     */
+    private static final class Tracked
+    {
+        final InstanceFile file;
+        long beat;
+        long changedNs;
+
+        Tracked(final InstanceFile file, final long nowNs)
+        {
+            this.file = file;
+            this.beat = file.heartbeatEpochMs();
+            this.changedNs = nowNs;
+        }
+    }
 
     /**
      * @param supervised the supervisor.
@@ -85,18 +102,23 @@ final class HeartbeatWatch implements Runnable
         {
             while (supervised.watching())
             {
-                check(System.currentTimeMillis());
+                check(System.nanoTime());
                 LockSupport.parkNanos(PERIOD_MS * 1_000_000L);
             }
         }
         finally
         {
-            mapped.values().forEach(InstanceFile::close);
-            mapped.clear();
+            tracked.values().forEach(t -> t.file.close());
+            tracked.clear();
         }
     }
 
-    private void check(final long nowMs)
+    /**
+     * Judge every ready instance. The heartbeat's age is measured on this process's monotonic clock, from when its
+     * value last changed, not by comparing epoch times: a step of the wall clock (NTP, a VM resumed) would otherwise
+     * make every instance look hung at once.
+     */
+    void check(final long nowNs)
     {
         final Map<Launched, Watched> current = new HashMap<>();
         for (final Watched w : supervised.ready())
@@ -106,34 +128,40 @@ final class HeartbeatWatch implements Runnable
                 current.put(w.launched(), w);
             }
         }
-        for (final Iterator<Map.Entry<Launched, InstanceFile>> it = mapped.entrySet().iterator(); it.hasNext(); )
+        for (final Iterator<Map.Entry<Launched, Tracked>> it = tracked.entrySet().iterator(); it.hasNext(); )
         {
-            final Map.Entry<Launched, InstanceFile> e = it.next();
+            final Map.Entry<Launched, Tracked> e = it.next();
             if (!current.containsKey(e.getKey()))
             {
-                e.getValue().close();
+                e.getValue().file.close();
                 it.remove();
             }
         }
         for (final Watched w : current.values())
         {
-            final InstanceFile file = mapped.computeIfAbsent(w.launched(), this::open);
-            if (file == null)
+            Tracked t = tracked.get(w.launched());
+            if (t == null)
             {
-                mapped.remove(w.launched());
+                final InstanceFile file = open(w.launched());
+                if (file != null)
+                {
+                    tracked.put(w.launched(), new Tracked(file, nowNs));
+                }
                 continue;
             }
-            final long beat = file.heartbeatEpochMs();
-            if (file.state() != InstanceFile.STATE_SERVING || beat <= 0)
+            final long beat = t.file.heartbeatEpochMs();
+            if (beat != t.beat || t.file.state() != InstanceFile.STATE_SERVING || beat <= 0)
             {
+                t.beat = beat;
+                t.changedNs = nowNs;
                 continue;
             }
-            final long age = nowMs - beat;
-            if (age > w.timeout().toMillis())
+            final long ageMs = (nowNs - t.changedNs) / 1_000_000L;
+            if (ageMs > w.timeout().toMillis())
             {
-                supervised.hung(w, age);
-                file.close();
-                mapped.remove(w.launched());
+                supervised.hung(w, ageMs);
+                t.file.close();
+                tracked.remove(w.launched());
             }
         }
     }

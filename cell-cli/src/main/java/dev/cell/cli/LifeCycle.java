@@ -19,8 +19,8 @@ import java.util.Set;
  * ready_timeout = "60s"    # how long an instance may take to answer its first handshake
  * hung_timeout = "5s"      # no heartbeat for this long while serving: the instance is hung, killed and restarted
  * </pre>
- * An instance's duty cycle writes a heartbeat into its {@code instance.dat} every ~100 ms; one whose heartbeat is
- * older than {@code hung_timeout} (stopped with SIGSTOP, deadlocked, stuck in a handler on the duty cycle, paused
+ * An instance's duty cycle writes a heartbeat into its {@code instance.dat} every ~100 ms; one whose heartbeat has
+ * not moved for {@code hung_timeout} (stopped with SIGSTOP, deadlocked, stuck in a handler on the duty cycle, paused
  * by the machine) is killed with SIGKILL by its supervisor and restarted, counting as a crash. It must be at least
  * {@code 500ms}, several heartbeats.
  *
