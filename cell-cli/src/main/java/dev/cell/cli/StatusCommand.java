@@ -191,7 +191,9 @@ final class StatusCommand implements Callable<Integer>
             final Map<String, Object> slot = supSlots.get(i.pid());
             m.put("instance", i.instanceId());
             m.put("pid", i.pid());
-            m.put("state", slot != null ? slot.get("state") : "running");
+            // A frozen instance still looks "ready" to a supervisor that has not reached its hung_timeout yet.
+            final boolean hung = "hung".equals(PsCommand.status(i.heartbeatEpochMs(), System.currentTimeMillis()));
+            m.put("state", hung ? "hung" : slot != null ? slot.get("state") : "running");
             m.put("restarts", slot != null ? slot.get("restarts") : 0L);
             m.put("lastExit", slot != null ? slot.get("lastExit") : "");
             m.put("recoveryMs", slot != null && slot.get("recoveryMs") != null ? slot.get("recoveryMs") : -1L);

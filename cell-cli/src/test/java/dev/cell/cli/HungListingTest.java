@@ -77,6 +77,10 @@ class HungListingTest
             final Cli json = Cli.run("ps", "--json");
             assertTrue(json.out().contains("\"status\":\"hung\""), json.toString());
             assertTrue(json.out().matches("(?s).*\"heartbeatAgeMs\":7\\d\\d\\d.*"), json.toString());
+            Files.writeString(cellDir.resolve("cell.toml"), "[cell]\nname = \"exchange\"\n");
+            final Cli status = Cli.run("status", cellDir.toString(), "--json", "--interval", "1ms");
+            assertTrue(status.out().contains("\"instance\":\"exchange-1\",\"pid\":" + process.pid() +
+                ",\"state\":\"hung\""), status.toString());
         }
         assertEquals("starting", PsCommand.status(0, 10));
         assertEquals("serving", PsCommand.status(9_000, 10_000));
