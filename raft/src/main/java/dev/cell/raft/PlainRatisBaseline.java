@@ -61,7 +61,8 @@ public final class PlainRatisBaseline implements AutoCloseable
                     .setGroup(group)
                     .setStateMachine(new Counter())
                     .setProperties(RaftSetup.serverProperties(storage.toFile(), ports.get(i), transport,
-                        ReplicaOptions.defaults().electionMs(), 0))
+                        ReplicaOptions.defaults().electionMs(), 0, ReplicaOptions.defaults().logPreserve(),
+                        java.util.Map.of()))
                     .setOption(RaftStorage.StartupOption.FORMAT)
                     .build();
                 server.start();
