@@ -195,6 +195,18 @@ final class GroupConfig
     }
 
     /**
+     * The group's TLS key and certificate (created at the first call), under the group lock.
+     */
+    static GroupTls tls(final Path cellDir, final UUID groupId) throws IOException
+    {
+        final Path dir = replicasDir(cellDir);
+        try (FileChannel ch = PrivateFiles.openForWrite(dir.resolve("group.lock")); FileLock ignored = ch.lock())
+        {
+            return GroupTls.loadOrCreate(dir, groupId);
+        }
+    }
+
+    /**
      * Record the members after a membership change, under the group lock.
      */
     static void writeMembers(final Path cellDir, final List<Integer> members) throws IOException

@@ -68,7 +68,7 @@ public final class PlainRatisBaseline implements AutoCloseable
                 server.start();
                 servers.add(server);
             }
-            client = RaftSetup.client(group, transport, null);
+            client = RaftSetup.client(group, transport, null, null);
         }
         catch (final IOException ex)
         {

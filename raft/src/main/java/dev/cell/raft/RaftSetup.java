@@ -3,6 +3,7 @@ package dev.cell.raft;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.netty.NettyConfigKeys;
@@ -129,7 +130,8 @@ final class RaftSetup
             transport == ReplicaOptions.Transport.NETTY ? SupportedRpcType.NETTY : SupportedRpcType.GRPC);
     }
 
-    static RaftClient client(final RaftGroup group, final ReplicaOptions.Transport transport, final RaftPeerId leader)
+    static RaftClient client(final RaftGroup group, final ReplicaOptions.Transport transport, final RaftPeerId leader,
+        final Parameters parameters)
     {
         final RaftProperties p = new RaftProperties();
         transport(p, transport);
@@ -144,6 +146,10 @@ final class RaftSetup
         if (leader != null)
         {
             b.setLeaderId(leader);
+        }
+        if (parameters != null)
+        {
+            b.setParameters(parameters);
         }
         return b.build();
     }

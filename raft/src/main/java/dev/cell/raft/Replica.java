@@ -10,6 +10,7 @@ import dev.cell.runtime.service.CellServer;
 import dev.cell.runtime.service.Dispatcher;
 import dev.cell.runtime.service.StatefulHost;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
@@ -60,6 +61,7 @@ public final class Replica implements StatefulHost.Running
     private final RaftPeerId self;
     private final ReplicaOptions options;
     private final RaftGroup group;
+    private final Parameters raftParameters;
     private final Object clientLock = new Object();
     private volatile RaftClient client;
     private volatile boolean closed;
@@ -97,10 +99,16 @@ public final class Replica implements StatefulHost.Running
             this.group = RaftSetup.group(config.groupId, config.ports, members);
             this.groupId = group.getGroupId();
             this.self = RaftSetup.peerId(slot);
+            this.raftParameters = raftParameters(cellDir, config.groupId, options.transport());
             final Path raftDir = dir.resolve("raft");
             final boolean fresh = !Files.isDirectory(raftDir.resolve(groupId.getUuid().toString()));
             PrivateFiles.createDirectories(raftDir);
-            startedServer = RaftServer.newBuilder()
+            final RaftServer.Builder builder = RaftServer.newBuilder();
+            if (raftParameters != null)
+            {
+                builder.setParameters(raftParameters);
+            }
+            startedServer = builder
                 .setServerId(self)
                 .setGroup(group)
                 .setStateMachine(stateMachine)
@@ -111,7 +119,7 @@ public final class Replica implements StatefulHost.Running
                 .build();
             startedServer.start();
             this.server = startedServer;
-            openedClient = RaftSetup.client(group, options.transport(), null);
+            openedClient = RaftSetup.client(group, options.transport(), null, raftParameters);
             this.client = openedClient;
             final HandlerTable table = new HandlerTable(cell.getClass(), binding.genome());
             this.cellServer = CellServer.start(binding.cellName(), binding.genome(),
@@ -209,6 +217,16 @@ public final class Replica implements StatefulHost.Running
         PrivateFiles.writeAtomically(dir.resolve(STATUS_FILE), text.getBytes(StandardCharsets.UTF_8), false);
     }
 
+    /**
+     * Over gRPC the Raft ports use mutual TLS with the group's certificate ({@link GroupTls}); Ratis' Netty transport
+     * has no TLS for its RPCs (see docs/architecture.md, "The Raft ports").
+     */
+    private static Parameters raftParameters(final Path cellDir, final java.util.UUID groupId,
+        final ReplicaOptions.Transport transport) throws IOException
+    {
+        return transport == ReplicaOptions.Transport.GRPC ? GroupConfig.tls(cellDir, groupId).parameters() : null;
+    }
+
     @SuppressWarnings("unchecked")
     private static <T> Dispatcher dispatcher(final CellBinding<T> binding, final Object cell)
     {
@@ -280,7 +298,7 @@ public final class Replica implements StatefulHost.Running
             {
                 return;
             }
-            client = RaftSetup.client(group, options.transport(), null);
+            client = RaftSetup.client(group, options.transport(), null, raftParameters);
         }
         Thread.ofVirtual().name("raft-client-close").start(() -> closeQuietly(failed));
     }
@@ -387,7 +405,7 @@ public final class Replica implements StatefulHost.Running
     public void becomeLeader(final long timeoutMs)
     {
         try (RaftClient admin = RaftSetup.client(RaftGroup.valueOf(groupId, server.getDivision(groupId).getGroup()
-            .getPeers()), options.transport(), null))
+            .getPeers()), options.transport(), null, raftParameters))
         {
             final RaftClientReply reply = admin.admin().transferLeadership(self, timeoutMs);
             if (!reply.isSuccess())
@@ -411,7 +429,7 @@ public final class Replica implements StatefulHost.Running
     public long takeSnapshot()
     {
         try (RaftClient admin = RaftSetup.client(RaftGroup.valueOf(groupId, server.getDivision(groupId).getGroup()
-            .getPeers()), options.transport(), null))
+            .getPeers()), options.transport(), null, raftParameters))
         {
             final RaftClientReply reply = admin.getSnapshotManagementApi(self).create(true, 30_000);
             if (!reply.isSuccess())
@@ -451,8 +469,9 @@ public final class Replica implements StatefulHost.Running
                 peers.add(RaftSetup.peer(s, port));
             }
             final RaftGroup current = RaftSetup.group(config.groupId, config.ports, config.members);
-            try (RaftClient admin = RaftSetup.client(current, ReplicaOptions.fromSystemProperties(null).transport(),
-                null))
+            final ReplicaOptions.Transport transport = ReplicaOptions.fromSystemProperties(null).transport();
+            try (RaftClient admin = RaftSetup.client(current, transport, null,
+                raftParameters(cellDir.toAbsolutePath(), config.groupId, transport)))
             {
                 final RaftClientReply reply = admin.admin().setConfiguration(peers);
                 if (!reply.isSuccess())
