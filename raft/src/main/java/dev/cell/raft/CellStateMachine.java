@@ -2,12 +2,14 @@ package dev.cell.raft;
 
 import dev.cell.ledger.JournalReader;
 import dev.cell.ledger.Ledger;
+import dev.cell.ledger.PrivateFiles;
 import dev.cell.ledger.SnapshotInfo;
 import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.runtime.service.Dispatcher;
 import org.agrona.ExpandableDirectByteBuffer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -20,6 +22,7 @@ import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.FileListSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
 
 import java.io.File;
 import java.io.IOException;
@@ -32,6 +35,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -49,6 +53,8 @@ final class CellStateMachine extends BaseStateMachine
 {
     static final byte ENTRY_COMMAND = 1;
     static final int ENTRY_HEADER = 9;
+    /** An SBE message header: block length, template id, schema id, version (uint16 each). */
+    static final int SBE_HEADER = 8;
     static final byte OK = 0;
     static final byte APP_ERROR = 1;
     static final byte FAILED = 2;
@@ -65,6 +71,8 @@ final class CellStateMachine extends BaseStateMachine
     private final byte[] rixKey = new byte[9];
     private final StateMachineStorage storage = new Storage();
     private volatile FileListSnapshotInfo latest;
+    private final AtomicInteger installs = new AtomicInteger();
+    private volatile String lastInstall;
     private byte[] applyScratch = new byte[4096];
 
     CellStateMachine(final Ledger ledger, final Supplier<Dispatcher> dispatchers, final Path snapshotsDir)
@@ -82,14 +90,28 @@ final class CellStateMachine extends BaseStateMachine
         throws IOException
     {
         super.initialize(server, groupId, raftStorage);
-        Files.createDirectories(snapshotsDir);
+        getLifeCycle().transition(LifeCycle.State.STARTING);
+        loadNewestSnapshot();
+        getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
+
+    private void loadNewestSnapshot() throws IOException
+    {
+        PrivateFiles.createDirectories(snapshotsDir);
         final Path newest = newestSnapshot();
         if (newest != null)
         {
             final SnapshotInfo info = SnapshotInfo.read(newest);
             if (ledger.appliedIndex() < info.index())
             {
-                ledger.restore(newest);
+                try
+                {
+                    ledger.restore(newest);
+                }
+                catch (final RuntimeException ex)
+                {
+                    throw new IOException("cannot load snapshot " + newest + ": " + ex.getMessage(), ex);
+                }
             }
             latest = describe(info);
         }
@@ -100,6 +122,78 @@ final class CellStateMachine extends BaseStateMachine
         {
             setLastAppliedTermIndex(latest.getTermIndex());
         }
+    }
+
+    /**
+     * Ratis pauses the state machine before it moves an installed snapshot into {@link #snapshotsDir} (it replaces the
+     * folder); nothing here holds files in it open.
+     */
+    @Override
+    public void pause()
+    {
+        if (getLifeCycleState() == LifeCycle.State.RUNNING)
+        {
+            getLifeCycle().transition(LifeCycle.State.PAUSING);
+            getLifeCycle().transition(LifeCycle.State.PAUSED);
+        }
+    }
+
+    /**
+     * Called by Ratis (on the apply thread, paused) after it installed a snapshot from the leader into
+     * {@link #snapshotsDir}: this replica's log was behind the leader's first index. The snapshot's RocksDB checkpoint
+     * becomes the live state (atomically, see {@link Ledger#restore}), the journal's floor moves past it, and Ratis
+     * continues applying from the snapshot's index.
+     */
+    @Override
+    public void reinitialize() throws IOException
+    {
+        final Path newest = newestSnapshot();
+        if (newest == null)
+        {
+            throw new IOException("reinitialize: " + snapshotsDir + " holds no complete snapshot to load");
+        }
+        final long before = ledger.appliedIndex();
+        loadNewestSnapshot();
+        installs.incrementAndGet();
+        lastInstall = "index " + latest.getIndex() + " (applied was " + before + ")";
+        if (getLifeCycleState() == LifeCycle.State.PAUSED)
+        {
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
+    }
+
+    /**
+     * @return how many snapshots Ratis installed into this replica since it started.
+     */
+    int installedSnapshots()
+    {
+        return installs.get();
+    }
+
+    /**
+     * @return the last installed snapshot, in words, or null.
+     */
+    String lastInstall()
+    {
+        return lastInstall;
+    }
+
+    /**
+     * Runs on the leader before an entry is appended to the log: an entry that is not a well-formed command of a
+     * cell (kind byte, envelope, at least an SBE message header) never enters the log, whoever sent it.
+     */
+    @Override
+    public TransactionContext startTransaction(final RaftClientRequest request) throws IOException
+    {
+        final TransactionContext trx = super.startTransaction(request);
+        final ByteString content = request.getMessage().getContent();
+        if (content.size() < ENTRY_HEADER + SBE_HEADER || content.byteAt(0) != ENTRY_COMMAND)
+        {
+            trx.setException(new IllegalArgumentException("refused: not a command of this cell (" + content.size() +
+                " bytes" + (content.isEmpty() ? "" : ", kind " + content.byteAt(0)) + ")"));
+        }
+        return trx;
     }
 
     /**
@@ -146,11 +240,8 @@ final class CellStateMachine extends BaseStateMachine
     {
         try
         {
-            final Path file = snapshotsDir.resolveSibling("leader");
-            final Path tmp = snapshotsDir.resolveSibling("leader.tmp");
-            Files.writeString(tmp, newLeaderId == null ? "" : newLeaderId.toString());
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            PrivateFiles.writeAtomically(snapshotsDir.resolveSibling("leader"),
+                (newLeaderId == null ? "" : newLeaderId.toString()).getBytes(StandardCharsets.UTF_8), false);
         }
         catch (final IOException ignore)
         {
@@ -313,8 +404,14 @@ final class CellStateMachine extends BaseStateMachine
         }
     }
 
+    /**
+     * A checkpoint of the ledger into {@code snapshots/<term>_<index>/}; the two newest are kept. After it Ratis purges
+     * its log up to the snapshot (less the entries {@code cell.raft.log.preserve} keeps, see {@link RaftSetup}), and
+     * the journal drops the roll cycles the older kept snapshot covers. Failures are IOExceptions (Ratis logs them and
+     * tries again at the next trigger; anything else would stop the replica).
+     */
     @Override
-    public long takeSnapshot()
+    public long takeSnapshot() throws IOException
     {
         final long index = ledger.appliedIndex();
         if (index == 0)
@@ -322,10 +419,22 @@ final class CellStateMachine extends BaseStateMachine
             return org.apache.ratis.server.raftlog.RaftLog.INVALID_LOG_INDEX;
         }
         final Path dir = snapshotsDir.resolve(ledger.appliedTerm() + "_" + index);
-        if (!Files.isDirectory(dir))
+        try
         {
-            latest = describe(ledger.snapshot(dir));
-            pruneSnapshots(2);
+            if (!Files.isDirectory(dir))
+            {
+                latest = describe(ledger.snapshot(dir));
+                pruneSnapshots(2);
+            }
+            final List<Path> kept = snapshots();
+            if (!kept.isEmpty())
+            {
+                ledger.journal().trim(SnapshotInfo.read(kept.getFirst()).index());
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new IOException("snapshot at index " + index + " into " + dir + " failed: " + ex.getMessage(), ex);
         }
         return index;
     }
@@ -370,7 +479,9 @@ final class CellStateMachine extends BaseStateMachine
         final List<FileInfo> files = new ArrayList<>();
         try (Stream<Path> s = Files.walk(info.dir()))
         {
-            s.filter(Files::isRegularFile).forEach(p -> files.add(new FileInfo(p, null)));
+            // Ratis writes an .md5 beside every file it installs: those are not part of the snapshot.
+            s.filter(p -> Files.isRegularFile(p) && !p.getFileName().toString().endsWith(".md5"))
+                .forEach(p -> files.add(new FileInfo(p, null)));
         }
         catch (final IOException ex)
         {
