@@ -360,6 +360,16 @@ public final class Ledger implements AutoCloseable
         commit(command);
     }
 
+    /**
+     * Drop the writes the pending command made so far (its handler failed); it stays pending, and what is written
+     * after (the replication layer's bookkeeping) is committed with it by {@link #commit(ByteBuffer)}.
+     */
+    public void discardWrites()
+    {
+        checkApplying();
+        batch.clear();
+    }
+
     private void checkApplying()
     {
         if (applying != Thread.currentThread())

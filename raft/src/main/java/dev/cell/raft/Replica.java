@@ -90,7 +90,9 @@ public final class Replica implements StatefulHost.Running
                 s.attach(ledger.state(), ledger.journal());
             }
             final Dispatcher localDispatcher = dispatcher(binding, cell);
-            this.stateMachine = new CellStateMachine(ledger, () -> dispatcher(binding, cell), dir.resolve("snapshots"));
+            final HandlerTable table = new HandlerTable(cell.getClass(), binding.genome());
+            this.stateMachine = new CellStateMachine(ledger, () -> dispatcher(binding, cell), dir.resolve("snapshots"),
+                table);
             final List<Integer> members = new ArrayList<>(config.members);
             if (!members.contains(slot))
             {
@@ -121,7 +123,6 @@ public final class Replica implements StatefulHost.Running
             this.server = startedServer;
             openedClient = RaftSetup.client(group, options.transport(), null, raftParameters);
             this.client = openedClient;
-            final HandlerTable table = new HandlerTable(cell.getClass(), binding.genome());
             this.cellServer = CellServer.start(binding.cellName(), binding.genome(),
                 new ReplicatedDispatcher(this, table, localDispatcher),
                 cell instanceof CellLifecycle l ? l : null, cellDir, options.server());
@@ -284,7 +285,7 @@ public final class Replica implements StatefulHost.Running
 
     /**
      * Ratis' ordered async client closes its sliding window for good once one request fails after all its retries;
-     * every later request would fail at once. Replace it (the caller retries; request ids keep that exactly once).
+     * every later request would fail at once. Replace it (the caller retries; client sessions keep that exactly once).
      */
     private void renewAfterFailure(final RaftClient failed, final Throwable error)
     {

@@ -142,7 +142,7 @@ class KvSnapshotInstallTest
                     {
                         // Each key is written by one thread only, so the last write of a key is its value.
                         final String key = "key-" + (i % KEYS);
-                        c.put(new Put(key, value(i), 0));
+                        c.put(new Put(key, value(i)));
                         expected.put(key, value(i));
                     }
                     return null;
@@ -244,7 +244,7 @@ class KvSnapshotInstallTest
         {
             assertArrayEquals(e.getValue(), viaBack.get(new Key(e.getKey())).value(), e.getKey());
         }
-        final Written after = viaBack.put(new Put("after-install", value(-1), 0));
+        final Written after = viaBack.put(new Put("after-install", value(-1)));
         assertTrue(after.version() > WRITES);
         awaitSameState(Duration.ofSeconds(30));
         final Properties leaderStatus = new Properties();
