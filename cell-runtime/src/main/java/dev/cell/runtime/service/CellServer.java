@@ -287,7 +287,9 @@ public final class CellServer implements AutoCloseable
                     }
                     catch (final IOException | RuntimeException ex)
                     {
-                        dead = true;
+                        // Not a valid instance file (yet): an instance starting right now allocates its file
+                        // before it writes the header, so only an old one is a leftover.
+                        dead = !isRecent(dir);
                     }
                 }
                 if (dead && InstanceRegistry.reclaimRunDir(dir))
