@@ -287,7 +287,9 @@ public final class CellServer implements AutoCloseable
                     }
                     catch (final IOException | RuntimeException ex)
                     {
-                        dead = true;
+                        // No header yet: an instance starting right now has created its file but not yet
+                        // written its magic (the file is allocated first); only an old one is left over.
+                        dead = !isRecent(dir);
                     }
                 }
                 if (dead && InstanceRegistry.reclaimRunDir(dir))
