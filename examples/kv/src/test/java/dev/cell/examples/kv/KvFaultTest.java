@@ -5,6 +5,7 @@ import dev.cell.raft.check.Operation;
 import dev.cell.raft.check.RegisterModel;
 import dev.cell.raft.check.RegisterModel.Input;
 import dev.cell.raft.check.RegisterModel.Output;
+import dev.cell.runtime.CellException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,6 +37,30 @@ class KvFaultTest
         final long seed = Long.getLong("kv.seed", System.nanoTime());
         System.out.println("KvFaultTest seed " + seed + " (rerun with -Dkv.seed=" + seed + "), soak " + SOAK);
         return seed;
+    }
+
+    /**
+     * Connects to one replica, trying again for up to 30 s: on a loaded machine a replica that just started may not
+     * answer within the client's 2 s connect timeout.
+     */
+    private static KvClient connect(final KvCluster cluster, final int slot)
+    {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true)
+        {
+            try
+            {
+                return KvClient.connect(cluster.clientOptions(slot));
+            }
+            catch (final CellException.Unavailable ex)
+            {
+                if (System.nanoTime() - deadline > 0)
+                {
+                    throw ex;
+                }
+                LockSupport.parkNanos(100_000_000L);
+            }
+        }
     }
 
     private static void awaitProgress(final KvHistory history, final long more, final Duration timeout)
@@ -203,8 +229,8 @@ class KvFaultTest
             int follower = (leader + 1) % KvCluster.REPLICAS;
             final List<Operation<Input, Output>> history = new ArrayList<>();
             Linearizability.Result result = null;
-            KvClient reader = KvClient.connect(cluster.clientOptions(follower));
-            try (KvClient writer = KvClient.connect(cluster.clientOptions(leader)))
+            KvClient reader = connect(cluster, follower);
+            try (KvClient writer = connect(cluster, leader))
             {
                 for (int i = 1; i <= 300; i++)
                 {
@@ -231,7 +257,7 @@ class KvFaultTest
                         {
                             follower = (now + 1) % KvCluster.REPLICAS;
                             reader.close();
-                            reader = KvClient.connect(cluster.clientOptions(follower));
+                            reader = connect(cluster, follower);
                         }
                     }
                 }
