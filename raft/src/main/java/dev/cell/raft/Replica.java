@@ -130,7 +130,7 @@ public final class Replica implements StatefulHost.Running
             cellServer.log().info("replica.started", "slot", slot, "dir", dir.toString(),
                 "port", config.ports.get(slot), "members", config.members.toString(),
                 "transport", options.transport().name().toLowerCase(java.util.Locale.ROOT),
-                "appliedIndex", ledger.appliedIndex(), "plantedBug", options.plantedBug());
+                "appliedIndex", ledger.appliedIndex());
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -302,11 +302,6 @@ public final class Replica implements StatefulHost.Running
             client = RaftSetup.client(group, options.transport(), null, raftParameters);
         }
         Thread.ofVirtual().name("raft-client-close").start(() -> closeQuietly(failed));
-    }
-
-    boolean plantedBug()
-    {
-        return options.plantedBug();
     }
 
     /**

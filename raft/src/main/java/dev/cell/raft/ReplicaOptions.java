@@ -8,8 +8,8 @@ import java.util.Map;
  * How a replica runs. Immutable; start from {@link #defaults()}. Every value can also be set with a system property
  * (read by {@link #fromSystemProperties(ServerOptions)}, which is what {@code cell mitosis} uses):
  * {@code cell.replica.slot}, {@code cell.raft.transport} ({@code netty}|{@code grpc}),
- * {@code cell.raft.snapshot.every}, {@code cell.raft.log.preserve}, {@code cell.raft.election.ms},
- * {@code cell.raft.planted.bug}; any {@code raft.*} system property goes to Ratis as it is.
+ * {@code cell.raft.snapshot.every}, {@code cell.raft.log.preserve}, {@code cell.raft.election.ms}; any
+ * {@code raft.*} system property goes to Ratis as it is.
  *
  * @param slot          the replica slot to run, or -1 for the first one no running replica holds.
  * @param server        how the replica serves its junctions.
@@ -21,13 +21,11 @@ import java.util.Map;
  *                      wiped replica) gets the snapshot installed.
  * @param raftProperties Ratis properties set last, over this project's settings and the {@code raft.*} system
  *                      properties (e.g. {@code raft.server.log.segment.size.max}); tests use it.
- * @param plantedBug    test only: linearizable queries are answered from local state without a read index, a bug
- *                      the fault tests' linearizability checker must catch. Never set it in production.
  * @since 0.1
  */
 public record ReplicaOptions(
-    int slot, ServerOptions server, Transport transport, long snapshotEvery, long electionMs, boolean plantedBug,
-    long logPreserve, Map<String, String> raftProperties)
+    int slot, ServerOptions server, Transport transport, long snapshotEvery, long electionMs, long logPreserve,
+    Map<String, String> raftProperties)
 {
     /**
      * @throws IllegalArgumentException when a value is out of range.
@@ -58,7 +56,7 @@ public record ReplicaOptions(
      */
     public static ReplicaOptions defaults()
     {
-        return new ReplicaOptions(-1, ServerOptions.defaults(), Transport.NETTY, 10_000, 400, false, 10_000, Map.of());
+        return new ReplicaOptions(-1, ServerOptions.defaults(), Transport.NETTY, 10_000, 400, 10_000, Map.of());
     }
 
     /**
@@ -81,7 +79,6 @@ public record ReplicaOptions(
             t,
             Long.getLong("cell.raft.snapshot.every", 10_000),
             Long.getLong("cell.raft.election.ms", 400),
-            "follower-local-reads".equals(System.getProperty("cell.raft.planted.bug")),
             Long.getLong("cell.raft.log.preserve", 10_000),
             Map.of());
     }
@@ -92,8 +89,7 @@ public record ReplicaOptions(
      */
     public ReplicaOptions withSlot(final int value)
     {
-        return new ReplicaOptions(value, server, transport, snapshotEvery, electionMs, plantedBug,
-            logPreserve, raftProperties);
+        return new ReplicaOptions(value, server, transport, snapshotEvery, electionMs, logPreserve, raftProperties);
     }
 
     /**
@@ -102,8 +98,7 @@ public record ReplicaOptions(
      */
     public ReplicaOptions withServer(final ServerOptions value)
     {
-        return new ReplicaOptions(slot, value, transport, snapshotEvery, electionMs, plantedBug, logPreserve,
-            raftProperties);
+        return new ReplicaOptions(slot, value, transport, snapshotEvery, electionMs, logPreserve, raftProperties);
     }
 
     /**
@@ -112,8 +107,7 @@ public record ReplicaOptions(
      */
     public ReplicaOptions withTransport(final Transport value)
     {
-        return new ReplicaOptions(slot, server, value, snapshotEvery, electionMs, plantedBug, logPreserve,
-            raftProperties);
+        return new ReplicaOptions(slot, server, value, snapshotEvery, electionMs, logPreserve, raftProperties);
     }
 
     /**
@@ -122,7 +116,7 @@ public record ReplicaOptions(
      */
     public ReplicaOptions withSnapshotEvery(final long value)
     {
-        return new ReplicaOptions(slot, server, transport, value, electionMs, plantedBug, logPreserve, raftProperties);
+        return new ReplicaOptions(slot, server, transport, value, electionMs, logPreserve, raftProperties);
     }
 
     /**
@@ -131,18 +125,7 @@ public record ReplicaOptions(
      */
     public ReplicaOptions withElectionMs(final long value)
     {
-        return new ReplicaOptions(slot, server, transport, snapshotEvery, value, plantedBug, logPreserve,
-            raftProperties);
-    }
-
-    /**
-     * @param value the planted bug (tests of the checker only).
-     * @return a copy with it.
-     */
-    public ReplicaOptions withPlantedBug(final boolean value)
-    {
-        return new ReplicaOptions(slot, server, transport, snapshotEvery, electionMs, value, logPreserve,
-            raftProperties);
+        return new ReplicaOptions(slot, server, transport, snapshotEvery, value, logPreserve, raftProperties);
     }
 
     /**
@@ -151,8 +134,7 @@ public record ReplicaOptions(
      */
     public ReplicaOptions withLogPreserve(final long value)
     {
-        return new ReplicaOptions(slot, server, transport, snapshotEvery, electionMs, plantedBug, value,
-            raftProperties);
+        return new ReplicaOptions(slot, server, transport, snapshotEvery, electionMs, value, raftProperties);
     }
 
     /**
@@ -164,6 +146,6 @@ public record ReplicaOptions(
     {
         final Map<String, String> copy = new java.util.HashMap<>(raftProperties);
         copy.put(key, value);
-        return new ReplicaOptions(slot, server, transport, snapshotEvery, electionMs, plantedBug, logPreserve, copy);
+        return new ReplicaOptions(slot, server, transport, snapshotEvery, electionMs, logPreserve, copy);
     }
 }

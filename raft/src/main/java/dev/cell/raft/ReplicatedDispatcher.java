@@ -73,10 +73,6 @@ final class ReplicatedDispatcher implements AsyncDispatcher
             }
             case HandlerTable.QUERY ->
             {
-                if (replica.plantedBug())
-                {
-                    return false;
-                }
                 final byte[] frame = new byte[length];
                 buffer.getBytes(offset, frame);
                 complete(replica.submitQuery(Message.valueOf(UnsafeByteOperations.unsafeWrap(frame))), completion);
