@@ -8,6 +8,7 @@ import dev.cell.ring.Liveness;
 import dev.cell.runtime.CellLifecycle;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
+import dev.cell.runtime.genome.FrameCheck;
 import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.log.CellLog;
 import dev.cell.sbe.codecs.FailureCode;
@@ -90,6 +91,8 @@ final class ServerAgent implements Runnable
     private final UnsafeBuffer requestView = new UnsafeBuffer(0, 0);
     private final ExpandableDirectByteBuffer privateFrame = new ExpandableDirectByteBuffer(64 * 1024);
     private final Envelope envelope = new Envelope();
+    private final FrameCheck protocolCheck = FrameCheck.protocol();
+    private final FrameCheck requestCheck;
     private final FrameHandler frameHandler = this::onFrame;
     private final InstanceFile.AcceptHandler acceptHandler = this::onAccept;
     private final Idler.WorkCheck workCheck = this::hasWork;
@@ -127,6 +130,7 @@ final class ServerAgent implements Runnable
         this.genome = genome;
         this.fingerprint = genome.fingerprintValue();
         this.genomeJson = genome.toJson();
+        this.requestCheck = FrameCheck.of(genome);
         this.dispatcher = dispatcher;
         this.asyncDispatcher = dispatcher instanceof AsyncDispatcher a ? a : null;
         this.lifecycle = lifecycle;
@@ -414,6 +418,12 @@ final class ServerAgent implements Runnable
             return refuse(conn, "template " + templateId + " claims a block of " + blockLength + " bytes but the " +
                 "frame has " + (length - Protocol.HEADER_LENGTH));
         }
+        // Every length and count of the protocol's own message against the bytes present, before any is read. A
+        // Hello is checked below by hand: its trailing handler list may be missing whatever its header's version.
+        if (conn.welcomed && !protocolCheck.check(buffer, index, length))
+        {
+            return refuse(conn, protocolCheck.problem());
+        }
         if (!conn.welcomed)
         {
             if (templateId != HelloDecoder.TEMPLATE_ID)
@@ -510,6 +520,18 @@ final class ServerAgent implements Runnable
                 return sendFailure(conn, correlationId, FailureCode.DEADLINE_EXCEEDED,
                     "deadline passed " + (nowNs - deadlineEpochNs) / 1_000 + " us before the handler ran");
             }
+        }
+        if (!requestCheck.check(buffer, appOffset, appLength))
+        {
+            if (requestCheck.messageName() == null)
+            {
+                return sendFailure(conn, correlationId, FailureCode.UNKNOWN_HANDLER, "cell '" + cellName +
+                    "' has no handler for template id " + requestCheck.templateId() + " (" + requestCheck.problem() +
+                    ")");
+            }
+            // The envelope was sound, so the junction stays open: only this request is refused.
+            return sendFailure(conn, correlationId, FailureCode.BAD_FRAME, "request refused before decoding: " +
+                requestCheck.problem());
         }
         instanceFile.incrementCalls();
         requestView.wrap(buffer, appOffset, appLength);
