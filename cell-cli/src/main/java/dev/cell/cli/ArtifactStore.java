@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -63,15 +62,13 @@ public record ArtifactStore(Path cellHome)
         {
             if (!Files.isRegularFile(dir.resolve(META)))
             {
-                Files.createDirectories(dir);
-                Files.copy(jar, dir.resolve("cell.jar"), StandardCopyOption.REPLACE_EXISTING);
-                Files.copy(cell.dir().resolve(MavenBuild.CLASSPATH_FILE), dir.resolve("classpath"),
-                    StandardCopyOption.REPLACE_EXISTING);
+                PrivateFiles.createDirectories(dir);
+                PrivateFiles.copy(jar, dir.resolve("cell.jar"));
+                PrivateFiles.copy(cell.dir().resolve(MavenBuild.CLASSPATH_FILE), dir.resolve("classpath"));
                 writeMeta(dir, cell, Instant.now().toEpochMilli());
             }
             final Path pointer = cell.dir().resolve(".cell").resolve("artifact");
-            Files.createDirectories(pointer.getParent());
-            Files.writeString(pointer, dir.toAbsolutePath() + "\n" + stamp(jar) + "\n", StandardCharsets.UTF_8);
+            PrivateFiles.write(pointer, dir.toAbsolutePath() + "\n" + stamp(jar) + "\n");
         }
         catch (final IOException ex)
         {
@@ -193,9 +190,7 @@ public record ArtifactStore(Path cellHome)
         meta.put("cell", cell.name());
         meta.put("cellDir", cell.dir().toString());
         meta.put("lastRunEpochMs", lastRun);
-        final Path tmp = dir.resolve(META + "." + ProcessHandle.current().pid() + ".tmp");
-        Files.writeString(tmp, Json.write(meta) + "\n", StandardCharsets.UTF_8);
-        Files.move(tmp, dir.resolve(META), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        PrivateFiles.write(dir.resolve(META), Json.write(meta) + "\n");
     }
 
     private static Path builtJar(final Path cellDir)

@@ -2,40 +2,63 @@ package dev.cell.cli;
 
 import dev.cell.runtime.genome.Json;
 
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
 
 /**
  * A supervisor's control port: a TCP socket on the loopback interface, one command line per connection, each
  * ending with the secret token from the supervisor's entry {@code $CELL_HOME/supervisors/<tissue>-<pid>.json}
- * (readable only by its owner): {@code status}, {@code restart <cell>}, {@code wake <cell>}, {@code stop}.
+ * (created {@code 0600}: readable only by its owner): {@code status}, {@code restart <cell>}, {@code wake <cell>},
+ * {@code stop-cell <cell>}, {@code stop}. Any local process can connect, so nothing is trusted before the token
+ * matches: the line is read with a bound ({@value #MAX_LINE} bytes) and a time limit ({@value #READ_TIMEOUT_MS} ms),
+ * at most {@value #MAX_CONNECTIONS} connections are served at once, the token is compared in constant time, and a
+ * wrong one is answered {@code error: refused} with no detail.
  * {@code cell status}, {@code cell restart}, {@code cell stop} and clients waking a dormant cell use it.
  *
  * @since 0.1
  */
 public final class ControlServer implements AutoCloseable
 {
+    /**
+     * Longest request line read, in bytes (a command, a cell name and the token need far less).
+     */
+    static final int MAX_LINE = 4096;
+
+    /**
+     * How long a caller has to send its line, in milliseconds.
+     */
+    static final int READ_TIMEOUT_MS = 2_000;
+
+    /**
+     * Connections served at once; more are answered "busy".
+     */
+    static final int MAX_CONNECTIONS = 16;
+
     private final TissueSupervisor supervisor;
     private final ServerSocket socket;
     private final String token;
     private final Path entry;
     private final Runnable onStop;
     private final String entryJson;
+    private final byte[] tokenBytes;
+    private final Semaphore connections = new Semaphore(MAX_CONNECTIONS);
     private volatile boolean closed;
 
     ControlServer(final TissueSupervisor supervisor, final Path cellHome, final Runnable onStop) throws IOException
@@ -45,6 +68,7 @@ public final class ControlServer implements AutoCloseable
         final byte[] secret = new byte[16];
         new SecureRandom().nextBytes(secret);
         this.token = HexFormat.of().formatHex(secret);
+        this.tokenBytes = token.getBytes(StandardCharsets.UTF_8);
         this.socket = new ServerSocket();
         socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         this.entry = Supervisors.dir(cellHome).resolve(supervisor.tree().name() + "-" +
@@ -68,18 +92,7 @@ public final class ControlServer implements AutoCloseable
      */
     void publish() throws IOException
     {
-        Files.createDirectories(entry.getParent());
-        final Path tmp = entry.resolveSibling(entry.getFileName() + ".tmp");
-        Files.writeString(tmp, entryJson, StandardCharsets.UTF_8);
-        try
-        {
-            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        }
-        catch (final UnsupportedOperationException ignore)
-        {
-            // Not a POSIX file system: the token is as private as the cell home.
-        }
-        Files.move(tmp, entry, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        PrivateFiles.write(entry, entryJson);
     }
 
     int port()
@@ -115,26 +128,93 @@ public final class ControlServer implements AutoCloseable
     {
         try (s)
         {
-            s.setSoTimeout(10_000);
-            final BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
-                StandardCharsets.UTF_8));
-            final String line = in.readLine();
-            final String reply = line == null ? "error: empty request" : handle(line.trim().split("\\s+"));
-            final OutputStream out = s.getOutputStream();
-            out.write((reply + "\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
+            if (!connections.tryAcquire())
+            {
+                reply(s, "error: busy");
+                return;
+            }
+            try
+            {
+                s.setSoTimeout(READ_TIMEOUT_MS);
+                final long deadline = System.nanoTime() + READ_TIMEOUT_MS * 1_000_000L;
+                final InputStream in = new BufferedInputStream(s.getInputStream(), 512);
+                final String line = readLine(in, deadline);
+                reply(s, line == null ? "error: refused" : handle(line.trim().split("\\s+")));
+                if (line == null)
+                {
+                    // Let the refusal arrive: closing with unread input would reset the connection and lose it.
+                    s.shutdownOutput();
+                    s.setSoTimeout(200);
+                    in.skip(16 * 1024);
+                }
+            }
+            finally
+            {
+                connections.release();
+            }
         }
         catch (final IOException ignore)
         {
-            // The caller went away; nothing to answer.
+            // The caller went away or was too slow; nothing to answer.
+        }
+    }
+
+    private static void reply(final Socket s, final String reply) throws IOException
+    {
+        final OutputStream out = s.getOutputStream();
+        out.write((reply + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    /**
+     * Read one request line of at most {@link #MAX_LINE} bytes, before anything else is looked at (the token
+     * included): a longer line, a line that does not arrive in time or a connection closed before its newline is
+     * refused without reading further.
+     *
+     * @return the line, or null when it is refused.
+     */
+    static String readLine(final InputStream in, final long deadlineNanos) throws IOException
+    {
+        final byte[] buf = new byte[MAX_LINE];
+        int n = 0;
+        while (true)
+        {
+            if (System.nanoTime() - deadlineNanos > 0)
+            {
+                return null;
+            }
+            final int b;
+            try
+            {
+                b = in.read();
+            }
+            catch (final SocketTimeoutException ex)
+            {
+                return null;
+            }
+            if (b < 0)
+            {
+                return n == 0 ? null : new String(buf, 0, n, StandardCharsets.UTF_8);
+            }
+            if (b == '\n')
+            {
+                return new String(buf, 0, n, StandardCharsets.UTF_8);
+            }
+            if (n == MAX_LINE)
+            {
+                return null;
+            }
+            buf[n++] = (byte)b;
         }
     }
 
     private String handle(final String[] words)
     {
-        if (words.length < 2 || !token.equals(words[words.length - 1]))
+        // One answer for every bad token, compared in constant time: nothing tells a guesser how close it was.
+        if (words.length < 2 || !MessageDigest.isEqual(tokenBytes,
+            words[words.length - 1].getBytes(StandardCharsets.UTF_8)))
         {
-            return "error: bad token";
+            return "error: refused";
         }
         try
         {

@@ -27,6 +27,9 @@ final class DetachedSupervisor
     static int fork(final Mitosis.Options options, final PrintWriter out)
     {
         final TissueTree tree = TissueTree.load(options.dir());
+        // Refuse at once when the tissue has a supervisor; the supervisor process forked below takes the lock for
+        // its lifetime (a start racing this one then fails there, with the same message in its output).
+        SupervisorLock.checkFree(options.cellHome(), tree);
         if (options.build())
         {
             Mitosis.build(tree, options, out);
@@ -61,8 +64,8 @@ final class DetachedSupervisor
         final Process process;
         try
         {
-            Files.createDirectories(log.getParent());
             Files.deleteIfExists(log);
+            PrivateFiles.ensureFile(log);
             final ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));

@@ -1,6 +1,8 @@
 package dev.cell.cli;
 
+import dev.cell.ring.Liveness;
 import dev.cell.runtime.JvmFlags;
+import dev.cell.runtime.service.CellMain;
 import dev.cell.cli.Instances.Instance;
 import dev.cell.cli.TissueConfig.CellSpec;
 
@@ -23,7 +25,9 @@ import java.util.concurrent.locks.LockSupport;
  * Each instance runs {@code java} from this JVM's {@code java.home} with {@link JvmFlags#FLAGS}, the cell's
  * {@code target/classes} and its dependencies as class path, and
  * {@code dev.cell.runtime.service.CellMain --cell-dir <dir> --cell <name> --latency <eco|spin>}; {@code CELL_HOME}
- * is passed through. Instances run in their own session ({@code setsid}) so a Ctrl-C reaches only this command,
+ * is passed through, and so are this process's pid and start time ({@code -Dcell.supervisor.pid},
+ * {@code -Dcell.supervisor.start}): an instance stops when the process that started it (its supervisor) is gone,
+ * however it died. Instances run in their own session ({@code setsid}) so a Ctrl-C reaches only this command,
  * which stops them in order. Attached, their output is forwarded line by line prefixed with the instance id
  * ({@code CELL_LOG_STDOUT=1}); detached, it is appended to {@code <cellDir>/.cell/log/<cell>.out}.
  *
@@ -85,7 +89,7 @@ public final class InstanceLauncher
     /**
      * @param cell  a built cell.
      * @param extra JVM options added after the standard flags (limits, idle timeout, class data sharing).
-     * @return the command line that starts one instance of it.
+     * @return the command line that starts one instance of it, supervised by this process.
      */
     public static List<String> command(final CellSpec cell, final List<String> extra)
     {
@@ -93,6 +97,8 @@ public final class InstanceLauncher
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JvmFlags.FLAGS);
         command.addAll(extra);
+        command.add("-D" + CellMain.SUPERVISOR_PID_PROPERTY + "=" + Liveness.currentPid());
+        command.add("-D" + CellMain.SUPERVISOR_START_PROPERTY + "=" + Liveness.currentStartEpochMs());
         command.add("-cp");
         command.add(String.join(File.pathSeparator, MavenBuild.classpath(cell)));
         command.add(MAIN_CLASS);
@@ -149,7 +155,7 @@ public final class InstanceLauncher
             {
                 pb.environment().remove("CELL_LOG_STDOUT");
                 outFile = Instances.logDir(cell.dir()).resolve(cell.name() + ".out");
-                Files.createDirectories(outFile.getParent());
+                PrivateFiles.ensureFile(outFile);
                 pb.redirectOutput(ProcessBuilder.Redirect.appendTo(outFile.toFile()));
             }
             final Process process = pb.start();

@@ -1,5 +1,6 @@
 package dev.cell.cli;
 
+import dev.cell.ring.InstanceFile;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.runtime.genome.Json;
@@ -45,10 +46,20 @@ public record Instances(Path cellHome)
      * @param fingerprint  its genome fingerprint (hex).
      * @param latency      its idle profile ({@code eco}, {@code spin}).
      * @param calls        calls served so far, -1 when unknown.
+     * @param runDir       its run folder (its {@code instance.dat} is there).
      */
     public record Instance(String cell, String instanceId, long pid, long startEpochMs, Path cellDir,
-        String fingerprint, String latency, long calls)
+        String fingerprint, String latency, long calls, Path runDir)
     {
+        /**
+         * @return its last heartbeat (epoch ms, written every ~100 ms by its duty cycle), 0 before its first one,
+         * -1 when its {@code instance.dat} cannot be read.
+         */
+        public long heartbeatEpochMs()
+        {
+            return Instances.heartbeatEpochMs(runDir);
+        }
+
         /**
          * @return how long it has been running.
          */
@@ -116,11 +127,7 @@ public record Instances(Path cellHome)
         final Path file = cellsDir().resolve(cell + ".json");
         try
         {
-            Files.createDirectories(file.getParent());
-            final Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, Json.write(json) + "\n", StandardCharsets.UTF_8);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            PrivateFiles.write(file, Json.write(json) + "\n");
         }
         catch (final IOException ex)
         {
@@ -208,6 +215,26 @@ public record Instances(Path cellHome)
         }
     }
 
+    /**
+     * @param runDir an instance's run folder.
+     * @return the heartbeat in its {@code instance.dat} (epoch ms), 0 before the first one, -1 when unreadable.
+     */
+    public static long heartbeatEpochMs(final Path runDir)
+    {
+        if (runDir == null)
+        {
+            return -1;
+        }
+        try (InstanceFile file = InstanceFile.open(runDir.resolve(InstanceFile.FILE_NAME)))
+        {
+            return file.heartbeatEpochMs();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return -1;
+        }
+    }
+
     private Path cellsDir()
     {
         return cellHome.resolve("cells");
@@ -228,7 +255,7 @@ public record Instances(Path cellHome)
                 calls = -1;
             }
             out.add(new Instance(r.cell(), r.instanceId(), r.pid(), r.startEpochMs(), r.cellDir(), r.fingerprint(),
-                r.latency(), calls));
+                r.latency(), calls, r.runDir()));
         }
         out.sort(java.util.Comparator.comparing(Instance::cell).thenComparing(Instance::instanceId));
         return List.copyOf(out);

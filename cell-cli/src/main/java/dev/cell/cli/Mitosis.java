@@ -163,22 +163,34 @@ public final class Mitosis
      * @param options how.
      * @param out     where progress lines (and, attached, the instances' output) go.
      * @return the running tissue.
-     * @throws UserError when the configuration is invalid, a cell is already running, the build fails or an
-     *                   instance does not become ready.
+     * @throws UserError when the configuration is invalid, the tissue already has a supervisor (its lock under
+     *                   {@code $CELL_HOME/supervisors/} is held), a cell is already running, the build fails or
+     *                   an instance does not become ready.
      */
     public static Running start(final Options options, final PrintWriter out)
     {
         final TissueTree tree = TissueTree.load(options.dir());
-        if (options.build())
+        final SupervisorLock lock = SupervisorLock.acquire(options.cellHome(), tree);
+        final TissueSupervisor supervisor;
+        try
         {
-            build(tree, options, out);
+            if (options.build())
+            {
+                build(tree, options, out);
+            }
+            for (final CellSpec cell : tree.config().cells())
+            {
+                MavenBuild.classpath(cell);
+            }
+            supervisor = new TissueSupervisor(tree, options.cellHome(), options.attached(), options.readyTimeout(),
+                out);
         }
-        for (final CellSpec cell : tree.config().cells())
+        catch (final RuntimeException | Error ex)
         {
-            MavenBuild.classpath(cell);
+            lock.close();
+            throw ex;
         }
-        final TissueSupervisor supervisor = new TissueSupervisor(tree, options.cellHome(), options.attached(),
-            options.readyTimeout(), out);
+        supervisor.lock(lock);
         final java.util.concurrent.CompletableFuture<Void> stopAsked = new java.util.concurrent.CompletableFuture<>();
         final ControlServer control;
         try
@@ -191,6 +203,7 @@ public final class Mitosis
         }
         catch (final java.io.IOException ex)
         {
+            supervisor.close();
             throw new UserError("cannot open the supervisor's control port on the loopback interface: " +
                 ex.getMessage(), ex);
         }

@@ -25,10 +25,15 @@ import java.util.concurrent.Callable;
     name = "ps",
     mixinStandardHelpOptions = true,
     versionProvider = CellVersion.class,
-    description = "List the running cell instances on this host: cell, instance, pid, uptime, fingerprint, calls " +
-        "served, latency profile.")
+    description = "List the running cell instances on this host: cell, instance, pid, status (serving, starting, " +
+        "or hung: no heartbeat for over 2 s), uptime, fingerprint, calls served, latency profile.")
 final class PsCommand implements Callable<Integer>
 {
+    /**
+     * A serving instance whose heartbeat (written every ~100 ms) is older than this is shown as hung.
+     */
+    static final long HUNG_AFTER_MS = 2_000;
+
     @Spec
     private CommandSpec spec;
 
@@ -41,6 +46,7 @@ final class PsCommand implements Callable<Integer>
         final PrintWriter out = spec.commandLine().getOut();
         final Instances instances = new Instances(CellHome.resolve());
         final List<Instance> live = instances.live();
+        final long now = System.currentTimeMillis();
         if (json)
         {
             final List<Object> list = new ArrayList<>();
@@ -50,6 +56,9 @@ final class PsCommand implements Callable<Integer>
                 m.put("cell", i.cell());
                 m.put("instance", i.instanceId());
                 m.put("pid", i.pid());
+                final long beat = i.heartbeatEpochMs();
+                m.put("status", status(beat, now));
+                m.put("heartbeatAgeMs", beat > 0 ? now - beat : -1L);
                 m.put("startEpochMs", i.startEpochMs());
                 m.put("uptimeMs", i.uptime().toMillis());
                 m.put("fingerprint", i.fingerprint());
@@ -67,15 +76,37 @@ final class PsCommand implements Callable<Integer>
         }
         else
         {
-            final Table table = new Table("CELL", "INSTANCE", "PID", "UPTIME", "FINGERPRINT", "CALLS", "LATENCY");
+            final Table table = new Table("CELL", "INSTANCE", "PID", "STATUS", "UPTIME", "FINGERPRINT", "CALLS",
+                "LATENCY");
             for (final Instance i : live)
             {
-                table.row(i.cell(), i.instanceId(), i.pid(), Durations.human(i.uptime()), i.fingerprint(),
-                    i.calls() < 0 ? "?" : i.calls(), i.latency());
+                final long beat = i.heartbeatEpochMs();
+                final String status = status(beat, now);
+                table.row(i.cell(), i.instanceId(), i.pid(), status.equals("hung") ? "hung (" +
+                    Durations.human(java.time.Duration.ofMillis(now - beat)) + ")" : status,
+                    Durations.human(i.uptime()), i.fingerprint(), i.calls() < 0 ? "?" : i.calls(), i.latency());
             }
             table.print(out);
         }
         out.flush();
         return CellCommand.EXIT_OK;
+    }
+
+    /**
+     * @param heartbeatEpochMs an instance's last heartbeat, 0 before its first, -1 when unreadable.
+     * @param nowMs            now.
+     * @return "serving", "hung" (heartbeat older than {@link #HUNG_AFTER_MS}), "starting" (none yet) or "unknown".
+     */
+    static String status(final long heartbeatEpochMs, final long nowMs)
+    {
+        if (heartbeatEpochMs < 0)
+        {
+            return "unknown";
+        }
+        if (heartbeatEpochMs == 0)
+        {
+            return "starting";
+        }
+        return nowMs - heartbeatEpochMs > HUNG_AFTER_MS ? "hung" : "serving";
     }
 }

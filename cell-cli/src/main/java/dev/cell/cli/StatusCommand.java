@@ -30,7 +30,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * {@code cell status [dir]}: the tissue's tree with each cell's state and restarts, its resources and whether they
  * are enforced, and each instance's state, calls per second and p99 service time (sampled over
- * {@code --interval} from the counters in the instance's {@code instance.dat}).
+ * {@code --interval} from the counters in the instance's {@code instance.dat}). A stateful cell's replica group
+ * comes from its replicas' reports ({@link ReplicaGroup}): a cell whose processes run but whose group has no leader
+ * known to a majority is "unavailable", never "ready".
  *
  * @since 0.1
  */
@@ -43,7 +45,10 @@ import java.util.concurrent.locks.LockSupport;
             "restarts, resources (and whether each is enforced), and per instance its pid, calls/s and p99 " +
             "handler time over the sampling interval.",
         "The state comes from the tissue's supervisor (the cell mitosis that runs it); without one, from the " +
-            "instances registered on this host."
+            "instances registered on this host.",
+        "A stateful cell also shows its replica group: per replica its role, term, commit and applied index and " +
+            "lag behind the leader; the group (and the cell) is 'ready' only while a leader is known to a " +
+            "majority in reports under 3 s old, else 'unavailable'."
     })
 final class StatusCommand implements Callable<Integer>
 {
@@ -186,7 +191,9 @@ final class StatusCommand implements Callable<Integer>
             final Map<String, Object> slot = supSlots.get(i.pid());
             m.put("instance", i.instanceId());
             m.put("pid", i.pid());
-            m.put("state", slot != null ? slot.get("state") : "running");
+            // A frozen instance still looks "ready" to a supervisor that has not reached its hung_timeout yet.
+            final boolean hung = "hung".equals(PsCommand.status(i.heartbeatEpochMs(), System.currentTimeMillis()));
+            m.put("state", hung ? "hung" : slot != null ? slot.get("state") : "running");
             m.put("restarts", slot != null ? slot.get("restarts") : 0L);
             m.put("lastExit", slot != null ? slot.get("lastExit") : "");
             m.put("recoveryMs", slot != null && slot.get("recoveryMs") != null ? slot.get("recoveryMs") : -1L);
@@ -198,7 +205,38 @@ final class StatusCommand implements Callable<Integer>
             instances.add(m);
         }
         c.put("instances", instances);
+        if (stateful(n))
+        {
+            final ReplicaGroup group = ReplicaGroup.read(n.cell().dir(), n.replicas(), System.currentTimeMillis());
+            c.put("group", group.toMap());
+            final Object state = c.get("state");
+            if (!group.state().equals("ready") && ("ready".equals(state) || "running (unsupervised)".equals(state)))
+            {
+                // The processes run, but no write can commit: say so instead of "ready".
+                c.put("state", group.state());
+                if (String.valueOf(c.get("reason")).isEmpty())
+                {
+                    c.put("reason", "replica group " + group.state() + ": " + group.reason());
+                }
+            }
+        }
         return c;
+    }
+
+    /**
+     * @param n a cell.
+     * @return true when its {@code cell.toml} has a {@code [state]} table (a replicated, stateful cell).
+     */
+    static boolean stateful(final Node n)
+    {
+        try
+        {
+            return org.tomlj.Toml.parse(n.cell().file()).isTable("state");
+        }
+        catch (final java.io.IOException | RuntimeException ex)
+        {
+            return false;
+        }
     }
 
     private record Sample(double callsPerSecond, long p99Ns)
@@ -268,6 +306,24 @@ final class StatusCommand implements Callable<Integer>
             out.println(indent + branch + node.cell().name() + "  " + c.get("state") + "  replicas " +
                 c.get("replicas") + "  restarts " + c.get("restarts") + resources(c) +
                 (String.valueOf(c.get("reason")).isEmpty() ? "" : "\n" + childIndent + "   ! " + c.get("reason")));
+            if (c.get("group") instanceof Map<?, ?> group)
+            {
+                lines.add("group " + group.get("state") + (String.valueOf(group.get("leader")).isEmpty() ? "" :
+                    "  leader " + group.get("leader") + "  term " + group.get("term")) + "  members " +
+                    group.get("members"));
+                if (group.get("replicas") instanceof List<?> replicas)
+                {
+                    for (final Object o : replicas)
+                    {
+                        final Map<?, ?> r = (Map<?, ?>)o;
+                        final long lag = r.get("lag") instanceof Long l ? l : -1;
+                        lines.add("replica " + r.get("peer") + "  " + String.valueOf(r.get("role"))
+                            .toLowerCase(Locale.ROOT) + "  term " + known(r.get("term")) + "  commit " +
+                            known(r.get("commitIndex")) + "  applied " + known(r.get("appliedIndex")) + "  lag " +
+                            (lag < 0 ? "?" : Long.toString(lag)));
+                    }
+                }
+            }
             if (c.get("instances") instanceof List<?> list)
             {
                 for (final Object o : list)
@@ -298,6 +354,11 @@ final class StatusCommand implements Callable<Integer>
             k++;
             printTree(out, child, childIndent, k == total, cells, seen, false);
         }
+    }
+
+    private static String known(final Object value)
+    {
+        return value instanceof Long l && l >= 0 ? Long.toString(l) : "?";
     }
 
     private static String resources(final Map<String, Object> c)

@@ -1,7 +1,6 @@
 package dev.cell.cli;
 
 import dev.cell.cli.InstanceLauncher.Launched;
-import dev.cell.cli.Instances.Instance;
 import dev.cell.cli.TissueConfig.CellSpec;
 import dev.cell.cli.TissueTree.Node;
 import dev.cell.runtime.client.CellConnection;
@@ -12,10 +11,8 @@ import dev.cell.runtime.service.IdleTimeout;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -58,6 +55,7 @@ public final class TissueSupervisor implements AutoCloseable
     private final ArtifactStore artifacts;
     private volatile boolean stopping;
     private volatile ControlServer control;
+    private volatile SupervisorLock lock;
 
     /**
      * The state of a cell or one of its instances.
@@ -111,6 +109,8 @@ public final class TissueSupervisor implements AutoCloseable
         volatile boolean replacing;
         volatile long exitedAtNs;
         volatile long recoveryMs = -1;
+        volatile Launched hung;
+        volatile String hungDetail = "";
         int generation;
 
         Slot(final CellRun run, final int index)
@@ -201,15 +201,14 @@ public final class TissueSupervisor implements AutoCloseable
     {
         for (final CellRun r : runs.values())
         {
-            final List<Instance> live = instances.live(r.cell.name());
-            if (!live.isEmpty())
+            for (final String orphan : Orphans.reclaim(instances, r.cell.name()))
             {
-                throw new UserError("cell '" + r.cell.name() + "' is already running on this host (" +
-                    live.stream().map(i -> i.instanceId() + " pid " + i.pid()).toList() + "); stop it with " +
-                    "`cell stop " + r.cell.name() + "` first");
+                progress.update(r.cell.name(), "stopped", "orphan " + orphan);
             }
             deleteDormant(r.cell.name());
         }
+        Thread.ofPlatform().daemon(true).name("cell-heartbeats-" + tree.name()).start(new HeartbeatWatch(watched(),
+            cellHome));
         cgroups.sweepStale();
         for (final CellRun r : runs.values())
         {
@@ -436,6 +435,10 @@ public final class TissueSupervisor implements AutoCloseable
     private String exitText(final Slot s, final Launched l)
     {
         final int code = l.process().exitValue();
+        if (s.hung == l)
+        {
+            return "was hung (" + s.hungDetail + ") and was killed (SIGKILL)";
+        }
         final Cgroups.Enforcement enf = s.enforcement;
         if (code == EXIT_SIGKILL && enf != null && Cgroups.memoryLimitHit(enf))
         {
@@ -693,6 +696,87 @@ public final class TissueSupervisor implements AutoCloseable
         }
         cgroups.removeGroup();
         instances.live();
+        final SupervisorLock held = lock;
+        if (held != null)
+        {
+            held.close();
+        }
+    }
+
+    private HeartbeatWatch.Supervised watched()
+    {
+        return new HeartbeatWatch.Supervised()
+        {
+            @Override
+            public boolean watching()
+            {
+                return !stopping;
+            }
+
+            @Override
+            public Iterable<HeartbeatWatch.Watched> ready()
+            {
+                final List<HeartbeatWatch.Watched> ready = new ArrayList<>();
+                for (final CellRun r : runs.values())
+                {
+                    for (final Slot s : r.slots)
+                    {
+                        final Launched l = s.current;
+                        if (s.state == State.READY && !s.replacing && l != null && s.hung != l)
+                        {
+                            ready.add(new HeartbeatWatch.Watched(s, l, r.node.lifeCycle().hungTimeout()));
+                        }
+                    }
+                }
+                return ready;
+            }
+
+            @Override
+            public void hung(final HeartbeatWatch.Watched w, final long ageMs)
+            {
+                killHung((Slot)w.slot(), w.launched(), ageMs, w.timeout());
+            }
+        };
+    }
+
+    /**
+     * An instance stopped heartbeating while serving: log {@code instance.hung} (progress and the instance's own
+     * log), kill it with SIGKILL (a stopped or deadlocked JVM cannot run a clean stop); its exit then counts as a
+     * crash and it is restarted like any crashed instance.
+     */
+    private void killHung(final Slot s, final Launched l, final long ageMs, final Duration timeout)
+    {
+        synchronized (s.run)
+        {
+            if (stopping || s.current != l || s.state != State.READY || s.hung == l)
+            {
+                return;
+            }
+            s.hungDetail = "no heartbeat for " + ageMs + " ms, hung_timeout " + timeout.toMillis() + " ms";
+            s.hung = l;
+        }
+        progress.update(s.run.cell.name(), "hung", l.label() + " " + s.hungDetail + "; killing it (SIGKILL) to " +
+            "restart it");
+        final Path logFile = dev.cell.runtime.log.JsonLinesLog.logFile(s.run.cell.dir(), l.label());
+        try (dev.cell.runtime.log.JsonLinesLog log = new dev.cell.runtime.log.JsonLinesLog(s.run.cell.name(),
+            l.label(), logFile, null, dev.cell.runtime.log.CellLog.Level.INFO))
+        {
+            log.warn("instance.hung", "pid", l.process().pid(), "heartbeatAgeMs", ageMs, "hungTimeoutMs",
+                timeout.toMillis(), "action", "killed (SIGKILL) by its supervisor, restarting");
+        }
+        catch (final IOException ex)
+        {
+            progress.update(s.run.cell.name(), "hung", "cannot write " + logFile + ": " + ex.getMessage());
+        }
+        l.process().destroyForcibly();
+    }
+
+    /**
+     * @param value the tissue's lock, held until {@link #close()}.
+     */
+    void lock(final SupervisorLock value)
+    {
+        this.lock = value;
     }
 
     /**
@@ -793,10 +877,8 @@ public final class TissueSupervisor implements AutoCloseable
         final Path file = Dormancy.file(cellHome, cell);
         try
         {
-            Files.createDirectories(file.getParent());
-            final Path tmp = file.resolveSibling(cell + ".tmp");
-            Files.writeString(tmp, Json.write(json) + "\n", StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            // The token lets its reader stop the whole tissue: created 0600, like the supervisor's entry.
+            PrivateFiles.write(file, Json.write(json) + "\n");
         }
         catch (final IOException ex)
         {

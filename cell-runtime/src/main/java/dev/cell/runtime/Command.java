@@ -12,11 +12,11 @@ import java.lang.annotation.Target;
  * {@code @Command} or {@link Query} are commands. A command must be deterministic: it may read and write the cell's
  * state, and must not read clocks, random numbers or anything outside its request and the state.
  * <p>
- * {@link #requestId()} names an {@code long} field of the request that the caller sets to a value unique per logical
- * write (for example a random client id in the high bits and a sequence number in the low ones). A command whose
- * request id was applied before is not applied again: its first reply is returned. This is what makes a write that
- * was acknowledged, and retried by a client that did not see the acknowledgement, apply exactly once — also when the
- * retry reaches another replica. Requests with request id 0 are not deduplicated.
+ * Every call carries its client's session and a sequence number (see {@code dev.cell.runtime.client.ClientSession}):
+ * a command whose (session, sequence) was applied is not applied again, its first reply is returned. This is what
+ * makes a write that was acknowledged, and retried by a client that did not see the acknowledgement, apply exactly
+ * once — also when the retry reaches another replica. The request needs no id of its own; an application-level
+ * idempotency key remains possible as an ordinary field the handler checks against its state.
  *
  * @since 0.1
  */
@@ -25,9 +25,4 @@ import java.lang.annotation.Target;
 @Target(ElementType.METHOD)
 public @interface Command
 {
-    /**
-     * @return the name of an {@code long} field of the request message carrying the caller's request id, or "" for
-     * none (retries are then deduplicated only within one replica's forwarding client).
-     */
-    String requestId() default "";
 }

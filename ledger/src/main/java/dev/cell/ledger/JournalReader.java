@@ -25,11 +25,6 @@ public final class JournalReader implements AutoCloseable
         this.tailer = tailer;
     }
 
-    void moveTo(final long position)
-    {
-        tailer.moveToIndex(position);
-    }
-
     void skipThrough(final long index)
     {
         while (true)

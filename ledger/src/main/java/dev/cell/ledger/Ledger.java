@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * One replica's durable state in one folder: {@code journal/} (Chronicle Queue of applied commands) and
@@ -37,8 +38,15 @@ import java.util.List;
  * written first: after a crash between the two, the replay re-applies the state change and the journal skips the
  * index it already holds. Nothing on this path logs.
  * <p>
- * Snapshots are RocksDB checkpoints (hard links, cheap) plus the journal position; {@link #restore(Path)} replaces
- * the live state with a snapshot's.
+ * Snapshots are RocksDB checkpoints (hard links, cheap) plus {@code snapshot.properties}, both forced to disk before
+ * the snapshot's folder is renamed into place (and the parent folder forced after). {@link #restore(Path)} replaces
+ * the live state with a snapshot's atomically: the new state is built beside the live one ({@code state.new}: the
+ * snapshot's SST files hard-linked, the rest copied, verified against the snapshot's index and state hash, forced),
+ * then swapped in by two renames ({@code state} to {@code state.old}, {@code state.new} to {@code state}); a crash at
+ * any point leaves either the old or the new state, repaired when the ledger is next opened. Queries running on other
+ * threads hold a read lock on the database, so a restore never closes it under them.
+ * <p>
+ * Folders are created 0700; the files RocksDB and Chronicle create inside them are reachable only by their owner.
  *
  * @since 0.1
  */
@@ -46,6 +54,10 @@ public final class Ledger implements AutoCloseable
 {
     private static final byte[] APPLIED_KEY = "cell.applied".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] META_CF = "cell.meta".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FLOOR_KEY = "cell.journal.floor".getBytes(StandardCharsets.US_ASCII);
+    static final String STATE = "state";
+    static final String STATE_NEW = "state.new";
+    static final String STATE_OLD = "state.old";
 
     static
     {
@@ -59,6 +71,7 @@ public final class Ledger implements AutoCloseable
     private final ReadOptions readOptions = new ReadOptions();
     private final ByteBuffer appliedValue = ByteBuffer.allocate(16);
     private final StateView stateView = new StateView();
+    private final ReentrantReadWriteLock dbLock = new ReentrantReadWriteLock();
 
     private RocksDB db;
     private DBOptions dbOptions;
@@ -76,10 +89,45 @@ public final class Ledger implements AutoCloseable
     private Ledger(final Path dir) throws IOException
     {
         this.dir = dir;
-        this.stateDir = dir.resolve("state");
-        Files.createDirectories(stateDir);
+        this.stateDir = dir.resolve(STATE);
+        PrivateFiles.createDirectories(dir);
+        recoverSwap();
+        PrivateFiles.createDirectories(stateDir);
         this.journal = Journal.open(dir.resolve("journal"));
-        openDb();
+        try
+        {
+            openDb();
+        }
+        catch (final RuntimeException ex)
+        {
+            journal.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * Finish or undo a restore that a crash interrupted (see the class comment).
+     */
+    private void recoverSwap() throws IOException
+    {
+        final Path aside = dir.resolve(STATE_NEW);
+        final Path old = dir.resolve(STATE_OLD);
+        final boolean live = Files.isDirectory(stateDir);
+        if (Files.isDirectory(old))
+        {
+            if (!live)
+            {
+                // Crashed between the two renames: state.new is complete (the old state is moved only after it is).
+                PrivateFiles.renameDurably(Files.isDirectory(aside) ? aside : old, stateDir);
+            }
+            deleteTree(old);
+        }
+        if (Files.isDirectory(aside))
+        {
+            // Crashed before the swap: the live state stays; the restore is redone from the snapshot if needed.
+            deleteTree(aside);
+        }
+        PrivateFiles.fsyncDirectory(dir);
     }
 
     /**
@@ -113,6 +161,8 @@ public final class Ledger implements AutoCloseable
             db = RocksDB.open(dbOptions, stateDir.toString(), descriptors, handles);
             dataCf = handles.get(0);
             metaCf = handles.get(1);
+            final byte[] floor = db.get(metaCf, FLOOR_KEY);
+            journal.floor(floor == null ? 0 : ByteBuffer.wrap(floor).getLong());
             final byte[] applied = db.get(metaCf, APPLIED_KEY);
             if (applied != null)
             {
@@ -217,7 +267,15 @@ public final class Ledger implements AutoCloseable
             {
                 return batch.getFromBatchAndDB(db, metaCf, readOptions, key);
             }
-            return db.get(metaCf, key);
+            dbLock.readLock().lock();
+            try
+            {
+                return db.get(metaCf, key);
+            }
+            finally
+            {
+                dbLock.readLock().unlock();
+            }
         }
         catch (final RocksDBException ex)
         {
@@ -302,6 +360,16 @@ public final class Ledger implements AutoCloseable
         commit(command);
     }
 
+    /**
+     * Drop the writes the pending command made so far (its handler failed); it stays pending, and what is written
+     * after (the replication layer's bookkeeping) is committed with it by {@link #commit(ByteBuffer)}.
+     */
+    public void discardWrites()
+    {
+        checkApplying();
+        batch.clear();
+    }
+
     private void checkApplying()
     {
         if (applying != Thread.currentThread())
@@ -312,8 +380,9 @@ public final class Ledger implements AutoCloseable
     }
 
     /**
-     * Take a snapshot into {@code target} (which must not exist): a RocksDB checkpoint of the committed state and the
-     * journal position. Call between commands.
+     * Take a snapshot into {@code target} (which must not exist): a RocksDB checkpoint of the committed state and its
+     * description, built in {@code <target>.tmp} (0700), forced to disk, renamed to {@code target}, the parent folder
+     * forced. Call between commands.
      *
      * @param target the snapshot's folder.
      * @return its description.
@@ -322,10 +391,10 @@ public final class Ledger implements AutoCloseable
     {
         try
         {
-            Files.createDirectories(target.getParent());
+            PrivateFiles.createDirectories(target.getParent());
             final Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
             deleteTree(tmp);
-            Files.createDirectories(tmp);
+            Files.createDirectory(tmp, PrivateFiles.dirAttributes());
             try (Checkpoint checkpoint = Checkpoint.create(db))
             {
                 checkpoint.createCheckpoint(tmp.resolve(SnapshotInfo.STATE).toString());
@@ -333,7 +402,8 @@ public final class Ledger implements AutoCloseable
             final SnapshotInfo info = new SnapshotInfo(tmp, appliedIndex, appliedTerm, journal.lastIndex(),
                 stateHash());
             info.write();
-            Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            PrivateFiles.fsyncTree(tmp);
+            PrivateFiles.renameDurably(tmp, target);
             return new SnapshotInfo(target, info.index(), info.term(), info.journalIndex(), info.stateHash());
         }
         catch (final RocksDBException ex)
@@ -347,33 +417,164 @@ public final class Ledger implements AutoCloseable
     }
 
     /**
-     * Replace the live state with a snapshot's. The journal stays as it is: entries after the snapshot's index that
-     * it already holds are skipped when they are applied again.
+     * Replace the live state with a snapshot's, atomically (see the class comment). Call on the apply thread, between
+     * commands. When the journal ends before the snapshot's index (the snapshot came from another replica), the
+     * entries it holds are no longer a prefix of this replica's history: the journal's floor moves past the snapshot,
+     * in the same swap. Otherwise the journal stays as it is: entries after the snapshot's index that it already holds
+     * are skipped when they are applied again.
      *
-     * @param snapshotDir a folder written by {@link #snapshot(Path)}.
+     * @param snapshotDir a folder written by {@link #snapshot(Path)} (on this replica or another one).
      * @return the snapshot's description.
+     * @throws IllegalStateException when the snapshot does not hold what its description says (the live state is
+     *                               then unchanged).
      */
     public SnapshotInfo restore(final Path snapshotDir)
     {
         final SnapshotInfo info = SnapshotInfo.read(snapshotDir);
-        batch.clear();
-        closeDb();
+        final Path aside = buildAside(info);
+        swapIn(aside);
+        return info;
+    }
+
+    /**
+     * The first half of a restore: the snapshot's state, verified, forced, in {@code state.new}.
+     */
+    Path buildAside(final SnapshotInfo info)
+    {
+        final Path aside = dir.resolve(STATE_NEW);
+        final long floor = journal.physicalLastIndex() < info.index() ? info.index() + 1 : journal.floor();
         try
         {
-            deleteTree(stateDir);
-            copyTree(snapshotDir.resolve(SnapshotInfo.STATE), stateDir);
+            deleteTree(aside);
+            Files.createDirectory(aside, PrivateFiles.dirAttributes());
+            try (var files = Files.list(info.dir().resolve(SnapshotInfo.STATE)))
+            {
+                for (final Path f : (Iterable<Path>)files::iterator)
+                {
+                    final String name = f.getFileName().toString();
+                    if (name.endsWith(".md5") || !Files.isRegularFile(f))
+                    {
+                        continue; // Ratis' digests of installed files; RocksDB has no use for them
+                    }
+                    final Path to = aside.resolve(name);
+                    if (name.endsWith(".sst"))
+                    {
+                        try
+                        {
+                            Files.createLink(to, f); // SST files are immutable: share them with the snapshot
+                            continue;
+                        }
+                        catch (final IOException | UnsupportedOperationException ex)
+                        {
+                            // Another file system: copy it instead.
+                        }
+                    }
+                    Files.copy(f, to);
+                }
+            }
+            verifyAside(aside, info, floor);
+            PrivateFiles.fsyncTree(aside);
+            return aside;
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException("cannot restore " + stateDir + " from " + snapshotDir, ex);
+            deleteQuietly(aside);
+            throw new UncheckedIOException("cannot build the state of snapshot " + info.dir() + " in " + aside, ex);
         }
-        openDb();
-        if (appliedIndex != info.index())
+        catch (final RuntimeException ex)
         {
-            throw new IllegalStateException("snapshot " + snapshotDir + " says index " + info.index() +
-                " but its state holds " + appliedIndex + ": the snapshot is damaged; delete it");
+            deleteQuietly(aside);
+            throw ex;
         }
-        return info;
+    }
+
+    private static void verifyAside(final Path aside, final SnapshotInfo info, final long floor)
+    {
+        final List<ColumnFamilyHandle> asideHandles = new ArrayList<>();
+        try (DBOptions options = new DBOptions().setCreateIfMissing(false).setCreateMissingColumnFamilies(true);
+             WriteOptions sync = new WriteOptions().setSync(true))
+        {
+            final RocksDB asideDb = RocksDB.open(options, aside.toString(), List.of(
+                new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY),
+                new ColumnFamilyDescriptor(META_CF)), asideHandles);
+            try
+            {
+                final byte[] applied = asideDb.get(asideHandles.get(1), APPLIED_KEY);
+                final long index = applied == null ? 0 : ByteBuffer.wrap(applied).getLong();
+                if (index != info.index())
+                {
+                    throw new IllegalStateException("snapshot " + info.dir() + " says index " + info.index() +
+                        " but its state holds " + index + ": the snapshot is damaged; delete it");
+                }
+                final String hash = stateHash(asideDb, asideHandles.get(0));
+                if (info.stateHash() != null && !info.stateHash().equals(hash))
+                {
+                    throw new IllegalStateException("snapshot " + info.dir() + " says state hash " +
+                        info.stateHash() + " but its state hashes to " + hash + ": the snapshot is damaged");
+                }
+                asideDb.put(asideHandles.get(1), sync, FLOOR_KEY, ByteBuffer.allocate(8).putLong(floor).array());
+            }
+            finally
+            {
+                for (final ColumnFamilyHandle h : asideHandles)
+                {
+                    h.close();
+                }
+                asideDb.close();
+            }
+        }
+        catch (final RocksDBException ex)
+        {
+            throw new IllegalStateException("cannot open the restored state in " + aside + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * The second half of a restore: the live state becomes {@code state.old}, {@code state.new} becomes the live
+     * state, the old one is deleted.
+     */
+    void swapIn(final Path aside)
+    {
+        dbLock.writeLock().lock();
+        try
+        {
+            batch.clear();
+            closeDb();
+            final Path old = dir.resolve(STATE_OLD);
+            try
+            {
+                if (Files.isDirectory(stateDir))
+                {
+                    deleteTree(old);
+                    PrivateFiles.renameDurably(stateDir, old);
+                }
+                PrivateFiles.renameDurably(aside, stateDir);
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException("cannot swap the restored state " + aside + " in as " + stateDir, ex);
+            }
+            finally
+            {
+                if (!Files.isDirectory(stateDir) && Files.isDirectory(old))
+                {
+                    try
+                    {
+                        PrivateFiles.renameDurably(old, stateDir);
+                    }
+                    catch (final IOException ignore)
+                    {
+                        // Repaired at the next open.
+                    }
+                }
+                openDb();
+            }
+            deleteQuietly(old);
+        }
+        finally
+        {
+            dbLock.writeLock().unlock();
+        }
     }
 
     /**
@@ -382,6 +583,19 @@ public final class Ledger implements AutoCloseable
      * @return 64 hex digits.
      */
     public String stateHash()
+    {
+        dbLock.readLock().lock();
+        try
+        {
+            return stateHash(db, dataCf);
+        }
+        finally
+        {
+            dbLock.readLock().unlock();
+        }
+    }
+
+    private static String stateHash(final RocksDB db, final ColumnFamilyHandle cf)
     {
         final MessageDigest digest;
         try
@@ -393,7 +607,7 @@ public final class Ledger implements AutoCloseable
             throw new IllegalStateException(ex);
         }
         final ByteBuffer len = ByteBuffer.allocate(4);
-        try (RocksIterator it = db.newIterator(dataCf))
+        try (RocksIterator it = db.newIterator(cf))
         {
             for (it.seekToFirst(); it.isValid(); it.next())
             {
@@ -416,6 +630,18 @@ public final class Ledger implements AutoCloseable
         readOptions.close();
         writeOptions.close();
         journal.close();
+    }
+
+    private static void deleteQuietly(final Path root)
+    {
+        try
+        {
+            deleteTree(root);
+        }
+        catch (final IOException ignore)
+        {
+            // Deleted at the next open (recoverSwap) or the next restore.
+        }
     }
 
     static void deleteTree(final Path root) throws IOException
@@ -442,18 +668,6 @@ public final class Ledger implements AutoCloseable
         });
     }
 
-    private static void copyTree(final Path from, final Path to) throws IOException
-    {
-        Files.createDirectories(to);
-        try (var files = Files.list(from))
-        {
-            for (final Path f : (Iterable<Path>)files::iterator)
-            {
-                Files.copy(f, to.resolve(f.getFileName()));
-            }
-        }
-    }
-
     private final class StateView implements State
     {
         @Override
@@ -471,7 +685,15 @@ public final class Ledger implements AutoCloseable
                 {
                     return batch.getFromBatchAndDB(db, dataCf, readOptions, key);
                 }
-                return db.get(dataCf, key);
+                dbLock.readLock().lock();
+                try
+                {
+                    return db.get(dataCf, key);
+                }
+                finally
+                {
+                    dbLock.readLock().unlock();
+                }
             }
             catch (final RocksDBException ex)
             {
@@ -511,30 +733,38 @@ public final class Ledger implements AutoCloseable
         public int scan(final byte[] from, final byte[] to, final int limit, final Visitor visitor)
         {
             int visited = 0;
-            try (RocksIterator iter = db.newIterator(dataCf))
+            dbLock.readLock().lock();
+            try
             {
-                if (from == null || from.length == 0)
+                try (RocksIterator iter = db.newIterator(dataCf))
                 {
-                    iter.seekToFirst();
-                }
-                else
-                {
-                    iter.seek(from);
-                }
-                while (iter.isValid() && visited < limit)
-                {
-                    final byte[] k = iter.key();
-                    if (to != null && Arrays.compareUnsigned(k, to) >= 0)
+                    if (from == null || from.length == 0)
                     {
-                        break;
+                        iter.seekToFirst();
                     }
-                    visited++;
-                    if (!visitor.visit(k, iter.value()))
+                    else
                     {
-                        break;
+                        iter.seek(from);
                     }
-                    iter.next();
+                    while (iter.isValid() && visited < limit)
+                    {
+                        final byte[] k = iter.key();
+                        if (to != null && Arrays.compareUnsigned(k, to) >= 0)
+                        {
+                            break;
+                        }
+                        visited++;
+                        if (!visitor.visit(k, iter.value()))
+                        {
+                            break;
+                        }
+                        iter.next();
+                    }
                 }
+            }
+            finally
+            {
+                dbLock.readLock().unlock();
             }
             return visited;
         }

@@ -2,15 +2,16 @@ package dev.cell.ledger;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
 
 /**
  * What a snapshot folder holds: the RocksDB checkpoint under {@code state/} and this description in
- * {@code snapshot.properties}.
+ * {@code snapshot.properties} (written to a temporary file, forced, renamed, its folder forced).
  *
  * @param dir          the snapshot's folder.
  * @param index        the last log index applied in it.
@@ -59,11 +60,8 @@ public record SnapshotInfo(Path dir, long index, long term, long journalIndex, S
         p.setProperty("term", Long.toString(term));
         p.setProperty("journalIndex", Long.toString(journalIndex));
         p.setProperty("stateHash", stateHash);
-        final Path tmp = dir.resolve(FILE + ".tmp");
-        try (Writer w = Files.newBufferedWriter(tmp))
-        {
-            p.store(w, "cell ledger snapshot");
-        }
-        Files.move(tmp, dir.resolve(FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        final StringWriter w = new StringWriter();
+        p.store(w, "cell ledger snapshot");
+        PrivateFiles.writeAtomically(dir.resolve(FILE), w.toString().getBytes(StandardCharsets.UTF_8), true);
     }
 }

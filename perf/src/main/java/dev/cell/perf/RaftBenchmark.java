@@ -107,9 +107,9 @@ public final class RaftBenchmark
                 plain.send(entry);
                 return null;
             };
-            final Supplier<Object> leaderOp = () -> viaLeader.put(new Put("k" + (seq[0] & 1023), value, ++seq[0]));
+            final Supplier<Object> leaderOp = () -> viaLeader.put(new Put("k" + (++seq[0] & 1023), value));
             final Supplier<Object> followerOp =
-                () -> viaFollower.put(new Put("k" + (seq[0] & 1023), value, ++seq[0]));
+                () -> viaFollower.put(new Put("k" + (++seq[0] & 1023), value));
             // Warm every path up (JIT, connections, RocksDB) before measuring any.
             measure(3, plainOp);
             measure(3, leaderOp);
@@ -129,10 +129,10 @@ public final class RaftBenchmark
                 r.add(pipelined(names[1], seconds, inflight, () -> plain.sendAsync(entry)));
                 r.add(sequential(names[2], seconds, leaderOp));
                 r.add(pipelined(names[3], seconds, inflight,
-                    () -> viaLeader.putAsync(new Put("k" + (seq[0] & 1023), value, ++seq[0]))));
+                    () -> viaLeader.putAsync(new Put("k" + (++seq[0] & 1023), value))));
                 r.add(sequential(names[4], seconds, followerOp));
                 r.add(pipelined(names[5], seconds, inflight,
-                    () -> viaFollower.putAsync(new Put("k" + (seq[0] & 1023), value, ++seq[0]))));
+                    () -> viaFollower.putAsync(new Put("k" + (++seq[0] & 1023), value))));
                 rounds.add(r);
                 System.out.printf(Locale.ROOT, "round %d: plain p50 %.2f ms, kv via leader p50 %.2f ms%n", round + 1,
                     r.get(0).histogram().getValueAtPercentile(50) / 1e6,

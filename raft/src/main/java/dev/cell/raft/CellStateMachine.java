@@ -2,12 +2,15 @@ package dev.cell.raft;
 
 import dev.cell.ledger.JournalReader;
 import dev.cell.ledger.Ledger;
+import dev.cell.ledger.PrivateFiles;
 import dev.cell.ledger.SnapshotInfo;
+import dev.cell.ledger.Stateful;
 import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.runtime.service.Dispatcher;
 import org.agrona.ExpandableDirectByteBuffer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -20,6 +23,7 @@ import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.FileListSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
 
 import java.io.File;
 import java.io.IOException;
@@ -32,6 +36,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -39,20 +44,22 @@ import java.util.stream.Stream;
  * The Ratis state machine of one replica: applies command entries by running the cell's generated dispatcher against
  * the {@link Ledger}, answers queries with a per-thread dispatcher, snapshots the ledger.
  * <p>
- * Log entry: {@code kind (1 byte) | request id (int64 LE) | the cell's SBE request}. Reply: {@code status (1 byte) |
- * bytes}, status {@link #OK}, {@link #APP_ERROR} (a declared error's SBE message) or {@link #FAILED} (UTF-8 text).
- * A command whose request id is not 0 and was applied before returns its first reply and changes nothing; the last
- * {@value #DEDUPE_WINDOW} request ids are remembered (in the ledger's meta column family, so it survives restarts and
- * is part of snapshots).
+ * Log entry (little-endian): {@code kind (1 byte) | leader time (int64, epoch ms) | session window (int32, ms) |
+ * session high | session low | sequence (int64 each) | the cell's SBE request}; the receiving replica writes kind,
+ * session and sequence, the leader writes its time and window in {@link #startTransaction}. Reply:
+ * {@code status (1 byte) | bytes}, status {@link #OK}, {@link #APP_ERROR} (a declared error's SBE message),
+ * {@link #FAILED} (UTF-8 text: the handler threw) or {@link #REFUSED} (UTF-8 text: not applied and never will be).
+ * Exactly once per (session, sequence): see {@link SessionTable}.
  */
 final class CellStateMachine extends BaseStateMachine
 {
-    static final byte ENTRY_COMMAND = 1;
-    static final int ENTRY_HEADER = 9;
+    static final byte ENTRY_COMMAND = Stateful.APPLIED;
+    static final int ENTRY_HEADER = Stateful.COMMAND_OFFSET;
     static final byte OK = 0;
     static final byte APP_ERROR = 1;
     static final byte FAILED = 2;
-    static final long DEDUPE_WINDOW = 200_000;
+    static final byte REFUSED = 3;
+    static final String REFUSED_PREFIX = "cell refused: ";
     private static final Message EMPTY = Message.valueOf(ByteString.EMPTY);
 
     private final Ledger ledger;
@@ -61,20 +68,25 @@ final class CellStateMachine extends BaseStateMachine
     private final Path snapshotsDir;
     private final ExpandableDirectByteBuffer in = new ExpandableDirectByteBuffer(4096);
     private final ExpandableDirectByteBuffer out = new ExpandableDirectByteBuffer(4096);
-    private final byte[] ridKey = new byte[9];
-    private final byte[] rixKey = new byte[9];
+    private final HandlerTable table;
+    private final SessionTable sessions;
+    private final long sessionWindowMs;
     private final StateMachineStorage storage = new Storage();
     private volatile FileListSnapshotInfo latest;
+    private final AtomicInteger installs = new AtomicInteger();
+    private volatile String lastInstall;
     private byte[] applyScratch = new byte[4096];
 
-    CellStateMachine(final Ledger ledger, final Supplier<Dispatcher> dispatchers, final Path snapshotsDir)
+    CellStateMachine(final Ledger ledger, final Supplier<Dispatcher> dispatchers, final Path snapshotsDir,
+        final HandlerTable table)
     {
         this.ledger = ledger;
+        this.table = table;
+        this.sessions = new SessionTable(ledger);
+        this.sessionWindowMs = SessionTable.configuredWindowMs();
         this.applyDispatcher = dispatchers.get();
         this.queryContexts = ThreadLocal.withInitial(() -> new QueryContext(dispatchers.get()));
         this.snapshotsDir = snapshotsDir;
-        ridKey[0] = 'r';
-        rixKey[0] = 'i';
     }
 
     @Override
@@ -82,14 +94,28 @@ final class CellStateMachine extends BaseStateMachine
         throws IOException
     {
         super.initialize(server, groupId, raftStorage);
-        Files.createDirectories(snapshotsDir);
+        getLifeCycle().transition(LifeCycle.State.STARTING);
+        loadNewestSnapshot();
+        getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
+
+    private void loadNewestSnapshot() throws IOException
+    {
+        PrivateFiles.createDirectories(snapshotsDir);
         final Path newest = newestSnapshot();
         if (newest != null)
         {
             final SnapshotInfo info = SnapshotInfo.read(newest);
             if (ledger.appliedIndex() < info.index())
             {
-                ledger.restore(newest);
+                try
+                {
+                    ledger.restore(newest);
+                }
+                catch (final RuntimeException ex)
+                {
+                    throw new IOException("cannot load snapshot " + newest + ": " + ex.getMessage(), ex);
+                }
             }
             latest = describe(info);
         }
@@ -100,6 +126,61 @@ final class CellStateMachine extends BaseStateMachine
         {
             setLastAppliedTermIndex(latest.getTermIndex());
         }
+    }
+
+    /**
+     * Ratis pauses the state machine before it moves an installed snapshot into {@link #snapshotsDir} (it replaces the
+     * folder); nothing here holds files in it open.
+     */
+    @Override
+    public void pause()
+    {
+        if (getLifeCycleState() == LifeCycle.State.RUNNING)
+        {
+            getLifeCycle().transition(LifeCycle.State.PAUSING);
+            getLifeCycle().transition(LifeCycle.State.PAUSED);
+        }
+    }
+
+    /**
+     * Called by Ratis (on the apply thread, paused) after it installed a snapshot from the leader into
+     * {@link #snapshotsDir}: this replica's log was behind the leader's first index. The snapshot's RocksDB checkpoint
+     * becomes the live state (atomically, see {@link Ledger#restore}), the journal's floor moves past it, and Ratis
+     * continues applying from the snapshot's index.
+     */
+    @Override
+    public void reinitialize() throws IOException
+    {
+        final Path newest = newestSnapshot();
+        if (newest == null)
+        {
+            throw new IOException("reinitialize: " + snapshotsDir + " holds no complete snapshot to load");
+        }
+        final long before = ledger.appliedIndex();
+        loadNewestSnapshot();
+        installs.incrementAndGet();
+        lastInstall = "index " + latest.getIndex() + " (applied was " + before + ")";
+        if (getLifeCycleState() == LifeCycle.State.PAUSED)
+        {
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
+    }
+
+    /**
+     * @return how many snapshots Ratis installed into this replica since it started.
+     */
+    int installedSnapshots()
+    {
+        return installs.get();
+    }
+
+    /**
+     * @return the last installed snapshot, in words, or null.
+     */
+    String lastInstall()
+    {
+        return lastInstall;
     }
 
     /**
@@ -146,16 +227,60 @@ final class CellStateMachine extends BaseStateMachine
     {
         try
         {
-            final Path file = snapshotsDir.resolveSibling("leader");
-            final Path tmp = snapshotsDir.resolveSibling("leader.tmp");
-            Files.writeString(tmp, newLeaderId == null ? "" : newLeaderId.toString());
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            PrivateFiles.writeAtomically(snapshotsDir.resolveSibling("leader"),
+                (newLeaderId == null ? "" : newLeaderId.toString()).getBytes(StandardCharsets.UTF_8), false);
         }
         catch (final IOException ignore)
         {
             // Informational only.
         }
+    }
+
+    /**
+     * On the leader, before an entry enters the log: refuse what is not a command of this cell, and write the
+     * leader's timestamp and session window into the entry (every replica then decides session expiry from the
+     * same values).
+     */
+    @Override
+    public TransactionContext startTransaction(final RaftClientRequest request) throws IOException
+    {
+        final ByteString data = request.getMessage().getContent();
+        final TransactionContext.Builder builder = TransactionContext.newBuilder().setStateMachine(this)
+            .setClientRequest(request);
+        final String problem = notACommand(data);
+        if (problem != null)
+        {
+            final TransactionContext refused = builder.build();
+            refused.setException(new IllegalArgumentException(REFUSED_PREFIX + problem));
+            return refused;
+        }
+        final byte[] bytes = data.toByteArray();
+        final ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(1, System.currentTimeMillis());
+        b.putInt(9, (int)sessionWindowMs);
+        return builder.setLogData(UnsafeByteOperations.unsafeWrap(bytes)).build();
+    }
+
+    private String notACommand(final ByteString data)
+    {
+        final int length = data.size();
+        if (length < ENTRY_HEADER + 8 || data.byteAt(0) != ENTRY_COMMAND)
+        {
+            return "an entry of " + length + " bytes that is not a command of cell entries (kind " +
+                (length == 0 ? "none" : Integer.toString(data.byteAt(0) & 0xFF)) + ")";
+        }
+        final int blockLength = (data.byteAt(ENTRY_HEADER) & 0xFF) | (data.byteAt(ENTRY_HEADER + 1) & 0xFF) << 8;
+        final int templateId = (data.byteAt(ENTRY_HEADER + 2) & 0xFF) | (data.byteAt(ENTRY_HEADER + 3) & 0xFF) << 8;
+        if (table.kind(templateId) != HandlerTable.COMMAND)
+        {
+            return "template " + templateId + " is not a command of this cell";
+        }
+        if (ENTRY_HEADER + 8 + blockLength > length)
+        {
+            return "template " + templateId + " claims a block of " + blockLength + " bytes but the entry holds " +
+                (length - ENTRY_HEADER - 8);
+        }
+        return null;
     }
 
     @Override
@@ -176,7 +301,11 @@ final class CellStateMachine extends BaseStateMachine
     }
 
     /**
-     * Apply one entry (journal-format when replaying: the journal stores the entry as it was in the log).
+     * Apply one entry (journal-format when replaying: the journal stores the entry as it was in the log, its kind
+     * set to {@link Stateful#APPLIED} or {@link Stateful#NOT_APPLIED}; both are applied alike, the same way again).
+     * Total: whatever the handler throws, {@code Error}s included, becomes a recorded {@link #FAILED} reply, the
+     * same on every replica; only a failure of this replica's own storage escapes (the replica stops, its state is
+     * rebuilt from its snapshot, journal and the group's log).
      */
     Message applyEntry(final long index, final long term, final ByteBuffer entry)
     {
@@ -186,95 +315,101 @@ final class CellStateMachine extends BaseStateMachine
         }
         final int start = entry.position();
         final int length = entry.remaining();
-        if (length < ENTRY_HEADER + 8 || entry.get(start) != ENTRY_COMMAND)
+        final byte kind = length == 0 ? 0 : entry.get(start);
+        if (length < ENTRY_HEADER + 8 || (kind != ENTRY_COMMAND && kind != Stateful.NOT_APPLIED))
         {
-            ledger.commitWithoutWrites(entry);
+            if (length > 0)
+            {
+                entry.put(start, Stateful.NOT_APPLIED);
+            }
+            ledger.commit(entry);
             return failed("log entry " + index + " is not a command of this cell (" + length + " bytes)");
         }
-        final long requestId = entry.order(ByteOrder.LITTLE_ENDIAN).getLong(start + 1);
-        if (requestId != 0)
+        final ByteBuffer header = entry.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        final long leaderTime = header.getLong(start + 1);
+        final long windowMs = header.getInt(start + 9) & 0xFFFFFFFFL;
+        final long high = header.getLong(start + 13);
+        final long low = header.getLong(start + 21);
+        final long sequence = header.getLong(start + 29);
+        final long now = sessions.begin(leaderTime);
+        final int decision = sequence == 0 ? SessionTable.APPLY : sessions.check(high, low, sequence, now, windowMs);
+        final byte[] reply;
+        boolean applied = false;
+        if (decision == SessionTable.DUPLICATE)
         {
-            ridKey(requestId);
-            final byte[] prior = ledger.getMeta(ridKey);
-            if (prior != null)
+            reply = sessions.priorReply();
+            sessions.touch(high, low, now);
+        }
+        else if (decision == SessionTable.REFUSED)
+        {
+            reply = text(REFUSED, sessions.refusal());
+        }
+        else
+        {
+            reply = runHandler(entry, start + ENTRY_HEADER, length - ENTRY_HEADER);
+            applied = reply[0] != FAILED;
+            if (sequence != 0)
             {
-                ledger.commitWithoutWrites(entry);
-                return Message.valueOf(UnsafeByteOperations.unsafeWrap(prior));
+                sessions.record(high, low, sequence, now, reply);
             }
         }
-        final int frameLength = length - ENTRY_HEADER;
-        in.putBytes(0, entry, start + ENTRY_HEADER, frameLength);
-        byte status;
-        int replyLength;
-        try
-        {
-            final int result = applyDispatcher.dispatch(in, 0, frameLength, out, 1);
-            status = result < 0 ? APP_ERROR : OK;
-            replyLength = result == Integer.MIN_VALUE ? 0 : Math.abs(result);
-        }
-        catch (final RuntimeException ex)
-        {
-            final byte[] text = (ex.getClass().getName() + ": " + ex.getMessage()).getBytes(StandardCharsets.UTF_8);
-            status = FAILED;
-            replyLength = text.length;
-            out.putBytes(1, text);
-            ledger.commitWithoutWrites(entry);
-            final byte[] reply = new byte[1 + replyLength];
-            out.putByte(0, status);
-            out.getBytes(0, reply);
-            return Message.valueOf(UnsafeByteOperations.unsafeWrap(reply));
-        }
-        out.putByte(0, status);
-        final byte[] reply = new byte[1 + replyLength];
-        out.getBytes(0, reply);
-        if (requestId != 0)
-        {
-            ledger.putMeta(ridKey, reply);
-            rixKey(index);
-            final byte[] id = new byte[8];
-            ByteBuffer.wrap(id).putLong(requestId);
-            ledger.putMeta(rixKey, id);
-        }
-        if (index > DEDUPE_WINDOW)
-        {
-            rixKey(index - DEDUPE_WINDOW);
-            final byte[] old = ledger.getMeta(rixKey);
-            if (old != null)
-            {
-                ridKey(ByteBuffer.wrap(old).getLong());
-                ledger.deleteMeta(ridKey);
-                ledger.deleteMeta(rixKey);
-            }
-        }
+        sessions.finish(now, windowMs);
+        entry.put(start, applied ? Stateful.APPLIED : Stateful.NOT_APPLIED);
         ledger.commit(entry);
         return Message.valueOf(UnsafeByteOperations.unsafeWrap(reply));
     }
 
+    private byte[] runHandler(final ByteBuffer entry, final int at, final int frameLength)
+    {
+        in.putBytes(0, entry, at, frameLength);
+        try
+        {
+            final int result = applyDispatcher.dispatch(in, 0, frameLength, out, 1);
+            final int replyLength = result == Integer.MIN_VALUE ? 0 : Math.abs(result);
+            out.putByte(0, result < 0 ? APP_ERROR : OK);
+            final byte[] reply = new byte[1 + replyLength];
+            out.getBytes(0, reply);
+            return reply;
+        }
+        catch (final Throwable ex)
+        {
+            if (storageFault(ex))
+            {
+                throw ex;
+            }
+            ledger.discardWrites();
+            return text(FAILED, ex.getClass().getName() + ": " + ex.getMessage());
+        }
+    }
+
+    /**
+     * A failure of this replica's RocksDB is not an outcome of the command (other replicas applied it): it must not
+     * be recorded as one.
+     */
+    private static boolean storageFault(final Throwable ex)
+    {
+        for (Throwable t = ex; t != null; t = t.getCause())
+        {
+            if (t instanceof org.rocksdb.RocksDBException)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static byte[] text(final byte status, final String text)
+    {
+        final byte[] t = String.valueOf(text).getBytes(StandardCharsets.UTF_8);
+        final byte[] reply = new byte[1 + t.length];
+        reply[0] = status;
+        System.arraycopy(t, 0, reply, 1, t.length);
+        return reply;
+    }
+
     private static Message failed(final String text)
     {
-        final byte[] t = text.getBytes(StandardCharsets.UTF_8);
-        final byte[] reply = new byte[1 + t.length];
-        reply[0] = FAILED;
-        System.arraycopy(t, 0, reply, 1, t.length);
-        return Message.valueOf(UnsafeByteOperations.unsafeWrap(reply));
-    }
-
-    private void ridKey(final long requestId)
-    {
-        putLong(ridKey, requestId);
-    }
-
-    private void rixKey(final long index)
-    {
-        putLong(rixKey, index);
-    }
-
-    private static void putLong(final byte[] key, final long value)
-    {
-        for (int i = 0; i < 8; i++)
-        {
-            key[1 + i] = (byte)(value >>> (56 - 8 * i));
-        }
+        return Message.valueOf(UnsafeByteOperations.unsafeWrap(text(FAILED, text)));
     }
 
     @Override
@@ -307,14 +442,20 @@ final class CellStateMachine extends BaseStateMachine
             q.out.getBytes(0, reply);
             return Message.valueOf(UnsafeByteOperations.unsafeWrap(reply));
         }
-        catch (final RuntimeException ex)
+        catch (final Throwable ex)
         {
             return failed(ex.getClass().getName() + ": " + ex.getMessage());
         }
     }
 
+    /**
+     * A checkpoint of the ledger into {@code snapshots/<term>_<index>/}; the two newest are kept. After it Ratis purges
+     * its log up to the snapshot (less the entries {@code cell.raft.log.preserve} keeps, see {@link RaftSetup}), and
+     * the journal drops the roll cycles the older kept snapshot covers. Failures are IOExceptions (Ratis logs them and
+     * tries again at the next trigger; anything else would stop the replica).
+     */
     @Override
-    public long takeSnapshot()
+    public long takeSnapshot() throws IOException
     {
         final long index = ledger.appliedIndex();
         if (index == 0)
@@ -322,10 +463,22 @@ final class CellStateMachine extends BaseStateMachine
             return org.apache.ratis.server.raftlog.RaftLog.INVALID_LOG_INDEX;
         }
         final Path dir = snapshotsDir.resolve(ledger.appliedTerm() + "_" + index);
-        if (!Files.isDirectory(dir))
+        try
         {
-            latest = describe(ledger.snapshot(dir));
-            pruneSnapshots(2);
+            if (!Files.isDirectory(dir))
+            {
+                latest = describe(ledger.snapshot(dir));
+                pruneSnapshots(2);
+            }
+            final List<Path> kept = snapshots();
+            if (!kept.isEmpty())
+            {
+                ledger.journal().trim(SnapshotInfo.read(kept.getFirst()).index());
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new IOException("snapshot at index " + index + " into " + dir + " failed: " + ex.getMessage(), ex);
         }
         return index;
     }
@@ -370,7 +523,9 @@ final class CellStateMachine extends BaseStateMachine
         final List<FileInfo> files = new ArrayList<>();
         try (Stream<Path> s = Files.walk(info.dir()))
         {
-            s.filter(Files::isRegularFile).forEach(p -> files.add(new FileInfo(p, null)));
+            // Ratis writes an .md5 beside every file it installs: those are not part of the snapshot.
+            s.filter(p -> Files.isRegularFile(p) && !p.getFileName().toString().endsWith(".md5"))
+                .forEach(p -> files.add(new FileInfo(p, null)));
         }
         catch (final IOException ex)
         {

@@ -1,21 +1,21 @@
 package dev.cell.raft;
 
+import dev.cell.ledger.PrivateFiles;
 import org.tomlj.Toml;
 import org.tomlj.TomlParseResult;
 
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
-import java.io.Writer;
+import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -26,6 +26,9 @@ import java.util.UUID;
  * A stateful cell's group as written under {@code <cellDir>/.cell/replicas/}: {@code group.properties} holds the
  * group id, each replica slot's loopback port and the current members; each replica lives in {@code <slot>/}. Ports
  * are chosen once, when a slot is created, so restarted replicas keep their identity.
+ * <p>
+ * Every folder here is created 0700 and every file 0600 (the permissions go with the create call): another local user
+ * can read neither the group id nor anything a replica stores.
  */
 final class GroupConfig
 {
@@ -107,9 +110,8 @@ final class GroupConfig
         final Path dir = replicasDir(cellDir);
         try
         {
-            Files.createDirectories(dir);
-            try (FileChannel ch = FileChannel.open(dir.resolve("group.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE); FileLock ignored = ch.lock())
+            PrivateFiles.createDirectories(dir);
+            try (FileChannel ch = PrivateFiles.openForWrite(dir.resolve("group.lock")); FileLock ignored = ch.lock())
             {
                 final Path file = dir.resolve(FILE);
                 if (Files.isRegularFile(file))
@@ -171,12 +173,9 @@ final class GroupConfig
         }
         p.setProperty("members", m.toString());
         ports.forEach((slot, port) -> p.setProperty("port." + slot, Integer.toString(port)));
-        final Path tmp = replicasDir.resolve(FILE + ".tmp");
-        try (Writer w = Files.newBufferedWriter(tmp))
-        {
-            p.store(w, "replica group of this stateful cell: slot ports and members");
-        }
-        Files.move(tmp, replicasDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        final StringWriter w = new StringWriter();
+        p.store(w, "replica group of this stateful cell: slot ports and members");
+        PrivateFiles.writeAtomically(replicasDir.resolve(FILE), w.toString().getBytes(StandardCharsets.UTF_8), true);
     }
 
     /**
@@ -185,8 +184,7 @@ final class GroupConfig
     static int addSlot(final Path cellDir) throws IOException
     {
         final Path dir = replicasDir(cellDir);
-        try (FileChannel ch = FileChannel.open(dir.resolve("group.lock"), StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE); FileLock ignored = ch.lock())
+        try (FileChannel ch = PrivateFiles.openForWrite(dir.resolve("group.lock")); FileLock ignored = ch.lock())
         {
             final GroupConfig config = read(dir);
             final int slot = config.ports.isEmpty() ? 0 : config.ports.lastKey() + 1;
@@ -197,13 +195,24 @@ final class GroupConfig
     }
 
     /**
+     * The group's TLS key and certificate (created at the first call), under the group lock.
+     */
+    static GroupTls tls(final Path cellDir, final UUID groupId) throws IOException
+    {
+        final Path dir = replicasDir(cellDir);
+        try (FileChannel ch = PrivateFiles.openForWrite(dir.resolve("group.lock")); FileLock ignored = ch.lock())
+        {
+            return GroupTls.loadOrCreate(dir, groupId);
+        }
+    }
+
+    /**
      * Record the members after a membership change, under the group lock.
      */
     static void writeMembers(final Path cellDir, final List<Integer> members) throws IOException
     {
         final Path dir = replicasDir(cellDir);
-        try (FileChannel ch = FileChannel.open(dir.resolve("group.lock"), StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE); FileLock ignored = ch.lock())
+        try (FileChannel ch = PrivateFiles.openForWrite(dir.resolve("group.lock")); FileLock ignored = ch.lock())
         {
             final GroupConfig config = read(dir);
             config.members.clear();
@@ -232,9 +241,8 @@ final class GroupConfig
                     replicasDir.resolve(FILE) + " (slots: " + ports.keySet() + ")");
             }
             final Path d = slotDir(slot);
-            Files.createDirectories(d);
-            final FileChannel ch = FileChannel.open(d.resolve("replica.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
+            PrivateFiles.createDirectories(d);
+            final FileChannel ch = PrivateFiles.openForWrite(d.resolve("replica.lock"));
             FileLock lock = null;
             try
             {

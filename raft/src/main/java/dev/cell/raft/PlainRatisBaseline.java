@@ -61,13 +61,14 @@ public final class PlainRatisBaseline implements AutoCloseable
                     .setGroup(group)
                     .setStateMachine(new Counter())
                     .setProperties(RaftSetup.serverProperties(storage.toFile(), ports.get(i), transport,
-                        ReplicaOptions.defaults().electionMs(), 0))
+                        ReplicaOptions.defaults().electionMs(), 0, ReplicaOptions.defaults().logPreserve(),
+                        java.util.Map.of()))
                     .setOption(RaftStorage.StartupOption.FORMAT)
                     .build();
                 server.start();
                 servers.add(server);
             }
-            client = RaftSetup.client(group, transport, null);
+            client = RaftSetup.client(group, transport, null, null);
         }
         catch (final IOException ex)
         {

@@ -3,6 +3,7 @@ package dev.cell.raft;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.netty.NettyConfigKeys;
@@ -64,9 +65,19 @@ final class RaftSetup
         return RaftGroup.valueOf(RaftGroupId.valueOf(groupId), peers);
     }
 
+    /**
+     * The server's properties. Log purging is deliberate: after each snapshot Ratis deletes the closed log segments
+     * that lie entirely below {@code snapshot index - logPreserve} (purge up to the snapshot index, not only to the
+     * slowest follower's commit index, so a replica that is down cannot make the log grow without bound; a purge is
+     * attempted once {@code raft.server.log.purge.gap} = 1024 entries accumulated). A follower that needs an entry the
+     * leader purged, or a new or wiped replica, gets the leader's newest snapshot installed: the files of the
+     * {@code FileListSnapshotInfo} the state machine reports are copied in chunks with an MD5 per file (Ratis computes
+     * and checks it), renamed into the follower's {@code snapshots/}, then {@code CellStateMachine.reinitialize}
+     * loads them.
+     */
     static RaftProperties serverProperties(
         final File storage, final int port, final ReplicaOptions.Transport transport, final long electionMs,
-        final long snapshotEvery)
+        final long snapshotEvery, final long logPreserve, final Map<String, String> overrides)
     {
         final RaftProperties p = new RaftProperties();
         transport(p, transport);
@@ -90,9 +101,11 @@ final class RaftSetup
         {
             RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, snapshotEvery);
         }
-        // The log is the only copy a deleted or new replica catches up from: never purge it (see architecture.md).
-        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, false);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, logPreserve);
+        RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
         passThrough(p);
+        overrides.forEach(p::set);
         return p;
     }
 
@@ -117,7 +130,8 @@ final class RaftSetup
             transport == ReplicaOptions.Transport.NETTY ? SupportedRpcType.NETTY : SupportedRpcType.GRPC);
     }
 
-    static RaftClient client(final RaftGroup group, final ReplicaOptions.Transport transport, final RaftPeerId leader)
+    static RaftClient client(final RaftGroup group, final ReplicaOptions.Transport transport, final RaftPeerId leader,
+        final Parameters parameters)
     {
         final RaftProperties p = new RaftProperties();
         transport(p, transport);
@@ -132,6 +146,10 @@ final class RaftSetup
         if (leader != null)
         {
             b.setLeaderId(leader);
+        }
+        if (parameters != null)
+        {
+            b.setParameters(parameters);
         }
         return b.build();
     }

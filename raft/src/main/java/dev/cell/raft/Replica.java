@@ -1,6 +1,7 @@
 package dev.cell.raft;
 
 import dev.cell.ledger.Ledger;
+import dev.cell.ledger.PrivateFiles;
 import dev.cell.ledger.Stateful;
 import dev.cell.runtime.CellLifecycle;
 import dev.cell.runtime.log.CellLog;
@@ -9,6 +10,7 @@ import dev.cell.runtime.service.CellServer;
 import dev.cell.runtime.service.Dispatcher;
 import dev.cell.runtime.service.StatefulHost;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
@@ -20,6 +22,7 @@ import org.apache.ratis.server.storage.RaftStorage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,7 +32,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One replica of a stateful cell: its Ratis server, its {@link Ledger}, and a junction server through which clients
  * call it like any cell. Everything it writes lives under {@code <cellDir>/.cell/replicas/<slot>/}: {@code raft/}
- * (Ratis' log and metadata), {@code ledger/} (journal and state) and {@code snapshots/}.
+ * (Ratis' log and metadata), {@code ledger/} (journal and state), {@code snapshots/}, {@code leader} and
+ * {@code raft-status} (role, term, leader, commit and applied index, rewritten every 500 ms: what {@code cell status}
+ * shows). Folders are created 0700, the files this class writes 0600.
  * <pre>{@code
  * try (Replica replica = Replica.start(new KvBinding(), cellDir, ReplicaOptions.defaults()))
  * {
@@ -41,6 +46,10 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class Replica implements StatefulHost.Running
 {
+    /** The status file's name in the replica's folder. */
+    public static final String STATUS_FILE = "raft-status";
+    private static final long STATUS_EVERY_NS = 500_000_000L;
+
     private final int slot;
     private final Path cellDir;
     private final Path dir;
@@ -52,6 +61,7 @@ public final class Replica implements StatefulHost.Running
     private final RaftPeerId self;
     private final ReplicaOptions options;
     private final RaftGroup group;
+    private final Parameters raftParameters;
     private final Object clientLock = new Object();
     private volatile RaftClient client;
     private volatile boolean closed;
@@ -80,7 +90,9 @@ public final class Replica implements StatefulHost.Running
                 s.attach(ledger.state(), ledger.journal());
             }
             final Dispatcher localDispatcher = dispatcher(binding, cell);
-            this.stateMachine = new CellStateMachine(ledger, () -> dispatcher(binding, cell), dir.resolve("snapshots"));
+            final HandlerTable table = new HandlerTable(cell.getClass(), binding.genome());
+            this.stateMachine = new CellStateMachine(ledger, () -> dispatcher(binding, cell), dir.resolve("snapshots"),
+                table);
             final List<Integer> members = new ArrayList<>(config.members);
             if (!members.contains(slot))
             {
@@ -89,22 +101,28 @@ public final class Replica implements StatefulHost.Running
             this.group = RaftSetup.group(config.groupId, config.ports, members);
             this.groupId = group.getGroupId();
             this.self = RaftSetup.peerId(slot);
+            this.raftParameters = raftParameters(cellDir, config.groupId, options.transport());
             final Path raftDir = dir.resolve("raft");
             final boolean fresh = !Files.isDirectory(raftDir.resolve(groupId.getUuid().toString()));
-            Files.createDirectories(raftDir);
-            startedServer = RaftServer.newBuilder()
+            PrivateFiles.createDirectories(raftDir);
+            final RaftServer.Builder builder = RaftServer.newBuilder();
+            if (raftParameters != null)
+            {
+                builder.setParameters(raftParameters);
+            }
+            startedServer = builder
                 .setServerId(self)
                 .setGroup(group)
                 .setStateMachine(stateMachine)
                 .setProperties(RaftSetup.serverProperties(raftDir.toFile(), config.ports.get(slot),
-                    options.transport(), options.electionMs(), options.snapshotEvery()))
+                    options.transport(), options.electionMs(), options.snapshotEvery(), options.logPreserve(),
+                    options.raftProperties()))
                 .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
                 .build();
             startedServer.start();
             this.server = startedServer;
-            openedClient = RaftSetup.client(group, options.transport(), null);
+            openedClient = RaftSetup.client(group, options.transport(), null, raftParameters);
             this.client = openedClient;
-            final HandlerTable table = new HandlerTable(cell.getClass(), binding.genome());
             this.cellServer = CellServer.start(binding.cellName(), binding.genome(),
                 new ReplicatedDispatcher(this, table, localDispatcher),
                 cell instanceof CellLifecycle l ? l : null, cellDir, options.server());
@@ -128,15 +146,17 @@ public final class Replica implements StatefulHost.Running
     }
 
     /**
-     * A replica whose Raft server failed (Ratis closes it on an internal error) must not keep serving junctions it
-     * cannot answer: stop it, so its process exits and the failure is visible.
+     * Every 500 ms: rewrite {@code raft-status}; and a replica whose Raft server failed (Ratis closes it on an
+     * internal error) must not keep serving junctions it cannot answer: stop it, so its process exits and the failure
+     * is visible.
      */
     private void watch()
     {
         boolean seenRunning = false;
+        int installsLogged = 0;
         while (!closed)
         {
-            java.util.concurrent.locks.LockSupport.parkNanos(500_000_000L);
+            java.util.concurrent.locks.LockSupport.parkNanos(STATUS_EVERY_NS);
             if (closed)
             {
                 return;
@@ -144,7 +164,17 @@ public final class Replica implements StatefulHost.Running
             org.apache.ratis.util.LifeCycle.State state;
             try
             {
-                state = server.getDivision(groupId).getInfo().getLifeCycleState();
+                final RaftServer.Division division = server.getDivision(groupId);
+                state = division.getInfo().getLifeCycleState();
+                writeStatus(division);
+                final int installs = stateMachine.installedSnapshots();
+                if (installs != installsLogged)
+                {
+                    installsLogged = installs;
+                    cellServer.log().info("replica.snapshot.installed", "slot", slot, "installs", installs,
+                        "snapshot", String.valueOf(stateMachine.lastInstall()),
+                        "appliedIndex", ledger.appliedIndex());
+                }
             }
             catch (final IOException ex)
             {
@@ -163,6 +193,39 @@ public final class Replica implements StatefulHost.Running
                 return;
             }
         }
+    }
+
+    /**
+     * {@code <slot>/raft-status}: a properties file written to a temporary file created 0600 and renamed over the old
+     * one (not forced: it is rewritten every 500 ms, and {@code updatedMs} says how fresh it is).
+     */
+    private void writeStatus(final RaftServer.Division division) throws IOException
+    {
+        final org.apache.ratis.server.DivisionInfo info = division.getInfo();
+        final RaftPeerId leader = info.getLeaderId();
+        final var snapshot = stateMachine.getLatestSnapshot();
+        final String text = "role=" + info.getCurrentRole().name() + "\n" +
+            "term=" + info.getCurrentTerm() + "\n" +
+            "leader=" + (leader == null ? "" : leader.toString()) + "\n" +
+            "commitIndex=" + division.getRaftLog().getLastCommittedIndex() + "\n" +
+            "appliedIndex=" + info.getLastAppliedIndex() + "\n" +
+            "updatedMs=" + System.currentTimeMillis() + "\n" +
+            "slot=" + slot + "\n" +
+            "peer=" + self + "\n" +
+            "logStartIndex=" + division.getRaftLog().getStartIndex() + "\n" +
+            "snapshotIndex=" + (snapshot == null ? 0 : snapshot.getIndex()) + "\n" +
+            "snapshotsInstalled=" + stateMachine.installedSnapshots() + "\n";
+        PrivateFiles.writeAtomically(dir.resolve(STATUS_FILE), text.getBytes(StandardCharsets.UTF_8), false);
+    }
+
+    /**
+     * Over gRPC the Raft ports use mutual TLS with the group's certificate ({@link GroupTls}); Ratis' Netty transport
+     * has no TLS for its RPCs (see docs/architecture.md, "The Raft ports").
+     */
+    private static Parameters raftParameters(final Path cellDir, final java.util.UUID groupId,
+        final ReplicaOptions.Transport transport) throws IOException
+    {
+        return transport == ReplicaOptions.Transport.GRPC ? GroupConfig.tls(cellDir, groupId).parameters() : null;
     }
 
     @SuppressWarnings("unchecked")
@@ -222,7 +285,7 @@ public final class Replica implements StatefulHost.Running
 
     /**
      * Ratis' ordered async client closes its sliding window for good once one request fails after all its retries;
-     * every later request would fail at once. Replace it (the caller retries; request ids keep that exactly once).
+     * every later request would fail at once. Replace it (the caller retries; client sessions keep that exactly once).
      */
     private void renewAfterFailure(final RaftClient failed, final Throwable error)
     {
@@ -236,7 +299,7 @@ public final class Replica implements StatefulHost.Running
             {
                 return;
             }
-            client = RaftSetup.client(group, options.transport(), null);
+            client = RaftSetup.client(group, options.transport(), null, raftParameters);
         }
         Thread.ofVirtual().name("raft-client-close").start(() -> closeQuietly(failed));
     }
@@ -311,6 +374,54 @@ public final class Replica implements StatefulHost.Running
     }
 
     /**
+     * @return the first index of this replica's Raft log (entries below it were purged after a snapshot).
+     */
+    public long logStartIndex()
+    {
+        try
+        {
+            return server.getDivision(groupId).getRaftLog().getStartIndex();
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("no Raft division: " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * @return how many snapshots the leader installed into this replica since it started (it was behind the
+     * leader's first log index).
+     */
+    public int installedSnapshots()
+    {
+        return stateMachine.installedSnapshots();
+    }
+
+    /**
+     * Ask the group to make this replica its leader (a Ratis leadership transfer).
+     *
+     * @param timeoutMs how long the transfer may take.
+     * @throws IllegalStateException when it did not happen.
+     */
+    public void becomeLeader(final long timeoutMs)
+    {
+        try (RaftClient admin = RaftSetup.client(RaftGroup.valueOf(groupId, server.getDivision(groupId).getGroup()
+            .getPeers()), options.transport(), null, raftParameters))
+        {
+            final RaftClientReply reply = admin.admin().transferLeadership(self, timeoutMs);
+            if (!reply.isSuccess())
+            {
+                throw new IllegalStateException("leadership transfer to " + self + " refused: " +
+                    reply.getException());
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("leadership transfer to " + self + " failed: " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
      * Take a snapshot now (through Ratis, so the log and the snapshot agree).
      *
      * @return the snapshot's log index.
@@ -319,7 +430,7 @@ public final class Replica implements StatefulHost.Running
     public long takeSnapshot()
     {
         try (RaftClient admin = RaftSetup.client(RaftGroup.valueOf(groupId, server.getDivision(groupId).getGroup()
-            .getPeers()), options.transport(), null))
+            .getPeers()), options.transport(), null, raftParameters))
         {
             final RaftClientReply reply = admin.getSnapshotManagementApi(self).create(true, 30_000);
             if (!reply.isSuccess())
@@ -359,8 +470,9 @@ public final class Replica implements StatefulHost.Running
                 peers.add(RaftSetup.peer(s, port));
             }
             final RaftGroup current = RaftSetup.group(config.groupId, config.ports, config.members);
-            try (RaftClient admin = RaftSetup.client(current, ReplicaOptions.fromSystemProperties(null).transport(),
-                null))
+            final ReplicaOptions.Transport transport = ReplicaOptions.fromSystemProperties(null).transport();
+            try (RaftClient admin = RaftSetup.client(current, transport, null,
+                raftParameters(cellDir.toAbsolutePath(), config.groupId, transport)))
             {
                 final RaftClientReply reply = admin.admin().setConfiguration(peers);
                 if (!reply.isSuccess())

@@ -2,24 +2,45 @@ package dev.cell.raft;
 
 import dev.cell.runtime.service.ServerOptions;
 
+import java.util.Map;
+
 /**
  * How a replica runs. Immutable; start from {@link #defaults()}. Every value can also be set with a system property
  * (read by {@link #fromSystemProperties(ServerOptions)}, which is what {@code cell mitosis} uses):
  * {@code cell.replica.slot}, {@code cell.raft.transport} ({@code netty}|{@code grpc}),
- * {@code cell.raft.snapshot.every}, {@code cell.raft.election.ms}, {@code cell.raft.planted.bug}.
+ * {@code cell.raft.snapshot.every}, {@code cell.raft.log.preserve}, {@code cell.raft.election.ms},
+ * {@code cell.raft.planted.bug}; any {@code raft.*} system property goes to Ratis as it is.
  *
  * @param slot          the replica slot to run, or -1 for the first one no running replica holds.
  * @param server        how the replica serves its junctions.
  * @param transport     Ratis' transport between replicas.
  * @param snapshotEvery take a snapshot every this many applied commands (0: never automatically).
  * @param electionMs    minimum election timeout in ms (the maximum is twice this).
+ * @param logPreserve   log entries kept below the newest snapshot when Ratis purges its log after a snapshot: a
+ *                      follower less than this far behind catches up from the log, one further behind (or a new or
+ *                      wiped replica) gets the snapshot installed.
+ * @param raftProperties Ratis properties set last, over this project's settings and the {@code raft.*} system
+ *                      properties (e.g. {@code raft.server.log.segment.size.max}); tests use it.
  * @param plantedBug    test only: linearizable queries are answered from local state without a read index, a bug
  *                      the fault tests' linearizability checker must catch. Never set it in production.
  * @since 0.1
  */
 public record ReplicaOptions(
-    int slot, ServerOptions server, Transport transport, long snapshotEvery, long electionMs, boolean plantedBug)
+    int slot, ServerOptions server, Transport transport, long snapshotEvery, long electionMs, boolean plantedBug,
+    long logPreserve, Map<String, String> raftProperties)
 {
+    /**
+     * @throws IllegalArgumentException when a value is out of range.
+     */
+    public ReplicaOptions
+    {
+        if (logPreserve < 0)
+        {
+            throw new IllegalArgumentException("logPreserve = " + logPreserve + " must be 0 or more");
+        }
+        raftProperties = Map.copyOf(raftProperties);
+    }
+
     /**
      * Ratis transports.
      */
@@ -32,11 +53,12 @@ public record ReplicaOptions(
     }
 
     /**
-     * @return slot -1, default server options, Netty, a snapshot every 10,000 commands, 400 ms elections.
+     * @return slot -1, default server options, Netty, a snapshot every 10,000 commands, 400 ms elections, 10,000
+     * log entries preserved below a snapshot.
      */
     public static ReplicaOptions defaults()
     {
-        return new ReplicaOptions(-1, ServerOptions.defaults(), Transport.NETTY, 10_000, 400, false);
+        return new ReplicaOptions(-1, ServerOptions.defaults(), Transport.NETTY, 10_000, 400, false, 10_000, Map.of());
     }
 
     /**
@@ -59,7 +81,9 @@ public record ReplicaOptions(
             t,
             Long.getLong("cell.raft.snapshot.every", 10_000),
             Long.getLong("cell.raft.election.ms", 400),
-            "follower-local-reads".equals(System.getProperty("cell.raft.planted.bug")));
+            "follower-local-reads".equals(System.getProperty("cell.raft.planted.bug")),
+            Long.getLong("cell.raft.log.preserve", 10_000),
+            Map.of());
     }
 
     /**
@@ -68,7 +92,8 @@ public record ReplicaOptions(
      */
     public ReplicaOptions withSlot(final int value)
     {
-        return new ReplicaOptions(value, server, transport, snapshotEvery, electionMs, plantedBug);
+        return new ReplicaOptions(value, server, transport, snapshotEvery, electionMs, plantedBug,
+            logPreserve, raftProperties);
     }
 
     /**
@@ -77,7 +102,8 @@ public record ReplicaOptions(
      */
     public ReplicaOptions withServer(final ServerOptions value)
     {
-        return new ReplicaOptions(slot, value, transport, snapshotEvery, electionMs, plantedBug);
+        return new ReplicaOptions(slot, value, transport, snapshotEvery, electionMs, plantedBug, logPreserve,
+            raftProperties);
     }
 
     /**
@@ -86,7 +112,8 @@ public record ReplicaOptions(
      */
     public ReplicaOptions withTransport(final Transport value)
     {
-        return new ReplicaOptions(slot, server, value, snapshotEvery, electionMs, plantedBug);
+        return new ReplicaOptions(slot, server, value, snapshotEvery, electionMs, plantedBug, logPreserve,
+            raftProperties);
     }
 
     /**
@@ -95,7 +122,7 @@ public record ReplicaOptions(
      */
     public ReplicaOptions withSnapshotEvery(final long value)
     {
-        return new ReplicaOptions(slot, server, transport, value, electionMs, plantedBug);
+        return new ReplicaOptions(slot, server, transport, value, electionMs, plantedBug, logPreserve, raftProperties);
     }
 
     /**
@@ -104,7 +131,8 @@ public record ReplicaOptions(
      */
     public ReplicaOptions withElectionMs(final long value)
     {
-        return new ReplicaOptions(slot, server, transport, snapshotEvery, value, plantedBug);
+        return new ReplicaOptions(slot, server, transport, snapshotEvery, value, plantedBug, logPreserve,
+            raftProperties);
     }
 
     /**
@@ -113,6 +141,29 @@ public record ReplicaOptions(
      */
     public ReplicaOptions withPlantedBug(final boolean value)
     {
-        return new ReplicaOptions(slot, server, transport, snapshotEvery, electionMs, value);
+        return new ReplicaOptions(slot, server, transport, snapshotEvery, electionMs, value, logPreserve,
+            raftProperties);
+    }
+
+    /**
+     * @param value log entries kept below a snapshot when the log is purged.
+     * @return a copy with it.
+     */
+    public ReplicaOptions withLogPreserve(final long value)
+    {
+        return new ReplicaOptions(slot, server, transport, snapshotEvery, electionMs, plantedBug, value,
+            raftProperties);
+    }
+
+    /**
+     * @param key   a Ratis property (e.g. {@code raft.server.log.segment.size.max}).
+     * @param value its value as Ratis parses it (e.g. {@code 64KB}).
+     * @return a copy with it set.
+     */
+    public ReplicaOptions withRaftProperty(final String key, final String value)
+    {
+        final Map<String, String> copy = new java.util.HashMap<>(raftProperties);
+        copy.put(key, value);
+        return new ReplicaOptions(slot, server, transport, snapshotEvery, electionMs, plantedBug, logPreserve, copy);
     }
 }

@@ -18,9 +18,11 @@ import java.util.concurrent.CompletionException;
 
 /**
  * Sits between the junction server and the cell's generated dispatcher on one replica. Commands become log entries
- * (sent through this replica's Raft client, which follows the leader: callers reach any replica and never see leader
- * changes); linearizable queries go through a read index on this replica; stale queries and unknown template ids are
- * dispatched locally at once.
+ * carrying the caller's client session and sequence from the request envelope (sent through this replica's Raft
+ * client, which follows the leader: callers reach any replica and never see leader changes; a retry through another
+ * replica under the same sequence applies once); linearizable queries go through a read index on this replica; stale
+ * queries and unknown template ids are dispatched locally at once. A command the group refuses (session expired, not
+ * a command of this cell) is answered with {@code Completion.refuse}: the caller gets {@code Rejected}.
  */
 final class ReplicatedDispatcher implements AsyncDispatcher
 {
@@ -58,10 +60,13 @@ final class ReplicatedDispatcher implements AsyncDispatcher
         {
             case HandlerTable.COMMAND ->
             {
+                // Leader time and session window (bytes 1..12) are written by the leader (startTransaction).
                 final byte[] entry = new byte[CellStateMachine.ENTRY_HEADER + length];
                 final UnsafeBuffer e = new UnsafeBuffer(entry);
                 e.putByte(0, CellStateMachine.ENTRY_COMMAND);
-                e.putLong(1, table.requestId(templateId, buffer, offset, length), ByteOrder.LITTLE_ENDIAN);
+                e.putLong(13, envelope.sessionHigh(), ByteOrder.LITTLE_ENDIAN);
+                e.putLong(21, envelope.sessionLow(), ByteOrder.LITTLE_ENDIAN);
+                e.putLong(29, envelope.sequence(), ByteOrder.LITTLE_ENDIAN);
                 buffer.getBytes(offset, entry, CellStateMachine.ENTRY_HEADER, length);
                 complete(replica.submitCommand(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry))), completion);
                 return true;
@@ -92,11 +97,23 @@ final class ReplicatedDispatcher implements AsyncDispatcher
             {
                 final Throwable cause = error instanceof CompletionException && error.getCause() != null ?
                     error.getCause() : error;
+                final String refused = refusal(cause);
+                if (refused != null)
+                {
+                    completion.refuse(refused);
+                    return;
+                }
                 completion.fail(true, "the replica group did not commit the request: " + cause);
                 return;
             }
             if (!reply.isSuccess())
             {
+                final String refused = refusal(reply.getException());
+                if (refused != null)
+                {
+                    completion.refuse(refused);
+                    return;
+                }
                 completion.fail(true, "the replica group refused the request: " + reply.getException());
                 return;
             }
@@ -112,8 +129,35 @@ final class ReplicatedDispatcher implements AsyncDispatcher
                 completion.fail(false, content.substring(1).toString(StandardCharsets.UTF_8));
                 return;
             }
+            if (status == CellStateMachine.REFUSED)
+            {
+                completion.refuse(content.substring(1).toString(StandardCharsets.UTF_8));
+                return;
+            }
             final byte[] bytes = content.toByteArray();
             completion.reply(new UnsafeBuffer(bytes), 1, bytes.length - 1, status == CellStateMachine.APP_ERROR);
         });
+    }
+
+    /**
+     * @return the leader's reason when it refused the entry before logging it (startTransaction), else null.
+     */
+    private static String refusal(final Throwable error)
+    {
+        for (Throwable t = error; t != null; t = t.getCause())
+        {
+            final String message = t.getMessage();
+            final int at = message == null ? -1 : message.indexOf(CellStateMachine.REFUSED_PREFIX);
+            if (at >= 0)
+            {
+                return "the leader refused the command: " +
+                    message.substring(at + CellStateMachine.REFUSED_PREFIX.length());
+            }
+            if (t.getCause() == t)
+            {
+                break;
+            }
+        }
+        return null;
     }
 }

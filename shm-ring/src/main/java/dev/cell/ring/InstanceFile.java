@@ -137,7 +137,8 @@ public final class InstanceFile implements AutoCloseable
     }
 
     /**
-     * Instance side: create {@code <runDir>/instance.dat} in state {@link #STATE_STARTING}.
+     * Instance side: create {@code <runDir>/instance.dat} in state {@link #STATE_STARTING}, owner-only (0600), every
+     * page allocated up front.
      *
      * @param runDir         the run folder (must exist).
      * @param fingerprint    the genome fingerprint.
@@ -332,6 +333,26 @@ public final class InstanceFile implements AutoCloseable
             pendingName = b.getStringWithoutLengthUtf8(index, length);
         }
         return false;
+    }
+
+    /**
+     * Instance side, from housekeeping: when a client claimed an accept record and has not committed it for
+     * {@code timeoutNs} (it died or stopped mid-write), turn that record into padding so the announcements behind it
+     * get through ({@link ManyToOneRingBuffer#unblock()}). A producer merely slower than the timeout loses its
+     * announcement (its connect times out and is retried), which is why the timeout is long against a write of a
+     * few bytes. Allocates nothing.
+     *
+     * @param nowNs     {@link System#nanoTime()}.
+     * @param timeoutNs how long a claimed head record may stay uncommitted.
+     * @return true when the ring was unblocked.
+     */
+    public boolean unblockStalledAccept(final long nowNs, final long timeoutNs)
+    {
+        if (acceptReader.stalledNs(nowNs) < Math.max(1, timeoutNs))
+        {
+            return false;
+        }
+        return acceptRing.unblock();
     }
 
     /**

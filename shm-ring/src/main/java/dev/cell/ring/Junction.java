@@ -114,13 +114,15 @@ public final class Junction implements AutoCloseable
     }
 
     /**
-     * Client side: create a new junction file and claim its client side.
+     * Client side: create a new junction file (owner-only, 0600, every page allocated up front) and claim its client
+     * side.
      *
      * @param path             the file to create (must not exist).
      * @param toServerCapacity data bytes of the client→server ring (power of two).
      * @param toClientCapacity data bytes of the server→client ring (power of two).
      * @return the junction.
-     * @throws IOException when the file cannot be created.
+     * @throws IOException when the file cannot be created, or its file system has no space for it (the message
+     *                     names the file and says "no space"; nothing is left behind).
      */
     public static Junction create(final Path path, final int toServerCapacity, final int toClientCapacity)
         throws IOException
@@ -346,7 +348,39 @@ public final class Junction implements AutoCloseable
      */
     public boolean hasInbound()
     {
-        return !closed && inbound.hasRecord();
+        try
+        {
+            return !closed && inbound.hasRecord();
+        }
+        catch (final InternalError ex)
+        {
+            // The peer truncated the file under the mapping: report work, so the next read fails and closes it.
+            return true;
+        }
+    }
+
+    /**
+     * How long the peer has held a claimed record at the head of the inbound ring without committing it (a
+     * producer that died or failed between claim and commit). Call it from housekeeping; allocates nothing.
+     *
+     * @param nowNs {@link System#nanoTime()}.
+     * @return nanoseconds the head has been seen stalled, 0 when it is not.
+     */
+    public long inboundStalledNs(final long nowNs)
+    {
+        return closed ? 0 : inbound.stalledNs(nowNs);
+    }
+
+    /**
+     * Whether the junction file still covers the whole mapping (an {@code fstat}: call it from housekeeping, not per
+     * message). A file the peer truncated would fault on access past its end: treat false as closed and
+     * {@link #close()} (which then does not touch the mapping).
+     *
+     * @return false when the file shrank (or this side is closed).
+     */
+    public boolean fileIntact()
+    {
+        return !closed && file.intact();
     }
 
     /**
@@ -446,7 +480,15 @@ public final class Junction implements AutoCloseable
      */
     public boolean peerClosed()
     {
-        return closed || header.getIntVolatile(peerSideOffset + CLOSED_OFFSET) != 0;
+        try
+        {
+            return closed || header.getIntVolatile(peerSideOffset + CLOSED_OFFSET) != 0;
+        }
+        catch (final InternalError ex)
+        {
+            // The file was truncated under the mapping.
+            return true;
+        }
     }
 
     /**
@@ -471,14 +513,25 @@ public final class Junction implements AutoCloseable
     }
 
     /**
-     * Mark this side closed, wake the peer and unmap. No thread may use this junction afterwards.
+     * Mark this side closed, wake the peer and unmap. No thread may use this junction afterwards. When the file shrank
+     * under the mapping it is only unmapped.
      */
     @Override
     public void close()
     {
         if (!closed)
         {
-            markClosed();
+            try
+            {
+                if (file.intact())
+                {
+                    markClosed();
+                }
+            }
+            catch (final InternalError ex)
+            {
+                // Truncated between the check and the store: nothing to tell the peer through this file.
+            }
             closed = true;
             file.close();
         }

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -19,41 +21,54 @@ import java.nio.file.StandardOpenOption;
 final class MappedFile implements AutoCloseable
 {
     private final Path path;
+    private final FileChannel channel;
     private final Arena arena;
     private final MemorySegment segment;
     private final UnsafeBuffer buffer;
     private boolean closed;
 
-    private MappedFile(final Path path, final Arena arena, final MemorySegment segment)
+    private MappedFile(final Path path, final FileChannel channel, final Arena arena, final MemorySegment segment)
     {
         this.path = path;
+        this.channel = channel;
         this.arena = arena;
         this.segment = segment;
         this.buffer = new UnsafeBuffer(segment.address(), Math.toIntExact(segment.byteSize()));
     }
 
     /**
-     * Create a new file of {@code length} bytes (zero filled, sparse) and map it.
+     * Create a new file of {@code length} bytes, owner-only (0600), every block allocated up front (see
+     * {@link Allocation}), and map it. A failure deletes the file again.
      *
      * @param path   the file; must not exist.
      * @param length its length.
      * @return the mapping.
-     * @throws IOException when the file exists or cannot be created.
+     * @throws IOException when the file exists or cannot be created, or its file system has no space for it.
      */
     static MappedFile create(final Path path, final long length) throws IOException
     {
-        try (FileChannel channel = FileChannel.open(
-            path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        final FileChannel channel = PrivateFiles.open(
+            path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        boolean ok = false;
+        try
         {
-            channel.truncate(length);
-            channel.position(length - 1);
-            channel.write(java.nio.ByteBuffer.wrap(new byte[1]));
-            return map(path, channel, length);
+            Allocation.reserve(path, channel, length);
+            final MappedFile file = map(path, channel, length);
+            ok = true;
+            return file;
+        }
+        finally
+        {
+            if (!ok)
+            {
+                channel.close();
+                Files.deleteIfExists(path);
+            }
         }
     }
 
     /**
-     * Map an existing file whole.
+     * Map an existing file whole. The channel stays open so that {@link #intact()} can tell when the file shrank.
      *
      * @param path      the file.
      * @param minLength the least length it must have.
@@ -62,7 +77,10 @@ final class MappedFile implements AutoCloseable
      */
     static MappedFile open(final Path path, final long minLength) throws IOException
     {
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        final FileChannel channel = FileChannel.open(
+            path, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        boolean ok = false;
+        try
         {
             final long length = channel.size();
             if (length < minLength)
@@ -74,7 +92,16 @@ final class MappedFile implements AutoCloseable
             {
                 throw new LayoutException(path + " is " + length + " bytes, more than a mapping can hold");
             }
-            return map(path, channel, length);
+            final MappedFile file = map(path, channel, length);
+            ok = true;
+            return file;
+        }
+        finally
+        {
+            if (!ok)
+            {
+                channel.close();
+            }
         }
     }
 
@@ -84,7 +111,7 @@ final class MappedFile implements AutoCloseable
         try
         {
             final MemorySegment segment = channel.map(FileChannel.MapMode.READ_WRITE, 0, length, arena);
-            return new MappedFile(path, arena, segment);
+            return new MappedFile(path, channel, arena, segment);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -113,6 +140,29 @@ final class MappedFile implements AutoCloseable
         return buffer.capacity();
     }
 
+    /**
+     * Whether the file still covers the whole mapping. A file truncated by another process makes any access past
+     * its new end fault (SIGBUS): callers check this (an {@code fstat}, not for hot paths) before touching a
+     * mapping that a peer could have shrunk, and treat false as closed.
+     *
+     * @return false when the file is shorter than the mapping, or its size cannot be read.
+     */
+    synchronized boolean intact()
+    {
+        if (closed)
+        {
+            return false;
+        }
+        try
+        {
+            return channel.size() >= buffer.capacity();
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+    }
+
     @Override
     public synchronized void close()
     {
@@ -120,6 +170,14 @@ final class MappedFile implements AutoCloseable
         {
             closed = true;
             arena.close();
+            try
+            {
+                channel.close();
+            }
+            catch (final IOException ignore)
+            {
+                // Nothing to flush: the mapping is gone, the descriptor with it.
+            }
         }
     }
 }

@@ -21,8 +21,11 @@ final class RingReader
     private final int capacity;
     private final int maxMsgLength;
     private final int headPositionIndex;
+    private final int tailPositionIndex;
     private String corruption;
     private boolean wrapped;
+    private long stalledHead = -1;
+    private long stalledSinceNs;
 
     RingReader(final AtomicBuffer buffer, final int maxMsgLength)
     {
@@ -30,6 +33,7 @@ final class RingReader
         this.capacity = buffer.capacity() - RingBufferDescriptor.TRAILER_LENGTH;
         this.maxMsgLength = maxMsgLength;
         this.headPositionIndex = capacity + RingBufferDescriptor.HEAD_POSITION_OFFSET;
+        this.tailPositionIndex = capacity + RingBufferDescriptor.TAIL_POSITION_OFFSET;
     }
 
     String corruption()
@@ -37,6 +41,10 @@ final class RingReader
         return corruption;
     }
 
+    /**
+     * @return true when a committed record (or padding) waits at the head. A record that is claimed but not yet
+     * committed (negative length) is not work: the reader may sleep while it is pending, see {@link #stalledNs}.
+     */
     boolean hasRecord()
     {
         if (corruption != null)
@@ -45,7 +53,39 @@ final class RingReader
         }
         final long head = buffer.getLong(headPositionIndex);
         final int headIndex = (int)head & (capacity - 1);
-        return buffer.getIntVolatile(RecordDescriptor.lengthOffset(headIndex)) != 0;
+        return buffer.getIntVolatile(RecordDescriptor.lengthOffset(headIndex)) > 0;
+    }
+
+    /**
+     * How long the producer has held the ring's head record claimed without committing it: the tail is past the
+     * head but the record there has no positive length. Call it periodically (housekeeping), not per message; the
+     * time counts from the first call that saw this head stalled. Allocates nothing.
+     *
+     * @param nowNs {@link System#nanoTime()}.
+     * @return nanoseconds the head has been seen stalled, 0 when it is not.
+     */
+    long stalledNs(final long nowNs)
+    {
+        if (corruption != null)
+        {
+            stalledHead = -1;
+            return 0;
+        }
+        final long head = buffer.getLongVolatile(headPositionIndex);
+        final long tail = buffer.getLongVolatile(tailPositionIndex);
+        final int headIndex = (int)head & (capacity - 1);
+        if (tail == head || buffer.getIntVolatile(RecordDescriptor.lengthOffset(headIndex)) > 0)
+        {
+            stalledHead = -1;
+            return 0;
+        }
+        if (stalledHead != head)
+        {
+            stalledHead = head;
+            stalledSinceNs = nowNs;
+            return 0;
+        }
+        return nowNs - stalledSinceNs;
     }
 
     /**

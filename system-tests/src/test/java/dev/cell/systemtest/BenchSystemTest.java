@@ -99,7 +99,7 @@ class BenchSystemTest
 
         // Commands through the Raft log at a fixed rate a 2-core machine keeps, coordinated omission corrected.
         final SystemTestSupport.Result puts = mustSucceed(cell(root, cellHome, 120,
-            "bench", "kv", "put", "{\"requestId\":0,\"key\":\"bench\",\"value\":\"eA==\"}", "--rate", "50",
+            "bench", "kv", "put", "{\"key\":\"bench\",\"value\":\"eA==\"}", "--rate", "50",
             "--duration", "2s", "--warmup", "500ms", "--json"), "cell bench kv put");
         final Matcher made = Pattern.compile("\"errors\":(\\d+),\"callsMade\":(\\d+)").matcher(puts.output());
         assertTrue(made.find(), puts.output());

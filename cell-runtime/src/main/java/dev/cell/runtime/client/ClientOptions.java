@@ -15,15 +15,25 @@ import java.time.Duration;
  * @param clientName     how this client names itself in the Hello (logs, {@code cell ps}).
  * @param session        the client session its calls carry (exactly-once across retries); null: each
  *                       connection gets a fresh one.
+ * @param hungTimeout    how long the instance's heartbeat may stand still while this client waits on it before its
+ *                       outstanding calls fail with {@code Unavailable} ("hung or stopped") and the connection
+ *                       closes. The instance beats every 100 ms from its duty cycle, so a handler that blocks
+ *                       longer than this makes the instance look hung.
  * @since 0.1
  */
 public record ClientOptions(
     Path cellHome, Duration connectTimeout, Duration callTimeout, IdleProfile idleProfile, String clientName,
-    ClientSession session)
+    ClientSession session, Duration hungTimeout)
 {
     /**
+     * Default {@link #hungTimeout()}: {@code cell.client.hung.timeout.ms} (2000 ms).
+     */
+    public static final long DEFAULT_HUNG_TIMEOUT_MS = 2_000;
+
+    /**
      * @return options from the environment and system properties: {@code CELL_HOME}, {@code cell.client.connect
-     * .timeout} (10s), {@code cell.client.call.timeout} (5s), {@code cell.client.idle} (eco).
+     * .timeout} (10s), {@code cell.client.call.timeout} (5s), {@code cell.client.idle} (eco), {@code
+     * cell.client.hung.timeout.ms} (2 s).
      */
     public static ClientOptions defaults()
     {
@@ -33,7 +43,8 @@ public record ClientOptions(
             Duration.ofMillis(Long.getLong("cell.client.call.timeout.ms", 5_000)),
             IdleProfile.parse(System.getProperty("cell.client.idle", "eco")),
             System.getProperty("cell.client.name", ProcessHandle.current().pid() + "@" + hostName()),
-            null);
+            null,
+            Duration.ofMillis(Long.getLong("cell.client.hung.timeout.ms", DEFAULT_HUNG_TIMEOUT_MS)));
     }
 
     /**
@@ -42,7 +53,7 @@ public record ClientOptions(
      */
     public ClientOptions withConnectTimeout(final Duration value)
     {
-        return new ClientOptions(cellHome, value, callTimeout, idleProfile, clientName, session);
+        return new ClientOptions(cellHome, value, callTimeout, idleProfile, clientName, session, hungTimeout);
     }
 
     /**
@@ -51,7 +62,7 @@ public record ClientOptions(
      */
     public ClientOptions withCallTimeout(final Duration value)
     {
-        return new ClientOptions(cellHome, connectTimeout, value, idleProfile, clientName, session);
+        return new ClientOptions(cellHome, connectTimeout, value, idleProfile, clientName, session, hungTimeout);
     }
 
     /**
@@ -60,7 +71,7 @@ public record ClientOptions(
      */
     public ClientOptions withIdleProfile(final IdleProfile value)
     {
-        return new ClientOptions(cellHome, connectTimeout, callTimeout, value, clientName, session);
+        return new ClientOptions(cellHome, connectTimeout, callTimeout, value, clientName, session, hungTimeout);
     }
 
     /**
@@ -69,7 +80,7 @@ public record ClientOptions(
      */
     public ClientOptions withCellHome(final Path value)
     {
-        return new ClientOptions(value, connectTimeout, callTimeout, idleProfile, clientName, session);
+        return new ClientOptions(value, connectTimeout, callTimeout, idleProfile, clientName, session, hungTimeout);
     }
 
     /**
@@ -78,7 +89,7 @@ public record ClientOptions(
      */
     public ClientOptions withClientName(final String value)
     {
-        return new ClientOptions(cellHome, connectTimeout, callTimeout, idleProfile, value, session);
+        return new ClientOptions(cellHome, connectTimeout, callTimeout, idleProfile, value, session, hungTimeout);
     }
 
     /**
@@ -87,7 +98,16 @@ public record ClientOptions(
      */
     public ClientOptions withSession(final ClientSession value)
     {
-        return new ClientOptions(cellHome, connectTimeout, callTimeout, idleProfile, clientName, value);
+        return new ClientOptions(cellHome, connectTimeout, callTimeout, idleProfile, clientName, value, hungTimeout);
+    }
+
+    /**
+     * @param value a hung timeout (see {@link #hungTimeout()}).
+     * @return a copy with it.
+     */
+    public ClientOptions withHungTimeout(final Duration value)
+    {
+        return new ClientOptions(cellHome, connectTimeout, callTimeout, idleProfile, clientName, session, value);
     }
 
     private static String hostName()

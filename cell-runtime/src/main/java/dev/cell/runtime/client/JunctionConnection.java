@@ -75,6 +75,10 @@ final class JunctionConnection implements CellConnection
     private final long remoteFingerprint;
     private final long serverPid;
     private final long callTimeoutNs;
+    private final long hungTimeoutNs;
+    private final Object beatLock = new Object();
+    private long lastServerBeat;
+    private long serverBeatSeenNs;
 
     private final ReentrantLock callLock = new ReentrantLock();
     private final ReentrantLock txLock = new ReentrantLock();
@@ -133,8 +137,17 @@ final class JunctionConnection implements CellConnection
         this.remoteFingerprint = remoteFingerprint;
         this.serverPid = serverPid;
         this.callTimeoutNs = options.callTimeout().toNanos();
+        this.hungTimeoutNs = hungTimeoutNs(options);
+        this.lastServerBeat = junction.peerHeartbeatEpochMs();
+        this.serverBeatSeenNs = System.nanoTime();
         this.session = options.session() != null ? options.session() : ClientSession.create();
         this.syncIdler = new Idler(mode(options.idleProfile()), junction.localDoorbell());
+    }
+
+    private static long hungTimeoutNs(final ClientOptions options)
+    {
+        final java.time.Duration hung = options.hungTimeout();
+        return hung == null ? ClientOptions.DEFAULT_HUNG_TIMEOUT_MS * 1_000_000L : Math.max(1, hung.toNanos());
     }
 
     static Idler.Mode mode(final IdleProfile profile)
@@ -257,6 +270,12 @@ final class JunctionConnection implements CellConnection
             {
                 throw new Unreachable("not serving (state " + instanceFile.state() + ")");
             }
+            final long hungNs = hungTimeoutNs(options);
+            final long beatAgeMs = System.currentTimeMillis() - instanceFile.heartbeatEpochMs();
+            if (beatAgeMs * 1_000_000L > hungNs)
+            {
+                throw new Unreachable(hung(record.instanceId(), cell, beatAgeMs));
+            }
             final int capacity = Integer.getInteger("cell.junction.capacity", JunctionDescriptor.DEFAULT_CAPACITY);
             final Path junctions = record.runDir().resolve("junctions");
             String name = null;
@@ -276,9 +295,16 @@ final class JunctionConnection implements CellConnection
                 }
                 catch (final IOException ex)
                 {
+                    if (String.valueOf(ex.getMessage()).contains("no space"))
+                    {
+                        // Not a problem of this instance that another try could solve: say it at once.
+                        throw new CellException.Unavailable(cell, "cannot connect to instance " +
+                            record.instanceId() + " of cell '" + cell + "': " + ex.getMessage());
+                    }
                     throw new Unreachable("cannot create a junction file in " + junctions + ": " + ex);
                 }
             }
+            ClientHeartbeats.register(junction);
             junction.peerDoorbell(instanceFile.doorbell());
             final ExpandableArrayBuffer hello = new ExpandableArrayBuffer(256);
             final HelloEncoder helloEncoder = new HelloEncoder().wrapAndApplyHeader(hello, 0, new MessageHeaderEncoder())
@@ -300,6 +326,8 @@ final class JunctionConnection implements CellConnection
             final Handshake handshake = new Handshake();
             final Idler idler = new Idler(mode(options.idleProfile()), junction.localDoorbell());
             long nextCheckNs = System.nanoTime() + HOUSEKEEPING_INTERVAL_NS;
+            long instanceBeat = instanceFile.heartbeatEpochMs();
+            long instanceBeatSeenNs = System.nanoTime();
             final Junction j = junction;
             while (handshake.state == Handshake.WAITING)
             {
@@ -327,6 +355,16 @@ final class JunctionConnection implements CellConnection
                     if (!instanceFile.ownerAlive())
                     {
                         throw new Unreachable("its process " + instanceFile.pid() + " is gone");
+                    }
+                    final long beat = instanceFile.heartbeatEpochMs();
+                    if (beat != instanceBeat)
+                    {
+                        instanceBeat = beat;
+                        instanceBeatSeenNs = nowNs;
+                    }
+                    else if (nowNs - instanceBeatSeenNs >= hungNs)
+                    {
+                        throw new Unreachable(hung(record.instanceId(), cell, System.currentTimeMillis() - beat));
                     }
                 }
                 idler.idle(read, () -> j.hasInbound() || j.peerClosed(),
@@ -365,11 +403,18 @@ final class JunctionConnection implements CellConnection
             {
                 if (junction != null)
                 {
+                    ClientHeartbeats.unregister(junction);
                     junction.closeAndDelete();
                 }
                 instanceFile.close();
             }
         }
+    }
+
+    private static String hung(final String instanceId, final String cell, final long ageMs)
+    {
+        return "instance " + instanceId + " of cell '" + cell + "' has not heartbeaten for " + ageMs +
+            " ms: hung or stopped";
     }
 
     private static String handlerList(final Map<String, String> handlers)
@@ -518,29 +563,7 @@ final class JunctionConnection implements CellConnection
             syncReply = null;
             syncState = WAITING;
             syncCorrelationId = correlationId;
-            final int status;
-            txLock.lock();
-            try
-            {
-                final int length = Protocol.HEADER_LENGTH + GenomeRequestEncoder.BLOCK_LENGTH;
-                final int index = junction.claim(Protocol.FRAME_TYPE_ID, length);
-                if (index >= 0)
-                {
-                    genomeRequestEncoder.wrapAndApplyHeader(junction.outboundBuffer(), index, headerEncoder)
-                        .correlationId(correlationId);
-                    junction.commit(index);
-                    status = Junction.OK;
-                }
-                else
-                {
-                    status = index;
-                }
-            }
-            finally
-            {
-                txLock.unlock();
-            }
-            checkSent(status, length(0));
+            checkSent(sendGenomeRequest(correlationId), length(0));
             awaitSync(deadlineNs);
             if (syncState == GOT_GENOME)
             {
@@ -553,6 +576,43 @@ final class JunctionConnection implements CellConnection
             syncCorrelationId = 0;
             syncGenomeJson = null;
             callLock.unlock();
+        }
+    }
+
+    private int sendGenomeRequest(final long correlationId)
+    {
+        txLock.lock();
+        try
+        {
+            final int length = Protocol.HEADER_LENGTH + GenomeRequestEncoder.BLOCK_LENGTH;
+            final int index = junction.claim(Protocol.FRAME_TYPE_ID, length);
+            if (index < 0)
+            {
+                return index;
+            }
+            try
+            {
+                genomeRequestEncoder.wrapAndApplyHeader(junction.outboundBuffer(), index, headerEncoder)
+                    .correlationId(correlationId);
+            }
+            catch (final Throwable ex)
+            {
+                // Never leave a claim uncommitted: the instance would close the junction as stuck.
+                junction.abort(index);
+                throw ex;
+            }
+            junction.commit(index);
+            return Junction.OK;
+        }
+        catch (final InternalError ex)
+        {
+            // The mapping faulted: the junction file was truncated under it.
+            markClosed(shrank());
+            return Junction.CLOSED;
+        }
+        finally
+        {
+            txLock.unlock();
         }
     }
 
@@ -638,20 +698,36 @@ final class JunctionConnection implements CellConnection
                 return index;
             }
             final AtomicBuffer buffer = junction.outboundBuffer();
-            session.forCall(callSession);
-            requestEncoder.wrapAndApplyHeader(buffer, index, headerEncoder)
-                .correlationId(correlationId)
-                .sessionHigh(callSession[0])
-                .sessionLow(callSession[1])
-                .sequence(callSession[2])
-                .traceIdHigh(0)
-                .traceIdLow(0)
-                .parentSpanId(0)
-                .traceFlags((short)0)
-                .deadlineEpochNs(deadlineEpochNs);
-            buffer.putBytes(index + Protocol.REQUEST_PREFIX_LENGTH, request, offset, length);
+            try
+            {
+                session.forCall(callSession);
+                requestEncoder.wrapAndApplyHeader(buffer, index, headerEncoder)
+                    .correlationId(correlationId)
+                    .sessionHigh(callSession[0])
+                    .sessionLow(callSession[1])
+                    .sequence(callSession[2])
+                    .traceIdHigh(0)
+                    .traceIdLow(0)
+                    .parentSpanId(0)
+                    .traceFlags((short)0)
+                    .deadlineEpochNs(deadlineEpochNs);
+                buffer.putBytes(index + Protocol.REQUEST_PREFIX_LENGTH, request, offset, length);
+            }
+            catch (final Throwable ex)
+            {
+                // E.g. a request buffer shorter than offset + length: give the slot back, or the instance would
+                // wait on an uncommitted claim and close the junction as stuck.
+                junction.abort(index);
+                throw ex;
+            }
             junction.commit(index);
             return Junction.OK;
+        }
+        catch (final InternalError ex)
+        {
+            // The mapping faulted: the junction file was truncated under it.
+            markClosed(shrank());
+            return Junction.CLOSED;
         }
         finally
         {
@@ -730,12 +806,66 @@ final class JunctionConnection implements CellConnection
 
     private void checkServerAlive()
     {
-        junction.heartbeat(System.currentTimeMillis());
-        if (!closed && !junction.peerAlive())
+        if (closed)
+        {
+            return;
+        }
+        try
+        {
+            if (!junction.fileIntact())
+            {
+                markClosed(shrank());
+                return;
+            }
+            junction.heartbeat(System.currentTimeMillis());
+        }
+        catch (final InternalError ex)
+        {
+            markClosed(shrank());
+            return;
+        }
+        if (!junction.peerAlive())
         {
             markClosed(new CellException.RemoteCrash(cell, "instance " + instanceId() + " of cell '" + cell +
                 "' (pid " + serverPid + ") died while calls were outstanding"));
             InstanceRegistry.live(options.cellHome(), cell);
+            return;
+        }
+        checkServerBeat();
+    }
+
+    private CellException shrank()
+    {
+        return new CellException.Unavailable(cell, "the junction file to instance " + instanceId() + " of cell '" +
+            cell + "' shrank: it was truncated by another process");
+    }
+
+    /**
+     * The instance's heartbeat in the junction header moves every 100 ms while its duty cycle runs; judged by this
+     * process's monotonic clock (a wall clock step cannot fake a hang): when it stood still for the hung timeout,
+     * every outstanding call fails with {@code Unavailable} and the connection closes.
+     */
+    private void checkServerBeat()
+    {
+        final long nowNs = System.nanoTime();
+        final long stillNs;
+        final long beat;
+        synchronized (beatLock)
+        {
+            beat = junction.peerHeartbeatEpochMs();
+            if (beat != lastServerBeat)
+            {
+                lastServerBeat = beat;
+                serverBeatSeenNs = nowNs;
+                return;
+            }
+            stillNs = nowNs - serverBeatSeenNs;
+        }
+        if (stillNs >= hungTimeoutNs)
+        {
+            final long ageMs = Math.max(stillNs / 1_000_000L, System.currentTimeMillis() - beat);
+            markClosed(new CellException.Unavailable(cell, hung(instanceId(), cell, ageMs)));
+            junction.markClosed();
         }
     }
 
@@ -748,7 +878,17 @@ final class JunctionConnection implements CellConnection
         {
             return 0;
         }
-        final int read = junction.read(rxHandler, READ_BATCH);
+        final int read;
+        try
+        {
+            read = junction.read(rxHandler, READ_BATCH);
+        }
+        catch (final InternalError ex)
+        {
+            // The mapping faulted: the junction file was truncated under it.
+            markClosed(shrank());
+            return 1;
+        }
         if (read == Junction.CORRUPT)
         {
             markClosed(new CellException.Rejected(cell, "the reply ring from instance " + instanceId() +
@@ -926,7 +1066,14 @@ final class JunctionConnection implements CellConnection
             closedCause = cause;
         }
         closed = true;
-        junction.localDoorbell().ring();
+        try
+        {
+            junction.localDoorbell().ring();
+        }
+        catch (final InternalError ex)
+        {
+            // The file was truncated under the mapping: waiters notice "closed" at their next check (100 ms).
+        }
         failAllPending(closedCause);
     }
 
@@ -1085,13 +1232,22 @@ final class JunctionConnection implements CellConnection
         rxLock.lock();
         try
         {
-            if (!junction.peerClosed())
+            if (!junction.peerClosed() && junction.fileIntact())
             {
                 final ExpandableArrayBuffer bye = new ExpandableArrayBuffer(64);
                 goodbyeEncoder.wrapAndApplyHeader(bye, 0, headerEncoder).reason("client closed");
-                junction.send(Protocol.FRAME_TYPE_ID, bye, 0, Protocol.HEADER_LENGTH + goodbyeEncoder.encodedLength());
+                try
+                {
+                    junction.send(Protocol.FRAME_TYPE_ID, bye, 0,
+                        Protocol.HEADER_LENGTH + goodbyeEncoder.encodedLength());
+                }
+                catch (final InternalError ex)
+                {
+                    // Truncated under the mapping: nobody to say goodbye to through it.
+                }
             }
             failAllPending(closedCause);
+            ClientHeartbeats.unregister(junction);
             junction.closeAndDelete();
             instanceFile.close();
         }

@@ -1,15 +1,14 @@
 package dev.cell.runtime.discovery;
 
+import dev.cell.ring.PrivateFiles;
 import dev.cell.ring.Liveness;
 import dev.cell.runtime.genome.Json;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,7 +87,6 @@ public final class ConsumerRegistry
     {
         final long pid = Liveness.currentPid();
         final Path target = dir(cellHome, cell).resolve(pid + SUFFIX);
-        Files.createDirectories(target.getParent());
         final Map<String, String> all = new TreeMap<>();
         final Consumer previous = read(target);
         if (previous != null && previous.startEpochMs() == Liveness.currentStartEpochMs())
@@ -104,16 +102,8 @@ public final class ConsumerRegistry
         m.put("pid", pid);
         m.put("startEpochMs", Liveness.currentStartEpochMs());
         m.put("handlers", new LinkedHashMap<String, Object>(all));
-        final Path tmp = target.resolveSibling("." + pid + ".tmp");
-        Files.writeString(tmp, Json.write(m));
-        try
-        {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        }
-        catch (final AtomicMoveNotSupportedException ex)
-        {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
+        // Folders 0700, the record 0600, from creation.
+        PrivateFiles.writeAtomically(target, "." + pid + ".tmp", Json.write(m));
     }
 
     /**

@@ -1,18 +1,17 @@
 package dev.cell.runtime.discovery;
 
+import dev.cell.ring.PrivateFiles;
 import dev.cell.ring.InstanceFile;
 import dev.cell.ring.Liveness;
 import dev.cell.runtime.genome.Json;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -72,17 +71,9 @@ public final class InstanceRegistry
     public static Path register(final Path cellHome, final InstanceRecord record) throws IOException
     {
         final Path target = file(cellHome, record.cell(), record.instanceId());
-        Files.createDirectories(target.getParent());
-        final Path tmp = target.resolveSibling("." + record.instanceId() + "." + Liveness.currentPid() + ".tmp");
-        Files.writeString(tmp, toJson(record));
-        try
-        {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        }
-        catch (final AtomicMoveNotSupportedException ex)
-        {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
+        // Folders 0700, the entry 0600, from creation: it names the run folder of a live instance.
+        PrivateFiles.writeAtomically(
+            target, "." + record.instanceId() + "." + Liveness.currentPid() + ".tmp", toJson(record));
         return target;
     }
 

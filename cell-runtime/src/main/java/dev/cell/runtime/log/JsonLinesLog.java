@@ -1,14 +1,13 @@
 package dev.cell.runtime.log;
 
+import dev.cell.ring.PrivateFiles;
 import dev.cell.runtime.genome.Json;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -59,10 +58,10 @@ public final class JsonLinesLog implements CellLog, AutoCloseable
         {
             if (path.getParent() != null)
             {
-                Files.createDirectories(path.getParent());
+                PrivateFiles.createDirectories(path.getParent());
             }
-            this.file = Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                StandardOpenOption.WRITE);
+            // Owner-only (0600) from creation: log lines name clients, junctions and handlers.
+            this.file = PrivateFiles.append(path);
         }
         else
         {

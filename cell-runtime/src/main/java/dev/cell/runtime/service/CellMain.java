@@ -1,5 +1,6 @@
 package dev.cell.runtime.service;
 
+import dev.cell.ring.Liveness;
 import dev.cell.runtime.IdleProfile;
 import dev.cell.runtime.client.CellHome;
 import dev.cell.runtime.genome.Genome;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * An instance's {@code main}: finds the cell's generated {@link CellBinding} through {@link ServiceLoader}, creates
@@ -22,11 +24,33 @@ import java.util.ServiceLoader;
  * {@code cell.latency}. The instance id defaults to {@code <cell>-<pid>}; the cell may be omitted when the class path
  * holds exactly one binding. Exit status: 0 after a clean stop, 2 for bad arguments, 1 when the instance failed,
  * {@value IdleTimeout#EXIT_STATUS} when it stopped itself after its idle timeout ({@link IdleTimeout}).
+ * <p>
+ * Started by a supervisor ({@code cell mitosis}), it gets {@code -Dcell.supervisor.pid=<pid>
+ * -Dcell.supervisor.start=<epoch ms>} and stops (the same clean stop as SIGTERM) within about 200 ms of that
+ * process's death, however it died: an instance is never left running
+ * unsupervised.
  *
  * @since 0.1
  */
 public final class CellMain
 {
+    /**
+     * System property: the pid of the supervisor that started this instance. With
+     * {@link #SUPERVISOR_START_PROPERTY} it names one process; when that process is gone the instance stops (see
+     * {@link #watchSupervisor}).
+     */
+    public static final String SUPERVISOR_PID_PROPERTY = "cell.supervisor.pid";
+
+    /**
+     * System property: the supervisor's start time, epoch ms (0 or absent: the pid alone decides).
+     */
+    public static final String SUPERVISOR_START_PROPERTY = "cell.supervisor.start";
+
+    /**
+     * How often an instance checks that its supervisor still runs.
+     */
+    static final long SUPERVISOR_CHECK_NS = 200_000_000L;
+
     private CellMain()
     {
     }
@@ -128,6 +152,7 @@ public final class CellMain
             return bad(dir.resolve("cell.toml") + " has a [state] table (a replicated, stateful cell) but the " +
                 "class path has no stateful host: add the dependency dev.cell:cell-raft to the cell's pom");
         }
+        watchSupervisor(log);
         final StatefulHost.Running server;
         try
         {
@@ -172,7 +197,17 @@ public final class CellMain
             server.close();
             log.close();
         }, "cell-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        try
+        {
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+        catch (final IllegalStateException ex)
+        {
+            // The supervisor died while this instance started and the watch below already began the exit.
+            server.close();
+            log.close();
+            return 0;
+        }
         try
         {
             server.awaitStop();
@@ -183,6 +218,48 @@ public final class CellMain
             server.close();
         }
         return server.failed() ? 1 : server.stoppedIdle() ? IdleTimeout.EXIT_STATUS : 0;
+    }
+
+    /**
+     * Stop this instance when the supervisor named by {@link #SUPERVISOR_PID_PROPERTY} is gone: a daemon thread
+     * checks its pid and start time every 200 ms (it sleeps in between) and then exits
+     * the JVM, which runs the shutdown hook: the same clean stop as SIGTERM.
+     * <p>
+     * Not {@code prctl(PR_SET_PDEATHSIG)}: that signal fires when the <em>thread</em> that forked the child exits,
+     * not the process, and a supervisor starts instances from short-lived (virtual, carrier or pool) threads, so
+     * it would kill healthy instances of a live supervisor; nor could the JDK set it between fork and exec, and the
+     * {@code setsid} between supervisor and instance would carry it away. Polling a pid + start time pair also
+     * survives pid reuse.
+     */
+    private static void watchSupervisor(final JsonLinesLog log)
+    {
+        final String pidText = System.getProperty(SUPERVISOR_PID_PROPERTY);
+        if (pidText == null || pidText.isBlank())
+        {
+            return;
+        }
+        final long pid;
+        final long start;
+        try
+        {
+            pid = Long.parseLong(pidText.strip());
+            start = Long.parseLong(System.getProperty(SUPERVISOR_START_PROPERTY, "0").strip());
+        }
+        catch (final NumberFormatException ex)
+        {
+            log.warn("supervisor.watch.disabled", "reason", "bad " + SUPERVISOR_PID_PROPERTY + " or " +
+                SUPERVISOR_START_PROPERTY + ": " + ex.getMessage());
+            return;
+        }
+        Thread.ofPlatform().daemon(true).name("cell-supervisor-watch").start(() ->
+        {
+            while (Liveness.isAlive(pid, start))
+            {
+                LockSupport.parkNanos(SUPERVISOR_CHECK_NS);
+            }
+            log.warn("instance.orphaned", "supervisorPid", pid, "action", "stopping: its supervisor is gone");
+            System.exit(0);
+        });
     }
 
     private static StatefulHost statefulHost(final CellBinding<?> binding, final Path dir)

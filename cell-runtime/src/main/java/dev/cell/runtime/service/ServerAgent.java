@@ -5,6 +5,7 @@ import dev.cell.ring.Idler;
 import dev.cell.ring.InstanceFile;
 import dev.cell.ring.Junction;
 import dev.cell.ring.Liveness;
+import dev.cell.ring.PrivateFiles;
 import dev.cell.runtime.CellLifecycle;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
@@ -110,6 +111,7 @@ final class ServerAgent implements Runnable
     private boolean acceptCorruptLogged;
     private int pendingCount;
     private final long idleTimeoutNs = IdleTimeout.fromProperty();
+    private final PeerTimeouts peerTimeouts = PeerTimeouts.fromProperties();
     private long lastSeenCalls;
     private long lastActiveNs = System.nanoTime();
     private volatile boolean stoppedIdle;
@@ -231,13 +233,26 @@ final class ServerAgent implements Runnable
             throw new IllegalStateException("run folder " + runDir + " exists: instance id '" + instanceId +
                 "' is in use by a live instance; choose another --instance");
         }
-        Files.createDirectories(junctionsDir);
+        // Owner-only (0700) from creation: another local user can neither list the junctions nor open them.
+        PrivateFiles.createDirectories(runDir.getParent());
+        try
+        {
+            PrivateFiles.createDirectory(runDir);
+        }
+        catch (final java.nio.file.FileAlreadyExistsException ex)
+        {
+            throw new IllegalStateException("run folder " + runDir + " exists: instance id '" + instanceId +
+                "' is in use by a live instance; choose another --instance");
+        }
+        PrivateFiles.createDirectory(junctionsDir);
         instanceFile = InstanceFile.create(runDir, fingerprint, InstanceFile.DEFAULT_ACCEPT_CAPACITY);
         CellServer.futexNote(log);
         if (lifecycle != null)
         {
             lifecycle.onStart(new InstanceContext(cellName, instanceId, cellDir, runDir, log));
         }
+        // onStart may have taken long: beat before serving, so no client takes the start-up time for a hang.
+        instanceFile.heartbeat(System.currentTimeMillis());
         instanceFile.state(InstanceFile.STATE_SERVING);
         record = new InstanceRecord(cellName, instanceId, Liveness.currentPid(), Liveness.currentStartEpochMs(),
             runDir, cellDir, Genome.fingerprintHex(fingerprint), CellServer.latencyName(options.idleProfile()));
@@ -920,12 +935,15 @@ final class ServerAgent implements Runnable
         {
             junction = Junction.attach(path);
         }
-        catch (final IOException | RuntimeException ex)
+        catch (final IOException | RuntimeException | InternalError ex)
         {
-            log.warn("connection.rejected", "junction", name, "reason", ex.getMessage());
+            // InternalError: the file shrank between its size check and a read of its header.
+            log.warn("connection.rejected", "junction", name, "reason", String.valueOf(ex.getMessage()));
             return;
         }
         final ServerConnection conn = new ServerConnection(junction, name, System.currentTimeMillis());
+        conn.clientBeat = junction.peerHeartbeatEpochMs();
+        conn.clientBeatSeenNs = System.nanoTime();
         connections.add(conn);
         connectionCount = connections.size();
         if (connections.size() > options.maxConnections())
@@ -963,16 +981,23 @@ final class ServerAgent implements Runnable
     private void housekeeping()
     {
         final long nowMs = System.currentTimeMillis();
+        final long nowNs = System.nanoTime();
         instanceFile.heartbeat(nowMs);
+        if (instanceFile.unblockStalledAccept(nowNs, peerTimeouts.claimTimeoutNs()))
+        {
+            log.warn("instance.accept.unblocked", "reason", "a client claimed an announcement on the accept ring " +
+                "and did not commit it within " + peerTimeouts.claimTimeoutNs() / 1_000_000L + " ms (it died or " +
+                "stopped mid-write)");
+        }
         for (int i = connections.size() - 1; i >= 0; i--)
         {
-            final ServerConnection conn = connections.get(i);
-            conn.junction.heartbeat(nowMs);
-            if (!conn.junction.peerAlive())
+            final String reclaim = reclaimReason(connections.get(i), nowMs, nowNs);
+            if (reclaim != null)
             {
-                log.warn("connection.reclaimed", "junction", conn.name, "clientPid", conn.junction.peerPid(),
-                    "client", conn.clientName, "reason", "client process is gone");
-                conn.close("client process is gone");
+                final ServerConnection conn = connections.get(i);
+                log.warn("connection.reclaimed", "junction", conn.name, "clientPid", conn.clientPid, "client",
+                    conn.clientName, "reason", reclaim);
+                conn.close(reclaim);
                 closeConnection(conn, i);
             }
         }
@@ -984,6 +1009,53 @@ final class ServerAgent implements Runnable
         {
             checkIdle();
         }
+    }
+
+    /**
+     * Beat on one junction and judge its client: null while it is fine, else why its junction is to be reclaimed.
+     * The file's size is checked before anything touches the mapping (a truncated file faults past its end).
+     */
+    private String reclaimReason(final ServerConnection conn, final long nowMs, final long nowNs)
+    {
+        try
+        {
+            return judge(conn, nowMs, nowNs);
+        }
+        catch (final InternalError ex)
+        {
+            // Truncated between the size check and an access: the fault is reported here, not by the duty cycle.
+            return "junction file shrank";
+        }
+    }
+
+    private String judge(final ServerConnection conn, final long nowMs, final long nowNs)
+    {
+        final Junction junction = conn.junction;
+        if (!junction.fileIntact())
+        {
+            return "junction file shrank";
+        }
+        junction.heartbeat(nowMs);
+        if (!junction.peerAlive())
+        {
+            return "client process is gone";
+        }
+        final long stalledNs = junction.inboundStalledNs(nowNs);
+        if (stalledNs >= peerTimeouts.claimTimeoutNs())
+        {
+            return "claim never committed (" + stalledNs / 1_000_000L + " ms)";
+        }
+        final long beat = junction.peerHeartbeatEpochMs();
+        if (beat != conn.clientBeat)
+        {
+            conn.clientBeat = beat;
+            conn.clientBeatSeenNs = nowNs;
+        }
+        else if (nowNs - conn.clientBeatSeenNs >= peerTimeouts.clientTimeoutNs())
+        {
+            return "client hung";
+        }
+        return null;
     }
 
     private void checkIdle()

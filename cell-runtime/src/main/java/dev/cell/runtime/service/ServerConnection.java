@@ -18,6 +18,11 @@ final class ServerConnection
     long clientPid;
     String clientName = "";
     long lastHeartbeatEpochMs;
+    /**
+     * The client's heartbeat in the junction header as last seen, and when (nanoTime) it last moved.
+     */
+    long clientBeat;
+    long clientBeatSeenNs;
     private ExpandableArrayBuffer pending;
     private int pendingLength;
 

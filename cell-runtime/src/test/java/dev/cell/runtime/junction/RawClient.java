@@ -58,6 +58,8 @@ final class RawClient implements AutoCloseable
 
     void send(final int msgTypeId, final DirectBuffer b, final int length)
     {
+        // No heartbeat thread here: beat on each send, so a long raw session is not reclaimed as "client hung".
+        junction.heartbeat(System.currentTimeMillis());
         final int status = junction.send(msgTypeId, b, 0, length);
         if (status != Junction.OK)
         {

@@ -6,8 +6,7 @@ package dev.cell.examples.kv;
  * @param key             the key.
  * @param expectedVersion the version the key must have (0: the key must be absent).
  * @param value           the new value.
- * @param requestId       unique per logical write (0: not deduplicated).
  */
-public record CompareAndSet(String key, long expectedVersion, byte[] value, long requestId)
+public record CompareAndSet(String key, long expectedVersion, byte[] value)
 {
 }

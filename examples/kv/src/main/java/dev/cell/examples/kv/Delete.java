@@ -3,9 +3,8 @@ package dev.cell.examples.kv;
 /**
  * Remove a key.
  *
- * @param key       the key.
- * @param requestId unique per logical write (0: not deduplicated).
+ * @param key the key.
  */
-public record Delete(String key, long requestId)
+public record Delete(String key)
 {
 }

@@ -24,7 +24,7 @@ import java.util.List;
 
 /**
  * A replicated key-value database cell. Writes are commands (applied on every replica in log order, exactly once per
- * request id); reads are linearizable queries, except {@link #getStale}. A key's version is the log index of the
+ * call: a client's retry, also through another replica, gets the first reply); reads are linearizable queries, except {@link #getStale}. A key's version is the log index of the
  * write that set it. {@link #changes} reads the journal of applied commands: a watch of a key prefix that any client
  * can follow from any index.
  */
@@ -78,10 +78,10 @@ public final class Kv implements Stateful
     }
 
     /**
-     * @param put key, value, request id.
+     * @param put key and value.
      * @return the new version and the previous value.
      */
-    @Command(requestId = "requestId")
+    @Command
     public Written put(final Put put)
     {
         final Value before = read(checkKey(put.key()));
@@ -91,10 +91,10 @@ public final class Kv implements Stateful
     }
 
     /**
-     * @param delete key, request id.
+     * @param delete the key.
      * @return whether it existed and its value.
      */
-    @Command(requestId = "requestId")
+    @Command
     public Written delete(final Delete delete)
     {
         final Value before = read(checkKey(delete.key()));
@@ -103,11 +103,11 @@ public final class Kv implements Stateful
     }
 
     /**
-     * @param cas key, expected version (0: absent), value, request id.
+     * @param cas key, expected version (0: absent), value.
      * @return the new version and the previous value.
      * @throws VersionMismatch when the key has another version; nothing changes.
      */
-    @Command(requestId = "requestId")
+    @Command
     public Written compareAndSet(final CompareAndSet cas) throws VersionMismatch
     {
         final Value before = read(checkKey(cas.key()));
@@ -255,9 +255,9 @@ public final class Kv implements Stateful
             final long index, final long term, final DirectBuffer payload, final int offset, final int length)
         {
             final int at = offset + COMMAND_OFFSET;
-            if (length < COMMAND_OFFSET + MessageHeaderDecoder.ENCODED_LENGTH)
+            if (length < COMMAND_OFFSET + MessageHeaderDecoder.ENCODED_LENGTH || payload.getByte(offset) != APPLIED)
             {
-                return;
+                return; // a retry answered with its first reply, a refused call or a failed handler: no change
             }
             header.wrap(payload, at);
             final int body = at + MessageHeaderDecoder.ENCODED_LENGTH;

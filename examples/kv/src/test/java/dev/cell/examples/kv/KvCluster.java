@@ -127,6 +127,11 @@ final class KvCluster implements AutoCloseable
         });
     }
 
+    long pid(final int slot)
+    {
+        return processes[slot] == null ? -1 : processes[slot].pid();
+    }
+
     boolean alive(final int slot)
     {
         return processes[slot] != null && processes[slot].isAlive();

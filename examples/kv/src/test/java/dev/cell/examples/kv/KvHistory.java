@@ -6,6 +6,7 @@ import dev.cell.raft.check.RegisterModel;
 import dev.cell.raft.check.RegisterModel.Input;
 import dev.cell.raft.check.RegisterModel.Output;
 import dev.cell.runtime.CellException;
+import dev.cell.runtime.client.ClientSession;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -17,9 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Concurrent clients of a {@link KvCluster} that record every operation (invocation and return times, input, output)
- * for the linearizability checker. A write that fails is retried with the same request id through other replicas
- * until it is acknowledged (then it is one operation from the first attempt to the acknowledgement) or the client
- * gives up (then its outcome is unknown).
+ * for the linearizability checker. Each logical client has one {@link ClientSession} shared by its connections to
+ * the replicas; a write that fails is retried under the same sequence ({@link ClientSession#withSequence}) through
+ * other replicas until it is acknowledged (then it is one operation from the first attempt to the acknowledgement) or
+ * the client gives up (then its outcome is unknown).
  */
 final class KvHistory implements AutoCloseable
 {
@@ -33,6 +35,7 @@ final class KvHistory implements AutoCloseable
     private final AtomicLong reads = new AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
     private final long seed;
+    private int finalReads;
 
     KvHistory(final KvCluster cluster, final long seed)
     {
@@ -64,7 +67,8 @@ final class KvHistory implements AutoCloseable
     {
         final Random random = new Random(seed + client);
         final KvClient[] connections = new KvClient[KvCluster.REPLICAS];
-        long seq = 0;
+        final ClientSession session = ClientSession.create();
+        long written = 0;
         try
         {
             while (running.get())
@@ -72,14 +76,12 @@ final class KvHistory implements AutoCloseable
                 final String key = "key-" + random.nextInt(KEYS);
                 if (random.nextInt(100) < 50)
                 {
-                    seq++;
-                    final String value = "c" + client + "-" + seq;
-                    final long requestId = ((seed & 0xFFFFL) << 48) | ((long)(client + 1) << 32) | seq;
-                    write(client, random, connections, key, value, requestId);
+                    written++;
+                    write(client, random, session, connections, key, "c" + client + "-" + written);
                 }
                 else
                 {
-                    read(client, random, connections, key);
+                    read(client, random, session, connections, key);
                 }
             }
         }
@@ -95,11 +97,11 @@ final class KvHistory implements AutoCloseable
         }
     }
 
-    private KvClient connection(final KvClient[] connections, final int slot)
+    private KvClient connection(final ClientSession session, final KvClient[] connections, final int slot)
     {
         if (connections[slot] == null)
         {
-            connections[slot] = KvClient.connect(cluster.clientOptions(slot));
+            connections[slot] = KvClient.connect(cluster.clientOptions(slot).withSession(session));
         }
         return connections[slot];
     }
@@ -126,17 +128,18 @@ final class KvHistory implements AutoCloseable
         return random.nextInt(KvCluster.REPLICAS);
     }
 
-    private void write(final int client, final Random random, final KvClient[] connections, final String key,
-        final String value, final long requestId)
+    private void write(final int client, final Random random, final ClientSession session,
+        final KvClient[] connections, final String key, final String value)
     {
         final long call = System.nanoTime();
-        final Put put = new Put(key, value.getBytes(StandardCharsets.UTF_8), requestId);
+        final Put put = new Put(key, value.getBytes(StandardCharsets.UTF_8));
+        final long sequence = session.nextSequence();
         while (true)
         {
             final int slot = pickServing(random);
             try
             {
-                connection(connections, slot).put(put);
+                session.withSequence(sequence, () -> connection(session, connections, slot).put(put));
                 operations.add(new Operation<>(client, call, System.nanoTime(), Input.write(key, value),
                     new Output(true, null)));
                 acknowledgedWrites.incrementAndGet();
@@ -155,13 +158,14 @@ final class KvHistory implements AutoCloseable
         }
     }
 
-    private void read(final int client, final Random random, final KvClient[] connections, final String key)
+    private void read(final int client, final Random random, final ClientSession session,
+        final KvClient[] connections, final String key)
     {
         final int slot = pickServing(random);
         final long call = System.nanoTime();
         try
         {
-            final Value v = connection(connections, slot).get(new Key(key));
+            final Value v = connection(session, connections, slot).get(new Key(key));
             operations.add(new Operation<>(client, call, System.nanoTime(), Input.read(key),
                 new Output(true, v.found() ? new String(v.value(), StandardCharsets.UTF_8) : null)));
             reads.incrementAndGet();
@@ -174,7 +178,9 @@ final class KvHistory implements AutoCloseable
     }
 
     /**
-     * Read every key once more through each replica (linearizable reads), so a lost acknowledged write shows.
+     * Read every key once more through each replica, so a lost acknowledged write shows: a linearizable read through
+     * the replica (served via the leader's read index) and a stale read of that replica's own state (call it once
+     * the replicas converged and no write is in flight: both are then linearizable).
      */
     void finalReads()
     {
@@ -182,16 +188,34 @@ final class KvHistory implements AutoCloseable
         {
             try (KvClient c = KvClient.connect(cluster.clientOptions(slot)))
             {
+                final String instance = c.connection().instanceId();
+                if (!instance.equals("kv-r" + slot))
+                {
+                    throw new AssertionError("the final reads for replica " + slot + " reached " + instance);
+                }
                 for (int k = 0; k < KEYS; k++)
                 {
                     final String key = "key-" + k;
-                    final long call = System.nanoTime();
+                    long call = System.nanoTime();
                     final Value v = c.get(new Key(key));
                     operations.add(new Operation<>(100 + slot, call, System.nanoTime(), Input.read(key),
                         new Output(true, v.found() ? new String(v.value(), StandardCharsets.UTF_8) : null)));
+                    call = System.nanoTime();
+                    final Value local = c.getStale(new Key(key));
+                    operations.add(new Operation<>(200 + slot, call, System.nanoTime(), Input.read(key),
+                        new Output(true, local.found() ? new String(local.value(), StandardCharsets.UTF_8) : null)));
+                    finalReads++;
                 }
             }
         }
+    }
+
+    /**
+     * @return how many keys {@link #finalReads()} read through every replica.
+     */
+    int finalReadCount()
+    {
+        return finalReads;
     }
 
     Linearizability.Result check()

@@ -4,6 +4,7 @@ import dev.cell.raft.Replica;
 import dev.cell.raft.ReplicaOptions;
 import dev.cell.runtime.CellException;
 import dev.cell.runtime.client.ClientOptions;
+import dev.cell.runtime.client.ClientSession;
 import dev.cell.runtime.service.ServerOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -16,6 +17,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -55,8 +58,13 @@ class KvReplicaTest
 
     private KvClient client(final int slot)
     {
+        return client(slot, null);
+    }
+
+    private KvClient client(final int slot, final ClientSession session)
+    {
         final KvClient c = KvClient.connect(ClientOptions.defaults().withCellHome(home(slot))
-            .withCallTimeout(Duration.ofSeconds(20)).withConnectTimeout(Duration.ofSeconds(20)));
+            .withCallTimeout(Duration.ofSeconds(20)).withConnectTimeout(Duration.ofSeconds(20)).withSession(session));
         clients.add(c);
         return c;
     }
@@ -131,7 +139,7 @@ class KvReplicaTest
     {
         setUp("basic");
         final KvClient[] viaReplica = {client(0), client(1), client(2)};
-        final Written first = viaReplica[0].put(new Put("fruit/apple", b("red"), 0));
+        final Written first = viaReplica[0].put(new Put("fruit/apple", b("red")));
         assertFalse(first.existed());
         assertTrue(first.version() > 0);
         for (int i = 0; i < 3; i++)
@@ -141,15 +149,15 @@ class KvReplicaTest
             assertArrayEquals(b("red"), v.value(), "replica " + i + " sees the write acknowledged before");
             assertEquals(first.version(), v.version());
         }
-        viaReplica[1].put(new Put("fruit/banana", b("yellow"), 0));
-        viaReplica[2].put(new Put("veg/kale", b("green"), 0));
+        viaReplica[1].put(new Put("fruit/banana", b("yellow")));
+        viaReplica[2].put(new Put("veg/kale", b("green")));
         final Written swapped = viaReplica[2].compareAndSet(new CompareAndSet("fruit/apple", first.version(),
-            b("green"), 0));
+            b("green")));
         assertArrayEquals(b("red"), swapped.previous());
         final VersionMismatch mismatch = assertThrows(VersionMismatch.class,
-            () -> viaReplica[0].compareAndSet(new CompareAndSet("fruit/apple", first.version(), b("blue"), 0)));
+            () -> viaReplica[0].compareAndSet(new CompareAndSet("fruit/apple", first.version(), b("blue"))));
         assertEquals(swapped.version(), mismatch.actualVersion());
-        final Written deleted = viaReplica[1].delete(new Delete("fruit/banana", 0));
+        final Written deleted = viaReplica[1].delete(new Delete("fruit/banana"));
         assertTrue(deleted.existed());
 
         final Entries fruit = viaReplica[0].scan(new ScanRange("fruit/", "fruit0", 100));
@@ -176,27 +184,76 @@ class KvReplicaTest
         assertEquals(2, s0.keys());
 
         final CellException.HandlerFailed bad = assertThrows(CellException.HandlerFailed.class,
-            () -> viaReplica[1].put(new Put("", b("x"), 0)));
+            () -> viaReplica[1].put(new Put("", b("x"))));
         assertTrue(bad.getMessage().contains("key is empty"), bad.getMessage());
     }
 
     @Test
-    void aRetriedRequestIdAppliesOnceAlsoThroughAnotherReplica() throws Exception
+    void aRetriedCallAppliesOnceAlsoThroughAnotherReplica() throws Exception
     {
         setUp("once");
-        final KvClient a = client(0);
-        final KvClient b = client(2);
-        final Written w1 = a.put(new Put("k", b("first"), 77));
-        final Written w2 = a.put(new Put("k", b("second"), 78));
-        // A client that did not see w1's acknowledgement retries it, through another replica.
-        final Written retried = b.put(new Put("k", b("first"), 77));
+        final ClientSession session = ClientSession.create();
+        final KvClient a = client(0, session);
+        final KvClient b = client(2, session);
+        final long first = session.nextSequence();
+        final Written w1 = session.withSequence(first, () -> a.put(new Put("k", b("first"))));
+        final Written w2 = a.put(new Put("k", b("second")));
+        // A client that did not see w1's acknowledgement retries it, through another replica, under its sequence.
+        final Written retried = session.withSequence(first, () -> b.put(new Put("k", b("first"))));
         assertEquals(w1.version(), retried.version(), "the retry gets the first reply");
+        assertFalse(retried.existed(), "the first reply: the key did not exist before");
         final Value v = b.get(new Key("k"));
         assertArrayEquals(b("second"), v.value(), "the retry did not apply again");
         assertEquals(w2.version(), v.version());
         final Changes changes = a.changes(new Watch("k", 0, 100));
-        assertEquals(3, changes.changes().size(), "the journal holds the retried command once more, as applied " +
-            "commands; the kv's change feed sees it because it replays requests");
+        assertEquals(2, changes.changes().size(), "the journal marks the retry as not applied: no change");
+        awaitSameState(replicas);
+    }
+
+    @Test
+    void clientsWhoseSequencesCollideBothApply() throws Exception
+    {
+        setUp("collide");
+        final ClientSession one = ClientSession.create();
+        final ClientSession two = ClientSession.create();
+        final KvClient a = client(0, one);
+        final KvClient b = client(1, two);
+        // Both sessions number their calls from 1: the old request-id dedupe acknowledged both and lost the second.
+        final Written wa = one.withSequence(one.nextSequence(), () -> a.put(new Put("alpha", b("a"))));
+        final Written wb = two.withSequence(two.nextSequence(), () -> b.put(new Put("beta", b("b"))));
+        assertTrue(wb.version() > wa.version());
+        for (final KvClient c : List.of(a, b))
+        {
+            assertArrayEquals(b("a"), c.get(new Key("alpha")).value());
+            assertArrayEquals(b("b"), c.get(new Key("beta")).value());
+        }
+        awaitSameState(replicas);
+    }
+
+    @Test
+    void aRetryOlderThanTheRetainedRepliesIsRefused() throws Exception
+    {
+        setUp("retained");
+        final ClientSession session = ClientSession.create();
+        final KvClient c = client(1, session);
+        final long first = session.nextSequence();
+        session.withSequence(first, () -> c.put(new Put("r", b("0"))));
+        final List<CompletableFuture<Written>> pending = new ArrayList<>();
+        for (int i = 1; i <= 300; i++)
+        {
+            pending.add(c.putAsync(new Put("r-" + (i % 7), b("v" + i))));
+        }
+        for (final CompletableFuture<Written> f : pending)
+        {
+            f.get(30, TimeUnit.SECONDS);
+        }
+        final long before = c.status(new Nothing()).appliedIndex();
+        final CellException.Rejected refused = assertThrows(CellException.Rejected.class,
+            () -> session.withSequence(first, () -> c.put(new Put("r", b("again")))));
+        assertTrue(refused.getMessage().contains("older than the last 256 calls"), refused.getMessage());
+        assertArrayEquals(b("0"), c.get(new Key("r")).value(), "never applied twice");
+        awaitSameState(replicas);
+        assertTrue(replicas.getFirst().appliedIndex() > before, "the refusal was decided in the log");
     }
 
     @Test
@@ -206,7 +263,7 @@ class KvReplicaTest
         final KvClient c = client(0);
         for (int i = 0; i < 200; i++)
         {
-            c.put(new Put("key-" + (i % 37), b("v" + i), 0));
+            c.put(new Put("key-" + (i % 37), b("v" + i)));
         }
         awaitSameState(replicas);
         final Replica third = replicas.get(2);
@@ -214,7 +271,7 @@ class KvReplicaTest
         assertTrue(snapshotIndex > 0);
         for (int i = 0; i < 100; i++)
         {
-            c.put(new Put("later-" + (i % 11), b("w" + i), 0));
+            c.put(new Put("later-" + (i % 11), b("w" + i)));
         }
         awaitSameState(replicas);
         final String expected = replicas.getFirst().stateHash();
@@ -242,13 +299,13 @@ class KvReplicaTest
         final KvClient c = client(0);
         for (int i = 0; i < 50; i++)
         {
-            c.put(new Put("m-" + i, b("v" + i), 0));
+            c.put(new Put("m-" + i, b("v" + i)));
         }
         final int slot = Replica.addSlot(cellDir);
         assertEquals(3, slot);
         final Replica fourth = start(slot);
         Replica.changeMembers(cellDir, List.of(0, 1, 2, 3));
-        c.put(new Put("after-add", b("x"), 0));
+        c.put(new Put("after-add", b("x")));
         awaitSameState(replicas);
         assertEquals(replicas.getFirst().stateHash(), fourth.stateHash());
         final KvClient viaNew = client(3);
@@ -258,7 +315,7 @@ class KvReplicaTest
         final Replica removed = replicas.get(2);
         removed.close();
         replicas.remove(removed);
-        c.put(new Put("after-remove", b("y"), 0));
+        c.put(new Put("after-remove", b("y")));
         assertArrayEquals(b("y"), viaNew.get(new Key("after-remove")).value());
     }
 }

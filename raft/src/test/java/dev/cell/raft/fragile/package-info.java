@@ -1,0 +1,4 @@
+/**
+ * A test-only stateful cell whose handler throws on apply.
+ */
+package dev.cell.raft.fragile;
