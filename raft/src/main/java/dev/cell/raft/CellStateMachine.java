@@ -266,7 +266,7 @@ final class CellStateMachine extends BaseStateMachine
         final int length = data.size();
         if (length < ENTRY_HEADER + 8 || data.byteAt(0) != ENTRY_COMMAND)
         {
-            return "an entry of " + length + " bytes that is not a command of cell entries (kind " +
+            return "an entry of " + length + " bytes is not a command entry of this cell (kind " +
                 (length == 0 ? "none" : Integer.toString(data.byteAt(0) & 0xFF)) + ")";
         }
         final int blockLength = (data.byteAt(ENTRY_HEADER) & 0xFF) | (data.byteAt(ENTRY_HEADER + 1) & 0xFF) << 8;
