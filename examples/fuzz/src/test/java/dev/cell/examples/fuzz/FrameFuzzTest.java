@@ -96,7 +96,6 @@ class FrameFuzzTest
             final Map<String, Object> put = new LinkedHashMap<>();
             put.put("key", "after-fuzz");
             put.put("value", value);
-            put.put("requestId", 0L);
             fuzzer.call(kv, "put", put);
             final GenomeCodec.Decoded got = fuzzer.call(kv, "get", Map.of("key", "after-fuzz"));
             assertEquals(1L, got.fields().get("found"), got.toJson());
