@@ -415,13 +415,16 @@ class KvOtherUserTest
     }
 
     /**
-     * Wait until every replica applied what the group committed and a leader is known, then read the state.
+     * Wait until every replica applied what the group committed and a leader is known, in reports written after
+     * this call began (each replica rewrites its {@code raft-status} every 500 ms), then read the state.
      */
     private static GroupState awaitSettled(final Path cellDir, final KvClient kv) throws IOException
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        final long since = System.currentTimeMillis();
         while (true)
         {
+            boolean fresh = true;
             final Map<Integer, Long> applied = new TreeMap<>();
             final Map<Integer, Long> terms = new TreeMap<>();
             long commit = -1;
@@ -431,6 +434,7 @@ class KvOtherUserTest
                 final Properties p = properties(cellDir.resolve(".cell/replicas/" + slot + "/raft-status"));
                 applied.put(slot, Long.parseLong(p.getProperty("appliedIndex", "-1")));
                 terms.put(slot, Long.parseLong(p.getProperty("term", "-1")));
+                fresh &= Long.parseLong(p.getProperty("updatedMs", "0")) >= since;
                 if ("LEADER".equals(p.getProperty("role")))
                 {
                     leader = true;
@@ -438,7 +442,7 @@ class KvOtherUserTest
                 }
             }
             final long c = commit;
-            if (leader && applied.values().stream().allMatch(a -> a == c) && terms.values().stream().distinct()
+            if (fresh && leader && applied.values().stream().allMatch(a -> a == c) && terms.values().stream().distinct()
                 .count() == 1)
             {
                 final Status status = kv.status(new Nothing());

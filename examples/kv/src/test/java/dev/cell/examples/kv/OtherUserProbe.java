@@ -118,7 +118,7 @@ public final class OtherUserProbe
     private static String failure(final Throwable ex)
     {
         final StringBuilder b = new StringBuilder();
-        for (Throwable t = ex; t != null && b.length() < 600; t = t.getCause())
+        for (Throwable t = ex; t != null && b.length() < 4000; t = t.getCause())
         {
             b.append(b.isEmpty() ? "" : " <- ").append(t.getClass().getSimpleName()).append(": ").append(t.getMessage());
         }
