@@ -53,7 +53,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * report on such a build, which the test asserts never happens. (2) The very same plan run as the owner reads every
  * file, calls the handler (directly and through the forged entry), gets the supervisor's status with the real token
  * and, with the group key, gets its Raft entry applied (one more key): so the other user's refusals come from the
- * permissions and the TLS key, not from a probe that cannot work.
+ * permissions and the TLS key, not from a probe that cannot work. (3) Last, the real files themselves are set to
+ * 0644 and their folders to 0755 (what the umask gives a build that does not create them private) and the other
+ * user's read and map probes run again on the same paths: every file now reads and the live junction maps.
  */
 @Timeout(900)
 class KvOtherUserTest
@@ -223,6 +225,32 @@ class KvOtherUserTest
             expect(owner, "raft-group-key", "accepted");
             final GroupState afterOwner = awaitSettled(cellDir, kv);
             assertEquals(before.keys() + 1, afterOwner.keys(), "the owner's Raft entry (with the group key) applied");
+
+            // Last, the real files as a build creating them 0644 (folders 0755) would leave them: the same probes
+            // as the other user now read every one of them and map the live junction, so each "denied" asserted
+            // above would fail on such a build.
+            final List<String> widened = new ArrayList<>();
+            for (final Map.Entry<String, Path> e : files.entrySet())
+            {
+                if (!e.getValue().startsWith("/proc"))
+                {
+                    widened.add("read " + e.getKey() + " " + e.getValue());
+                }
+            }
+            widened.add("map map-junction " + files.get("junction"));
+            widen(cellDir.resolve(".cell"), home);
+            final Map<String, String> wide = parse(other.probe(false, widened, "widened"));
+            wide.forEach((id, outcome) -> System.out.println("  " + other.name + " on 0644 files " + id + ": " +
+                outcome));
+            for (final Map.Entry<String, Path> e : files.entrySet())
+            {
+                // raft-status is replaced every 500 ms by a new private file: it may be private again already.
+                if (!e.getValue().startsWith("/proc") && !e.getKey().equals("raft-status"))
+                {
+                    expect(wide, e.getKey(), "readable");
+                }
+            }
+            expect(wide, "map-junction", "mapped-ro");
         }
     }
 
@@ -408,6 +436,24 @@ class KvOtherUserTest
             }
         }
         return copies;
+    }
+
+    /**
+     * Folders 0755 and files 0644 under these, as the umask would leave them: only to show the probes would see it.
+     */
+    private static void widen(final Path... roots) throws IOException
+    {
+        for (final Path top : roots)
+        {
+            try (Stream<Path> s = Files.walk(top))
+            {
+                for (final Path p : s.toList())
+                {
+                    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ?
+                        "rwxr-xr-x" : "rw-r--r--"));
+                }
+            }
+        }
     }
 
     record GroupState(Map<Integer, Long> applied, Map<Integer, Long> terms, long keys, String stateHash)
