@@ -39,7 +39,9 @@ final class ClassDataSharing
         final Path archive = cell.dir().resolve(".cell").resolve("cds").resolve(cell.name() + ".jsa");
         try
         {
-            Files.createDirectories(archive.getParent());
+            // 0700 from creation (with .cell when this is the first thing there): the archive holds the cell's
+            // classes, and .cell must never be left open to other users.
+            PrivateFiles.createDirectories(archive.getParent());
         }
         catch (final java.io.IOException ex)
         {

@@ -116,7 +116,10 @@ public final class MavenBuild
         Process process = null;
         try
         {
-            Files.createDirectories(log.getParent());
+            // .cell 0700 and the log 0600 from creation, like everything under .cell (this may be the first thing
+            // there); a log left by an earlier version is replaced, not chmod'ed.
+            Files.deleteIfExists(log);
+            PrivateFiles.ensureFile(log);
             final ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(unit.dir().toFile())
                 .redirectErrorStream(true)
