@@ -60,6 +60,8 @@ public final class CellMain
      */
     public static void main(final String[] args)
     {
+        // Files the libraries inside an instance create (RocksDB, Chronicle Queue, Ratis) are owner-only too.
+        dev.cell.ring.OwnerOnlyUmask.apply();
         final int status = run(args);
         if (status != 0)
         {

@@ -349,9 +349,8 @@ class KvOtherUserTest
 
     /**
      * Every folder Cell itself creates is 0700 and every file 0600 (the registry, supervisor entries, the run folder
-     * and its rings, logs, the group's files). Files the storage libraries create under a replica's 0700 folders
-     * (RocksDB, Chronicle Queue, Ratis) take the umask; they are listed, not asserted: the 0700 folders above them
-     * keep other users out, as the probes show.
+     * and its rings, logs, the group's files), and so is every file the storage libraries create under a replica's
+     * folders (RocksDB, Chronicle Queue, Ratis): instances run with umask 077.
      */
     private static void assertCellFilesPrivate(final Path cellDir, final Path home) throws IOException
     {
@@ -392,19 +391,22 @@ class KvOtherUserTest
         }
         assertTrue(wide.isEmpty(), "Cell's own folders are 0700 and files 0600; these are not:\n" +
             String.join("\n", wide));
+        // Files the storage libraries create (RocksDB, Chronicle Queue, Ratis) are owner-only too: an instance runs
+        // with umask 077 (OwnerOnlyUmask).
         final List<String> library = new ArrayList<>();
         try (Stream<Path> s = Files.walk(cellDir.resolve(".cell/replicas")))
         {
             for (final Path p : s.toList())
             {
-                if (Files.getPosixFilePermissions(p).stream().anyMatch(WIDE::contains))
+                final Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+                if (perms.stream().anyMatch(WIDE::contains))
                 {
-                    library.add(p.toString());
+                    library.add(PosixFilePermissions.toString(perms) + " " + p);
                 }
             }
         }
-        System.out.println(library.size() + " files and folders created by the storage libraries under the " +
-            "replicas' 0700 folders take the umask (e.g. " + (library.isEmpty() ? "none" : library.getFirst()) + ")");
+        assertTrue(library.isEmpty(), "files under the replicas' folders readable by others:\n" +
+            String.join("\n", library));
     }
 
     /**
