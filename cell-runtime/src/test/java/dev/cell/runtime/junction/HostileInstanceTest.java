@@ -20,6 +20,7 @@ import dev.cell.sbe.codecs.RequestDecoder;
 import dev.cell.sbe.codecs.ResponseEncoder;
 import dev.cell.sbe.codecs.GenomeRequestDecoder;
 import dev.cell.sbe.codecs.WelcomeEncoder;
+import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.junit.jupiter.api.AfterAll;
@@ -85,17 +86,13 @@ final class HostileInstanceTest
     @Test
     void failureWhoseDetailLengthLiesFailsTheCallAndClosesTheConnection() throws Exception
     {
-        final Path home = hostile("lying-failure", (peer, frame) ->
+        final Path home = hostile("lying-failure", answer(RequestDecoder.TEMPLATE_ID, (b, frame) ->
         {
-            if (RawServer.templateId(frame) == RequestDecoder.TEMPLATE_ID)
-            {
-                final ExpandableArrayBuffer b = new ExpandableArrayBuffer(64);
-                final FailureEncoder f = new FailureEncoder().wrapAndApplyHeader(b, 0, new MessageHeaderEncoder())
-                    .correlationId(RawServer.correlationId(frame)).code(FailureCode.HANDLER_FAILED).detail("short");
-                lieAt(b, Protocol.HEADER_LENGTH + FailureEncoder.BLOCK_LENGTH);
-                peer.send(b, Protocol.HEADER_LENGTH + f.encodedLength());
-            }
-        });
+            final FailureEncoder f = new FailureEncoder().wrapAndApplyHeader(b, 0, new MessageHeaderEncoder())
+                .correlationId(RawServer.correlationId(frame)).code(FailureCode.HANDLER_FAILED).detail("short");
+            lieAt(b, Protocol.HEADER_LENGTH + FailureEncoder.BLOCK_LENGTH);
+            return Protocol.HEADER_LENGTH + f.encodedLength();
+        }));
         try (CellConnection c = connect(home))
         {
             final CellException.Rejected ex = refusedWithin(() -> call(c));
@@ -119,18 +116,14 @@ final class HostileInstanceTest
     @Test
     void genomeResponseWhoseLengthLiesIsRefused() throws Exception
     {
-        final Path home = hostile("lying-genome", (peer, frame) ->
+        final Path home = hostile("lying-genome", answer(GenomeRequestDecoder.TEMPLATE_ID, (b, frame) ->
         {
-            if (RawServer.templateId(frame) == GenomeRequestDecoder.TEMPLATE_ID)
-            {
-                final ExpandableArrayBuffer b = new ExpandableArrayBuffer(64);
-                final GenomeResponseEncoder g = new GenomeResponseEncoder()
-                    .wrapAndApplyHeader(b, 0, new MessageHeaderEncoder())
-                    .correlationId(RawServer.correlationId(frame)).fingerprint(TestSupport.fingerprint()).genome("{}");
-                lieAt(b, Protocol.HEADER_LENGTH + GenomeResponseEncoder.BLOCK_LENGTH);
-                peer.send(b, Protocol.HEADER_LENGTH + g.encodedLength());
-            }
-        });
+            final GenomeResponseEncoder g = new GenomeResponseEncoder()
+                .wrapAndApplyHeader(b, 0, new MessageHeaderEncoder())
+                .correlationId(RawServer.correlationId(frame)).fingerprint(TestSupport.fingerprint()).genome("{}");
+            lieAt(b, Protocol.HEADER_LENGTH + GenomeResponseEncoder.BLOCK_LENGTH);
+            return Protocol.HEADER_LENGTH + g.encodedLength();
+        }));
         try (CellConnection c = connect(home))
         {
             assertMalformed(refusedWithin(c::genome), "'GenomeResponse'", "'genome'");
@@ -141,31 +134,23 @@ final class HostileInstanceTest
     @Test
     void truncatedWelcomeOrLyingRejectFailsTheConnect() throws Exception
     {
-        final Path truncated = hostile("truncated-welcome", (peer, frame) ->
+        final Path truncated = hostile("truncated-welcome", answer(HelloDecoder.TEMPLATE_ID, (b, frame) ->
         {
-            if (RawServer.templateId(frame) == HelloDecoder.TEMPLATE_ID)
-            {
-                final ExpandableArrayBuffer b = new ExpandableArrayBuffer(128);
-                final WelcomeEncoder w = new WelcomeEncoder().wrapAndApplyHeader(b, 0, new MessageHeaderEncoder())
-                    .serverPid(ProcessHandle.current().pid()).fingerprint(TestSupport.fingerprint())
-                    .maxMessageLength(1 << 16).instance("truncated-welcome-instance");
-                // The instance id's length says 26 bytes; the frame stops 10 bytes into them.
-                peer.send(b, Protocol.HEADER_LENGTH + w.encodedLength() - 16);
-            }
-        }, false);
+            final WelcomeEncoder w = new WelcomeEncoder().wrapAndApplyHeader(b, 0, new MessageHeaderEncoder())
+                .serverPid(ProcessHandle.current().pid()).fingerprint(TestSupport.fingerprint())
+                .maxMessageLength(1 << 16).instance("truncated-welcome-instance");
+            // The instance id's length says 26 bytes; the frame stops 10 bytes into them.
+            return Protocol.HEADER_LENGTH + w.encodedLength() - 16;
+        }), false);
         assertMalformed(refusedWithin(() -> connect(truncated)), "'Welcome'", "'instance'");
 
-        final Path lyingReject = hostile("lying-reject", (peer, frame) ->
+        final Path lyingReject = hostile("lying-reject", answer(HelloDecoder.TEMPLATE_ID, (b, frame) ->
         {
-            if (RawServer.templateId(frame) == HelloDecoder.TEMPLATE_ID)
-            {
-                final ExpandableArrayBuffer b = new ExpandableArrayBuffer(128);
-                final RejectEncoder r = new RejectEncoder().wrapAndApplyHeader(b, 0, new MessageHeaderEncoder())
-                    .code(RejectCode.WRONG_CELL).fingerprint(TestSupport.fingerprint()).reason("no");
-                lieAt(b, Protocol.HEADER_LENGTH + RejectEncoder.BLOCK_LENGTH);
-                peer.send(b, Protocol.HEADER_LENGTH + r.encodedLength());
-            }
-        }, false);
+            final RejectEncoder r = new RejectEncoder().wrapAndApplyHeader(b, 0, new MessageHeaderEncoder())
+                .code(RejectCode.WRONG_CELL).fingerprint(TestSupport.fingerprint()).reason("no");
+            lieAt(b, Protocol.HEADER_LENGTH + RejectEncoder.BLOCK_LENGTH);
+            return Protocol.HEADER_LENGTH + r.encodedLength();
+        }), false);
         assertMalformed(refusedWithin(() -> connect(lyingReject)), "'Reject'", "'reason'");
         assertHonestInstanceAnswers();
     }
@@ -173,33 +158,25 @@ final class HostileInstanceTest
     @Test
     void responseEnvelopeOrGoodbyeThatLiesClosesTheConnection() throws Exception
     {
-        final Path lyingBlock = hostile("lying-response", (peer, frame) ->
+        final Path lyingBlock = hostile("lying-response", answer(RequestDecoder.TEMPLATE_ID, (b, frame) ->
         {
-            if (RawServer.templateId(frame) == RequestDecoder.TEMPLATE_ID)
-            {
-                final ExpandableArrayBuffer b = new ExpandableArrayBuffer(64);
-                final ResponseEncoder r = new ResponseEncoder().wrapAndApplyHeader(b, 0, new MessageHeaderEncoder())
-                    .correlationId(RawServer.correlationId(frame)).outcome(Outcome.OK);
-                // Block length 65535 in a 17-byte frame.
-                b.putShort(0, (short)0xFFFF, ByteOrder.LITTLE_ENDIAN);
-                peer.send(b, Protocol.HEADER_LENGTH + r.encodedLength());
-            }
-        });
+            final ResponseEncoder r = new ResponseEncoder().wrapAndApplyHeader(b, 0, new MessageHeaderEncoder())
+                .correlationId(RawServer.correlationId(frame)).outcome(Outcome.OK);
+            // Block length 65535 in a 17-byte frame.
+            b.putShort(0, (short)0xFFFF, ByteOrder.LITTLE_ENDIAN);
+            return Protocol.HEADER_LENGTH + r.encodedLength();
+        }));
         try (CellConnection c = connect(lyingBlock))
         {
             assertMalformed(refusedWithin(() -> call(c)), "'Response'", "block length 65535");
         }
-        final Path lyingGoodbye = hostile("lying-goodbye", (peer, frame) ->
+        final Path lyingGoodbye = hostile("lying-goodbye", answer(RequestDecoder.TEMPLATE_ID, (b, frame) ->
         {
-            if (RawServer.templateId(frame) == RequestDecoder.TEMPLATE_ID)
-            {
-                final ExpandableArrayBuffer b = new ExpandableArrayBuffer(64);
-                final GoodbyeEncoder g = new GoodbyeEncoder().wrapAndApplyHeader(b, 0, new MessageHeaderEncoder())
-                    .reason("stopping");
-                lieAt(b, Protocol.HEADER_LENGTH + GoodbyeEncoder.BLOCK_LENGTH);
-                peer.send(b, Protocol.HEADER_LENGTH + g.encodedLength());
-            }
-        });
+            final GoodbyeEncoder g = new GoodbyeEncoder().wrapAndApplyHeader(b, 0, new MessageHeaderEncoder())
+                .reason("stopping");
+            lieAt(b, Protocol.HEADER_LENGTH + GoodbyeEncoder.BLOCK_LENGTH);
+            return Protocol.HEADER_LENGTH + g.encodedLength();
+        }));
         try (CellConnection c = connect(lyingGoodbye))
         {
             assertMalformed(refusedWithin(() -> call(c)), "'Goodbye'", "'reason'");
@@ -231,6 +208,35 @@ final class HostileInstanceTest
             script.onFrame(peer, frame);
         }));
         return home;
+    }
+
+    /**
+     * A script that answers each frame of one template with one frame.
+     */
+    private static RawServer.Script answer(final int templateId, final Answer answer)
+    {
+        return (peer, frame) ->
+        {
+            if (RawServer.templateId(frame) == templateId)
+            {
+                final ExpandableArrayBuffer b = new ExpandableArrayBuffer(128);
+                peer.send(b, answer.encode(b, frame));
+            }
+        };
+    }
+
+    /**
+     * Encodes the answer to one frame.
+     */
+    @FunctionalInterface
+    private interface Answer
+    {
+        /**
+         * @param b     where to encode it, from offset 0.
+         * @param frame the client's frame.
+         * @return the answer's length.
+         */
+        int encode(MutableDirectBuffer b, DirectBuffer frame);
     }
 
     private static void lieAt(final MutableDirectBuffer b, final int lengthField)
