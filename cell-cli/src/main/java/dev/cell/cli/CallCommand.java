@@ -5,6 +5,7 @@ import dev.cell.runtime.client.CellConnection;
 import dev.cell.runtime.client.CellHome;
 import dev.cell.runtime.client.ClientOptions;
 import dev.cell.runtime.client.Reply;
+import dev.cell.runtime.client.ReplyCheck;
 import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.genome.GenomeCodec;
 import dev.cell.runtime.genome.Json;
@@ -24,7 +25,9 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code cell call <name> <handler> '<json>'}: call a handler of a running cell with JSON arguments, through a
- * generic connection (fingerprint 0) that encodes them from the instance's own genome ({@link GenomeCodec}).
+ * generic connection (fingerprint 0) that encodes them from the instance's own genome ({@link GenomeCodec}). The
+ * reply is checked before it is decoded ({@link ReplyCheck}) against that same genome, the one the instance claims:
+ * a generic client has no other.
  * Prints the result as JSON; a declared error prints {@code {"error":"<Type>", ...fields}} and exits 3.
  *
  * @since 0.1
@@ -73,11 +76,14 @@ final class CallCommand implements Callable<Integer>
             .withClientName("cell-call-" + ProcessHandle.current().pid());
         try (CellConnection connection = CellConnection.connect(cell, 0L, options))
         {
-            final GenomeCodec codec = GenomeCodec.of(connection.genome());
+            final Genome genome = connection.genome();
+            final GenomeCodec codec = GenomeCodec.of(genome);
             final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(256);
             final int length = encodeRequest(cell, codec, handler, request, buffer);
             final Reply reply = new Reply();
             connection.call(buffer, 0, length, reply);
+            // A generic client has no genome of its own: the reply is checked against the one the instance sent.
+            ReplyCheck.of(cell, genome).check(reply, handler);
             final GenomeCodec.Decoded decoded = codec.decode(reply.buffer(), 0, reply.length());
             if (reply.isError())
             {

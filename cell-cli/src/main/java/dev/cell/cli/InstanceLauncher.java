@@ -1,6 +1,7 @@
 package dev.cell.cli;
 
 import dev.cell.ring.Liveness;
+import dev.cell.ring.PrivateFiles;
 import dev.cell.runtime.JvmFlags;
 import dev.cell.runtime.service.CellMain;
 import dev.cell.cli.Instances.Instance;

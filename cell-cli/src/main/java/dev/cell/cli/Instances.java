@@ -1,6 +1,7 @@
 package dev.cell.cli;
 
 import dev.cell.ring.InstanceFile;
+import dev.cell.ring.PrivateFiles;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.runtime.genome.Json;

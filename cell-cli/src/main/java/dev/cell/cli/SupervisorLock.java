@@ -1,6 +1,7 @@
 package dev.cell.cli;
 
 import dev.cell.ring.Liveness;
+import dev.cell.ring.PrivateFiles;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

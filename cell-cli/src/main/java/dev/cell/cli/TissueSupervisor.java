@@ -3,6 +3,7 @@ package dev.cell.cli;
 import dev.cell.cli.InstanceLauncher.Launched;
 import dev.cell.cli.TissueConfig.CellSpec;
 import dev.cell.cli.TissueTree.Node;
+import dev.cell.ring.PrivateFiles;
 import dev.cell.runtime.client.CellConnection;
 import dev.cell.runtime.client.ClientOptions;
 import dev.cell.runtime.discovery.Dormancy;

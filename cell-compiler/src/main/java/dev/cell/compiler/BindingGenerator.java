@@ -78,24 +78,10 @@ final class BindingGenerator
         f.close();
         f.blank();
         f.line("private static final class GenomeHolder").open();
-        f.line("static final " + genome + " GENOME = load();");
+        f.line("static final " + genome + " GENOME = " + genome + ".fromResource(" + name +
+            ".class.getClassLoader(), GENOME_RESOURCE);");
         f.blank();
         f.line("private GenomeHolder()").open().close();
-        f.blank();
-        f.line("private static " + genome + " load()").open();
-        f.line("try (" + f.ref("java.io.InputStream") + " in = " + name +
-            ".class.getClassLoader().getResourceAsStream(GENOME_RESOURCE))").open();
-        f.line("if (in == null)").open();
-        f.line("throw new " + f.ref("java.lang.IllegalStateException") + "(GENOME_RESOURCE + \" is missing from " +
-            "the class path; cell-compiler writes it next to " + name + ".class: rebuild the cell\");");
-        f.close();
-        f.line("return " + genome + ".fromJson(new " + string + "(in.readAllBytes(), " +
-            f.ref("java.nio.charset.StandardCharsets") + ".UTF_8));");
-        f.close();
-        f.line("catch (final " + f.ref("java.io.IOException") + " ex)").open();
-        f.line("throw new " + f.ref("java.io.UncheckedIOException") + "(\"cannot read \" + GENOME_RESOURCE, ex);");
-        f.close();
-        f.close();
         f.close();
         f.close();
         return f.source(cell.element().getQualifiedName().toString());

@@ -74,7 +74,7 @@ final class ModelBuilder
      */
     private static final Set<String> RESERVED_HANDLER_NAMES = Set.of(
         "close", "connect", "cell", "connection", "flyweight", "reply", "send", "sendAsync", "acquire", "release",
-        "equals", "hashCode", "toString", "getClass", "notify", "notifyAll", "wait", "clone", "finalize");
+        "replyCheck", "equals", "hashCode", "toString", "getClass", "notify", "notifyAll", "wait", "clone", "finalize");
 
     /**
      * Field names that clash with members of SBE's generated message and group codecs.

@@ -34,7 +34,9 @@ import javax.lang.model.element.TypeElement;
 import javax.lang.model.type.TypeMirror;
 import javax.lang.model.util.ElementFilter;
 import javax.tools.Diagnostic;
+import javax.tools.FileObject;
 import javax.tools.JavaFileObject;
+import javax.tools.StandardLocation;
 
 /**
  * The {@code @CellRemote} half of the processor. Round 1: resolve the producer's genome ({@link GenomeResolver}),
@@ -196,8 +198,17 @@ final class RemoteProcessor
             final SbeCodegen.Parsed parsed = SbeCodegen.parse(xml);
             SbeCodegen.generate(parsed.ir(), env.getFiler(), p.remote());
             write(model, model.mappingName(), MappingGenerator.generate(model, packageTypes), p.remote());
-            write(model, model.clientName(), ClientGenerator.generate(model, packageTypes, fingerprint, used),
+            // The genome the client was generated from, next to it: what it checks every reply against.
+            final String resource = (model.packageName().isEmpty() ? "" : model.packageName().replace('.', '/') +
+                "/") + model.clientName() + ".genome.json";
+            final FileObject genomeFile = env.getFiler().createResource(StandardLocation.CLASS_OUTPUT, "", resource,
                 p.remote());
+            try (Writer out = genomeFile.openWriter())
+            {
+                out.write(genome.toJson());
+            }
+            write(model, model.clientName(), ClientGenerator.generate(model, packageTypes, fingerprint, used,
+                resource), p.remote());
         }
         catch (final SbeCodegen.SchemaException | IOException ex)
         {

@@ -151,7 +151,11 @@ public abstract sealed class CellException extends RuntimeException
     }
 
     /**
-     * The instance refused the connection or the request (bad frame, unknown handler, wrong cell).
+     * The instance refused the connection or the request (bad frame, unknown handler, wrong cell), or this client
+     * refused what the instance sent: a frame that fails the protocol check ("instance X sent a malformed frame: …",
+     * the connection closes and every outstanding call fails with it) or a reply that fails the check of the genome
+     * the client was built from ("reply … refused before decoding: …", only that call fails). Either is the
+     * instance's fault, not the caller's; another instance may answer correctly.
      */
     public static final class Rejected extends CellException
     {

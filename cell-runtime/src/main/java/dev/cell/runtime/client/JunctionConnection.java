@@ -20,14 +20,10 @@ import dev.cell.sbe.codecs.GenomeResponseDecoder;
 import dev.cell.sbe.codecs.GoodbyeDecoder;
 import dev.cell.sbe.codecs.GoodbyeEncoder;
 import dev.cell.sbe.codecs.HelloEncoder;
-import dev.cell.sbe.codecs.MessageHeaderDecoder;
 import dev.cell.sbe.codecs.MessageHeaderEncoder;
 import dev.cell.sbe.codecs.Outcome;
-import dev.cell.sbe.codecs.RejectCode;
-import dev.cell.sbe.codecs.RejectDecoder;
 import dev.cell.sbe.codecs.RequestEncoder;
 import dev.cell.sbe.codecs.ResponseDecoder;
-import dev.cell.sbe.codecs.WelcomeDecoder;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -90,11 +86,11 @@ final class JunctionConnection implements CellConnection
     private final RequestEncoder requestEncoder = new RequestEncoder();
     private final GenomeRequestEncoder genomeRequestEncoder = new GenomeRequestEncoder();
     private final GoodbyeEncoder goodbyeEncoder = new GoodbyeEncoder();
-    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
     private final ResponseDecoder responseDecoder = new ResponseDecoder();
     private final FailureDecoder failureDecoder = new FailureDecoder();
     private final GenomeResponseDecoder genomeResponseDecoder = new GenomeResponseDecoder();
     private final GoodbyeDecoder goodbyeDecoder = new GoodbyeDecoder();
+    private final InboundFrame inbound;
     private final FrameHandler rxHandler = this::onFrame;
     private final Idler syncIdler;
     private final Idler.WorkCheck syncCheck = this::syncHasWork;
@@ -142,6 +138,7 @@ final class JunctionConnection implements CellConnection
         this.serverBeatSeenNs = System.nanoTime();
         this.session = options.session() != null ? options.session() : ClientSession.create();
         this.syncIdler = new Idler(mode(options.idleProfile()), junction.localDoorbell());
+        this.inbound = new InboundFrame(junction.maxMessageLength());
     }
 
     private static long hungTimeoutNs(final ClientOptions options)
@@ -185,6 +182,7 @@ final class JunctionConnection implements CellConnection
         final long deadlineNs = System.nanoTime() + options.connectTimeout().toNanos();
         String lastProblem = "no instance registered under " + InstanceRegistry.dir(options.cellHome()).resolve(cell);
         CellException.SchemaMismatch mismatch = null;
+        CellException.Rejected malformed = null;
         boolean wakeAsked = false;
         while (true)
         {
@@ -215,12 +213,21 @@ final class JunctionConnection implements CellConnection
                 }
                 catch (final Unreachable ex)
                 {
+                    if (ex.malformed)
+                    {
+                        malformed = new CellException.Rejected(cell, ex.getMessage());
+                    }
                     lastProblem = "instance " + record.instanceId() + ": " + ex.getMessage();
                 }
             }
             if (mismatch != null)
             {
                 throw mismatch;
+            }
+            if (malformed != null)
+            {
+                // Each instance that answered lied about its frames: waiting would not change that.
+                throw malformed;
             }
             if (System.nanoTime() - deadlineNs >= 0)
             {
@@ -239,9 +246,17 @@ final class JunctionConnection implements CellConnection
     {
         private static final long serialVersionUID = 1L;
 
+        private final boolean malformed;
+
         Unreachable(final String message)
         {
+            this(message, false);
+        }
+
+        Unreachable(final String message, final boolean malformed)
+        {
             super(message, null, false, false);
+            this.malformed = malformed;
         }
     }
 
@@ -323,7 +338,7 @@ final class JunctionConnection implements CellConnection
             {
                 throw new Unreachable("its accept ring is full or it stopped serving");
             }
-            final Handshake handshake = new Handshake();
+            final Handshake handshake = new Handshake(junction.maxMessageLength());
             final Idler idler = new Idler(mode(options.idleProfile()), junction.localDoorbell());
             long nextCheckNs = System.nanoTime() + HOUSEKEEPING_INTERVAL_NS;
             long instanceBeat = instanceFile.heartbeatEpochMs();
@@ -370,6 +385,10 @@ final class JunctionConnection implements CellConnection
                 idler.idle(read, () -> j.hasInbound() || j.peerClosed(),
                     Math.min(deadlineNs - nowNs, nextCheckNs - nowNs));
             }
+            if (handshake.state == Handshake.MALFORMED)
+            {
+                throw new Unreachable(malformed(record.instanceId(), handshake.reason), true);
+            }
             if (handshake.state == Handshake.REJECTED)
             {
                 final String theirs = Genome.fingerprintHex(handshake.fingerprint);
@@ -411,6 +430,14 @@ final class JunctionConnection implements CellConnection
         }
     }
 
+    /**
+     * What a connection says when the instance sent a frame that fails the protocol check.
+     */
+    private static String malformed(final String instanceId, final String problem)
+    {
+        return "instance " + instanceId + " sent a malformed frame: " + problem;
+    }
+
     private static String hung(final String instanceId, final String cell, final long ageMs)
     {
         return "instance " + instanceId + " of cell '" + cell + "' has not heartbeaten for " + ageMs +
@@ -443,70 +470,6 @@ final class JunctionConnection implements CellConnection
             System.err.println("cell: cannot record this consumer's use of cell '" + cell + "' under " +
                 ConsumerRegistry.dir(options.cellHome(), cell) + " (" + ex + "); the producer's build cannot guard " +
                 "the handlers it uses");
-        }
-    }
-
-    /**
-     * Reads the Welcome or Reject of a handshake.
-     */
-    private static final class Handshake implements FrameHandler
-    {
-        static final int WAITING = 0;
-        static final int WELCOMED = 1;
-        static final int REJECTED = 2;
-
-        private final MessageHeaderDecoder header = new MessageHeaderDecoder();
-        private final WelcomeDecoder welcome = new WelcomeDecoder();
-        private final RejectDecoder reject = new RejectDecoder();
-        int state = WAITING;
-        long fingerprint;
-        long serverPid;
-        String instanceId;
-        RejectCode rejectCode;
-        String reason;
-
-        @Override
-        public boolean onFrame(final int msgTypeId, final DirectBuffer buffer, final int index, final int length)
-        {
-            final int end = index + length;
-            if (length < Protocol.HEADER_LENGTH)
-            {
-                return true;
-            }
-            header.wrap(buffer, index);
-            final int body = index + Protocol.HEADER_LENGTH;
-            final int blockLength = header.blockLength();
-            if (header.schemaId() != Protocol.SCHEMA_ID || body + blockLength > end ||
-                !Protocol.varFieldsFit(buffer, body + blockLength, end, 1))
-            {
-                return true;
-            }
-            if (header.templateId() == WelcomeDecoder.TEMPLATE_ID && blockLength >= WelcomeDecoder.BLOCK_LENGTH)
-            {
-                welcome.wrap(buffer, body, blockLength, header.version());
-                serverPid = welcome.serverPid();
-                fingerprint = welcome.fingerprint();
-                instanceId = welcome.instance();
-                state = WELCOMED;
-                return false;
-            }
-            if (header.templateId() == RejectDecoder.TEMPLATE_ID && blockLength >= RejectDecoder.BLOCK_LENGTH)
-            {
-                reject.wrap(buffer, body, blockLength, header.version());
-                rejectCode = reject.code();
-                fingerprint = reject.fingerprint();
-                reason = reject.reason();
-                state = REJECTED;
-                return false;
-            }
-            if (header.templateId() == FailureDecoder.TEMPLATE_ID)
-            {
-                rejectCode = RejectCode.BAD_HELLO;
-                reason = "instance answered the Hello with a Failure";
-                state = REJECTED;
-                return false;
-            }
-            return true;
         }
     }
 
@@ -567,7 +530,7 @@ final class JunctionConnection implements CellConnection
             awaitSync(deadlineNs);
             if (syncState == GOT_GENOME)
             {
-                return Genome.fromJson(syncGenomeJson);
+                return readGenome(syncGenomeJson);
             }
             throw failure(syncFailureCode, syncFailureDetail);
         }
@@ -576,6 +539,19 @@ final class JunctionConnection implements CellConnection
             syncCorrelationId = 0;
             syncGenomeJson = null;
             callLock.unlock();
+        }
+    }
+
+    private Genome readGenome(final String json)
+    {
+        try
+        {
+            return Genome.fromJson(json);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new CellException.Rejected(cell, "instance " + instanceId() + " sent a genome that cannot be read: " +
+                Protocol.detail(ex.getMessage()));
         }
     }
 
@@ -903,30 +879,55 @@ final class JunctionConnection implements CellConnection
         return read;
     }
 
-    private boolean onFrame(final int msgTypeId, final DirectBuffer buffer, final int index, final int length)
+    /**
+     * A frame as it lies in the ring: copied out and checked ({@link InboundFrame}) before anything of it is decoded.
+     * A frame that fails the check closes the connection: every outstanding call fails with {@code Rejected} ("instance
+     * X sent a malformed frame: …"), since nothing else the instance sends on this junction can be trusted either.
+     */
+    private boolean onFrame(final int msgTypeId, final DirectBuffer ring, final int index, final int length)
     {
-        final int end = index + length;
-        if (length < Protocol.HEADER_LENGTH)
+        final int taken = inbound.take(msgTypeId, ring, index, length);
+        if (taken == InboundFrame.MALFORMED)
+        {
+            refuseFrame(inbound.problem());
+            return false;
+        }
+        if (taken == InboundFrame.IGNORED)
         {
             return true;
         }
-        headerDecoder.wrap(buffer, index);
-        final int blockLength = headerDecoder.blockLength();
-        final int body = index + Protocol.HEADER_LENGTH;
-        if (headerDecoder.schemaId() != Protocol.SCHEMA_ID || body + blockLength > end)
+        try
         {
-            return true;
+            return onCheckedFrame(inbound.buffer(), inbound.length());
         }
-        final int version = headerDecoder.version();
-        switch (headerDecoder.templateId())
+        catch (final RuntimeException ex)
+        {
+            // Checked, so not a length read from the wire; still the instance's doing: close, never throw to callers.
+            refuseFrame("it cannot be read (" + ex + ")");
+            return false;
+        }
+    }
+
+    private void refuseFrame(final String problem)
+    {
+        markClosed(new CellException.Rejected(cell, malformed(instanceId(), problem)));
+        junction.markClosed();
+    }
+
+    private boolean onCheckedFrame(final DirectBuffer buffer, final int length)
+    {
+        final int body = Protocol.HEADER_LENGTH;
+        final int blockLength = inbound.blockLength();
+        final int version = inbound.version();
+        switch (inbound.templateId())
         {
             case ResponseDecoder.TEMPLATE_ID ->
             {
                 responseDecoder.wrap(buffer, body, blockLength, version);
                 final long correlationId = responseDecoder.correlationId();
                 final boolean isError = responseDecoder.outcome() == Outcome.APP_ERROR;
-                final int replyOffset = body + blockLength;
-                final int replyLength = end - replyOffset;
+                final int replyOffset = inbound.end();
+                final int replyLength = length - replyOffset;
                 if (correlationId == syncCorrelationId && syncReply != null)
                 {
                     syncReply.set(buffer, replyOffset, replyLength, isError);
@@ -944,14 +945,10 @@ final class JunctionConnection implements CellConnection
             }
             case FailureDecoder.TEMPLATE_ID ->
             {
-                if (!Protocol.varFieldsFit(buffer, body + blockLength, end, 1))
-                {
-                    return true;
-                }
                 failureDecoder.wrap(buffer, body, blockLength, version);
                 final long correlationId = failureDecoder.correlationId();
                 final FailureCode code = failureDecoder.code();
-                final String detail = failureDecoder.detail();
+                final String detail = Protocol.detail(failureDecoder.detail());
                 if (correlationId == 0)
                 {
                     markClosed(failure(code, "instance " + instanceId() + " closed the junction: " + detail));
@@ -974,10 +971,6 @@ final class JunctionConnection implements CellConnection
             }
             case GenomeResponseDecoder.TEMPLATE_ID ->
             {
-                if (!Protocol.varFieldsFit(buffer, body + blockLength, end, 1))
-                {
-                    return true;
-                }
                 genomeResponseDecoder.wrap(buffer, body, blockLength, version);
                 if (genomeResponseDecoder.correlationId() == syncCorrelationId)
                 {
@@ -987,18 +980,13 @@ final class JunctionConnection implements CellConnection
             }
             case GoodbyeDecoder.TEMPLATE_ID ->
             {
-                String reason = "";
-                if (Protocol.varFieldsFit(buffer, body + blockLength, end, 1))
-                {
-                    goodbyeDecoder.wrap(buffer, body, blockLength, version);
-                    reason = ": " + goodbyeDecoder.reason();
-                }
-                markClosed(new CellException.Unavailable(cell, "instance " + instanceId() + " said goodbye" +
-                    reason));
+                goodbyeDecoder.wrap(buffer, body, blockLength, version);
+                markClosed(new CellException.Unavailable(cell, "instance " + instanceId() + " said goodbye: " +
+                    Protocol.detail(goodbyeDecoder.reason())));
             }
             default ->
             {
-                // Heartbeats and frames of later protocol versions: nothing to do.
+                // Heartbeats and the handshake's messages: nothing to do.
             }
         }
         return true;

@@ -136,6 +136,34 @@ public record Genome(
     }
 
     /**
+     * Read a genome that a build wrote onto the class path (the producer's {@link #resourceName}, or the genome a
+     * {@code @CellRemote} client was generated from, written next to it).
+     *
+     * @param loader   the class loader to read it through.
+     * @param resource the resource's name (no leading slash).
+     * @return the genome.
+     * @throws IllegalStateException when the resource is missing.
+     * @throws java.io.UncheckedIOException when it cannot be read.
+     * @throws IllegalArgumentException when it is not a genome.
+     */
+    public static Genome fromResource(final ClassLoader loader, final String resource)
+    {
+        try (java.io.InputStream in = loader.getResourceAsStream(resource))
+        {
+            if (in == null)
+            {
+                throw new IllegalStateException(resource + " is missing from the class path; cell-compiler writes it " +
+                    "next to the classes it generates: rebuild");
+            }
+            return fromJson(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new java.io.UncheckedIOException("cannot read " + resource, ex);
+        }
+    }
+
+    /**
      * @return the major version (0 when the version does not start with a number).
      */
     public int major()

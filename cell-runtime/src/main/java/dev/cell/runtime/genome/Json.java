@@ -8,14 +8,21 @@ import java.util.Map;
 /**
  * A small JSON reader and writer for the control plane (genomes, {@code cell call}, logs, run files).
  * Objects read as {@link LinkedHashMap}, arrays as {@link ArrayList}, numbers as {@link Long} when integral and
- * {@link Double} otherwise. Never used on a hot path.
+ * {@link Double} otherwise. Never used on a hot path. Objects and arrays nest at most {@link #MAX_DEPTH} deep, so a
+ * document from a peer (a genome an instance sends) cannot exhaust the reader's stack.
  *
  * @since 0.1
  */
 public final class Json
 {
+    /**
+     * How deep objects and arrays may nest; deeper documents are refused.
+     */
+    public static final int MAX_DEPTH = 256;
+
     private final String text;
     private int pos;
+    private int depth;
 
     private Json(final String text)
     {
@@ -173,10 +180,14 @@ public final class Json
             throw error("a value");
         }
         final char c = text.charAt(pos);
+        if ((c == '{' || c == '[') && depth >= MAX_DEPTH)
+        {
+            throw new IllegalArgumentException("JSON nests deeper than " + MAX_DEPTH + " levels at offset " + pos);
+        }
         return switch (c)
         {
-            case '{' -> readObject();
-            case '[' -> readArray();
+            case '{' -> nested(true);
+            case '[' -> nested(false);
             case '"' -> readString();
             case 't' -> literal("true", Boolean.TRUE);
             case 'f' -> literal("false", Boolean.FALSE);
@@ -190,6 +201,19 @@ public final class Json
                 throw error("a value");
             }
         };
+    }
+
+    private Object nested(final boolean object)
+    {
+        depth++;
+        try
+        {
+            return object ? readObject() : readArray();
+        }
+        finally
+        {
+            depth--;
+        }
     }
 
     private Map<String, Object> readObject()
