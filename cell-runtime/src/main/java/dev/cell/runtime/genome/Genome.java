@@ -358,7 +358,22 @@ public record Genome(
             integer(root, "schemaVersion"),
             handlers,
             errors,
-            string(root, "schema"));
+            schemaText(string(root, "schema")));
+    }
+
+    /**
+     * A genome may come from another process (an instance answering a genome request): its schema is XML that SBE's
+     * parser will read. An SBE schema never needs a document type, so one that declares any (and with it external
+     * entities, entity expansion) is refused before a parser sees it.
+     */
+    private static String schemaText(final String xml)
+    {
+        if (xml.contains("<!DOCTYPE") || xml.contains("<!ENTITY") || xml.contains("<!doctype"))
+        {
+            throw new IllegalArgumentException("genome: the schema declares a document type or entities, which an " +
+                "SBE schema never needs; refused");
+        }
+        return xml;
     }
 
     private static String string(final Map<String, Object> m, final String key)
