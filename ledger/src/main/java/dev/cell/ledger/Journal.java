@@ -237,6 +237,7 @@ public final class Journal implements JournalSource, AutoCloseable
      */
     public int trim(final long upto)
     {
+        queue.refreshDirectoryListing();
         final long[] cycles = cycles();
         int deleted = 0;
         try (ExcerptTailer tailer = queue.createTailer())
@@ -302,7 +303,6 @@ public final class Journal implements JournalSource, AutoCloseable
 
     private long[] cycles()
     {
-        queue.refreshDirectoryListing();
         final int first = queue.firstCycle();
         final int last = queue.lastCycle();
         if (first == Integer.MAX_VALUE || last == Integer.MIN_VALUE || first > last)

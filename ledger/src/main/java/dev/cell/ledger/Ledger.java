@@ -15,16 +15,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -91,7 +85,7 @@ public final class Ledger implements AutoCloseable
         this.dir = dir;
         this.stateDir = dir.resolve(STATE);
         PrivateFiles.createDirectories(dir);
-        recoverSwap();
+        StateSwap.recover(dir, stateDir);
         PrivateFiles.createDirectories(stateDir);
         this.journal = Journal.open(dir.resolve("journal"));
         try
@@ -103,31 +97,6 @@ public final class Ledger implements AutoCloseable
             journal.close();
             throw ex;
         }
-    }
-
-    /**
-     * Finish or undo a restore that a crash interrupted (see the class comment).
-     */
-    private void recoverSwap() throws IOException
-    {
-        final Path aside = dir.resolve(STATE_NEW);
-        final Path old = dir.resolve(STATE_OLD);
-        final boolean live = Files.isDirectory(stateDir);
-        if (Files.isDirectory(old))
-        {
-            if (!live)
-            {
-                // Crashed between the two renames: state.new is complete (the old state is moved only after it is).
-                PrivateFiles.renameDurably(Files.isDirectory(aside) ? aside : old, stateDir);
-            }
-            deleteTree(old);
-        }
-        if (Files.isDirectory(aside))
-        {
-            // Crashed before the swap: the live state stays; the restore is redone from the snapshot if needed.
-            deleteTree(aside);
-        }
-        PrivateFiles.fsyncDirectory(dir);
     }
 
     /**
@@ -393,7 +362,7 @@ public final class Ledger implements AutoCloseable
         {
             PrivateFiles.createDirectories(target.getParent());
             final Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-            deleteTree(tmp);
+            StateSwap.deleteTree(tmp);
             Files.createDirectory(tmp, PrivateFiles.dirAttributes());
             try (Checkpoint checkpoint = Checkpoint.create(db))
             {
@@ -445,87 +414,20 @@ public final class Ledger implements AutoCloseable
         final long floor = journal.physicalLastIndex() < info.index() ? info.index() + 1 : journal.floor();
         try
         {
-            deleteTree(aside);
-            Files.createDirectory(aside, PrivateFiles.dirAttributes());
-            try (var files = Files.list(info.dir().resolve(SnapshotInfo.STATE)))
-            {
-                for (final Path f : (Iterable<Path>)files::iterator)
-                {
-                    final String name = f.getFileName().toString();
-                    if (name.endsWith(".md5") || !Files.isRegularFile(f))
-                    {
-                        continue; // Ratis' digests of installed files; RocksDB has no use for them
-                    }
-                    final Path to = aside.resolve(name);
-                    if (name.endsWith(".sst"))
-                    {
-                        try
-                        {
-                            Files.createLink(to, f); // SST files are immutable: share them with the snapshot
-                            continue;
-                        }
-                        catch (final IOException | UnsupportedOperationException ex)
-                        {
-                            // Another file system: copy it instead.
-                        }
-                    }
-                    Files.copy(f, to);
-                }
-            }
-            verifyAside(aside, info, floor);
+            StateSwap.link(info.dir().resolve(SnapshotInfo.STATE), aside);
+            StateSwap.verify(aside, info, floor, META_CF, APPLIED_KEY, FLOOR_KEY);
             PrivateFiles.fsyncTree(aside);
             return aside;
         }
         catch (final IOException ex)
         {
-            deleteQuietly(aside);
+            StateSwap.deleteQuietly(aside);
             throw new UncheckedIOException("cannot build the state of snapshot " + info.dir() + " in " + aside, ex);
         }
         catch (final RuntimeException ex)
         {
-            deleteQuietly(aside);
+            StateSwap.deleteQuietly(aside);
             throw ex;
-        }
-    }
-
-    private static void verifyAside(final Path aside, final SnapshotInfo info, final long floor)
-    {
-        final List<ColumnFamilyHandle> asideHandles = new ArrayList<>();
-        try (DBOptions options = new DBOptions().setCreateIfMissing(false).setCreateMissingColumnFamilies(true);
-             WriteOptions sync = new WriteOptions().setSync(true))
-        {
-            final RocksDB asideDb = RocksDB.open(options, aside.toString(), List.of(
-                new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY),
-                new ColumnFamilyDescriptor(META_CF)), asideHandles);
-            try
-            {
-                final byte[] applied = asideDb.get(asideHandles.get(1), APPLIED_KEY);
-                final long index = applied == null ? 0 : ByteBuffer.wrap(applied).getLong();
-                if (index != info.index())
-                {
-                    throw new IllegalStateException("snapshot " + info.dir() + " says index " + info.index() +
-                        " but its state holds " + index + ": the snapshot is damaged; delete it");
-                }
-                final String hash = stateHash(asideDb, asideHandles.get(0));
-                if (info.stateHash() != null && !info.stateHash().equals(hash))
-                {
-                    throw new IllegalStateException("snapshot " + info.dir() + " says state hash " +
-                        info.stateHash() + " but its state hashes to " + hash + ": the snapshot is damaged");
-                }
-                asideDb.put(asideHandles.get(1), sync, FLOOR_KEY, ByteBuffer.allocate(8).putLong(floor).array());
-            }
-            finally
-            {
-                for (final ColumnFamilyHandle h : asideHandles)
-                {
-                    h.close();
-                }
-                asideDb.close();
-            }
-        }
-        catch (final RocksDBException ex)
-        {
-            throw new IllegalStateException("cannot open the restored state in " + aside + ": " + ex.getMessage(), ex);
         }
     }
 
@@ -545,7 +447,7 @@ public final class Ledger implements AutoCloseable
             {
                 if (Files.isDirectory(stateDir))
                 {
-                    deleteTree(old);
+                    StateSwap.deleteTree(old);
                     PrivateFiles.renameDurably(stateDir, old);
                 }
                 PrivateFiles.renameDurably(aside, stateDir);
@@ -569,7 +471,7 @@ public final class Ledger implements AutoCloseable
                 }
                 openDb();
             }
-            deleteQuietly(old);
+            StateSwap.deleteQuietly(old);
         }
         finally
         {
@@ -587,39 +489,12 @@ public final class Ledger implements AutoCloseable
         dbLock.readLock().lock();
         try
         {
-            return stateHash(db, dataCf);
+            return StateSwap.stateHash(db, dataCf);
         }
         finally
         {
             dbLock.readLock().unlock();
         }
-    }
-
-    private static String stateHash(final RocksDB db, final ColumnFamilyHandle cf)
-    {
-        final MessageDigest digest;
-        try
-        {
-            digest = MessageDigest.getInstance("SHA-256");
-        }
-        catch (final NoSuchAlgorithmException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
-        final ByteBuffer len = ByteBuffer.allocate(4);
-        try (RocksIterator it = db.newIterator(cf))
-        {
-            for (it.seekToFirst(); it.isValid(); it.next())
-            {
-                final byte[] k = it.key();
-                final byte[] v = it.value();
-                digest.update(len.clear().putInt(k.length).array());
-                digest.update(k);
-                digest.update(len.clear().putInt(v.length).array());
-                digest.update(v);
-            }
-        }
-        return HexFormat.of().formatHex(digest.digest());
     }
 
     @Override
@@ -630,42 +505,6 @@ public final class Ledger implements AutoCloseable
         readOptions.close();
         writeOptions.close();
         journal.close();
-    }
-
-    private static void deleteQuietly(final Path root)
-    {
-        try
-        {
-            deleteTree(root);
-        }
-        catch (final IOException ignore)
-        {
-            // Deleted at the next open (recoverSwap) or the next restore.
-        }
-    }
-
-    static void deleteTree(final Path root) throws IOException
-    {
-        if (!Files.exists(root))
-        {
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>()
-        {
-            @Override
-            public FileVisitResult visitFile(final Path file, final BasicFileAttributes attrs) throws IOException
-            {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(final Path d, final IOException exc) throws IOException
-            {
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 
     private final class StateView implements State

@@ -158,6 +158,9 @@ final class CellStateMachine extends BaseStateMachine
         }
         final long before = ledger.appliedIndex();
         loadNewestSnapshot();
+        // After an install the ledger holds exactly the snapshot (Ratis continues from its index); after an admin
+        // pause and resume it holds what it applied, which is also where Ratis continues.
+        setLastAppliedTermIndex(TermIndex.valueOf(ledger.appliedTerm(), ledger.appliedIndex()));
         installs.incrementAndGet();
         lastInstall = "index " + latest.getIndex() + " (applied was " + before + ")";
         if (getLifeCycleState() == LifeCycle.State.PAUSED)

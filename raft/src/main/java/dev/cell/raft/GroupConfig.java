@@ -116,7 +116,12 @@ final class GroupConfig
                 final Path file = dir.resolve(FILE);
                 if (Files.isRegularFile(file))
                 {
-                    return read(dir);
+                    final GroupConfig existing = read(dir);
+                    if (readableByOthers(file))
+                    {
+                        existing.write(); // written by an older version with the umask: replaced by a 0600 file
+                    }
+                    return existing;
                 }
                 final TreeMap<Integer, Integer> ports = new TreeMap<>();
                 final List<Integer> members = new ArrayList<>();
@@ -133,6 +138,20 @@ final class GroupConfig
         catch (final IOException ex)
         {
             throw new UncheckedIOException("cannot set up the replica group under " + dir, ex);
+        }
+    }
+
+    private static boolean readableByOthers(final Path file) throws IOException
+    {
+        try
+        {
+            final var permissions = Files.getPosixFilePermissions(file);
+            return permissions.contains(java.nio.file.attribute.PosixFilePermission.GROUP_READ) ||
+                permissions.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
+        }
+        catch (final UnsupportedOperationException ex)
+        {
+            return false;
         }
     }
 

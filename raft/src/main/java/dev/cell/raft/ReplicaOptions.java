@@ -44,9 +44,15 @@ public record ReplicaOptions(
      */
     public enum Transport
     {
-        /** Ratis over Netty (default: the transport the fault tests pass with; see docs/architecture.md). */
+        /**
+         * Ratis over Netty (default: the transport the fault suite passes with). Ratis 3.3.0 has no TLS for its
+         * Netty RPCs: any local process can reach the group's ports (see docs/architecture.md, "The Raft ports").
+         */
         NETTY,
-        /** Ratis over gRPC: same single-client latency here, far more throughput when pipelined. */
+        /**
+         * Ratis over gRPC with mutual TLS on every port (the group's pinned certificate): only members of the group
+         * are served. Far more throughput than Netty when pipelined.
+         */
         GRPC
     }
 

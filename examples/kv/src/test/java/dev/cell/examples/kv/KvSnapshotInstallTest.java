@@ -224,14 +224,10 @@ class KvSnapshotInstallTest
             assertEquals(hash, r.stateHash(), "replica " + r.slot());
         }
         final Properties status = new Properties();
-        await("raft-status of the new replica", Duration.ofSeconds(10),
-            () -> Files.isRegularFile(back.dir().resolve(Replica.STATUS_FILE)));
-        try (var in = Files.newBufferedReader(back.dir().resolve(Replica.STATUS_FILE)))
-        {
-            status.load(in);
-        }
+        await("raft-status of the new replica to show the install", Duration.ofSeconds(10), () ->
+            readStatus(back, status) && Long.parseLong(status.getProperty("appliedIndex", "0")) > WRITES &&
+                Integer.parseInt(status.getProperty("snapshotsInstalled", "0")) >= 1);
         assertEquals("FOLLOWER", status.getProperty("role"));
-        assertTrue(Long.parseLong(status.getProperty("appliedIndex")) > WRITES, status.toString());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
             back.dir().resolve(Replica.STATUS_FILE))));
 
@@ -248,19 +244,22 @@ class KvSnapshotInstallTest
         assertTrue(after.version() > WRITES);
         awaitSameState(Duration.ofSeconds(30));
         final Properties leaderStatus = new Properties();
-        await("raft-status to say LEADER", Duration.ofSeconds(10), () ->
+        await("raft-status to say LEADER", Duration.ofSeconds(10), () -> readStatus(back, leaderStatus) &&
+            "LEADER".equals(leaderStatus.getProperty("role")) &&
+            ("r" + back.slot()).equals(leaderStatus.getProperty("leader")));
+    }
+
+    private static boolean readStatus(final Replica replica, final Properties into)
+    {
+        try (var in = Files.newBufferedReader(replica.dir().resolve(Replica.STATUS_FILE)))
         {
-            try (var in = Files.newBufferedReader(back.dir().resolve(Replica.STATUS_FILE)))
-            {
-                leaderStatus.clear();
-                leaderStatus.load(in);
-                return "LEADER".equals(leaderStatus.getProperty("role")) &&
-                    ("r" + back.slot()).equals(leaderStatus.getProperty("leader"));
-            }
-            catch (final IOException ex)
-            {
-                return false;
-            }
-        });
+            into.clear();
+            into.load(in);
+            return true;
+        }
+        catch (final IOException ex)
+        {
+            return false; // not written yet, or being replaced
+        }
     }
 }

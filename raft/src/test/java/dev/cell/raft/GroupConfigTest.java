@@ -1,0 +1,48 @@
+package dev.cell.raft;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The group's files are private: created 0700/0600, and a group.properties an older version left readable by others
+ * is replaced by a private one at the next start.
+ */
+class GroupConfigTest
+{
+    @TempDir
+    Path tmp;
+
+    private static String permissions(final Path p) throws Exception
+    {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+
+    @Test
+    void theGroupFilesArePrivateAndAnOldReadableOneIsReplaced() throws Exception
+    {
+        final Path cellDir = tmp.resolve("cell");
+        final GroupConfig created = GroupConfig.loadOrCreate(cellDir, 3);
+        final Path dir = GroupConfig.replicasDir(cellDir);
+        assertEquals("rwx------", permissions(cellDir.resolve(".cell")));
+        assertEquals("rwx------", permissions(dir));
+        assertEquals("rw-------", permissions(dir.resolve(GroupConfig.FILE)));
+        assertEquals("rw-------", permissions(dir.resolve("group.lock")));
+        try (GroupConfig.SlotLock lock = created.claim(1))
+        {
+            assertEquals("rwx------", permissions(created.slotDir(1)));
+            assertEquals("rw-------", permissions(created.slotDir(1).resolve("replica.lock")));
+        }
+
+        Files.setPosixFilePermissions(dir.resolve(GroupConfig.FILE), PosixFilePermissions.fromString("rw-r--r--"));
+        final GroupConfig again = GroupConfig.loadOrCreate(cellDir, 3);
+        assertEquals(created.groupId, again.groupId);
+        assertEquals(created.ports, again.ports);
+        assertEquals("rw-------", permissions(dir.resolve(GroupConfig.FILE)));
+    }
+}
