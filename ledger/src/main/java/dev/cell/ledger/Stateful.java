@@ -11,7 +11,8 @@ public interface Stateful
      * Where the cell's SBE request starts in a journal entry written by the replication layer: entries begin with
      * a one-byte kind ({@link #APPLIED} or {@link #NOT_APPLIED}), the leader's timestamp (int64, epoch ms), the
      * group's session window (int32, ms), the client session (two int64) and the call's sequence (int64), all
-     * little-endian.
+     * little-endian; the request is followed by a 32-byte tag (HMAC-SHA256 with the group's key), which SBE's
+     * decoders ignore as trailing bytes.
      */
     int COMMAND_OFFSET = 37;
 

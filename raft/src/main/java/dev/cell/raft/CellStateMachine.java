@@ -69,6 +69,8 @@ final class CellStateMachine extends BaseStateMachine
     private final ExpandableDirectByteBuffer in = new ExpandableDirectByteBuffer(4096);
     private final ExpandableDirectByteBuffer out = new ExpandableDirectByteBuffer(4096);
     private final HandlerTable table;
+    private final EntryAuth applyAuth;
+    private final ThreadLocal<EntryAuth> leaderAuth;
     private final SessionTable sessions;
     private final long sessionWindowMs;
     private final StateMachineStorage storage = new Storage();
@@ -78,10 +80,12 @@ final class CellStateMachine extends BaseStateMachine
     private byte[] applyScratch = new byte[4096];
 
     CellStateMachine(final Ledger ledger, final Supplier<Dispatcher> dispatchers, final Path snapshotsDir,
-        final HandlerTable table)
+        final HandlerTable table, final byte[] groupKey)
     {
         this.ledger = ledger;
         this.table = table;
+        this.applyAuth = EntryAuth.of(groupKey);
+        this.leaderAuth = ThreadLocal.withInitial(() -> EntryAuth.of(groupKey));
         this.sessions = new SessionTable(ledger);
         this.sessionWindowMs = SessionTable.configuredWindowMs();
         this.applyDispatcher = dispatchers.get();
@@ -267,7 +271,7 @@ final class CellStateMachine extends BaseStateMachine
     private String notACommand(final ByteString data)
     {
         final int length = data.size();
-        if (length < ENTRY_HEADER + 8 || data.byteAt(0) != ENTRY_COMMAND)
+        if (length < ENTRY_HEADER + 8 + EntryAuth.TAG_LENGTH || data.byteAt(0) != ENTRY_COMMAND)
         {
             return "an entry of " + length + " bytes is not a command entry of this cell (kind " +
                 (length == 0 ? "none" : Integer.toString(data.byteAt(0) & 0xFF)) + ")";
@@ -278,10 +282,14 @@ final class CellStateMachine extends BaseStateMachine
         {
             return "template " + templateId + " is not a command of this cell";
         }
-        if (ENTRY_HEADER + 8 + blockLength > length)
+        if (ENTRY_HEADER + 8 + blockLength > length - EntryAuth.TAG_LENGTH)
         {
             return "template " + templateId + " claims a block of " + blockLength + " bytes but the entry holds " +
-                (length - ENTRY_HEADER - 8);
+                (length - ENTRY_HEADER - 8 - EntryAuth.TAG_LENGTH);
+        }
+        if (!leaderAuth.get().verify(data.asReadOnlyByteBuffer(), 0, length))
+        {
+            return "the entry is not authenticated with the group's key (a replica of this group did not send it)";
         }
         return null;
     }
@@ -319,7 +327,7 @@ final class CellStateMachine extends BaseStateMachine
         final int start = entry.position();
         final int length = entry.remaining();
         final byte kind = length == 0 ? 0 : entry.get(start);
-        if (length < ENTRY_HEADER + 8 || (kind != ENTRY_COMMAND && kind != Stateful.NOT_APPLIED))
+        if (length < ENTRY_HEADER + 8 + EntryAuth.TAG_LENGTH || (kind != ENTRY_COMMAND && kind != Stateful.NOT_APPLIED))
         {
             if (length > 0)
             {
@@ -327,6 +335,14 @@ final class CellStateMachine extends BaseStateMachine
             }
             ledger.commit(entry);
             return failed("log entry " + index + " is not a command of this cell (" + length + " bytes)");
+        }
+        if (!applyAuth.verify(entry, start, length))
+        {
+            // Reached the log without passing a leader's startTransaction (an impostor): refused on every replica.
+            entry.put(start, Stateful.NOT_APPLIED);
+            ledger.commit(entry);
+            return Message.valueOf(UnsafeByteOperations.unsafeWrap(text(REFUSED,
+                "log entry " + index + " is not authenticated with the group's key")));
         }
         final ByteBuffer header = entry.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         final long leaderTime = header.getLong(start + 1);
@@ -349,7 +365,7 @@ final class CellStateMachine extends BaseStateMachine
         }
         else
         {
-            reply = runHandler(entry, start + ENTRY_HEADER, length - ENTRY_HEADER);
+            reply = runHandler(entry, start + ENTRY_HEADER, length - ENTRY_HEADER - EntryAuth.TAG_LENGTH);
             applied = reply[0] != FAILED;
             if (sequence != 0)
             {

@@ -91,8 +91,9 @@ public final class Replica implements StatefulHost.Running
             }
             final Dispatcher localDispatcher = dispatcher(binding, cell);
             final HandlerTable table = new HandlerTable(cell.getClass(), binding.genome());
+            final byte[] groupKey = EntryAuth.loadOrCreateKey(cellDir);
             this.stateMachine = new CellStateMachine(ledger, () -> dispatcher(binding, cell), dir.resolve("snapshots"),
-                table);
+                table, groupKey);
             final List<Integer> members = new ArrayList<>(config.members);
             if (!members.contains(slot))
             {
@@ -124,7 +125,7 @@ public final class Replica implements StatefulHost.Running
             openedClient = RaftSetup.client(group, options.transport(), null, raftParameters);
             this.client = openedClient;
             this.cellServer = CellServer.start(binding.cellName(), binding.genome(),
-                new ReplicatedDispatcher(this, table, localDispatcher),
+                new ReplicatedDispatcher(this, table, localDispatcher, groupKey),
                 cell instanceof CellLifecycle l ? l : null, cellDir, options.server());
             watchdog = Thread.ofPlatform().daemon(true).name("replica-watchdog-" + slot).start(this::watch);
             cellServer.log().info("replica.started", "slot", slot, "dir", dir.toString(),

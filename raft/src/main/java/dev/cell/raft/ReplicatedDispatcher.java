@@ -29,12 +29,14 @@ final class ReplicatedDispatcher implements AsyncDispatcher
     private final Replica replica;
     private final HandlerTable table;
     private final Dispatcher local;
+    private final EntryAuth auth;
 
-    ReplicatedDispatcher(final Replica replica, final HandlerTable table, final Dispatcher local)
+    ReplicatedDispatcher(final Replica replica, final HandlerTable table, final Dispatcher local, final byte[] groupKey)
     {
         this.replica = replica;
         this.table = table;
         this.local = local;
+        this.auth = EntryAuth.of(groupKey); // used by the serving thread only
     }
 
     @Override
@@ -61,13 +63,14 @@ final class ReplicatedDispatcher implements AsyncDispatcher
             case HandlerTable.COMMAND ->
             {
                 // Leader time and session window (bytes 1..12) are written by the leader (startTransaction).
-                final byte[] entry = new byte[CellStateMachine.ENTRY_HEADER + length];
+                final byte[] entry = new byte[CellStateMachine.ENTRY_HEADER + length + EntryAuth.TAG_LENGTH];
                 final UnsafeBuffer e = new UnsafeBuffer(entry);
                 e.putByte(0, CellStateMachine.ENTRY_COMMAND);
                 e.putLong(13, envelope.sessionHigh(), ByteOrder.LITTLE_ENDIAN);
                 e.putLong(21, envelope.sessionLow(), ByteOrder.LITTLE_ENDIAN);
                 e.putLong(29, envelope.sequence(), ByteOrder.LITTLE_ENDIAN);
                 buffer.getBytes(offset, entry, CellStateMachine.ENTRY_HEADER, length);
+                auth.sign(entry);
                 complete(replica.submitCommand(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry))), completion);
                 return true;
             }

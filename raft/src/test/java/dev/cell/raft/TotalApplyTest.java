@@ -213,7 +213,9 @@ class TotalApplyTest
             entry(CellStateMachine.ENTRY_COMMAND, readTemplate, 0),         // a query is not a command
             entry(CellStateMachine.ENTRY_COMMAND, 999, 0),                  // no such handler
             entry((byte)0x11, writeTemplate, 0),                            // a journal kind, not a log kind
-            entry(CellStateMachine.ENTRY_COMMAND, writeTemplate, 4_000));   // block longer than the entry
+            entry(CellStateMachine.ENTRY_COMMAND, writeTemplate, 4_000),    // block longer than the entry
+            signedWith(new byte[32], entry(CellStateMachine.ENTRY_COMMAND, writeTemplate, 0))); // a well-formed
+                                                                            // write, without the group's key
         final GroupConfig config = GroupConfig.read(GroupConfig.replicasDir(cellDir));
         try (RaftClient raw = RaftSetup.client(RaftSetup.group(config.groupId, config.ports, config.members),
             ReplicaOptions.Transport.NETTY, null, null))
@@ -223,10 +225,22 @@ class TotalApplyTest
                 final String refusal = refusal(raw, b);
                 assertTrue(refusal.contains(CellStateMachine.REFUSED_PREFIX), refusal);
             }
+            final String unsigned = refusal(raw, bad.getLast());
+            assertTrue(unsigned.contains("group's key"), unsigned);
         }
         c.write(new Note("b", "2"));
         awaitSameState();
         assertEquals(before + 1, c.journalEntries(new Name("")).index(), "no refused entry entered the log");
+    }
+
+    /**
+     * @return {@code entry} with a tag made with {@code key} (not the group's) appended.
+     */
+    private static byte[] signedWith(final byte[] key, final byte[] entry)
+    {
+        final byte[] signed = java.util.Arrays.copyOf(entry, entry.length + EntryAuth.TAG_LENGTH);
+        EntryAuth.of(key).sign(signed);
+        return signed;
     }
 
     private static byte[] entry(final byte kind, final int templateId, final int blockLength)
