@@ -1,5 +1,6 @@
 package dev.cell.cli;
 
+import dev.cell.ring.PrivateFiles;
 import dev.cell.cli.TissueConfig.CellSpec;
 import dev.cell.runtime.genome.Genome;
 
