@@ -279,6 +279,27 @@ public final class OtherUserProbe
         return exact;
     }
 
+    /**
+     * @return {@code entry} followed by its HMAC-SHA256 (over everything after the leader-written bytes 0..12) with
+     * {@code key}, as a replica of the group signs the commands it forwards.
+     */
+    private static byte[] signed(final byte[] entry, final byte[] key)
+    {
+        try
+        {
+            final javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+            mac.update(entry, 13, entry.length - 13);
+            final byte[] out = java.util.Arrays.copyOf(entry, entry.length + 32);
+            mac.doFinal(out, entry.length);
+            return out;
+        }
+        catch (final java.security.GeneralSecurityException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
     private static String raft(final String[] w)
     {
         final List<RaftPeer> peers = new ArrayList<>();
@@ -316,8 +337,14 @@ public final class OtherUserProbe
         }
         try (RaftClient client = builder.build())
         {
+            byte[] entry = putEntry("intruder-" + w[1]);
+            if (w[4].equals("group-key"))
+            {
+                // A member also holds the group's secret: its entries carry the tag the replicas verify.
+                entry = signed(entry, Files.readAllBytes(Path.of(w[5]).getParent().getParent().resolve("group.secret")));
+            }
             final RaftClientReply reply = client.async()
-                .send(Message.valueOf(UnsafeByteOperations.unsafeWrap(putEntry("intruder-" + w[1]))))
+                .send(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry)))
                 .get(30, TimeUnit.SECONDS);
             if (!reply.isSuccess())
             {
