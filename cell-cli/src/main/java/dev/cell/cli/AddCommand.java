@@ -1,6 +1,7 @@
 package dev.cell.cli;
 
-import dev.cell.compiler.deps.CellDeps;
+import dev.cell.tissue.UserError;
+import dev.cell.tissue.config.CellDeps;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

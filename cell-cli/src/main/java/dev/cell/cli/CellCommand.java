@@ -1,10 +1,12 @@
 package dev.cell.cli;
 
 import dev.cell.runtime.CellException;
-import picocli.CommandLine;
+import dev.cell.tissue.UserError;
+import dev.cell.tissue.launch.Instances;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 
@@ -27,6 +29,7 @@ import java.io.PrintWriter;
     description = "Build, boot, inspect and call cells: services that call each other with SBE messages over " +
         "shared memory.",
     subcommands = {
+        BuildCommand.class,
         MitosisCommand.class,
         PsCommand.class,
         StopCommand.class,

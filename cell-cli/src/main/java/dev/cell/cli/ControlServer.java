@@ -2,6 +2,7 @@ package dev.cell.cli;
 
 import dev.cell.ring.PrivateFiles;
 import dev.cell.runtime.genome.Json;
+import dev.cell.tissue.UserError;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -225,7 +226,8 @@ public final class ControlServer implements AutoCloseable
                 case "wake" -> words.length == 3 ? supervisor.wake(words[1]) : "error: wake <cell> <token>";
                 case "restart" -> words.length == 3 ? "ok\n" + String.join("\n", supervisor.restart(words[1])) :
                     "error: restart <cell> <token>";
-                case "stop-cell" -> words.length == 3 ? supervisor.stopCell(words[1]) : "error: stop-cell <cell> <token>";
+                case "stop-cell" -> words.length == 3 ? supervisor.stopCell(words[1]) :
+                    "error: stop-cell <cell> <token>";
                 case "stop" ->
                 {
                     Thread.ofVirtual().start(() ->

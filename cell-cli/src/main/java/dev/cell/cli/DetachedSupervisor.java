@@ -1,14 +1,16 @@
 package dev.cell.cli;
 
 import dev.cell.ring.PrivateFiles;
-import dev.cell.runtime.JvmFlags;
+import dev.cell.tissue.UserError;
+import dev.cell.tissue.build.MavenBuild;
+import dev.cell.tissue.config.TissueTree;
+import dev.cell.tissue.launch.JvmCommand;
 
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
@@ -37,31 +39,11 @@ final class DetachedSupervisor
         }
         final Path root = tree.root().dir();
         final Path log = root.resolve(".cell").resolve("log").resolve("supervisor.out");
-        final List<String> cmd = new ArrayList<>();
-        for (final String setsid : List.of("/usr/bin/setsid", "/bin/setsid"))
-        {
-            if (Files.isExecutable(Path.of(setsid)))
-            {
-                cmd.add(setsid);
-                break;
-            }
-        }
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(JvmFlags.FLAGS);
-        cmd.add("-Dcell.home=" + options.cellHome());
-        cmd.add("-cp");
-        final List<String> classpath = new ArrayList<>();
-        for (final String entry : System.getProperty("java.class.path").split(File.pathSeparator))
-        {
-            classpath.add(Path.of(entry).toAbsolutePath().toString());
-        }
-        cmd.add(String.join(File.pathSeparator, classpath));
-        cmd.add(CellCommand.class.getName());
-        cmd.add("mitosis");
-        cmd.add(root.toString());
-        cmd.add("--supervise");
-        cmd.add("--ready-timeout");
-        cmd.add(options.readyTimeout().toMillis() + "ms");
+        final List<String> cmd = JvmCommand.java().ownSession().property("cell.home", options.cellHome())
+            .ownClassPath()
+            .main(CellCommand.class.getName(), "mitosis", root.toString(), "--supervise", "--ready-timeout",
+                options.readyTimeout().toMillis() + "ms")
+            .toList();
         final Process process;
         try
         {

@@ -1,6 +1,8 @@
 package dev.cell.cli;
 
 import dev.cell.runtime.client.CellHome;
+import dev.cell.tissue.UserError;
+import dev.cell.tissue.build.ArtifactStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -1,12 +1,17 @@
 package dev.cell.cli;
 
-import dev.cell.cli.Instances.Instance;
-import dev.cell.cli.TissueConfig.CellSpec;
 import dev.cell.runtime.client.CellConnection;
 import dev.cell.runtime.client.CellHome;
 import dev.cell.runtime.client.ClientOptions;
 import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.genome.GenomeCodec;
+import dev.cell.tissue.UserError;
+import dev.cell.tissue.build.MavenBuild;
+import dev.cell.tissue.config.TissueConfig.CellSpec;
+import dev.cell.tissue.config.TissueConfig;
+import dev.cell.tissue.config.TissueTree;
+import dev.cell.tissue.launch.Instances.Instance;
+import dev.cell.tissue.launch.Instances;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

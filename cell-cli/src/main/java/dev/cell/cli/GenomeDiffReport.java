@@ -3,6 +3,8 @@ package dev.cell.cli;
 import dev.cell.compiler.deps.GenomeDiff;
 import dev.cell.compiler.deps.SourceGenomes;
 import dev.cell.runtime.genome.Genome;
+import dev.cell.tissue.UserError;
+import dev.cell.tissue.build.MavenBuild;
 
 import java.io.IOException;
 import java.io.PrintWriter;

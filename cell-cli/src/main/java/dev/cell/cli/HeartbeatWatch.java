@@ -1,9 +1,9 @@
 package dev.cell.cli;
 
-import dev.cell.cli.InstanceLauncher.Launched;
 import dev.cell.ring.InstanceFile;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
+import dev.cell.tissue.launch.InstanceLauncher.Launched;
 
 import java.io.IOException;
 import java.nio.file.Path;

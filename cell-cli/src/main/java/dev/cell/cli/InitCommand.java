@@ -1,5 +1,6 @@
 package dev.cell.cli;
 
+import dev.cell.tissue.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

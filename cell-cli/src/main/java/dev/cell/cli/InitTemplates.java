@@ -1,6 +1,8 @@
 package dev.cell.cli;
 
 import dev.cell.runtime.JvmFlags;
+import dev.cell.tissue.config.TissueConfig;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 

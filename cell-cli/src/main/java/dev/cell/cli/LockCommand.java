@@ -1,8 +1,9 @@
 package dev.cell.cli;
 
-import dev.cell.compiler.deps.CellDeps;
-import dev.cell.compiler.deps.CellLock;
 import dev.cell.compiler.deps.GenomeResolver;
+import dev.cell.tissue.UserError;
+import dev.cell.tissue.config.CellDeps;
+import dev.cell.tissue.config.CellLock;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

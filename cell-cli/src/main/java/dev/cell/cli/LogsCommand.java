@@ -1,7 +1,9 @@
 package dev.cell.cli;
 
-import dev.cell.cli.Instances.Instance;
 import dev.cell.runtime.client.CellHome;
+import dev.cell.tissue.UserError;
+import dev.cell.tissue.launch.Instances.Instance;
+import dev.cell.tissue.launch.Instances;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -1,7 +1,14 @@
 package dev.cell.cli;
 
-import dev.cell.cli.Instances.Instance;
-import dev.cell.cli.TissueConfig.CellSpec;
+import dev.cell.tissue.UserError;
+import dev.cell.tissue.build.ArtifactStore;
+import dev.cell.tissue.build.MavenBuild;
+import dev.cell.tissue.build.TissueBuild;
+import dev.cell.tissue.config.TissueConfig.CellSpec;
+import dev.cell.tissue.config.TissueConfig;
+import dev.cell.tissue.config.TissueTree;
+import dev.cell.tissue.launch.Instances.Instance;
+import dev.cell.tissue.launch.Instances;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -153,7 +160,7 @@ public final class Mitosis
      */
     public static void build(final TissueTree tree, final Options options, final PrintWriter out)
     {
-        TissueBuild.build(tree, new ArtifactStore(options.cellHome()), out, options.offline());
+        TissueBuild.build(tree, new ArtifactStore(options.cellHome()), out, options.offline(), false);
     }
 
     /**

@@ -1,8 +1,12 @@
 package dev.cell.cli;
 
-import dev.cell.cli.Instances.Instance;
 import dev.cell.ring.Liveness;
 import dev.cell.runtime.service.CellMain;
+import dev.cell.tissue.UserError;
+import dev.cell.tissue.config.Durations;
+import dev.cell.tissue.launch.InstanceLauncher;
+import dev.cell.tissue.launch.Instances.Instance;
+import dev.cell.tissue.launch.Instances;
 
 import java.util.ArrayList;
 import java.util.List;

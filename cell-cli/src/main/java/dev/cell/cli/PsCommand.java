@@ -1,8 +1,10 @@
 package dev.cell.cli;
 
-import dev.cell.cli.Instances.Instance;
 import dev.cell.runtime.client.CellHome;
 import dev.cell.runtime.genome.Json;
+import dev.cell.tissue.config.Durations;
+import dev.cell.tissue.launch.Instances.Instance;
+import dev.cell.tissue.launch.Instances;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -1,12 +1,17 @@
 package dev.cell.cli;
 
-import dev.cell.cli.Instances.Instance;
-import dev.cell.cli.TissueTree.Node;
 import dev.cell.ring.InstanceFile;
 import dev.cell.ring.ServiceTimes;
 import dev.cell.runtime.client.CellHome;
 import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.runtime.genome.Json;
+import dev.cell.tissue.config.Durations;
+import dev.cell.tissue.config.Resources;
+import dev.cell.tissue.config.TissueTree.Node;
+import dev.cell.tissue.config.TissueTree;
+import dev.cell.tissue.launch.Cgroups;
+import dev.cell.tissue.launch.Instances.Instance;
+import dev.cell.tissue.launch.Instances;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -229,14 +234,7 @@ final class StatusCommand implements Callable<Integer>
      */
     static boolean stateful(final Node n)
     {
-        try
-        {
-            return org.tomlj.Toml.parse(n.cell().file()).isTable("state");
-        }
-        catch (final java.io.IOException | RuntimeException ex)
-        {
-            return false;
-        }
+        return n.cell().declaresState();
     }
 
     private record Sample(double callsPerSecond, long p99Ns)

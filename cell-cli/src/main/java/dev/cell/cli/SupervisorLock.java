@@ -2,6 +2,8 @@ package dev.cell.cli;
 
 import dev.cell.ring.Liveness;
 import dev.cell.ring.PrivateFiles;
+import dev.cell.tissue.UserError;
+import dev.cell.tissue.config.TissueTree;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -2,6 +2,7 @@ package dev.cell.cli;
 
 import dev.cell.runtime.discovery.Dormancy;
 import dev.cell.runtime.genome.Json;
+import dev.cell.tissue.UserError;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

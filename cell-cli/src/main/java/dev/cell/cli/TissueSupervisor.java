@@ -1,23 +1,33 @@
 package dev.cell.cli;
 
-import dev.cell.cli.InstanceLauncher.Launched;
-import dev.cell.cli.TissueConfig.CellSpec;
-import dev.cell.cli.TissueTree.Node;
 import dev.cell.ring.PrivateFiles;
 import dev.cell.runtime.client.CellConnection;
 import dev.cell.runtime.client.ClientOptions;
 import dev.cell.runtime.discovery.Dormancy;
 import dev.cell.runtime.genome.Json;
 import dev.cell.runtime.service.IdleTimeout;
+import dev.cell.tissue.UserError;
+import dev.cell.tissue.build.ArtifactStore;
+import dev.cell.tissue.config.Durations;
+import dev.cell.tissue.config.LifeCycle;
+import dev.cell.tissue.config.Resources;
+import dev.cell.tissue.config.TissueConfig.CellSpec;
+import dev.cell.tissue.config.TissueTree.Node;
+import dev.cell.tissue.config.TissueTree;
+import dev.cell.tissue.launch.Cgroups;
+import dev.cell.tissue.launch.ClassDataSharing;
+import dev.cell.tissue.launch.InstanceLauncher.Launched;
+import dev.cell.tissue.launch.InstanceLauncher;
+import dev.cell.tissue.launch.Instances;
+import dev.cell.tissue.supervise.RestartPolicy;
+import org.agrona.concurrent.SystemNanoClock;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -112,6 +122,8 @@ public final class TissueSupervisor implements AutoCloseable
         volatile long recoveryMs = -1;
         volatile Launched hung;
         volatile String hungDetail = "";
+        volatile long backoffMs;
+        final RestartPolicy.Slot streak = new RestartPolicy.Slot();
         int generation;
 
         Slot(final CellRun run, final int index)
@@ -127,7 +139,7 @@ public final class TissueSupervisor implements AutoCloseable
         final CellSpec cell;
         final List<Slot> slots = new ArrayList<>();
         final CompletableFuture<Void> ready = new CompletableFuture<>();
-        final Deque<Long> crashTimes = new ArrayDeque<>();
+        final RestartPolicy policy;
         volatile State state = State.WAITING;
         volatile String reason = "";
         volatile int restarts;
@@ -137,6 +149,7 @@ public final class TissueSupervisor implements AutoCloseable
         {
             this.node = node;
             this.cell = node.cell();
+            this.policy = new RestartPolicy(node.lifeCycle(), SystemNanoClock.INSTANCE);
             for (int i = 0; i < cell.replicas(); i++)
             {
                 slots.add(new Slot(this, i));
@@ -393,16 +406,11 @@ public final class TissueSupervisor implements AutoCloseable
             {
                 return false;
             }
-            final long now = System.nanoTime();
-            r.crashTimes.addLast(now);
-            while (!r.crashTimes.isEmpty() && now - r.crashTimes.peekFirst() > lc.restartWindow().toNanos())
-            {
-                r.crashTimes.removeFirst();
-            }
-            if (r.crashTimes.size() > lc.maxRestarts())
+            final RestartPolicy.Decision decision = r.policy.crashed(s.streak);
+            if (!decision.restart())
             {
                 r.state = State.FAILED;
-                r.reason = "cell '" + r.cell.name() + "' stopped: crash loop, " + r.crashTimes.size() +
+                r.reason = "cell '" + r.cell.name() + "' stopped: crash loop, " + decision.crashes() +
                     " crashes within " + Durations.human(lc.restartWindow()) + " (max_restarts = " +
                     lc.maxRestarts() + "); last: " + what + logHint(r);
                 for (final Slot other : r.slots)
@@ -417,6 +425,7 @@ public final class TissueSupervisor implements AutoCloseable
                 progress.update(r.cell.name(), "failed", r.reason);
                 return false;
             }
+            s.backoffMs = decision.delay().toMillis();
             r.restarts++;
             s.restarts++;
             s.state = State.BACKOFF;
@@ -426,9 +435,7 @@ public final class TissueSupervisor implements AutoCloseable
 
     private void sleepBackoff(final Slot s)
     {
-        final LifeCycle lc = s.run.node.lifeCycle();
-        final long factor = 1L << Math.min(20, Math.max(0, s.restarts - 1));
-        final long delayMs = Math.min(lc.backoffMax().toMillis(), lc.backoff().toMillis() * factor);
+        final long delayMs = s.backoffMs;
         progress.update(s.run.cell.name(), "backoff", "restarting in " + delayMs + " ms");
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(delayMs));
     }

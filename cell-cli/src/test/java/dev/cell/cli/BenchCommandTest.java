@@ -7,6 +7,7 @@ import dev.cell.runtime.service.CellServer;
 import dev.cell.runtime.service.Dispatcher;
 import dev.cell.runtime.service.ServerOptions;
 import dev.cell.runtime.service.UnknownHandlerException;
+import dev.cell.tissue.UserError;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.junit.jupiter.api.AfterEach;

@@ -1,6 +1,11 @@
 package dev.cell.cli;
 
 import dev.cell.runtime.IdleProfile;
+import dev.cell.tissue.UserError;
+import dev.cell.tissue.build.ArtifactStore;
+import dev.cell.tissue.build.MavenBuild;
+import dev.cell.tissue.config.TissueConfig;
+import dev.cell.tissue.launch.ClassDataSharing;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,10 +1,15 @@
 package dev.cell.cli;
 
-import dev.cell.runtime.JvmFlags;
+import dev.cell.tissue.config.Durations;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CommandsTest
 {
     @ParameterizedTest
-    @ValueSource(strings = {"mitosis", "ps", "stop", "logs", "call", "bench", "genome", "init"})
+    @ValueSource(strings = {"build", "mitosis", "ps", "stop", "logs", "call", "bench", "genome", "init"})
     void everyCommandHasHelpAndVersion(final String command)
     {
         final Cli help = Cli.run(command, "--help");
@@ -30,7 +35,8 @@ class CommandsTest
     {
         final Cli help = Cli.run("--help");
         assertEquals(0, help.code());
-        for (final String c : new String[] {"mitosis", "ps", "stop", "logs", "call", "bench", "genome", "init"})
+        for (final String c : new String[] {"build", "mitosis", "ps", "stop", "logs", "call", "bench", "genome",
+            "init"})
         {
             assertTrue(help.out().contains("  " + c + " "), c + " missing in\n" + help.out());
         }
@@ -73,19 +79,12 @@ class CommandsTest
     }
 
     @Test
-    void instanceCommandLineCarriesTheJvmFlagsAndCellMain() throws Exception
+    void mitosisReportsConfigErrorsWithExitCodeOne(@TempDir final Path dir) throws IOException
     {
-        final java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("cell-cmd");
-        java.nio.file.Files.createDirectories(dir.resolve("target/classes"));
-        java.nio.file.Files.writeString(dir.resolve(MavenBuild.CLASSPATH_FILE), "/x/a.jar:/x/b.jar");
-        final TissueConfig.CellSpec cell = new TissueConfig.CellSpec("exchange", dir, dir.resolve("cell.toml"), 1,
-            dev.cell.runtime.IdleProfile.SPIN);
-        final java.util.List<String> command = InstanceLauncher.command(cell);
-        assertTrue(command.getFirst().endsWith("/bin/java"), command.toString());
-        assertTrue(command.containsAll(JvmFlags.FLAGS), command.toString());
-        final int cp = command.indexOf("-cp");
-        assertEquals(dir.resolve("target/classes") + ":/x/a.jar:/x/b.jar", command.get(cp + 1));
-        assertEquals(java.util.List.of(InstanceLauncher.MAIN_CLASS, "--cell-dir", dir.toString(), "--cell",
-            "exchange", "--latency", "spin"), command.subList(cp + 2, command.size()));
+        Files.writeString(dir.resolve("cell.toml"), "[cells]\nexchange = { path = \"nowhere\" }\n");
+        final Cli cli = Cli.run("mitosis", dir.toString(), "--no-build");
+        assertEquals(CellCommand.EXIT_USER_ERROR, cli.code(), cli.toString());
+        assertTrue(cli.err().contains("cell mitosis: " + dir.resolve("cell.toml") + ": cells.exchange.path"),
+            cli.toString());
     }
 }

@@ -1,6 +1,7 @@
 package dev.cell.cli;
 
 import dev.cell.runtime.discovery.Dormancy;
+import dev.cell.tissue.config.TissueTree;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

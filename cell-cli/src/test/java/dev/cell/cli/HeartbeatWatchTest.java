@@ -3,6 +3,8 @@ package dev.cell.cli;
 import dev.cell.ring.InstanceFile;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
+import dev.cell.tissue.config.TissueConfig;
+import dev.cell.tissue.launch.InstanceLauncher;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,5 +1,7 @@
 package dev.cell.cli;
 
+import dev.cell.tissue.config.TissueTree;
+import dev.cell.tissue.launch.Instances;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -4,6 +4,7 @@ import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.service.CellBinding;
 import dev.cell.runtime.service.Dispatcher;
 import dev.cell.runtime.service.UnknownHandlerException;
+import dev.cell.tissue.build.MavenBuild;
 
 import java.io.File;
 import java.io.IOException;

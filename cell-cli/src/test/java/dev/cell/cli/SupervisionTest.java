@@ -1,6 +1,7 @@
 package dev.cell.cli;
 
-import dev.cell.cli.Instances.Instance;
+import dev.cell.tissue.launch.Instances.Instance;
+import dev.cell.tissue.launch.Instances;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -6,9 +6,9 @@ import dev.cell.compiler.CellModel.Block;
 import dev.cell.compiler.CellModel.GroupNode;
 import dev.cell.compiler.CellModel.Leaf;
 import dev.cell.compiler.CellModel.Message;
-import dev.cell.compiler.deps.CellLock;
 import dev.cell.compiler.deps.GenomeResolver;
 import dev.cell.runtime.genome.Genome;
+import dev.cell.tissue.config.CellLock;
 
 import java.io.IOException;
 import java.io.Writer;

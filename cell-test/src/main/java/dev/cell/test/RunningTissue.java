@@ -1,7 +1,7 @@
 package dev.cell.test;
 
-import dev.cell.cli.Instances;
 import dev.cell.cli.Mitosis;
+import dev.cell.tissue.launch.Instances;
 
 import java.nio.file.Path;
 import java.util.List;

@@ -1,8 +1,9 @@
 package dev.cell.perf;
 
 import dev.cell.runtime.IdleProfile;
-import dev.cell.runtime.JvmFlags;
 import dev.cell.runtime.client.ClientOptions;
+import dev.cell.runtime.genome.Json;
+import dev.cell.tissue.launch.JvmCommand;
 import org.HdrHistogram.Histogram;
 
 import java.io.BufferedReader;
@@ -19,8 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import dev.cell.runtime.genome.Json;
 
 /**
  * Round-trip time of a small call over a junction, in both idle profiles, next to a raw two-process Agrona ring
@@ -250,13 +249,8 @@ public final class JunctionBenchmark
     private static Process start(final Path work, final List<String> mainAndArgs, final Map<String, String> env)
         throws IOException
     {
-        final List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(JvmFlags.FLAGS);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.addAll(mainAndArgs);
-        final ProcessBuilder builder = new ProcessBuilder(cmd).directory(work.toFile())
+        final ProcessBuilder builder = JvmCommand.java().ownClassPath().main(mainAndArgs.getFirst())
+            .args(mainAndArgs.subList(1, mainAndArgs.size())).processBuilder().directory(work.toFile())
             .redirectError(ProcessBuilder.Redirect.INHERIT);
         builder.environment().putAll(env);
         return builder.start();

@@ -1,9 +1,10 @@
 package dev.cell.perf;
 
 import dev.cell.compiler.CellProcessor;
-import dev.cell.compiler.deps.CellDeps;
 import dev.cell.compiler.deps.GenomeResolver;
 import dev.cell.runtime.JvmFlags;
+import dev.cell.tissue.config.CellDeps;
+import dev.cell.tissue.launch.JvmCommand;
 import org.eclipse.jgit.api.Git;
 
 import java.io.IOException;
@@ -87,12 +88,9 @@ public final class ResolutionBenchmark
             git.tag().setName("v1.0.0").setAnnotated(false).call();
         }
         final Path cellDir = Files.createDirectories(work.resolve("echo-run"));
-        final List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(JvmFlags.FLAGS);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.cell.runtime.service.CellMain",
-            "--cell-dir", cellDir.toString(), "--cell", "echo"));
-        final ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        final ProcessBuilder pb = JvmCommand.java().ownClassPath()
+            .main("dev.cell.runtime.service.CellMain", "--cell-dir", cellDir.toString(), "--cell", "echo")
+            .processBuilder().redirectErrorStream(true)
             .redirectOutput(work.resolve("echo.out").toFile());
         pb.environment().put("CELL_HOME", home.toString());
         final Process instance = pb.start();
@@ -118,7 +116,7 @@ public final class ResolutionBenchmark
             // Pin the offline consumer's lock from the running instance (what `cell lock` does).
             final GenomeResolver.Resolved pinned = new GenomeResolver(consumers[1], CellDeps.read(consumers[1]), home,
                 Duration.ofSeconds(10)).resolve("echo", false);
-            dev.cell.compiler.deps.CellLock.read(consumers[0]).pin("echo", pinned.genome(), pinned.source());
+            dev.cell.tissue.config.CellLock.read(consumers[0]).pin("echo", pinned.genome(), pinned.source());
 
             final Map<String, List<Double>> resolve = new LinkedHashMap<>();
             final Map<String, List<Double>> compile = new LinkedHashMap<>();

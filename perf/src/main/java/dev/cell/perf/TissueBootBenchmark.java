@@ -1,9 +1,10 @@
 package dev.cell.perf;
 
-import dev.cell.cli.ArtifactStore;
-import dev.cell.cli.Instances;
 import dev.cell.cli.Mitosis;
-import dev.cell.cli.TissueConfig;
+import dev.cell.tissue.build.ArtifactStore;
+import dev.cell.tissue.config.TissueConfig;
+import dev.cell.tissue.launch.Instances;
+import dev.cell.tissue.launch.JvmCommand;
 
 import java.io.File;
 import java.io.IOException;
@@ -49,14 +50,8 @@ public final class TissueBootBenchmark
             .containsAll(dev.cell.runtime.JvmFlags.FLAGS))
         {
             // Run again with the project's JVM flags (what the cell command's JVM has), so timings compare.
-            final List<String> cmd = new ArrayList<>();
-            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            cmd.addAll(dev.cell.runtime.JvmFlags.FLAGS);
-            cmd.add("-cp");
-            cmd.add(System.getProperty("java.class.path"));
-            cmd.add(TissueBootBenchmark.class.getName());
-            cmd.addAll(Arrays.asList(args));
-            System.exit(new ProcessBuilder(cmd).inheritIO().start().waitFor());
+            System.exit(JvmCommand.java().ownClassPath().main(TissueBootBenchmark.class.getName(), args)
+                .processBuilder().inheritIO().start().waitFor());
         }
         int rounds = 5;
         int replicas = 10;

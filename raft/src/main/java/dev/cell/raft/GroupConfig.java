@@ -1,13 +1,11 @@
 package dev.cell.raft;
 
 import dev.cell.ledger.PrivateFiles;
-import org.tomlj.Toml;
-import org.tomlj.TomlParseResult;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.io.UncheckedIOException;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
@@ -51,54 +49,6 @@ final class GroupConfig
     static Path replicasDir(final Path cellDir)
     {
         return cellDir.resolve(".cell").resolve("replicas");
-    }
-
-    /**
-     * The group size a cell asks for: {@code [state] replicas = N} in its {@code cell.toml}, else 3.
-     */
-    static int declaredReplicas(final Path cellDir)
-    {
-        final Path toml = cellDir.resolve("cell.toml");
-        if (!Files.isRegularFile(toml))
-        {
-            return 3;
-        }
-        try
-        {
-            final TomlParseResult result = Toml.parse(toml);
-            final Long n = result.getLong("state.replicas");
-            if (n == null)
-            {
-                return 3;
-            }
-            if (n < 1 || n > 9)
-            {
-                throw new IllegalArgumentException(toml + ": state.replicas = " + n +
-                    " must be from 1 to 9 (an odd number: 3 or 5 tolerate 1 or 2 failed replicas)");
-            }
-            return n.intValue();
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot read " + toml, ex);
-        }
-    }
-
-    static boolean declaresState(final Path cellDir)
-    {
-        final Path toml = cellDir.resolve("cell.toml");
-        if (!Files.isRegularFile(toml))
-        {
-            return false;
-        }
-        try
-        {
-            return Toml.parse(toml).isTable("state");
-        }
-        catch (final IOException ex)
-        {
-            return false;
-        }
     }
 
     /**

@@ -23,15 +23,17 @@ public final class RaftHost implements StatefulHost
     }
 
     @Override
-    public boolean handles(final CellBinding<?> binding, final Path cellDir)
+    public boolean handles(final CellBinding<?> binding, final int groupSize)
     {
-        return GroupConfig.declaresState(cellDir) || HandlerTable.isStateful(binding.newCell().getClass());
+        return groupSize > 0 || HandlerTable.isStateful(binding.newCell().getClass());
     }
 
     @Override
     public Running start(
-        final CellBinding<?> binding, final Path cellDir, final ServerOptions options, final CellLog log)
+        final CellBinding<?> binding, final Path cellDir, final int groupSize, final ServerOptions options,
+        final CellLog log)
     {
-        return Replica.start(binding, cellDir, ReplicaOptions.fromSystemProperties(options.withLog(log)));
+        final ReplicaOptions replica = ReplicaOptions.fromSystemProperties(options.withLog(log));
+        return Replica.start(binding, cellDir, groupSize > 0 ? replica.withGroupSize(groupSize) : replica);
     }
 }

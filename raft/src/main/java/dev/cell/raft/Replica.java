@@ -73,7 +73,7 @@ public final class Replica implements StatefulHost.Running
     {
         this.cellDir = cellDir;
         this.options = options;
-        final GroupConfig config = GroupConfig.loadOrCreate(cellDir, GroupConfig.declaredReplicas(cellDir));
+        final GroupConfig config = GroupConfig.loadOrCreate(cellDir, options.groupSize());
         this.lock = config.claim(options.slot());
         this.slot = lock.slot();
         this.dir = config.slotDir(slot);

@@ -12,6 +12,8 @@ import java.util.Map;
  * {@code raft.*} system property goes to Ratis as it is.
  *
  * @param slot          the replica slot to run, or -1 for the first one no running replica holds.
+ * @param groupSize     replicas in the group when this replica creates it (1 to 9; {@code CellMain} passes the
+ *                      cell's {@code [state] replicas} as its launcher resolved it).
  * @param server        how the replica serves its junctions.
  * @param transport     Ratis' transport between replicas.
  * @param snapshotEvery take a snapshot every this many applied commands (0: never automatically).
@@ -24,7 +26,8 @@ import java.util.Map;
  * @since 0.1
  */
 public record ReplicaOptions(
-    int slot, ServerOptions server, Transport transport, long snapshotEvery, long electionMs, long logPreserve,
+    int slot, int groupSize, ServerOptions server, Transport transport, long snapshotEvery, long electionMs,
+        long logPreserve,
     Map<String, String> raftProperties)
 {
     /**
@@ -32,6 +35,10 @@ public record ReplicaOptions(
      */
     public ReplicaOptions
     {
+        if (groupSize < 1 || groupSize > 9)
+        {
+            throw new IllegalArgumentException("groupSize = " + groupSize + " must be from 1 to 9");
+        }
         if (logPreserve < 0)
         {
             throw new IllegalArgumentException("logPreserve = " + logPreserve + " must be 0 or more");
@@ -57,12 +64,13 @@ public record ReplicaOptions(
     }
 
     /**
-     * @return slot -1, default server options, Netty, a snapshot every 10,000 commands, 400 ms elections, 10,000
+     * @return slot -1, a group of 3, default server options, Netty, a snapshot every 10,000 commands, 400 ms
+     * elections, 10,000
      * log entries preserved below a snapshot.
      */
     public static ReplicaOptions defaults()
     {
-        return new ReplicaOptions(-1, ServerOptions.defaults(), Transport.NETTY, 10_000, 400, 10_000, Map.of());
+        return new ReplicaOptions(-1, 3, ServerOptions.defaults(), Transport.NETTY, 10_000, 400, 10_000, Map.of());
     }
 
     /**
@@ -81,6 +89,7 @@ public record ReplicaOptions(
         };
         return new ReplicaOptions(
             Integer.getInteger("cell.replica.slot", -1),
+            3,
             server,
             t,
             Long.getLong("cell.raft.snapshot.every", 10_000),
@@ -90,12 +99,23 @@ public record ReplicaOptions(
     }
 
     /**
+     * @param value replicas in the group when this replica creates it.
+     * @return a copy with it.
+     */
+    public ReplicaOptions withGroupSize(final int value)
+    {
+        return new ReplicaOptions(slot, value, server, transport, snapshotEvery, electionMs, logPreserve,
+            raftProperties);
+    }
+
+    /**
      * @param value a slot.
      * @return a copy with it.
      */
     public ReplicaOptions withSlot(final int value)
     {
-        return new ReplicaOptions(value, server, transport, snapshotEvery, electionMs, logPreserve, raftProperties);
+        return new ReplicaOptions(value, groupSize, server, transport, snapshotEvery, electionMs, logPreserve,
+            raftProperties);
     }
 
     /**
@@ -104,7 +124,8 @@ public record ReplicaOptions(
      */
     public ReplicaOptions withServer(final ServerOptions value)
     {
-        return new ReplicaOptions(slot, value, transport, snapshotEvery, electionMs, logPreserve, raftProperties);
+        return new ReplicaOptions(slot, groupSize, value, transport, snapshotEvery, electionMs, logPreserve,
+            raftProperties);
     }
 
     /**
@@ -113,7 +134,8 @@ public record ReplicaOptions(
      */
     public ReplicaOptions withTransport(final Transport value)
     {
-        return new ReplicaOptions(slot, server, value, snapshotEvery, electionMs, logPreserve, raftProperties);
+        return new ReplicaOptions(slot, groupSize, server, value, snapshotEvery, electionMs, logPreserve,
+            raftProperties);
     }
 
     /**
@@ -122,7 +144,7 @@ public record ReplicaOptions(
      */
     public ReplicaOptions withSnapshotEvery(final long value)
     {
-        return new ReplicaOptions(slot, server, transport, value, electionMs, logPreserve, raftProperties);
+        return new ReplicaOptions(slot, groupSize, server, transport, value, electionMs, logPreserve, raftProperties);
     }
 
     /**
@@ -131,7 +153,8 @@ public record ReplicaOptions(
      */
     public ReplicaOptions withElectionMs(final long value)
     {
-        return new ReplicaOptions(slot, server, transport, snapshotEvery, value, logPreserve, raftProperties);
+        return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, value, logPreserve,
+            raftProperties);
     }
 
     /**
@@ -140,7 +163,7 @@ public record ReplicaOptions(
      */
     public ReplicaOptions withLogPreserve(final long value)
     {
-        return new ReplicaOptions(slot, server, transport, snapshotEvery, electionMs, value, raftProperties);
+        return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, electionMs, value, raftProperties);
     }
 
     /**
@@ -152,6 +175,6 @@ public record ReplicaOptions(
     {
         final Map<String, String> copy = new java.util.HashMap<>(raftProperties);
         copy.put(key, value);
-        return new ReplicaOptions(slot, server, transport, snapshotEvery, electionMs, logPreserve, copy);
+        return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, electionMs, logPreserve, copy);
     }
 }

@@ -5,6 +5,7 @@ import dev.cell.runtime.JvmFlags;
 import dev.cell.runtime.client.CellConnection;
 import dev.cell.runtime.client.ClientOptions;
 import dev.cell.runtime.genome.Genome;
+import dev.cell.tissue.launch.JvmCommand;
 
 import java.io.File;
 import java.io.IOException;
@@ -14,7 +15,6 @@ import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -70,18 +70,10 @@ public final class GenomeFetch
 
     private static Genome inChild(final Path cellHome, final String name, final Duration timeout)
     {
-        final List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(JvmFlags.FLAGS);
-        cmd.add("-XX:TieredStopAtLevel=1");
-        cmd.add("-XX:+UseSerialGC");
-        cmd.add("-Xshare:auto");
-        cmd.add("-cp");
-        cmd.add(classPath());
-        cmd.add(GenomeFetch.class.getName());
-        cmd.add(cellHome.toString());
-        cmd.add(name);
-        cmd.add(Long.toString(timeout.toMillis()));
+        final List<String> cmd = JvmCommand.java().option("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto")
+            .classPath(List.of(classPath()))
+            .main(GenomeFetch.class.getName(), cellHome.toString(), name, Long.toString(timeout.toMillis()))
+            .toList();
         final Process p;
         try
         {

@@ -4,6 +4,8 @@ import dev.cell.runtime.client.CellHome;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.runtime.genome.Genome;
+import dev.cell.tissue.config.CellDeps;
+import dev.cell.tissue.config.CellLock;
 
 import java.nio.file.Path;
 import java.time.Duration;

@@ -18,10 +18,13 @@ import java.util.concurrent.locks.LockSupport;
  * the cell, serves it until SIGTERM / Ctrl-C (a shutdown hook stops it gracefully).
  * <pre>
  * java -cp app.jar dev.cell.runtime.service.CellMain --cell-dir &lt;dir&gt; --cell &lt;name&gt;
- *      [--instance &lt;id&gt;] [--latency eco|spin]
+ *      [--instance &lt;id&gt;] [--latency eco|spin] [--state-replicas &lt;n&gt;]
  * </pre>
  * Each option may also be given as a system property: {@code cell.dir}, {@code cell.name}, {@code cell.instance},
- * {@code cell.latency}. The instance id defaults to {@code <cell>-<pid>}; the cell may be omitted when the class path
+ * {@code cell.latency}, {@code cell.state.replicas}. An instance reads no {@code cell.toml}: its launcher (the
+ * tissue module) resolves the cell's settings and hands them over here; {@code --state-replicas} is the size of the
+ * Raft group a {@code [state]} table asks for (0 or absent: none). The instance id defaults to {@code <cell>-<pid>};
+ * the cell may be omitted when the class path
  * holds exactly one binding. Exit status: 0 after a clean stop, 2 for bad arguments, 1 when the instance failed,
  * {@value IdleTimeout#EXIT_STATUS} when it stopped itself after its idle timeout ({@link IdleTimeout}).
  * <p>
@@ -45,6 +48,12 @@ public final class CellMain
      * System property: the supervisor's start time, epoch ms (0 or absent: the pid alone decides).
      */
     public static final String SUPERVISOR_START_PROPERTY = "cell.supervisor.start";
+
+    /**
+     * System property: the size of the cell's Raft group ({@code [state] replicas}, resolved by the launcher), 0 for
+     * a cell without {@code [state]}.
+     */
+    public static final String STATE_REPLICAS_PROPERTY = "cell.state.replicas";
 
     /**
      * How often an instance checks that its supervisor still runs.
@@ -81,6 +90,7 @@ public final class CellMain
         String cell = System.getProperty("cell.name");
         String instance = System.getProperty("cell.instance");
         String latency = System.getProperty("cell.latency", "eco");
+        String stateReplicas = System.getProperty(STATE_REPLICAS_PROPERTY, "0");
         for (int i = 0; i < args.length; i++)
         {
             final String arg = args[i];
@@ -100,6 +110,7 @@ public final class CellMain
                 case "--cell" -> cell = value;
                 case "--instance" -> instance = value;
                 case "--latency" -> latency = value;
+                case "--state-replicas" -> stateReplicas = value;
                 default ->
                 {
                     return bad("unknown option " + arg);
@@ -148,8 +159,17 @@ public final class CellMain
             .withIdleProfile(profile)
             .withInstanceId(instanceId)
             .withLog(log);
-        final StatefulHost stateful = statefulHost(binding, dir);
-        if (stateful == null && declaresState(dir))
+        final int groupSize;
+        try
+        {
+            groupSize = Integer.parseInt(stateReplicas);
+        }
+        catch (final NumberFormatException ex)
+        {
+            return bad("--state-replicas " + stateReplicas + " is not a number");
+        }
+        final StatefulHost stateful = statefulHost(binding, groupSize);
+        if (stateful == null && groupSize > 0)
         {
             return bad(dir.resolve("cell.toml") + " has a [state] table (a replicated, stateful cell) but the " +
                 "class path has no stateful host: add the dependency dev.cell:cell-raft to the cell's pom");
@@ -160,7 +180,7 @@ public final class CellMain
         {
             if (stateful != null)
             {
-                server = stateful.start(binding, dir, options, log);
+                server = stateful.start(binding, dir, groupSize, options, log);
             }
             else
             {
@@ -264,30 +284,16 @@ public final class CellMain
         });
     }
 
-    private static StatefulHost statefulHost(final CellBinding<?> binding, final Path dir)
+    private static StatefulHost statefulHost(final CellBinding<?> binding, final int groupSize)
     {
         for (final StatefulHost host : ServiceLoader.load(StatefulHost.class))
         {
-            if (host.handles(binding, dir))
+            if (host.handles(binding, groupSize))
             {
                 return host;
             }
         }
         return null;
-    }
-
-    private static boolean declaresState(final Path dir)
-    {
-        try
-        {
-            final Path toml = dir.resolve("cell.toml");
-            return java.nio.file.Files.isRegularFile(toml) &&
-                java.nio.file.Files.readString(toml).lines().anyMatch(l -> l.strip().equals("[state]"));
-        }
-        catch (final IOException ex)
-        {
-            return false;
-        }
     }
 
     private static CellBinding<?> findBinding(final String cell)

@@ -13,22 +13,24 @@ import java.nio.file.Path;
 public interface StatefulHost
 {
     /**
-     * @param binding the cell's binding.
-     * @param cellDir its folder.
+     * @param binding   the cell's binding.
+     * @param groupSize the Raft group size its {@code [state]} table asks for, as resolved by the launcher; 0 when it
+     *                  has none (the cell may still be {@code @Cell(stateful = true)}).
      * @return true when this host serves that cell (it is stateful).
      */
-    boolean handles(CellBinding<?> binding, Path cellDir);
+    boolean handles(CellBinding<?> binding, int groupSize);
 
     /**
      * Start serving the cell as one replica of its group.
      *
      * @param binding the cell's binding.
-     * @param cellDir its folder.
-     * @param options how to serve its junctions.
-     * @param log     the instance's log.
+     * @param cellDir   its folder.
+     * @param groupSize replicas in its group when this replica creates it; 0: the host's default.
+     * @param options   how to serve its junctions.
+     * @param log       the instance's log.
      * @return the running replica; closing it stops it.
      */
-    Running start(CellBinding<?> binding, Path cellDir, ServerOptions options, CellLog log);
+    Running start(CellBinding<?> binding, Path cellDir, int groupSize, ServerOptions options, CellLog log);
 
     /**
      * A running replica.

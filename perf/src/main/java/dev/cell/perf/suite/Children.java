@@ -1,6 +1,6 @@
 package dev.cell.perf.suite;
 
-import dev.cell.runtime.JvmFlags;
+import dev.cell.tissue.launch.JvmCommand;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -52,13 +52,8 @@ final class Children
         final Path work, final List<String> mainAndArgs, final Map<String, String> env, final boolean discardOutput)
         throws IOException
     {
-        final List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(JvmFlags.FLAGS);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.addAll(mainAndArgs);
-        final ProcessBuilder builder = new ProcessBuilder(cmd).directory(work.toFile())
+        final ProcessBuilder builder = JvmCommand.java().ownClassPath().main(mainAndArgs.getFirst())
+            .args(mainAndArgs.subList(1, mainAndArgs.size())).processBuilder().directory(work.toFile())
             .redirectError(ProcessBuilder.Redirect.INHERIT);
         if (discardOutput)
         {

@@ -1,6 +1,7 @@
-package dev.cell.cli;
+package dev.cell.tissue.config;
 
 import dev.cell.runtime.IdleProfile;
+import dev.cell.tissue.UserError;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -98,8 +99,8 @@ class TissueConfigTest
         cell("b", "[cell]\nname = \"exchange\"\n");
         write(dir.resolve("cell.toml"), "[cells]\nfirst = { path = \"a\" }\nsecond = { path = \"b\" }\n");
         final String message = error();
-        assertTrue(message.contains(dir.resolve("cell.toml") + ": cells.first and cells.second both start cell " +
-            "'exchange'"), message);
+        assertTrue(message.contains(dir.resolve("cell.toml") + ":3: duplicate cell name 'exchange'"), message);
+        assertTrue(message.contains("listed at " + dir.resolve("cell.toml") + ":2"), message);
     }
 
     @Test
@@ -168,13 +169,34 @@ class TissueConfigTest
     }
 
     @Test
-    void mitosisReportsConfigErrorsWithExitCodeOne() throws IOException
+    void aConfigErrorCarriesTheFileAndLine() throws IOException
     {
-        write(dir.resolve("cell.toml"), "[cells]\nexchange = { path = \"nowhere\" }\n");
-        final Cli cli = Cli.run("mitosis", dir.toString(), "--no-build");
-        assertEquals(CellCommand.EXIT_USER_ERROR, cli.code(), cli.toString());
-        assertTrue(cli.err().contains("cell mitosis: " + dir.resolve("cell.toml") + ": cells.exchange.path"),
-            cli.toString());
+        write(dir.resolve("cell.toml"), "[cell]\nname = \"exchange\"\nlatency = \"fast\"\n");
+        final ConfigError ex = assertThrows(ConfigError.class, () -> TissueConfig.load(dir));
+        assertEquals(dir.resolve("cell.toml"), ex.file());
+        assertEquals(3, ex.line());
+        assertTrue(ex.getMessage().contains("cell.latency = \"fast\" is not a latency profile"), ex.getMessage());
+    }
+
+    @Test
+    void badDepsAreReportedWhenTheTissueIsRead() throws IOException
+    {
+        write(dir.resolve("cell.toml"), "[cell]\nname = \"trader\"\n\n[deps]\nexchange = { git = \"x\" }\n");
+        final ConfigError ex = assertThrows(ConfigError.class, () -> TissueConfig.load(dir));
+        assertEquals(5, ex.line());
+        assertTrue(ex.getMessage().contains("has 'git' but no 'tag'"), ex.getMessage());
+    }
+
+    @Test
+    void theStateTableIsHandedToTheInstanceAsItsGroupSize() throws IOException
+    {
+        write(dir.resolve("cell.toml"), "[cell]\nname = \"kv\"\n# [state] in a comment is no table\n");
+        assertEquals(0, TissueConfig.load(dir).cells().getFirst().stateReplicas());
+        write(dir.resolve("cell.toml"), "[cell]\nname = \"kv\"\n[state]\nreplicas = 5\n");
+        final TissueConfig.CellSpec kv = TissueConfig.load(dir).cells().getFirst();
+        assertEquals(5, kv.stateReplicas());
+        assertEquals(5, kv.replicas());
+        assertTrue(kv.declaresState());
     }
 
     private Path cell(final String folder, final String toml) throws IOException

@@ -1,4 +1,6 @@
-package dev.cell.cli;
+package dev.cell.tissue.config;
+
+import dev.cell.tissue.UserError;
 
 import java.time.Duration;
 import java.util.Locale;

@@ -1,11 +1,14 @@
-package dev.cell.cli;
+package dev.cell.tissue.launch;
 
 import dev.cell.ring.Liveness;
 import dev.cell.ring.PrivateFiles;
 import dev.cell.runtime.JvmFlags;
 import dev.cell.runtime.service.CellMain;
-import dev.cell.cli.Instances.Instance;
-import dev.cell.cli.TissueConfig.CellSpec;
+import dev.cell.tissue.UserError;
+import dev.cell.tissue.build.MavenBuild;
+import dev.cell.tissue.config.Durations;
+import dev.cell.tissue.config.TissueConfig.CellSpec;
+import dev.cell.tissue.launch.Instances.Instance;
 
 import java.io.BufferedReader;
 import java.io.File;
@@ -13,7 +16,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,7 +43,6 @@ public final class InstanceLauncher
      */
     public static final String MAIN_CLASS = "dev.cell.runtime.service.CellMain";
 
-    private static final Path SETSID = firstExecutable("/usr/bin/setsid", "/bin/setsid");
 
     private final Path cellHome;
     private final boolean attached;
@@ -94,22 +95,17 @@ public final class InstanceLauncher
      */
     public static List<String> command(final CellSpec cell, final List<String> extra)
     {
-        final List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(JvmFlags.FLAGS);
-        command.addAll(extra);
-        command.add("-D" + CellMain.SUPERVISOR_PID_PROPERTY + "=" + Liveness.currentPid());
-        command.add("-D" + CellMain.SUPERVISOR_START_PROPERTY + "=" + Liveness.currentStartEpochMs());
-        command.add("-cp");
-        command.add(String.join(File.pathSeparator, MavenBuild.classpath(cell)));
-        command.add(MAIN_CLASS);
-        command.add("--cell-dir");
-        command.add(cell.dir().toString());
-        command.add("--cell");
-        command.add(cell.name());
-        command.add("--latency");
-        command.add(cell.latencyName());
-        return command;
+        final JvmCommand jvm = JvmCommand.java().options(extra)
+            .property(CellMain.SUPERVISOR_PID_PROPERTY, Liveness.currentPid())
+            .property(CellMain.SUPERVISOR_START_PROPERTY, Liveness.currentStartEpochMs())
+            .classPath(MavenBuild.classpath(cell))
+            .main(MAIN_CLASS, "--cell-dir", cell.dir().toString(), "--cell", cell.name(), "--latency",
+                cell.latencyName());
+        if (cell.declaresState())
+        {
+            jvm.args(List.of("--state-replicas", Integer.toString(cell.stateReplicas())));
+        }
+        return jvm.toList();
     }
 
     /**
@@ -135,9 +131,9 @@ public final class InstanceLauncher
     public Launched start(final CellSpec cell, final List<String> instanceCmd)
     {
         final List<String> command = new ArrayList<>();
-        if (SETSID != null)
+        if (JvmCommand.setsid() != null)
         {
-            command.add(SETSID.toString());
+            command.add(JvmCommand.setsid().toString());
         }
         command.addAll(instanceCmd);
         final ProcessBuilder pb = new ProcessBuilder(command)
@@ -320,18 +316,5 @@ public final class InstanceLauncher
             Thread.currentThread().interrupt();
             return !process.isAlive();
         }
-    }
-
-    private static Path firstExecutable(final String... candidates)
-    {
-        for (final String c : candidates)
-        {
-            final Path p = Path.of(c);
-            if (Files.isExecutable(p))
-            {
-                return p;
-            }
-        }
-        return null;
     }
 }

@@ -1,7 +1,9 @@
-package dev.cell.cli;
+package dev.cell.tissue.launch;
 
 import dev.cell.ring.PrivateFiles;
-import dev.cell.cli.TissueConfig.CellSpec;
+import dev.cell.tissue.build.ArtifactStore;
+import dev.cell.tissue.build.MavenBuild;
+import dev.cell.tissue.config.TissueConfig.CellSpec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,18 +14,19 @@ import java.util.List;
  * classes it loaded under {@code <cellDir>/.cell/cds/<cell>.jsa} when it exits
  * ({@code -XX:+AutoCreateSharedArchive}); later starts map it instead of loading and verifying those classes
  * again, which is most of a cell's start-up time. Only cells run from jars (what {@code cell mitosis} builds and
- * stores, see {@link ArtifactStore}) get one: the JVM cannot archive classes loaded from a folder. Other replicas only read an archive that exists, so two JVMs never
+ * stores, see {@link ArtifactStore}) get one: the JVM cannot archive classes loaded from a folder. Other replicas only
+ * read an archive that exists, so two JVMs never
  * write the same file. Off with {@code -Dcell.cds=false} or {@code CELL_CDS=false}.
  *
  * @since 0.1
  */
-final class ClassDataSharing
+public final class ClassDataSharing
 {
     private ClassDataSharing()
     {
     }
 
-    static List<String> flags(final CellSpec cell, final int replica)
+    public static List<String> flags(final CellSpec cell, final int replica)
     {
         final String setting = System.getProperty("cell.cds", System.getenv("CELL_CDS"));
         if ("false".equalsIgnoreCase(setting))

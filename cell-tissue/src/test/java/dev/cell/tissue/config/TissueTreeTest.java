@@ -1,5 +1,6 @@
-package dev.cell.cli;
+package dev.cell.tissue.config;
 
+import dev.cell.tissue.UserError;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,14 +31,16 @@ class TissueTreeTest
             "catalog = { path = \"../catalog\", replicas = 2 }\n[life_cycle]\nidle_timeout = \"5s\"\n" +
             "max_restarts = 2\n");
         write("ledger/cell.toml", "[cell]\nname = \"ledger\"\n");
-        write("catalog/cell.toml", "[cell]\nname = \"catalog\"\n[resources]\nmemory = { min = \"64m\", max = \"128m\" }\n");
+        write("catalog/cell.toml",
+            "[cell]\nname = \"catalog\"\n[resources]\nmemory = { min = \"64m\", max = \"128m\" }\n");
 
         final TissueTree tree = TissueTree.load(dir);
         assertEquals("shop", tree.name());
         assertEquals(List.of("ledger", "catalog", "orders", "front"),
             tree.cells().stream().map(n -> n.cell().name()).toList(), "children first, a shared folder once");
         final TissueTree.Node orders = tree.node("orders");
-        assertEquals(List.of("ledger", "catalog"), tree.dependencies(orders).stream().map(n -> n.cell().name()).toList());
+        assertEquals(List.of("ledger", "catalog"),
+            tree.dependencies(orders).stream().map(n -> n.cell().name()).toList());
         assertEquals(5_000, orders.lifeCycle().idleTimeout().toMillis());
         assertEquals(2, orders.lifeCycle().maxRestarts());
         assertEquals(128L << 20, (long)tree.node("catalog").resources().max(Resources.Kind.MEMORY));
@@ -48,7 +51,8 @@ class TissueTreeTest
     @Test
     void aStatefulCellStartsItsStateReplicasUnlessItsEntrySaysOtherwise() throws IOException
     {
-        write("kv/cell.toml", "[cell]\nname = \"kv\"\n[state]\nreplicas = 5\n[deps]\nclock = { path = \"../clock\" }\n");
+        write("kv/cell.toml",
+            "[cell]\nname = \"kv\"\n[state]\nreplicas = 5\n[deps]\nclock = { path = \"../clock\" }\n");
         assertEquals(5, TissueTree.load(dir.resolve("kv")).node("kv").replicas(), "run directly: its [state] replicas");
         write("cell.toml", "[cells]\nkv = { path = \"kv\" }\n");
         assertEquals(5, TissueTree.load(dir).node("kv").replicas(), "an entry without replicas: its [state] replicas");
@@ -64,7 +68,8 @@ class TissueTreeTest
     @Test
     void aDependencyCycleIsPrintedWithFilesAndLines() throws IOException
     {
-        write("cell.toml", "[cells]\na = { path = \"a\", depends_on = [\"b\"] }\nb = { path = \"b\", depends_on = [\"c\"] }\n" +
+        write("cell.toml",
+            "[cells]\na = { path = \"a\", depends_on = [\"b\"] }\nb = { path = \"b\", depends_on = [\"c\"] }\n" +
             "c = { path = \"c\", depends_on = [\"a\"] }\n");
         write("a/cell.toml", "[cell]\nname = \"a\"\n");
         write("b/cell.toml", "[cell]\nname = \"b\"\n");
@@ -103,7 +108,8 @@ class TissueTreeTest
         write("ok/cell.toml", "[cell]\nname = \"ok\"\n[cells]\nalso = { path = \"gone\" }\n");
         final String message = error();
         assertTrue(message.startsWith("2 problems, nothing was started"), message);
-        assertTrue(message.contains(dir.resolve("cell.toml") + ": cells.missing.path = \"nope\": no such folder"), message);
+        assertTrue(message.contains(dir.resolve("cell.toml") + ": cells.missing.path = \"nope\": no such folder"),
+            message);
         assertTrue(message.contains("(line 3)"), message);
         assertTrue(message.contains(dir.resolve("ok/cell.toml") + ": cells.also.path = \"gone\""), message);
     }

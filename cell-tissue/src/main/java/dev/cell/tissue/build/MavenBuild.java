@@ -1,8 +1,10 @@
-package dev.cell.cli;
+package dev.cell.tissue.build;
 
 import dev.cell.ring.PrivateFiles;
-import dev.cell.cli.TissueConfig.CellSpec;
 import dev.cell.runtime.genome.Genome;
+import dev.cell.tissue.UserError;
+import dev.cell.tissue.config.TissueConfig.CellSpec;
+import dev.cell.tissue.config.TissueConfig;
 
 import java.io.File;
 import java.io.IOException;
@@ -42,6 +44,7 @@ public final class MavenBuild
 
     private final PrintWriter out;
     private final boolean offline;
+    private final boolean clean;
 
     /**
      * One Maven run.
@@ -59,8 +62,20 @@ public final class MavenBuild
      */
     public MavenBuild(final PrintWriter out, final boolean offline)
     {
+        this(out, offline, false);
+    }
+
+    /**
+     * @param out     where progress lines go.
+     * @param offline true to pass {@code -o} to Maven.
+     * @param clean   true to run {@code clean} first, so javac runs again even when no source changed (a consumer's
+     *                build then checks its calls against the producer's genome as it is now).
+     */
+    public MavenBuild(final PrintWriter out, final boolean offline, final boolean clean)
+    {
         this.out = out;
         this.offline = offline;
+        this.clean = clean;
     }
 
     /**
@@ -260,6 +275,10 @@ public final class MavenBuild
         {
             command.addAll(Arrays.asList(extra.trim().split("\\s+")));
         }
+        if (clean)
+        {
+            command.add("clean");
+        }
         command.add("package");
         command.add(DEPENDENCY_PLUGIN + ":build-classpath");
         command.add("-Dmdep.outputFile=" + CLASSPATH_FILE);
@@ -320,7 +339,7 @@ public final class MavenBuild
         }
     }
 
-    static String tail(final Path file)
+    public static String tail(final Path file)
     {
         try
         {

@@ -1,4 +1,5 @@
-package dev.cell.cli;
+package dev.cell.tissue.config;
+
 
 import org.tomlj.TomlPosition;
 import org.tomlj.TomlTable;
@@ -130,7 +131,7 @@ public record Resources(Map<Kind, Range> ranges, Map<Kind, Integer> lines)
      * @param table the {@code [resources]} table, or null.
      * @param file  its file, for errors.
      * @return the resources.
-     * @throws UserError naming the key and line of a bad value.
+     * @throws ConfigError naming the key and line of a bad value.
      */
     public static Resources parse(final TomlTable table, final Path file)
     {
@@ -154,25 +155,29 @@ public record Resources(Map<Kind, Range> ranges, Map<Kind, Integer> lines)
             final String where = file + ": resources." + key + (pos == null ? "" : " (line " + pos.line() + ")");
             if (kind == null)
             {
-                throw new UserError(where + ": unknown resource; use cpu, memory, storage or gpu");
+                throw new ConfigError(file, pos == null ? 0 : pos.line(), where +
+                    ": unknown resource; use cpu, memory, storage or gpu");
             }
             final Object value = table.get(List.of(key));
             final double min;
             final double max;
             if (value instanceof TomlTable t)
             {
-                TissueConfig.checkKeys(t, java.util.Set.of("min", "max"), file, "resources." + key + ".");
-                min = t.get(List.of("min")) == null ? -1 : amount(kind, t.get(List.of("min")), where + ".min");
-                max = t.get(List.of("max")) == null ? -1 : amount(kind, t.get(List.of("max")), where + ".max");
+                CellToml.checkKeys(t, java.util.Set.of("min", "max"), file, "resources." + key + ".");
+                min = t.get(List.of("min")) == null ? -1 : amount(kind, t.get(List.of("min")), where + ".min", file,
+                    pos);
+                max = t.get(List.of("max")) == null ? -1 : amount(kind, t.get(List.of("max")), where + ".max", file,
+                    pos);
             }
             else
             {
                 min = -1;
-                max = amount(kind, value, where);
+                max = amount(kind, value, where, file, pos);
             }
             if (min >= 0 && max >= 0 && min > max)
             {
-                throw new UserError(where + ": min " + kind.format(min) + " is above max " + kind.format(max));
+                throw new ConfigError(file, pos == null ? 0 : pos.line(), where + ": min " + kind.format(min) +
+                    " is above max " + kind.format(max));
             }
             ranges.put(kind, new Range(min, max));
             lines.put(kind, pos == null ? 0 : pos.line());
@@ -180,7 +185,8 @@ public record Resources(Map<Kind, Range> ranges, Map<Kind, Integer> lines)
         return new Resources(Map.copyOf(ranges), Map.copyOf(lines));
     }
 
-    private static double amount(final Kind kind, final Object value, final String where)
+    private static double amount(final Kind kind, final Object value, final String where, final Path file,
+        final TomlPosition pos)
     {
         final String example = switch (kind)
         {
@@ -213,7 +219,8 @@ public record Resources(Map<Kind, Range> ranges, Map<Kind, Integer> lines)
                 return Math.floor(n * (1L << shift));
             }
         }
-        throw new UserError(where + " = " + TissueConfig.render(value) + " is not " + example);
+        throw new ConfigError(file, pos == null ? 0 : pos.line(), where + " = " + CellToml.render(value) + " is not " +
+            example);
     }
 
     /**

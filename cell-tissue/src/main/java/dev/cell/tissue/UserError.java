@@ -1,13 +1,13 @@
-package dev.cell.cli;
+package dev.cell.tissue;
 
 /**
  * A mistake the user can fix (bad argument, bad {@code cell.toml}, nothing to stop, a build that failed): the
  * command prints the message, which says what was wrong and what to do, and exits with
- * {@link CellCommand#EXIT_USER_ERROR}.
+ * the {@code cell} command's user-error status (2).
  *
  * @since 0.1
  */
-public final class UserError extends RuntimeException
+public class UserError extends IllegalArgumentException
 {
     private static final long serialVersionUID = 1L;
 
@@ -16,7 +16,7 @@ public final class UserError extends RuntimeException
      */
     public UserError(final String message)
     {
-        super(message, null, false, false);
+        super(message);
     }
 
     /**
@@ -25,6 +25,17 @@ public final class UserError extends RuntimeException
      */
     public UserError(final String message, final Throwable cause)
     {
-        super(message, cause, false, false);
+        super(message, cause);
+    }
+
+    /**
+     * A user error is reported by its message; its stack trace is never shown, so none is filled in.
+     *
+     * @return this.
+     */
+    @Override
+    public synchronized Throwable fillInStackTrace()
+    {
+        return this;
     }
 }

@@ -1,9 +1,10 @@
-package dev.cell.cli;
+package dev.cell.tissue.build;
 
-import dev.cell.cli.TissueConfig.CellSpec;
+
 import dev.cell.ring.PrivateFiles;
 import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.runtime.genome.Json;
+import dev.cell.tissue.config.TissueConfig.CellSpec;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -92,7 +93,7 @@ public record ArtifactStore(Path cellHome)
      * @return the artifact its last {@code cell mitosis} build stored, when the jar in its {@code target/} is still
      * the one that was stored; else null (run from {@code target/classes}).
      */
-    static Path currentArtifact(final CellSpec cell)
+    public static Path currentArtifact(final CellSpec cell)
     {
         final Path pointer = cell.dir().resolve(".cell").resolve("artifact");
         try
@@ -218,7 +219,7 @@ public record ArtifactStore(Path cellHome)
         return Files.size(jar) + "@" + Files.getLastModifiedTime(jar).toMillis();
     }
 
-    static String sha256(final Path file)
+    public static String sha256(final Path file)
     {
         try (InputStream in = Files.newInputStream(file))
         {

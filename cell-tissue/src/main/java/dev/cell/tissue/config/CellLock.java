@@ -1,4 +1,4 @@
-package dev.cell.compiler.deps;
+package dev.cell.tissue.config;
 
 import dev.cell.runtime.genome.Genome;
 import org.tomlj.Toml;

@@ -1,14 +1,12 @@
-package dev.cell.compiler.deps;
+package dev.cell.tissue.config;
 
-import org.tomlj.Toml;
-import org.tomlj.TomlParseResult;
 import org.tomlj.TomlTable;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -35,6 +33,8 @@ public record CellDeps(Path root, boolean offline, Map<String, Dep> deps)
      * File name of a cell's configuration.
      */
     public static final String FILE = "cell.toml";
+
+    private static final Set<String> DEP_KEYS = Set.of("path", "git", "tag", "dir");
 
     /**
      * One dependency.
@@ -67,71 +67,87 @@ public record CellDeps(Path root, boolean offline, Map<String, Dep> deps)
     /**
      * @param root a consumer's folder.
      * @return its dependencies; none when it has no {@code cell.toml}.
-     * @throws IllegalArgumentException naming the file, the key and the fix when the file is malformed.
+     * @throws ConfigError naming the file, the key, the line and the fix when the file is malformed.
      */
     public static CellDeps read(final Path root)
     {
         final Path file = root.resolve(FILE);
-        final boolean envOffline = "1".equals(System.getenv("CELL_OFFLINE")) ||
-            "true".equalsIgnoreCase(System.getenv("CELL_OFFLINE"));
         if (!Files.isRegularFile(file))
         {
-            return new CellDeps(root, envOffline, Map.of());
+            return new CellDeps(root, envOffline(), Map.of());
         }
-        final TomlParseResult toml;
-        try
-        {
-            toml = Toml.parse(file);
-        }
-        catch (final IOException ex)
-        {
-            throw new IllegalArgumentException("cannot read " + file + ": " + ex.getMessage(), ex);
-        }
-        if (toml.hasErrors())
-        {
-            throw new IllegalArgumentException(file + ": " + toml.errors().getFirst() + " (fix the TOML syntax)");
-        }
-        boolean offline = envOffline;
+        return from(CellToml.parse(file, ""), file, root);
+    }
+
+    private static boolean envOffline()
+    {
+        final String env = System.getenv("CELL_OFFLINE");
+        return "1".equals(env) || "true".equalsIgnoreCase(env);
+    }
+
+    /**
+     * @param toml a parsed {@code cell.toml}.
+     * @param file its path, for errors.
+     * @param root its folder.
+     * @return its {@code [deps]} and {@code offline}.
+     */
+    static CellDeps from(final TomlTable toml, final Path file, final Path root)
+    {
+        boolean offline = envOffline();
         for (final String key : new String[]{"offline", "cell.offline"})
         {
             if (toml.contains(key))
             {
                 if (!(toml.get(key) instanceof Boolean b))
                 {
-                    throw new IllegalArgumentException(file + ": '" + key + "' must be true or false");
+                    throw new ConfigError(file, toml.inputPositionOf(key) == null ? 0 :
+                        toml.inputPositionOf(key).line(), file + ": '" + key + "' must be true or false");
                 }
                 offline |= b;
             }
         }
         final Map<String, Dep> deps = new TreeMap<>();
-        final TomlTable table = toml.getTable("deps");
+        final TomlTable table = CellToml.table(toml, "deps", file);
         if (table != null)
         {
             for (final String name : table.keySet())
             {
+                final String where = file + ": [deps] " + name;
                 if (!(table.get(List.of(name)) instanceof TomlTable dep))
                 {
-                    throw new IllegalArgumentException(file + ": [deps] " + name + " must be a table, e.g. " +
-                        name + " = { path = \"../" + name + "\" } or " + name +
-                        " = { git = \"<url>\", tag = \"v1.0.0\" }");
+                    throw CellToml.error(file, table, name, where + " must be a table, e.g. " + name +
+                        " = { path = \"../" + name + "\" } or " + name + " = { git = \"<url>\", tag = \"v1.0.0\" }" +
+                        CellToml.at(table, name));
                 }
-                final String path = dep.getString("path");
-                final String git = dep.getString("git");
-                final String tag = dep.getString("tag");
-                final String dir = dep.getString("dir");
+                CellToml.checkKeys(dep, DEP_KEYS, file, "deps." + name + ".");
+                final String path = string(dep, "path", file, where);
+                final String git = string(dep, "git", file, where);
+                final String tag = string(dep, "tag", file, where);
+                final String dir = string(dep, "dir", file, where);
                 if ((path == null) == (git == null))
                 {
-                    throw new IllegalArgumentException(file + ": [deps] " + name + " needs exactly one of 'path' " +
-                        "or 'git'");
+                    throw CellToml.error(file, table, name, where + " needs exactly one of 'path' or 'git'" +
+                        CellToml.at(table, name));
                 }
                 if (git != null && tag == null)
                 {
-                    throw new IllegalArgumentException(file + ": [deps] " + name + " has 'git' but no 'tag': pin a " +
-                        "tag, e.g. tag = \"v1.0.0\"");
+                    throw CellToml.error(file, table, name, where + " has 'git' but no 'tag': pin a tag, e.g. " +
+                        "tag = \"v1.0.0\"" + CellToml.at(table, name));
                 }
                 deps.put(name, new Dep(name, path, git, tag, dir == null ? "" : dir));
             }
         }
         return new CellDeps(root, offline, deps);
+    }
+
+    private static String string(final TomlTable dep, final String key, final Path file, final String where)
+    {
+        final Object value = dep.get(List.of(key));
+        if (value != null && !(value instanceof String))
+        {
+            throw CellToml.error(file, dep, key, where + "." + key + " = " + CellToml.render(value) +
+                " must be a string" + CellToml.at(dep, key));
+        }
+        return (String)value;
     }
 }

@@ -1,6 +1,7 @@
-package dev.cell.cli;
+package dev.cell.tissue.launch;
 
-import dev.cell.cli.Resources.Kind;
+import dev.cell.tissue.config.Resources.Kind;
+import dev.cell.tissue.config.Resources;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,9 @@
-package dev.cell.cli;
+package dev.cell.tissue.build;
 
-import dev.cell.cli.TissueConfig.CellSpec;
-import dev.cell.cli.TissueTree.Node;
+import dev.cell.tissue.UserError;
+import dev.cell.tissue.config.TissueConfig.CellSpec;
+import dev.cell.tissue.config.TissueTree.Node;
+import dev.cell.tissue.config.TissueTree;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -19,13 +21,25 @@ import java.util.concurrent.CompletionException;
  *
  * @since 0.1
  */
-final class TissueBuild
+public final class TissueBuild
 {
     private TissueBuild()
     {
     }
 
-    static void build(final TissueTree tree, final ArtifactStore store, final PrintWriter out, final boolean offline)
+    /**
+     * Build every cell of a tree, each Maven project once, the ones a cell depends on before it, and store the
+     * artifacts.
+     *
+     * @param tree    the tissue.
+     * @param store   where the built artifacts go.
+     * @param out     where progress lines go.
+     * @param offline true to run Maven offline.
+     * @param clean   true to run {@code clean} first.
+     * @throws UserError naming the project whose build failed, with Maven's output tail.
+     */
+    public static void build(final TissueTree tree, final ArtifactStore store, final PrintWriter out,
+        final boolean offline, final boolean clean)
     {
         final List<MavenBuild.Unit> units = MavenBuild.plan(tree.config());
         final Map<CellSpec, MavenBuild.Unit> unitOf = new HashMap<>();
@@ -36,7 +50,7 @@ final class TissueBuild
                 unitOf.put(c, u);
             }
         }
-        final MavenBuild maven = new MavenBuild(out, offline);
+        final MavenBuild maven = new MavenBuild(out, offline, clean);
         final Map<MavenBuild.Unit, CompletableFuture<Void>> done = new HashMap<>();
         for (final MavenBuild.Unit u : units)
         {

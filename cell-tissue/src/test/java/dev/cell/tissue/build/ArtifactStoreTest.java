@@ -1,13 +1,12 @@
-package dev.cell.cli;
+package dev.cell.tissue.build;
 
 import dev.cell.runtime.IdleProfile;
+import dev.cell.tissue.config.TissueConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,19 +63,8 @@ class ArtifactStoreTest
         assertEquals(1, dry.size(), dry.toString());
         assertTrue(Files.isDirectory(store.dir().resolve(oldHash)), "a dry run removes nothing");
 
-        final StringWriter out = new StringWriter();
-        System.setProperty("cell.home", dir.resolve("home").toString());
-        try
-        {
-            final var cl = CellCommand.commandLine();
-            cl.setOut(new PrintWriter(out));
-            assertEquals(0, cl.execute("gc", "--days", "30"));
-        }
-        finally
-        {
-            System.clearProperty("cell.home");
-        }
-        assertTrue(out.toString().contains("removed " + oldHash + " old"), out.toString());
+        final List<String> removed = store.gc(Duration.ofDays(30), false);
+        assertEquals(dry, removed, "the real run removes what the dry run listed");
         assertFalse(Files.exists(store.dir().resolve(oldHash)));
         assertTrue(Files.isDirectory(store.dir().resolve(freshHash)), "run recently: kept");
     }

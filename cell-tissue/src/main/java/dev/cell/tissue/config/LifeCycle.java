@@ -1,4 +1,5 @@
-package dev.cell.cli;
+package dev.cell.tissue.config;
+
 
 import org.tomlj.TomlTable;
 
@@ -58,24 +59,26 @@ public record LifeCycle(Duration idleTimeout, int maxRestarts, Duration restartW
         {
             return DEFAULTS;
         }
-        TissueConfig.checkKeys(table, KEYS, file, "life_cycle.");
+        CellToml.checkKeys(table, KEYS, file, "life_cycle.");
         final Object restarts = table.get(List.of("max_restarts"));
         int maxRestarts = DEFAULTS.maxRestarts();
         if (restarts != null)
         {
             if (!(restarts instanceof Long n) || n < 0 || n > 1000)
             {
-                throw new UserError(file + ": life_cycle.max_restarts = " + TissueConfig.render(restarts) +
-                    " must be a whole number from 0 to 1000" + TissueConfig.at(table, "max_restarts"));
+                throw CellToml.error(file, table, "max_restarts", file + ": life_cycle.max_restarts = " +
+                    CellToml.render(restarts) +
+                    " must be a whole number from 0 to 1000" + CellToml.at(table, "max_restarts"));
             }
             maxRestarts = n.intValue();
         }
         final Duration hung = duration(table, "hung_timeout", DEFAULTS.hungTimeout(), file);
         if (hung.compareTo(MIN_HUNG_TIMEOUT) < 0)
         {
-            throw new UserError(file + ": life_cycle.hung_timeout = \"" + table.getString("hung_timeout") +
+            throw CellToml.error(file, table, "hung_timeout", file + ": life_cycle.hung_timeout = \"" +
+                table.getString("hung_timeout") +
                 "\" is too short: an instance writes a heartbeat every ~100 ms, so use at least 500ms" +
-                TissueConfig.at(table, "hung_timeout"));
+                CellToml.at(table, "hung_timeout"));
         }
         return new LifeCycle(
             duration(table, "idle_timeout", DEFAULTS.idleTimeout(), file),
@@ -97,8 +100,9 @@ public record LifeCycle(Duration idleTimeout, int maxRestarts, Duration restartW
         }
         if (!(value instanceof String s))
         {
-            throw new UserError(file + ": life_cycle." + key + " = " + TissueConfig.render(value) + " must be a " +
-                "duration string such as \"30s\", \"500ms\" or \"5m\"" + TissueConfig.at(table, key));
+            throw CellToml.error(file, table, key, file + ": life_cycle." + key + " = " + CellToml.render(value) +
+                " must be a " +
+                "duration string such as \"30s\", \"500ms\" or \"5m\"" + CellToml.at(table, key));
         }
         try
         {
@@ -106,8 +110,9 @@ public record LifeCycle(Duration idleTimeout, int maxRestarts, Duration restartW
         }
         catch (final RuntimeException ex)
         {
-            throw new UserError(file + ": life_cycle." + key + " = \"" + s + "\": " + ex.getMessage() +
-                TissueConfig.at(table, key), ex);
+            throw new ConfigError(file, CellToml.line(table, key), file + ": life_cycle." + key + " = \"" + s +
+                "\": " + ex.getMessage() +
+                CellToml.at(table, key), ex);
         }
     }
 }

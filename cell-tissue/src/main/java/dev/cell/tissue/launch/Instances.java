@@ -1,10 +1,11 @@
-package dev.cell.cli;
+package dev.cell.tissue.launch;
 
 import dev.cell.ring.InstanceFile;
 import dev.cell.ring.PrivateFiles;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.runtime.genome.Json;
+import dev.cell.tissue.UserError;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

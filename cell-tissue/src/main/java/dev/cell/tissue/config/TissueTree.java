@@ -1,6 +1,6 @@
-package dev.cell.cli;
+package dev.cell.tissue.config;
 
-import dev.cell.cli.TissueConfig.CellSpec;
+import dev.cell.tissue.config.TissueConfig.CellSpec;
 import org.tomlj.TomlArray;
 import org.tomlj.TomlParseResult;
 import org.tomlj.TomlPosition;
@@ -163,14 +163,15 @@ public record TissueTree(Node root, List<Node> cells)
         final Path dir = Files.isRegularFile(given) ? given.getParent() : given;
         if (!Files.isDirectory(dir))
         {
-            throw new UserError(given + " is not a folder: point cell at a folder with a " + TissueConfig.FILE_NAME +
+            throw new ConfigError(given, 0, given + " is not a folder: point cell at a folder with a " +
+                TissueConfig.FILE_NAME +
                 " (a tissue with [cells], or a cell with [cell])");
         }
         final Loader loader = new Loader();
         final Node root = loader.load(dir, 0, null, 0, null, true);
         if (!loader.problems.isEmpty())
         {
-            throw new UserError(loader.report());
+            throw new ConfigError(loader.problems);
         }
         final List<Node> order = new ArrayList<>();
         loader.postOrder(root, order, new java.util.HashSet<>());
@@ -180,11 +181,12 @@ public record TissueTree(Node root, List<Node> cells)
         loader.checkResources(root, new java.util.HashSet<>());
         if (!loader.problems.isEmpty())
         {
-            throw new UserError(loader.report());
+            throw new ConfigError(loader.problems);
         }
         if (order.isEmpty())
         {
-            throw new UserError(root.file() + ": no cell to start: neither this folder nor any folder under its " +
+            throw new ConfigError(root.file(), 0, root.file() +
+                ": no cell to start: neither this folder nor any folder under its " +
                 "[cells] has a [cell] table");
         }
         return tree;
@@ -192,24 +194,10 @@ public record TissueTree(Node root, List<Node> cells)
 
     private static final class Loader
     {
-        private final List<String> problems = new ArrayList<>();
+        private final List<ConfigError.Problem> problems = new ArrayList<>();
         private final Map<Path, Node> loaded = new HashMap<>();
         private final Deque<Path> loading = new ArrayDeque<>();
         private final Map<Path, TomlParseResult> tomls = new HashMap<>();
-
-        String report()
-        {
-            if (problems.size() == 1)
-            {
-                return problems.getFirst();
-            }
-            final StringBuilder sb = new StringBuilder(problems.size() + " problems, nothing was started:");
-            for (final String p : problems)
-            {
-                sb.append("\n  ").append(p);
-            }
-            return sb.toString();
-        }
 
         /**
          * @param entryReplicas as the parent's entry says, or 0 when it does not: then a stateful cell's
@@ -224,9 +212,10 @@ public record TissueTree(Node root, List<Node> cells)
             {
                 if (entryReplicas > 0 && already.replicas() != entryReplicas)
                 {
-                    problems.add(entryFile + ":" + entryLine + ": " + dir + " is also listed at " + already.where() +
+                    problems.add(new ConfigError.Problem(entryFile, entryLine, entryFile + ":" + entryLine + ": " +
+                        dir + " is also listed at " + already.where() +
                         " with replicas = " + already.replicas() + "; a folder listed twice is one cell, give it " +
-                        "the same replicas in both places");
+                        "the same replicas in both places"));
                 }
                 return already;
             }
@@ -244,34 +233,39 @@ public record TissueTree(Node root, List<Node> cells)
                     }
                 }
                 cycle.add(key.resolve(TissueConfig.FILE_NAME).toString());
-                problems.add(entryFile + ":" + entryLine + ": cycle in [cells] paths: " + String.join(" -> ", cycle) +
-                    "; a folder cannot contain itself");
+                problems.add(new ConfigError.Problem(entryFile, entryLine, entryFile + ":" + entryLine +
+                    ": cycle in [cells] paths: " + String.join(" -> ", cycle) +
+                    "; a folder cannot contain itself"));
                 return null;
             }
             final Path file = dir.resolve(TissueConfig.FILE_NAME);
-            final TomlParseResult toml = TissueConfig.parse(file, top ? "run `cell init <name>` to create a cell, " +
+            final TomlParseResult toml = CellToml.parse(file, top ? "run `cell init <name>` to create a cell, " +
                 "or point at a folder with a " + TissueConfig.FILE_NAME : "");
             tomls.put(file, toml);
-            TissueConfig.checkKeys(toml, TOP_LEVEL_KEYS, file, "");
-            final int replicas = entryReplicas > 0 ? entryReplicas : TissueConfig.stateReplicas(toml, file, 1);
-            final TomlTable cellsTable = TissueConfig.table(toml, "cells", file);
-            final TomlTable cellTable = TissueConfig.table(toml, "cell", file);
+            CellToml.checkKeys(toml, TOP_LEVEL_KEYS, file, "");
+            final int stateReplicas = TissueConfig.stateReplicas(toml, file);
+            final int replicas = entryReplicas > 0 ? entryReplicas : Math.max(1, stateReplicas);
+            final TomlTable cellsTable = CellToml.table(toml, "cells", file);
+            final TomlTable cellTable = CellToml.table(toml, "cell", file);
             if (cellsTable == null && cellTable == null)
             {
-                throw new UserError(file + ": has neither a [cell] table (a cell: name = \"...\") nor a [cells] " +
+                throw new ConfigError(file, 0, file +
+                    ": has neither a [cell] table (a cell: name = \"...\") nor a [cells] " +
                     "table (a tissue: <name> = { path = \"...\" }); see `cell mitosis --help`");
             }
-            final CellSpec cell = cellTable == null ? null : TissueConfig.cell(cellTable, dir, file, replicas);
+            final CellSpec cell = cellTable == null ? null : TissueConfig.cell(cellTable, dir, file, replicas,
+                stateReplicas);
             final String tissueName = TissueConfig.tissueName(toml, file);
-            final Resources resources = Resources.parse(TissueConfig.table(toml, "resources", file), file);
-            final LifeCycle lifeCycle = LifeCycle.parse(TissueConfig.table(toml, "life_cycle", file), file);
+            final Resources resources = Resources.parse(CellToml.table(toml, "resources", file), file);
+            final LifeCycle lifeCycle = LifeCycle.parse(CellToml.table(toml, "life_cycle", file), file);
+            CellDeps.from(toml, file, dir); // [deps] and offline are checked here too, not only by the build
             loading.push(key);
             final List<Node> children = new ArrayList<>();
             if (cellsTable != null)
             {
                 if (cellsTable.isEmpty() && cell == null)
                 {
-                    throw new UserError(file + ": [cells] is empty; list at least one cell, e.g. " +
+                    throw new ConfigError(file, 0, file + ": [cells] is empty; list at least one cell, e.g. " +
                         "exchange = { path = \"exchange\", replicas = 1 }");
                 }
                 for (final String k : cellsTable.keySet())
@@ -299,38 +293,42 @@ public record TissueTree(Node root, List<Node> cells)
             final Object value = cells.get(List.of(key));
             if (!(value instanceof TomlTable entry))
             {
-                throw new UserError(where + " must be a table like { path = \"" + key + "\", replicas = 1 }" +
-                    TissueConfig.at(cells, key));
+                throw CellToml.error(file, cells, key, where + " must be a table like { path = \"" + key +
+                    "\", replicas = 1 }" +
+                    CellToml.at(cells, key));
             }
-            TissueConfig.checkKeys(entry, ENTRY_KEYS, file, "cells." + key + ".");
+            CellToml.checkKeys(entry, ENTRY_KEYS, file, "cells." + key + ".");
             final Object path = entry.get(List.of("path"));
             if (!(path instanceof String p) || p.isBlank())
             {
-                problems.add(where + ".path is " + (path == null ? "missing" : "not a string") +
+                problems.add(new ConfigError.Problem(file, line, where + ".path is " +
+                    (path == null ? "missing" : "not a string") +
                     "; give the cell's folder relative to " + dir + ", e.g. path = \"" + key + "\"" +
-                    TissueConfig.at(cells, key));
+                    CellToml.at(cells, key)));
                 return null;
             }
             final Path childDir = dir.resolve(p).normalize();
             if (!Files.isDirectory(childDir))
             {
-                problems.add(where + ".path = \"" + p + "\": no such folder " + childDir +
-                    TissueConfig.at(cells, key) + "; fix the path (it is relative to " + dir + ")");
+                problems.add(new ConfigError.Problem(file, line, where + ".path = \"" + p + "\": no such folder " +
+                    childDir +
+                    CellToml.at(cells, key) + "; fix the path (it is relative to " + dir + ")"));
                 return null;
             }
             if (!Files.isRegularFile(childDir.resolve(TissueConfig.FILE_NAME)))
             {
-                problems.add(where + ".path = \"" + p + "\": " + childDir + " has no " + TissueConfig.FILE_NAME +
-                    "; a cell folder needs one with [cell] name = \"" + key + "\"" + TissueConfig.at(cells, key));
+                problems.add(new ConfigError.Problem(file, line, where + ".path = \"" + p + "\": " + childDir +
+                    " has no " + TissueConfig.FILE_NAME +
+                    "; a cell folder needs one with [cell] name = \"" + key + "\"" + CellToml.at(cells, key)));
                 return null;
             }
-            final int replicas = replicas(entry, where, cells, key);
-            final List<String> dependsOn = dependsOn(entry, where, cells, key);
+            final int replicas = replicas(entry, where, cells, key, file);
+            final List<String> dependsOn = dependsOn(entry, where, cells, key, file);
             return load(childDir, replicas, dependsOn, line, file, false);
         }
 
         private static int replicas(final TomlTable entry, final String where, final TomlTable cells,
-            final String key)
+            final String key, final Path file)
         {
             final Object value = entry.get(List.of("replicas"));
             if (value == null)
@@ -339,14 +337,15 @@ public record TissueTree(Node root, List<Node> cells)
             }
             if (!(value instanceof Long n) || n < 1 || n > TissueConfig.MAX_REPLICAS)
             {
-                throw new UserError(where + ".replicas = " + value + ": must be a whole number from 1 to " +
-                    TissueConfig.MAX_REPLICAS + TissueConfig.at(cells, key));
+                throw CellToml.error(file, cells, key, where + ".replicas = " + value +
+                    ": must be a whole number from 1 to " +
+                    TissueConfig.MAX_REPLICAS + CellToml.at(cells, key));
             }
             return n.intValue();
         }
 
         private static List<String> dependsOn(final TomlTable entry, final String where, final TomlTable cells,
-            final String key)
+            final String key, final Path file)
         {
             final Object value = entry.get(List.of("depends_on"));
             if (value == null)
@@ -355,16 +354,18 @@ public record TissueTree(Node root, List<Node> cells)
             }
             if (!(value instanceof TomlArray array))
             {
-                throw new UserError(where + ".depends_on must be a list of cell names, e.g. depends_on = " +
-                    "[\"exchange\"]" + TissueConfig.at(cells, key));
+                throw CellToml.error(file, cells, key, where +
+                    ".depends_on must be a list of cell names, e.g. depends_on = " +
+                    "[\"exchange\"]" + CellToml.at(cells, key));
             }
             final List<String> names = new ArrayList<>();
             for (int i = 0; i < array.size(); i++)
             {
                 if (!(array.get(i) instanceof String s))
                 {
-                    throw new UserError(where + ".depends_on[" + i + "] is not a string; list cell names" +
-                        TissueConfig.at(cells, key));
+                    throw CellToml.error(file, cells, key, where + ".depends_on[" + i +
+                        "] is not a string; list cell names" +
+                        CellToml.at(cells, key));
                 }
                 names.add(s);
             }
@@ -395,9 +396,11 @@ public record TissueTree(Node root, List<Node> cells)
                 final Node previous = byName.putIfAbsent(n.cell().name(), n);
                 if (previous != null)
                 {
-                    problems.add(n.where() + ": duplicate cell name '" + n.cell().name() + "': " + n.dir() + " and " +
+                    problems.add(new ConfigError.Problem(n.entryFile() == null ? n.file() : n.entryFile(),
+                        n.entryLine(), n.where() + ": duplicate cell name '" + n.cell().name() + "': " + n.dir() +
+                            " and " +
                         previous.dir() + " (listed at " + previous.where() + ") both name it in [cell] name; " +
-                        "rename one, or list the same folder (with replicas = N for more instances)");
+                        "rename one, or list the same folder (with replicas = N for more instances)"));
                 }
             }
         }
@@ -410,9 +413,11 @@ public record TissueTree(Node root, List<Node> cells)
                 {
                     if (tree.node(d) == null)
                     {
-                        problems.add(n.where() + ": depends_on of '" + n.cell().name() + "' names '" + d + "', which " +
+                        problems.add(new ConfigError.Problem(n.entryFile() == null ? n.file() : n.entryFile(),
+                            n.entryLine(), n.where() + ": depends_on of '" + n.cell().name() + "' names '" + d +
+                                "', which " +
                             "is no cell of this tissue; known cells: " +
-                            String.join(", ", tree.cells().stream().map(c -> c.cell().name()).toList()));
+                            String.join(", ", tree.cells().stream().map(c -> c.cell().name()).toList())));
                     }
                 }
             }
@@ -467,7 +472,8 @@ public record TissueTree(Node root, List<Node> cells)
                         " by depends_on at " + from.where() : " as its child at " + to.where());
                 }
                 sb.append("); remove one of these dependencies");
-                problems.add(cycle.getFirst().where() + ": " + sb);
+                problems.add(new ConfigError.Problem(cycle.getFirst().entryFile() == null ? cycle.getFirst().file() :
+                    cycle.getFirst().entryFile(), cycle.getFirst().entryLine(), cycle.getFirst().where() + ": " + sb));
                 return true;
             }
             state.put(n, 1);
@@ -510,11 +516,12 @@ public record TissueTree(Node root, List<Node> cells)
                 }
                 if (sum > own.max() + 1e-9)
                 {
-                    problems.add(node.file() + ":" + node.resources().line(kind) + ": resources over-committed: " +
+                    problems.add(new ConfigError.Problem(node.file(), node.resources().line(kind), node.file() + ":" +
+                        node.resources().line(kind) + ": resources over-committed: " +
                         "the children of '" + node.name() + "' ask for " + kind.key() + " max " + kind.format(sum) +
                         " in all (" + String.join(", ", parts) + "), more than its own " + kind.key() + " max " +
                         kind.format(own.max()) + "; lower the children's [resources] " + kind.key() +
-                        " max or their replicas, or raise this one");
+                        " max or their replicas, or raise this one"));
                 }
             }
             for (final Node c : node.children())

@@ -1,0 +1,207 @@
+package dev.cell.tissue.config;
+
+import dev.cell.runtime.IdleProfile;
+import org.tomlj.TomlParseResult;
+import org.tomlj.TomlTable;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The flat view of a tissue: every runnable cell with its replicas, children first — what {@code cell mitosis}
+ * builds and starts. The tree it comes from, with resources, life cycles and dependencies, is {@link TissueTree}.
+ * <p>
+ * A cell folder's {@code cell.toml} has a {@code [cell]} table: {@code name} (lower case letters, digits and '-',
+ * the {@code @Cell} name, from major version 2 on {@code name@2}) and optional {@code latency}: {@code "eco"}
+ * (default; sleeps when idle) or {@code "spin"} (busy-spins one core):
+ * <pre>
+ * [cell]
+ * name = "exchange"
+ * latency = "spin"
+ *
+ * [state]                 # a replicated, stateful cell: a Raft group of this many replicas (default 3)
+ * replicas = 3
+ * </pre>
+ * A folder whose {@code cell.toml} has {@code [cell]} and no {@code [cells]} is a tissue of that one cell, so
+ * {@code cell mitosis .} works inside a project made by {@code cell init}.
+ *
+ * @param file  the top {@code cell.toml}.
+ * @param root  its folder.
+ * @param name  the tissue's name ({@code [tissue] name}, else the cell's name, else the folder's name).
+ * @param cells the cells to start, children before parents.
+ * @since 0.1
+ */
+public record TissueConfig(Path file, Path root, String name, List<CellSpec> cells)
+{
+    /**
+     * File name of tissue and cell configurations.
+     */
+    public static final String FILE_NAME = "cell.toml";
+
+    /**
+     * Most replicas one entry may ask for.
+     */
+    public static final int MAX_REPLICAS = 64;
+
+    /**
+     * Most replicas of one Raft group ({@code [state] replicas}).
+     */
+    public static final int MAX_STATE_REPLICAS = 9;
+
+    private static final Pattern CELL_NAME = Pattern.compile("[a-z0-9][a-z0-9-]*(@[1-9][0-9]*)?");
+    private static final Set<String> CELL_KEYS = Set.of("name", "latency", "offline");
+    private static final Set<String> STATE_KEYS = Set.of("replicas");
+    private static final Set<String> TISSUE_KEYS = Set.of("name");
+
+    /**
+     * One cell to start, with the settings its instances are handed (an instance reads no {@code cell.toml}).
+     *
+     * @param name          the cell's name, from its {@code [cell] name}.
+     * @param dir           the cell's folder (absolute, normalized).
+     * @param file          the cell's {@code cell.toml}.
+     * @param replicas      how many instances to start.
+     * @param latency       the instances' idle profile.
+     * @param stateReplicas the size of its Raft group when it has a {@code [state]} table, else 0.
+     */
+    public record CellSpec(String name, Path dir, Path file, int replicas, IdleProfile latency, int stateReplicas)
+    {
+        /**
+         * A cell without a {@code [state]} table.
+         *
+         * @param name     the cell's name.
+         * @param dir      its folder.
+         * @param file     its {@code cell.toml}.
+         * @param replicas how many instances.
+         * @param latency  their idle profile.
+         */
+        public CellSpec(final String name, final Path dir, final Path file, final int replicas,
+            final IdleProfile latency)
+        {
+            this(name, dir, file, replicas, latency, 0);
+        }
+
+        /**
+         * @return the latency as written in {@code cell.toml} and passed to the instance ({@code eco}, {@code spin}).
+         */
+        public String latencyName()
+        {
+            return latency.name().toLowerCase(Locale.ROOT);
+        }
+
+        /**
+         * @return whether its {@code cell.toml} declares it stateful ({@code [state]}).
+         */
+        public boolean declaresState()
+        {
+            return stateReplicas > 0;
+        }
+    }
+
+    /**
+     * Read and validate the configuration of a folder (or of a {@code cell.toml} path).
+     *
+     * @param dirOrFile a tissue or cell folder, or its {@code cell.toml}.
+     * @return the validated configuration.
+     * @throws ConfigError naming the file and line at fault and what to do.
+     */
+    public static TissueConfig load(final Path dirOrFile)
+    {
+        return TissueTree.load(dirOrFile).config();
+    }
+
+    /**
+     * Read and validate a single cell folder's {@code cell.toml}.
+     *
+     * @param cellDir a cell folder.
+     * @return the cell, with as many instances as its {@code [state] replicas} asks, else one.
+     * @throws ConfigError when the folder holds no valid cell configuration.
+     */
+    public static CellSpec loadCell(final Path cellDir)
+    {
+        final Path root = cellDir.toAbsolutePath().normalize();
+        final Path file = root.resolve(FILE_NAME);
+        final TomlParseResult toml = CellToml.parse(file, "a cell folder needs a " + FILE_NAME +
+            " with [cell] name = \"...\"");
+        final TomlTable cellTable = CellToml.table(toml, "cell", file);
+        if (cellTable == null)
+        {
+            throw new ConfigError(file, 0, file + ": has no [cell] table; a cell folder's " + FILE_NAME +
+                " needs [cell] name = \"<cell name>\"");
+        }
+        final int state = stateReplicas(toml, file);
+        return cell(cellTable, root, file, Math.max(1, state), state);
+    }
+
+    /**
+     * A stateful cell's {@code [state] replicas = N}: the size of its Raft group, 3 when the table is there without
+     * it, 0 when there is no {@code [state]} table.
+     */
+    static int stateReplicas(final TomlTable toml, final Path file)
+    {
+        final TomlTable state = CellToml.table(toml, "state", file);
+        if (state == null)
+        {
+            return 0;
+        }
+        CellToml.checkKeys(state, STATE_KEYS, file, "state.");
+        final Object value = state.get(List.of("replicas"));
+        if (value == null)
+        {
+            return 3;
+        }
+        if (!(value instanceof Long n) || n < 1 || n > MAX_STATE_REPLICAS)
+        {
+            throw CellToml.error(file, state, "replicas", file + ": state.replicas = " + CellToml.render(value) +
+                ": must be a whole number from 1 to " + MAX_STATE_REPLICAS + " (3 or 5 replicas tolerate 1 or 2 " +
+                "failed ones)" + CellToml.at(state, "replicas"));
+        }
+        return n.intValue();
+    }
+
+    static CellSpec cell(final TomlTable cell, final Path dir, final Path file, final int replicas,
+        final int stateReplicas)
+    {
+        CellToml.checkKeys(cell, CELL_KEYS, file, "cell.");
+        final Object name = cell.get(List.of("name"));
+        if (!(name instanceof String n) || !CELL_NAME.matcher(n).matches())
+        {
+            throw CellToml.error(file, cell, "name", file + ": cell.name " + (name == null ? "is missing" : "= " +
+                CellToml.render(name) + " is not a cell name") + "; use the @Cell name: lower case letters, digits " +
+                "and '-', e.g. name = \"exchange\" (from major version 2 on \"exchange@2\")" + CellToml.at(cell,
+                    "name"));
+        }
+        final Object latency = cell.get(List.of("latency"));
+        IdleProfile profile = IdleProfile.ECO;
+        if (latency != null)
+        {
+            if (!(latency instanceof String l) || !("eco".equals(l) || "spin".equals(l)))
+            {
+                throw CellToml.error(file, cell, "latency", file + ": cell.latency = " + CellToml.render(latency) +
+                    " is not a latency profile; use \"eco\" (default, sleeps when idle) or \"spin\" (busy-spins one " +
+                    "core)" + CellToml.at(cell, "latency"));
+            }
+            profile = IdleProfile.parse(l);
+        }
+        return new CellSpec(n, dir, file, replicas, profile, stateReplicas);
+    }
+
+    static String tissueName(final TomlParseResult toml, final Path file)
+    {
+        final TomlTable tissue = CellToml.table(toml, "tissue", file);
+        if (tissue == null)
+        {
+            return null;
+        }
+        CellToml.checkKeys(tissue, TISSUE_KEYS, file, "tissue.");
+        final Object name = tissue.get(List.of("name"));
+        if (name != null && !(name instanceof String))
+        {
+            throw CellToml.error(file, tissue, "name", file + ": tissue.name = " + CellToml.render(name) +
+                " must be a string" + CellToml.at(tissue, "name"));
+        }
+        return (String)name;
+    }
+}
