@@ -50,7 +50,7 @@ class ContractWorkflowOldJavaSystemTest
         cellHome = root.resolve("cell-home");
         final Map<String, String> env = Map.of("PATH", oldJdk.resolve("bin") + ":/usr/local/bin:/usr/bin:/bin",
             "CELL_HOME", cellHome.toString(), "CELL_SELF_BUILD", "0");
-        final Result javaVersion = run(root, env, List.of("java", "-version"));
+        final Result javaVersion = run(root, env, List.of("/usr/bin/env", "java", "-version"));
         assertTrue(javaVersion.output().contains("version \"" + feature(oldJdk)), "java on PATH is " +
             javaVersion.output());
 
