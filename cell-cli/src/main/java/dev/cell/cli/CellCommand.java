@@ -3,10 +3,10 @@ package dev.cell.cli;
 import dev.cell.runtime.CellException;
 import dev.cell.tissue.UserError;
 import dev.cell.tissue.launch.Instances;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine;
 
 import java.io.PrintWriter;
 
@@ -35,6 +35,7 @@ import java.io.PrintWriter;
         StopCommand.class,
         StatusCommand.class,
         RestartCommand.class,
+        ScaleCommand.class,
         GcCommand.class,
         LogsCommand.class,
         CallCommand.class,

@@ -5,6 +5,9 @@ import dev.cell.tissue.UserError;
 import dev.cell.tissue.build.MavenBuild;
 import dev.cell.tissue.config.TissueTree;
 import dev.cell.tissue.launch.JvmCommand;
+import dev.cell.tissue.supervise.Mitosis;
+import dev.cell.tissue.supervise.SupervisorLock;
+import dev.cell.tissue.supervise.Supervisors;
 
 import java.io.File;
 import java.io.IOException;

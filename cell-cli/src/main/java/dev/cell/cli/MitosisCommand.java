@@ -3,6 +3,8 @@ package dev.cell.cli;
 import dev.cell.runtime.client.CellHome;
 import dev.cell.tissue.config.Durations;
 import dev.cell.tissue.config.TissueConfig;
+import dev.cell.tissue.supervise.Mitosis;
+import dev.cell.tissue.supervise.Signals;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

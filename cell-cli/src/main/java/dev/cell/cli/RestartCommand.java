@@ -2,6 +2,7 @@ package dev.cell.cli;
 
 import dev.cell.runtime.client.CellHome;
 import dev.cell.tissue.UserError;
+import dev.cell.tissue.supervise.Supervisors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;

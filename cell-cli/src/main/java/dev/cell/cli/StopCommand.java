@@ -5,14 +5,14 @@ import dev.cell.tissue.UserError;
 import dev.cell.tissue.config.Durations;
 import dev.cell.tissue.config.TissueConfig;
 import dev.cell.tissue.config.TissueTree;
-import dev.cell.tissue.launch.Instances.Instance;
 import dev.cell.tissue.launch.Instances;
+import dev.cell.tissue.launch.Instances.Instance;
+import dev.cell.tissue.supervise.Supervisors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +63,7 @@ final class StopCommand implements Callable<Integer>
                 awaitExit(supervisor, instances.cellHome());
                 out.println("stopped tissue " + supervisor.tissue() + " (supervisor pid " + supervisor.pid() + ")");
             }
-            if (instances.live().stream().noneMatch(i -> whole ? isUnder(i.cellDir(), folder) :
+            if (instances.live().stream().noneMatch(i -> whole ? Supervisors.isUnder(i.cellDir(), folder) :
                 i.cell().equals(target)))
             {
                 out.flush();
@@ -76,7 +76,7 @@ final class StopCommand implements Callable<Integer>
         {
             final List<Path> cellDirs = tissueCellDirs(folder);
             matched = instances.live().stream()
-                .filter(i -> isUnder(i.cellDir(), folder) || cellDirs.stream().anyMatch(d -> isUnder(i.cellDir(), d)))
+                .filter(i -> Supervisors.isUnder(i.cellDir(), folder) || cellDirs.stream().anyMatch(d -> Supervisors.isUnder(i.cellDir(), d)))
                 .toList();
             what = "under " + folder + (cellDirs.isEmpty() ? "" : " or in the cell folders its cell.toml lists");
         }
@@ -126,7 +126,7 @@ final class StopCommand implements Callable<Integer>
     {
         try
         {
-            return TissueTree.load(folder).config().cells().stream().map(c -> real(c.dir())).toList();
+            return TissueTree.load(folder).config().cells().stream().map(c -> Supervisors.real(c.dir())).toList();
         }
         catch (final UserError ex)
         {
@@ -141,25 +141,8 @@ final class StopCommand implements Callable<Integer>
             p.toAbsolutePath().getParent() : p;
         if (Files.isDirectory(dir) && Files.isRegularFile(dir.resolve(TissueConfig.FILE_NAME)))
         {
-            return real(dir);
+            return Supervisors.real(dir);
         }
         return null;
-    }
-
-    static boolean isUnder(final Path cellDir, final Path folder)
-    {
-        return cellDir != null && real(cellDir).startsWith(folder);
-    }
-
-    private static Path real(final Path p)
-    {
-        try
-        {
-            return p.toRealPath();
-        }
-        catch (final IOException ex)
-        {
-            return p.toAbsolutePath().normalize();
-        }
     }
 }

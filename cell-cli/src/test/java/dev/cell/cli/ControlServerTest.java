@@ -2,6 +2,9 @@ package dev.cell.cli;
 
 import dev.cell.runtime.discovery.Dormancy;
 import dev.cell.tissue.config.TissueTree;
+import dev.cell.tissue.supervise.ControlServer;
+import dev.cell.tissue.supervise.Supervisors;
+import dev.cell.tissue.supervise.TissueSupervisor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -5,6 +5,7 @@ import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.tissue.config.TissueConfig;
 import dev.cell.tissue.launch.InstanceLauncher;
+import dev.cell.tissue.supervise.HeartbeatWatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -8,6 +8,7 @@ import dev.cell.tissue.config.TissueConfig;
 import dev.cell.tissue.config.TissueTree;
 import dev.cell.tissue.launch.InstanceLauncher;
 import dev.cell.tissue.launch.Instances;
+import dev.cell.tissue.supervise.Orphans;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

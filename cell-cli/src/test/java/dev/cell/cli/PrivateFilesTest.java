@@ -2,6 +2,8 @@ package dev.cell.cli;
 
 import dev.cell.tissue.config.TissueTree;
 import dev.cell.tissue.launch.Instances;
+import dev.cell.tissue.supervise.SupervisorLock;
+import dev.cell.tissue.supervise.Supervisors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

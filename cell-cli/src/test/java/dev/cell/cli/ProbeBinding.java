@@ -103,15 +103,31 @@ public final class ProbeBinding implements CellBinding<Object>
      */
     static Path cellFolder(final Path dir, final String extra) throws IOException
     {
+        return cellFolder(dir, ProbeBinding.class, "probe", extra);
+    }
+
+    /**
+     * Write a runnable cell folder for a hand-written binding of this test class path.
+     *
+     * @param dir     the folder.
+     * @param binding the binding class, named to the service loader.
+     * @param name    the cell's name.
+     * @param extra   more {@code cell.toml} text.
+     * @return the folder.
+     * @throws IOException when it cannot be written.
+     */
+    static Path cellFolder(final Path dir, final Class<?> binding, final String name, final String extra)
+        throws IOException
+    {
         final Path services = Files.createDirectories(dir.resolve("target/classes/META-INF/services"));
-        Files.writeString(services.resolve(CellBinding.class.getName()), ProbeBinding.class.getName() + "\n");
+        Files.writeString(services.resolve(CellBinding.class.getName()), binding.getName() + "\n");
         final StringBuilder cp = new StringBuilder();
         for (final String entry : System.getProperty("java.class.path").split(File.pathSeparator))
         {
             cp.append(cp.isEmpty() ? "" : File.pathSeparator).append(Path.of(entry).toAbsolutePath());
         }
         Files.writeString(dir.resolve(MavenBuild.CLASSPATH_FILE), cp.toString());
-        Files.writeString(dir.resolve("cell.toml"), "[cell]\nname = \"probe\"\n" + extra);
+        Files.writeString(dir.resolve("cell.toml"), "[cell]\nname = \"" + name + "\"\n" + extra);
         return dir;
     }
 }

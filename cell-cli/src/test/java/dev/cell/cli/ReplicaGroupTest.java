@@ -1,6 +1,7 @@
 package dev.cell.cli;
 
 import dev.cell.runtime.genome.Json;
+import dev.cell.tissue.supervise.ReplicaGroup;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,8 @@
 package dev.cell.cli;
 
-import dev.cell.tissue.launch.Instances.Instance;
 import dev.cell.tissue.launch.Instances;
+import dev.cell.tissue.launch.Instances.Instance;
+import dev.cell.tissue.supervise.Orphans;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

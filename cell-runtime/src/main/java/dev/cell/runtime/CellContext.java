@@ -35,4 +35,9 @@ public interface CellContext
      * @return the instance's JSON-lines log.
      */
     CellLog log();
+
+    /**
+     * @return this cell's handle on its tissue: scale the cells below it, through its supervisor.
+     */
+    TissueControl tissue();
 }

@@ -1,7 +1,7 @@
 package dev.cell.test;
 
-import dev.cell.cli.Mitosis;
 import dev.cell.tissue.launch.Instances;
+import dev.cell.tissue.supervise.Mitosis;
 
 import java.nio.file.Path;
 import java.util.List;

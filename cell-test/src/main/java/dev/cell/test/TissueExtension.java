@@ -1,7 +1,7 @@
 package dev.cell.test;
 
-import dev.cell.cli.Mitosis;
 import dev.cell.tissue.UserError;
+import dev.cell.tissue.supervise.Mitosis;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;

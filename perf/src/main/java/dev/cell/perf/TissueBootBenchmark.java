@@ -1,10 +1,10 @@
 package dev.cell.perf;
 
-import dev.cell.cli.Mitosis;
 import dev.cell.tissue.build.ArtifactStore;
 import dev.cell.tissue.config.TissueConfig;
 import dev.cell.tissue.launch.Instances;
 import dev.cell.tissue.launch.JvmCommand;
+import dev.cell.tissue.supervise.Mitosis;
 
 import java.io.File;
 import java.io.IOException;

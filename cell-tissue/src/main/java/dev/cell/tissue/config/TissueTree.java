@@ -1,5 +1,6 @@
 package dev.cell.tissue.config;
 
+import dev.cell.tissue.UserError;
 import dev.cell.tissue.config.TissueConfig.CellSpec;
 import org.tomlj.TomlArray;
 import org.tomlj.TomlParseResult;
@@ -151,6 +152,24 @@ public record TissueTree(Node root, List<Node> cells)
     }
 
     /**
+     * Check that the tree's resource budgets still hold with some cells at other replica counts: what a supervisor
+     * asks before it scales a cell from code, so a scale is refused exactly as the same replicas in
+     * {@code cell.toml} would be.
+     *
+     * @param replicas cell name → instances it would run (cells not named keep theirs).
+     * @throws ConfigError naming the budget's {@code cell.toml} and line and what asks for more.
+     */
+    public void checkReplicas(final Map<String, Integer> replicas)
+    {
+        final Loader loader = new Loader();
+        loader.checkResources(root, new java.util.HashSet<>(), replicas);
+        if (!loader.problems.isEmpty())
+        {
+            throw new ConfigError(loader.problems);
+        }
+    }
+
+    /**
      * Read and check a tissue tree.
      *
      * @param dirOrFile the top folder, or its {@code cell.toml}.
@@ -178,7 +197,7 @@ public record TissueTree(Node root, List<Node> cells)
         final TissueTree tree = new TissueTree(root, List.copyOf(order));
         loader.checkNames(tree);
         loader.checkDependencies(tree);
-        loader.checkResources(root, new java.util.HashSet<>());
+        loader.checkResources(root, new java.util.HashSet<>(), Map.of());
         if (!loader.problems.isEmpty())
         {
             throw new ConfigError(loader.problems);
@@ -490,7 +509,7 @@ public record TissueTree(Node root, List<Node> cells)
             return false;
         }
 
-        void checkResources(final Node node, final java.util.Set<Node> seen)
+        void checkResources(final Node node, final java.util.Set<Node> seen, final Map<String, Integer> replicas)
         {
             if (!seen.add(node))
             {
@@ -507,7 +526,7 @@ public record TissueTree(Node root, List<Node> cells)
                 final List<String> parts = new ArrayList<>();
                 for (final Node c : node.children())
                 {
-                    final double childTotal = subtreeMax(c, kind);
+                    final double childTotal = subtreeMax(c, kind, replicas);
                     if (childTotal > 0)
                     {
                         sum += childTotal;
@@ -526,7 +545,7 @@ public record TissueTree(Node root, List<Node> cells)
             }
             for (final Node c : node.children())
             {
-                checkResources(c, seen);
+                checkResources(c, seen, replicas);
             }
         }
 
@@ -534,17 +553,19 @@ public record TissueTree(Node root, List<Node> cells)
          * What a child asks for in all: a cell's max × its replicas plus what its children ask for; a folder that
          * only groups cells asks for its own max when it declares one, else for what its children ask for.
          */
-        private static double subtreeMax(final Node node, final Resources.Kind kind)
+        private static double subtreeMax(final Node node, final Resources.Kind kind,
+            final Map<String, Integer> replicas)
         {
             final Resources.Range r = node.resources().get(kind);
             if (node.cell() == null && r != null && r.max() >= 0)
             {
                 return r.max();
             }
-            double sum = node.cell() != null && r != null && r.max() >= 0 ? r.max() * node.replicas() : 0;
+            double sum = node.cell() != null && r != null && r.max() >= 0 ?
+                r.max() * replicas.getOrDefault(node.cell().name(), node.replicas()) : 0;
             for (final Node c : node.children())
             {
-                sum += subtreeMax(c, kind);
+                sum += subtreeMax(c, kind, replicas);
             }
             return sum;
         }

@@ -1,4 +1,4 @@
-package dev.cell.cli;
+package dev.cell.tissue.supervise;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -34,7 +34,7 @@ import java.util.TreeSet;
  * @param replicas   what each replica reported, by slot.
  * @since 0.1
  */
-record ReplicaGroup(String state, String reason, String leader, long term, int members, List<Replica> replicas)
+public record ReplicaGroup(String state, String reason, String leader, long term, int members, List<Replica> replicas)
 {
     /**
      * A report older than this is unknown.
@@ -59,10 +59,10 @@ record ReplicaGroup(String state, String reason, String leader, long term, int m
      * @param ageMs        how old the report is, -1 when there is none.
      * @param lag          the leader's commit index minus its applied index, -1 when unknown.
      */
-    record Replica(int slot, String peer, String role, long term, String leader, long commitIndex, long appliedIndex,
-        long ageMs, long lag)
+    public record Replica(int slot, String peer, String role, long term, String leader, long commitIndex,
+        long appliedIndex, long ageMs, long lag)
     {
-        boolean fresh()
+        public boolean fresh()
         {
             return ageMs >= 0 && ageMs <= STALE_AFTER_MS;
         }
@@ -74,7 +74,7 @@ record ReplicaGroup(String state, String reason, String leader, long term, int m
      * @param nowMs            the current time, epoch ms.
      * @return the group as its reports say.
      */
-    static ReplicaGroup read(final Path cellDir, final int declaredReplicas, final long nowMs)
+    public static ReplicaGroup read(final Path cellDir, final int declaredReplicas, final long nowMs)
     {
         final Path dir = cellDir.resolve(".cell").resolve("replicas");
         final TreeSet<Integer> slots = new TreeSet<>();
@@ -162,7 +162,7 @@ record ReplicaGroup(String state, String reason, String leader, long term, int m
     /**
      * @return this group as JSON-ready maps.
      */
-    Map<String, Object> toMap()
+    public Map<String, Object> toMap()
     {
         final Map<String, Object> m = new LinkedHashMap<>();
         m.put("state", state);

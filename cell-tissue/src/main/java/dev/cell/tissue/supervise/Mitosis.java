@@ -1,14 +1,14 @@
-package dev.cell.cli;
+package dev.cell.tissue.supervise;
 
 import dev.cell.tissue.UserError;
 import dev.cell.tissue.build.ArtifactStore;
 import dev.cell.tissue.build.MavenBuild;
 import dev.cell.tissue.build.TissueBuild;
-import dev.cell.tissue.config.TissueConfig.CellSpec;
 import dev.cell.tissue.config.TissueConfig;
+import dev.cell.tissue.config.TissueConfig.CellSpec;
 import dev.cell.tissue.config.TissueTree;
-import dev.cell.tissue.launch.Instances.Instance;
 import dev.cell.tissue.launch.Instances;
+import dev.cell.tissue.launch.Instances.Instance;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -255,7 +255,7 @@ public final class Mitosis
         }
     }
 
-    static void progress(final PrintWriter out, final String cell, final String status)
+    public static void progress(final PrintWriter out, final String cell, final String status)
     {
         synchronized (out)
         {

@@ -1,4 +1,4 @@
-package dev.cell.cli;
+package dev.cell.tissue.supervise;
 
 import dev.cell.ring.InstanceFile;
 import dev.cell.runtime.discovery.InstanceRecord;
@@ -22,7 +22,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * @since 0.1
  */
-final class HeartbeatWatch implements Runnable
+public final class HeartbeatWatch implements Runnable
 {
     /**
      * How often heartbeats are read.
@@ -32,7 +32,7 @@ final class HeartbeatWatch implements Runnable
     /**
      * What the watch needs from its supervisor.
      */
-    interface Supervised
+    public interface Supervised
     {
         /**
          * @return false once the supervisor is stopping (the watch then ends).
@@ -60,7 +60,7 @@ final class HeartbeatWatch implements Runnable
      * @param launched the instance.
      * @param timeout  its cell's {@code hung_timeout}.
      */
-    record Watched(Object slot, Launched launched, Duration timeout)
+    public record Watched(Object slot, Launched launched, Duration timeout)
     {
     }
 
@@ -89,7 +89,7 @@ final class HeartbeatWatch implements Runnable
      * @param supervised the supervisor.
      * @param cellHome   where its instances register.
      */
-    HeartbeatWatch(final Supervised supervised, final Path cellHome)
+    public HeartbeatWatch(final Supervised supervised, final Path cellHome)
     {
         this.supervised = supervised;
         this.cellHome = cellHome;
@@ -118,7 +118,7 @@ final class HeartbeatWatch implements Runnable
      * value last changed, not by comparing epoch times: a step of the wall clock (NTP, a VM resumed) would otherwise
      * make every instance look hung at once.
      */
-    void check(final long nowNs)
+    public void check(final long nowNs)
     {
         final Map<Launched, Watched> current = new HashMap<>();
         for (final Watched w : supervised.ready())

@@ -1,4 +1,4 @@
-package dev.cell.cli;
+package dev.cell.tissue.supervise;
 
 import dev.cell.runtime.discovery.Dormancy;
 import dev.cell.runtime.genome.Json;
@@ -19,7 +19,7 @@ import java.util.Map;
  *
  * @since 0.1
  */
-final class Supervisors
+public final class Supervisors
 {
     /**
      * A live supervisor.
@@ -31,9 +31,9 @@ final class Supervisors
      * @param token  its secret.
      * @param cells  the cells it runs.
      */
-    record Entry(String tissue, Path root, long pid, int port, String token, List<String> cells)
+    public record Entry(String tissue, Path root, long pid, int port, String token, List<String> cells)
     {
-        String send(final String command)
+        public String send(final String command)
         {
             try
             {
@@ -51,12 +51,12 @@ final class Supervisors
     {
     }
 
-    static Path dir(final Path cellHome)
+    public static Path dir(final Path cellHome)
     {
         return cellHome.resolve("supervisors");
     }
 
-    static List<Entry> live(final Path cellHome)
+    public static List<Entry> live(final Path cellHome)
     {
         final List<Entry> result = new ArrayList<>();
         if (!Files.isDirectory(dir(cellHome)))
@@ -104,11 +104,11 @@ final class Supervisors
      * @param folder   a tissue folder (real path).
      * @return the supervisor running that folder or a folder under it, else null.
      */
-    static Entry forFolder(final Path cellHome, final Path folder)
+    public static Entry forFolder(final Path cellHome, final Path folder)
     {
         for (final Entry e : live(cellHome))
         {
-            if (StopCommand.isUnder(e.root(), folder))
+            if (isUnder(e.root(), folder))
             {
                 return e;
             }
@@ -121,7 +121,7 @@ final class Supervisors
      * @param cell     a cell's name.
      * @return the supervisor running it, else null.
      */
-    static Entry forCell(final Path cellHome, final String cell)
+    public static Entry forCell(final Path cellHome, final String cell)
     {
         for (final Entry e : live(cellHome))
         {
@@ -131,5 +131,31 @@ final class Supervisors
             }
         }
         return null;
+    }
+
+    /**
+     * @param cellDir a cell's folder, or null.
+     * @param folder  a real (symlink-free) folder.
+     * @return whether the cell's folder is that folder or under it.
+     */
+    public static boolean isUnder(final Path cellDir, final Path folder)
+    {
+        return cellDir != null && real(cellDir).startsWith(folder);
+    }
+
+    /**
+     * @param p a path.
+     * @return it without symbolic links, or absolute and normalized when it does not exist.
+     */
+    public static Path real(final Path p)
+    {
+        try
+        {
+            return p.toRealPath();
+        }
+        catch (final IOException ex)
+        {
+            return p.toAbsolutePath().normalize();
+        }
     }
 }

@@ -1,4 +1,4 @@
-package dev.cell.cli;
+package dev.cell.tissue.supervise;
 
 import java.util.List;
 
@@ -8,7 +8,7 @@ import java.util.List;
  *
  * @since 0.1
  */
-final class Signals
+public final class Signals
 {
     private Signals()
     {
@@ -20,7 +20,7 @@ final class Signals
      * @param action what to do; runs on a signal dispatch thread, must not block.
      */
     @SuppressWarnings("removal")
-    static void onInterrupt(final Runnable action)
+    public static void onInterrupt(final Runnable action)
     {
         for (final String name : List.of("INT", "TERM"))
         {

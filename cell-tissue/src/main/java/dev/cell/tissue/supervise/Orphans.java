@@ -1,12 +1,12 @@
-package dev.cell.cli;
+package dev.cell.tissue.supervise;
 
 import dev.cell.ring.Liveness;
 import dev.cell.runtime.service.CellMain;
 import dev.cell.tissue.UserError;
 import dev.cell.tissue.config.Durations;
 import dev.cell.tissue.launch.InstanceLauncher;
-import dev.cell.tissue.launch.Instances.Instance;
 import dev.cell.tissue.launch.Instances;
+import dev.cell.tissue.launch.Instances.Instance;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +21,7 @@ import java.util.Optional;
  *
  * @since 0.1
  */
-final class Orphans
+public final class Orphans
 {
     private static final String PID_FLAG = "-D" + CellMain.SUPERVISOR_PID_PROPERTY + "=";
     private static final String START_FLAG = "-D" + CellMain.SUPERVISOR_START_PROPERTY + "=";
@@ -32,9 +32,9 @@ final class Orphans
      * @param pid          its pid.
      * @param startEpochMs its start time, 0 when not given.
      */
-    record Owner(long pid, long startEpochMs)
+    public record Owner(long pid, long startEpochMs)
     {
-        boolean alive()
+        public boolean alive()
         {
             return Liveness.isAlive(pid, startEpochMs);
         }
@@ -48,7 +48,7 @@ final class Orphans
      * @param arguments an instance's JVM arguments.
      * @return the supervisor they name, if any.
      */
-    static Optional<Owner> owner(final List<String> arguments)
+    public static Optional<Owner> owner(final List<String> arguments)
     {
         long pid = -1;
         long start = 0;
@@ -77,7 +77,7 @@ final class Orphans
      * @param pid a running process.
      * @return the supervisor its command line names, if it can be read and names one.
      */
-    static Optional<Owner> ownerOf(final long pid)
+    public static Optional<Owner> ownerOf(final long pid)
     {
         final Optional<ProcessHandle.Info> info = ProcessHandle.of(pid).map(ProcessHandle::info);
         if (info.isEmpty())
@@ -102,7 +102,7 @@ final class Orphans
      * @return a line per stopped orphan.
      * @throws UserError when a live instance is not an orphan.
      */
-    static List<String> reclaim(final Instances instances, final String cell)
+    public static List<String> reclaim(final Instances instances, final String cell)
     {
         final List<Instance> live = instances.live(cell);
         final List<Instance> orphans = new ArrayList<>();

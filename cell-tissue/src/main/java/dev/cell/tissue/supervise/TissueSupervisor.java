@@ -1,4 +1,4 @@
-package dev.cell.cli;
+package dev.cell.tissue.supervise;
 
 import dev.cell.ring.PrivateFiles;
 import dev.cell.runtime.client.CellConnection;
@@ -11,15 +11,15 @@ import dev.cell.tissue.build.ArtifactStore;
 import dev.cell.tissue.config.Durations;
 import dev.cell.tissue.config.LifeCycle;
 import dev.cell.tissue.config.Resources;
+import dev.cell.tissue.config.TissueConfig;
 import dev.cell.tissue.config.TissueConfig.CellSpec;
-import dev.cell.tissue.config.TissueTree.Node;
 import dev.cell.tissue.config.TissueTree;
+import dev.cell.tissue.config.TissueTree.Node;
 import dev.cell.tissue.launch.Cgroups;
 import dev.cell.tissue.launch.ClassDataSharing;
-import dev.cell.tissue.launch.InstanceLauncher.Launched;
 import dev.cell.tissue.launch.InstanceLauncher;
+import dev.cell.tissue.launch.InstanceLauncher.Launched;
 import dev.cell.tissue.launch.Instances;
-import dev.cell.tissue.supervise.RestartPolicy;
 import org.agrona.concurrent.SystemNanoClock;
 
 import java.io.IOException;
@@ -27,6 +27,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -102,13 +103,13 @@ public final class TissueSupervisor implements AutoCloseable
          */
         STOPPED;
 
-        String lower()
+        public String lower()
         {
             return name().toLowerCase(Locale.ROOT);
         }
     }
 
-    final class Slot
+    public final class Slot
     {
         final CellRun run;
         final int index;
@@ -133,11 +134,11 @@ public final class TissueSupervisor implements AutoCloseable
         }
     }
 
-    final class CellRun
+    public final class CellRun
     {
         final Node node;
         final CellSpec cell;
-        final List<Slot> slots = new ArrayList<>();
+        final List<Slot> slots = new java.util.concurrent.CopyOnWriteArrayList<>();
         final CompletableFuture<Void> ready = new CompletableFuture<>();
         final RestartPolicy policy;
         volatile State state = State.WAITING;
@@ -607,31 +608,144 @@ public final class TissueSupervisor implements AutoCloseable
         final List<String> stopped = new ArrayList<>();
         for (final Slot s : r.slots)
         {
-            s.state = State.STOPPED;
-            final Launched l = s.current;
-            if (l != null && l.process().isAlive())
+            final String label = stopSlot(s);
+            if (label != null)
             {
-                stoppedOnPurpose.add(l);
-                l.process().destroy();
-                try
-                {
-                    if (!l.process().waitFor(Instances.STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS))
-                    {
-                        l.process().destroyForcibly();
-                        waitQuietly(l);
-                    }
-                }
-                catch (final InterruptedException ex)
-                {
-                    Thread.currentThread().interrupt();
-                }
-                stopped.add(l.label());
+                stopped.add(label);
             }
         }
         r.state = State.STOPPED;
         deleteDormant(cell);
         progress.update(cell, "stopped", String.join(", ", stopped));
         return "ok: stopped " + cell + " " + stopped;
+    }
+
+    /**
+     * Scale a cell to a number of instances, as {@code replicas = N} in its parent's {@code cell.toml} would, with
+     * the same checks: at most {@value TissueConfig#MAX_REPLICAS}, and within every resource budget above it. New
+     * instances are started and awaited like any; removed ones (the highest slots) are stopped gracefully. 0 stops
+     * the cell; {@code cell.toml} is not changed (a restart of the tissue starts what it says).
+     *
+     * @param caller   the cell asking (it may only scale cells below it in the tree), or null for the user.
+     * @param cell     the cell to scale.
+     * @param replicas how many instances it should run.
+     * @return what changed.
+     * @throws UserError when the cell is unknown, not the caller's, stateful, or the count is refused.
+     */
+    public String scale(final String caller, final String cell, final int replicas)
+    {
+        final CellRun r = runs.get(cell);
+        if (r == null)
+        {
+            throw new UserError("no cell '" + cell + "' in tissue " + tree.name() + "; its cells: " +
+                String.join(", ", runs.keySet()));
+        }
+        if (caller != null && !below(runs.get(caller), r.node))
+        {
+            throw new UserError("cell '" + caller + "' cannot scale '" + cell + "': a cell manages the cells " +
+                "below it in the tissue tree ([cells] of its cell.toml), and '" + cell + "' is not one of them");
+        }
+        if (r.cell.declaresState())
+        {
+            throw new UserError("cell '" + cell + "' is stateful: its instances are the replicas of its Raft group " +
+                "([state] replicas = " + r.cell.stateReplicas() + " in " + r.cell.file() + "), not scaled");
+        }
+        if (replicas < 0 || replicas > TissueConfig.MAX_REPLICAS)
+        {
+            throw new UserError("cannot scale '" + cell + "' to " + replicas + ": replicas must be from 0 to " +
+                TissueConfig.MAX_REPLICAS);
+        }
+        synchronized (r)
+        {
+            final Map<String, Integer> counts = new LinkedHashMap<>();
+            runs.forEach((name, run) -> counts.put(name, run.slots.size()));
+            counts.put(cell, replicas);
+            try
+            {
+                tree.checkReplicas(counts);
+            }
+            catch (final UserError ex)
+            {
+                throw new UserError("cannot scale '" + cell + "' to " + replicas + ": " + ex.getMessage(), ex);
+            }
+            final int before = r.slots.size();
+            final List<CompletableFuture<Void>> started = new ArrayList<>();
+            for (int i = before; i < replicas; i++)
+            {
+                final Slot s = new Slot(r, i);
+                r.slots.add(s);
+                started.add(CompletableFuture.runAsync(() -> startUntilReady(s),
+                    runnable -> Thread.ofVirtual().start(runnable)));
+            }
+            final List<String> stopped = new ArrayList<>();
+            while (r.slots.size() > replicas)
+            {
+                final Slot s = r.slots.removeLast();
+                final String label = stopSlot(s);
+                if (label != null)
+                {
+                    stopped.add(label);
+                }
+            }
+            CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).join();
+            r.state = replicas == 0 ? State.STOPPED : State.READY;
+            progress.update(cell, "scaled", before + " -> " + replicas + " instance(s)" +
+                (caller == null ? "" : " by " + caller) + (stopped.isEmpty() ? "" : ", stopped " + stopped));
+            return "ok: scaled " + cell + " from " + before + " to " + replicas;
+        }
+    }
+
+    private static boolean below(final CellRun caller, final Node target)
+    {
+        if (caller == null)
+        {
+            return false;
+        }
+        final java.util.Deque<Node> todo = new ArrayDeque<>(caller.node.children());
+        final java.util.Set<Node> seen = new java.util.HashSet<>();
+        while (!todo.isEmpty())
+        {
+            final Node n = todo.pop();
+            if (n == target)
+            {
+                return true;
+            }
+            if (seen.add(n))
+            {
+                todo.addAll(n.children());
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Stop one slot's instance gracefully (SIGTERM, SIGKILL after {@link Instances#STOP_GRACE}).
+     *
+     * @return its label, or null when it was not running.
+     */
+    private String stopSlot(final Slot s)
+    {
+        s.state = State.STOPPED;
+        final Launched l = s.current;
+        if (l == null || !l.process().isAlive())
+        {
+            return null;
+        }
+        stoppedOnPurpose.add(l);
+        l.process().destroy();
+        try
+        {
+            if (!l.process().waitFor(Instances.STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS))
+            {
+                l.process().destroyForcibly();
+                waitQuietly(l);
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        return l.label();
     }
 
     /**
@@ -782,7 +896,7 @@ public final class TissueSupervisor implements AutoCloseable
     /**
      * @param value the tissue's lock, held until {@link #close()}.
      */
-    void lock(final SupervisorLock value)
+    public void lock(final SupervisorLock value)
     {
         this.lock = value;
     }
@@ -806,7 +920,7 @@ public final class TissueSupervisor implements AutoCloseable
     /**
      * @param value the control server answering for this supervisor.
      */
-    void control(final ControlServer value)
+    public void control(final ControlServer value)
     {
         this.control = value;
     }

@@ -1,4 +1,4 @@
-package dev.cell.cli;
+package dev.cell.tissue.supervise;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;

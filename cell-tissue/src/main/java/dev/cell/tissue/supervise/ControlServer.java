@@ -1,4 +1,4 @@
-package dev.cell.cli;
+package dev.cell.tissue.supervise;
 
 import dev.cell.ring.PrivateFiles;
 import dev.cell.runtime.genome.Json;
@@ -28,7 +28,8 @@ import java.util.concurrent.Semaphore;
  * A supervisor's control port: a TCP socket on the loopback interface, one command line per connection, each
  * ending with the secret token from the supervisor's entry {@code $CELL_HOME/supervisors/<tissue>-<pid>.json}
  * (created {@code 0600}: readable only by its owner): {@code status}, {@code restart <cell>}, {@code wake <cell>},
- * {@code stop-cell <cell>}, {@code stop}. Any local process can connect, so nothing is trusted before the token
+ * {@code stop-cell <cell>}, {@code scale <cell> <replicas> [<calling cell>]} (a cell's own control API, see
+ * {@code CellContext.tissue()}), {@code stop}. Any local process can connect, so nothing is trusted before the token
  * matches: the line is read with a bound ({@value #MAX_LINE} bytes) and a time limit ({@value #READ_TIMEOUT_MS} ms),
  * at most {@value #MAX_CONNECTIONS} connections are served at once, the token is compared in constant time, and a
  * wrong one is answered {@code error: refused} with no detail.
@@ -41,12 +42,12 @@ public final class ControlServer implements AutoCloseable
     /**
      * Longest request line read, in bytes (a command, a cell name and the token need far less).
      */
-    static final int MAX_LINE = 4096;
+    public static final int MAX_LINE = 4096;
 
     /**
      * How long a caller has to send its line, in milliseconds.
      */
-    static final int READ_TIMEOUT_MS = 2_000;
+    public static final int READ_TIMEOUT_MS = 2_000;
 
     /**
      * Connections served at once; more are answered "busy".
@@ -63,7 +64,8 @@ public final class ControlServer implements AutoCloseable
     private final Semaphore connections = new Semaphore(MAX_CONNECTIONS);
     private volatile boolean closed;
 
-    ControlServer(final TissueSupervisor supervisor, final Path cellHome, final Runnable onStop) throws IOException
+    public ControlServer(final TissueSupervisor supervisor, final Path cellHome, final Runnable onStop)
+        throws IOException
     {
         this.supervisor = supervisor;
         this.onStop = onStop;
@@ -92,17 +94,17 @@ public final class ControlServer implements AutoCloseable
      *
      * @throws IOException when it cannot be written.
      */
-    void publish() throws IOException
+    public void publish() throws IOException
     {
         PrivateFiles.write(entry, entryJson);
     }
 
-    int port()
+    public int port()
     {
         return socket.getLocalPort();
     }
 
-    String token()
+    public String token()
     {
         return token;
     }
@@ -175,7 +177,7 @@ public final class ControlServer implements AutoCloseable
      *
      * @return the line, or null when it is refused.
      */
-    static String readLine(final InputStream in, final long deadlineNanos) throws IOException
+    public static String readLine(final InputStream in, final long deadlineNanos) throws IOException
     {
         final byte[] buf = new byte[MAX_LINE];
         int n = 0;
@@ -228,6 +230,9 @@ public final class ControlServer implements AutoCloseable
                     "error: restart <cell> <token>";
                 case "stop-cell" -> words.length == 3 ? supervisor.stopCell(words[1]) :
                     "error: stop-cell <cell> <token>";
+                case "scale" -> words.length == 4 || words.length == 5 ? supervisor.scale(
+                    words.length == 5 ? words[3] : null, words[1], count(words[2])) :
+                    "error: scale <cell> <replicas> [<calling cell>] <token>";
                 case "stop" ->
                 {
                     Thread.ofVirtual().start(() ->
@@ -243,6 +248,18 @@ public final class ControlServer implements AutoCloseable
         catch (final UserError ex)
         {
             return "error: " + ex.getMessage();
+        }
+    }
+
+    private static int count(final String word)
+    {
+        try
+        {
+            return Integer.parseInt(word);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new UserError("replicas '" + word + "' is not a whole number");
         }
     }
 
@@ -268,7 +285,7 @@ public final class ControlServer implements AutoCloseable
         }
     }
 
-    static List<String> commands()
+    public static List<String> commands()
     {
         return List.of("status", "wake", "restart", "stop");
     }

@@ -1,4 +1,4 @@
-package dev.cell.cli;
+package dev.cell.tissue.supervise;
 
 import java.io.Console;
 import java.io.PrintWriter;
@@ -11,7 +11,7 @@ import java.util.Locale;
  *
  * @since 0.1
  */
-final class Progress
+public final class Progress
 {
     private final PrintWriter out;
     private final boolean terminal;
@@ -23,7 +23,7 @@ final class Progress
         this.terminal = console != null && console.isTerminal() && System.getenv("NO_COLOR") == null;
     }
 
-    void update(final String cell, final String state, final String detail)
+    public void update(final String cell, final String state, final String detail)
     {
         final String shown = terminal ? colour(state) + state + "\u001b[0m" : state;
         synchronized (out)

@@ -1,4 +1,4 @@
-package dev.cell.cli;
+package dev.cell.tissue.supervise;
 
 import dev.cell.ring.Liveness;
 import dev.cell.ring.PrivateFiles;
@@ -24,7 +24,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * @since 0.1
  */
-final class SupervisorLock implements AutoCloseable
+public final class SupervisorLock implements AutoCloseable
 {
     private static final long HOLDER_WAIT_NS = 1_000_000_000L;
 
@@ -42,7 +42,7 @@ final class SupervisorLock implements AutoCloseable
      * @param tissue   the tissue's name.
      * @return its lock file.
      */
-    static Path file(final Path cellHome, final String tissue)
+    public static Path file(final Path cellHome, final String tissue)
     {
         return Supervisors.dir(cellHome).resolve(tissue + ".lock");
     }
@@ -55,7 +55,7 @@ final class SupervisorLock implements AutoCloseable
      * @return the held lock.
      * @throws UserError naming the supervisor that holds it.
      */
-    static SupervisorLock acquire(final Path cellHome, final TissueTree tree)
+    public static SupervisorLock acquire(final Path cellHome, final TissueTree tree)
     {
         final Path file = file(cellHome, tree.name());
         FileChannel ch = null;
@@ -107,7 +107,7 @@ final class SupervisorLock implements AutoCloseable
      * @param tree     the tissue.
      * @throws UserError naming the supervisor that holds the lock.
      */
-    static void checkFree(final Path cellHome, final TissueTree tree)
+    public static void checkFree(final Path cellHome, final TissueTree tree)
     {
         acquire(cellHome, tree).close();
     }
