@@ -108,7 +108,8 @@ final class InitTemplates
         A cell made with `cell init`.
 
         ```
-        mvn test                                     # the handler's unit tests (plain Java)
+        cell build                                   # mvn clean package with the JDK 25 that cell finds
+        JAVA_HOME=<a JDK 25> mvn test                # the handler's unit tests (plain Java)
         cell mitosis .                               # build and start it (Ctrl-C stops it; --detach to return)
         cell call @NAME@ greet '{"name":"Ada"}'      # {"letters":3,"message":"Hello, Ada!"}
         cell call @NAME@ greet '{"name":" "}'        # {"error":"InvalidName",...}, exit code 3
