@@ -36,6 +36,8 @@ import java.io.PrintWriter;
         StatusCommand.class,
         RestartCommand.class,
         ScaleCommand.class,
+        GitCommand.class,
+        IdCommand.class,
         GcCommand.class,
         LogsCommand.class,
         CallCommand.class,
