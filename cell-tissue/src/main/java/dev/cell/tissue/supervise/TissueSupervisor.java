@@ -12,7 +12,6 @@ import dev.cell.tissue.config.Durations;
 import dev.cell.tissue.config.LifeCycle;
 import dev.cell.tissue.config.Resources;
 import dev.cell.tissue.config.TissueConfig;
-import dev.cell.tissue.config.TissueConfig.CellSpec;
 import dev.cell.tissue.config.TissueTree;
 import dev.cell.tissue.config.TissueTree.Node;
 import dev.cell.tissue.launch.Cgroups;
@@ -20,7 +19,6 @@ import dev.cell.tissue.launch.ClassDataSharing;
 import dev.cell.tissue.launch.InstanceLauncher;
 import dev.cell.tissue.launch.InstanceLauncher.Launched;
 import dev.cell.tissue.launch.Instances;
-import org.agrona.concurrent.SystemNanoClock;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -68,95 +66,6 @@ public final class TissueSupervisor implements AutoCloseable
     private volatile boolean stopping;
     private volatile ControlServer control;
     private volatile SupervisorLock lock;
-
-    /**
-     * The state of a cell or one of its instances.
-     */
-    public enum State
-    {
-        /**
-         * Waiting for its dependencies.
-         */
-        WAITING,
-        /**
-         * Started, not yet answering.
-         */
-        STARTING,
-        /**
-         * Answering.
-         */
-        READY,
-        /**
-         * Waiting to be restarted after a crash.
-         */
-        BACKOFF,
-        /**
-         * Stopped itself after its idle timeout; the next call starts it.
-         */
-        DORMANT,
-        /**
-         * Crash-looped or could not start; stopped.
-         */
-        FAILED,
-        /**
-         * Stopped on request.
-         */
-        STOPPED;
-
-        public String lower()
-        {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
-
-    public final class Slot
-    {
-        final CellRun run;
-        final int index;
-        volatile Launched current;
-        volatile State state = State.WAITING;
-        volatile Cgroups.Enforcement enforcement;
-        volatile String lastExit = "";
-        volatile int restarts;
-        volatile boolean replacing;
-        volatile long exitedAtNs;
-        volatile long recoveryMs = -1;
-        volatile Launched hung;
-        volatile String hungDetail = "";
-        volatile long backoffMs;
-        final RestartPolicy.Slot streak = new RestartPolicy.Slot();
-        int generation;
-
-        Slot(final CellRun run, final int index)
-        {
-            this.run = run;
-            this.index = index;
-        }
-    }
-
-    public final class CellRun
-    {
-        final Node node;
-        final CellSpec cell;
-        final List<Slot> slots = new java.util.concurrent.CopyOnWriteArrayList<>();
-        final CompletableFuture<Void> ready = new CompletableFuture<>();
-        final RestartPolicy policy;
-        volatile State state = State.WAITING;
-        volatile String reason = "";
-        volatile int restarts;
-        volatile long lastColdStartNs = -1;
-
-        CellRun(final Node node)
-        {
-            this.node = node;
-            this.cell = node.cell();
-            this.policy = new RestartPolicy(node.lifeCycle(), SystemNanoClock.INSTANCE);
-            for (int i = 0; i < cell.replicas(); i++)
-            {
-                slots.add(new Slot(this, i));
-            }
-        }
-    }
 
     /**
      * @param tree         the tissue.
@@ -926,62 +835,11 @@ public final class TissueSupervisor implements AutoCloseable
     }
 
     /**
-     * @return the tissue's state as JSON-ready maps: tissue name, cgroup mode and per cell its state, reason,
-     * restarts, resources with their enforcement and instances.
+     * @return the state of every cell and instance, as {@code cell status} shows it (see {@link SupervisorStatus}).
      */
     public Map<String, Object> status()
     {
-        final Map<String, Object> m = new LinkedHashMap<>();
-        m.put("tissue", tree.name());
-        m.put("root", tree.root().dir().toString());
-        m.put("supervisorPid", ProcessHandle.current().pid());
-        m.put("cgroups", cgroups.mode().name().toLowerCase(Locale.ROOT));
-        final List<Object> cells = new ArrayList<>();
-        for (final CellRun r : runs.values())
-        {
-            final Map<String, Object> c = new LinkedHashMap<>();
-            c.put("cell", r.cell.name());
-            c.put("dir", r.cell.dir().toString());
-            c.put("state", r.state.lower());
-            c.put("reason", r.reason);
-            c.put("restarts", (long)r.restarts);
-            c.put("coldStartMs", r.lastColdStartNs < 0 ? -1L : r.lastColdStartNs / 1_000_000L);
-            final Map<String, Object> res = new LinkedHashMap<>();
-            for (final Resources.Kind k : Resources.Kind.values())
-            {
-                final Resources.Range range = r.node.resources().get(k);
-                if (range != null)
-                {
-                    final Map<String, Object> e = new LinkedHashMap<>();
-                    e.put("min", range.min() < 0 ? "" : k.format(range.min()));
-                    e.put("max", range.max() < 0 ? "" : k.format(range.max()));
-                    final Slot first = r.slots.getFirst();
-                    final Cgroups.Enforcement enf = first.enforcement;
-                    e.put("enforcement", enf == null ? "not started" : enf.notes().getOrDefault(k, "not enforced"));
-                    e.put("enforced", enf != null && enf.enforced(k));
-                    res.put(k.key(), e);
-                }
-            }
-            c.put("resources", res);
-            final List<Object> slots = new ArrayList<>();
-            for (final Slot s : r.slots)
-            {
-                final Map<String, Object> i = new LinkedHashMap<>();
-                final Launched l = s.current;
-                i.put("replica", (long)s.index);
-                i.put("instance", l == null ? "" : l.label());
-                i.put("pid", l == null || !l.process().isAlive() ? -1L : l.process().pid());
-                i.put("state", s.state.lower());
-                i.put("restarts", (long)s.restarts);
-                i.put("lastExit", s.lastExit);
-                i.put("recoveryMs", s.recoveryMs);
-                slots.add(i);
-            }
-            c.put("instances", slots);
-            cells.add(c);
-        }
-        m.put("cells", cells);
-        return m;
+        return SupervisorStatus.of(tree, cgroups, runs.values());
     }
 
     private void writeDormant(final String cell)

@@ -1,0 +1,86 @@
+package dev.cell.tissue.supervise;
+
+import dev.cell.tissue.config.Resources;
+import dev.cell.tissue.config.TissueTree;
+import dev.cell.tissue.launch.Cgroups;
+import dev.cell.tissue.launch.InstanceLauncher.Launched;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The supervisor's answer to {@code status}: per cell its state, restarts, resources with their enforcement, and
+ * per instance slot its pid, state and last exit.
+ */
+final class SupervisorStatus
+{
+    private SupervisorStatus()
+    {
+    }
+
+    /**
+     * @param tree    the tissue.
+     * @param cgroups its cgroup hierarchy.
+     * @param runs    its supervised cells.
+     * @return the tissue's state as JSON-ready maps: tissue name, cgroup mode and per cell its state, reason,
+     * restarts, resources with their enforcement and instances.
+     */
+    static Map<String, Object> of(final TissueTree tree, final Cgroups cgroups, final Collection<CellRun> runs)
+    {
+        final Map<String, Object> m = new LinkedHashMap<>();
+        m.put("tissue", tree.name());
+        m.put("root", tree.root().dir().toString());
+        m.put("supervisorPid", ProcessHandle.current().pid());
+        m.put("cgroups", cgroups.mode().name().toLowerCase(Locale.ROOT));
+        final List<Object> cells = new ArrayList<>();
+        for (final CellRun r : runs)
+        {
+            final Map<String, Object> c = new LinkedHashMap<>();
+            c.put("cell", r.cell.name());
+            c.put("dir", r.cell.dir().toString());
+            c.put("state", r.state.lower());
+            c.put("reason", r.reason);
+            c.put("restarts", (long)r.restarts);
+            c.put("coldStartMs", r.lastColdStartNs < 0 ? -1L : r.lastColdStartNs / 1_000_000L);
+            final Map<String, Object> res = new LinkedHashMap<>();
+            for (final Resources.Kind k : Resources.Kind.values())
+            {
+                final Resources.Range range = r.node.resources().get(k);
+                if (range != null)
+                {
+                    final Map<String, Object> e = new LinkedHashMap<>();
+                    e.put("min", range.min() < 0 ? "" : k.format(range.min()));
+                    e.put("max", range.max() < 0 ? "" : k.format(range.max()));
+                    final Slot first = r.slots.getFirst();
+                    final Cgroups.Enforcement enf = first.enforcement;
+                    e.put("enforcement", enf == null ? "not started" : enf.notes().getOrDefault(k, "not enforced"));
+                    e.put("enforced", enf != null && enf.enforced(k));
+                    res.put(k.key(), e);
+                }
+            }
+            c.put("resources", res);
+            final List<Object> slots = new ArrayList<>();
+            for (final Slot s : r.slots)
+            {
+                final Map<String, Object> i = new LinkedHashMap<>();
+                final Launched l = s.current;
+                i.put("replica", (long)s.index);
+                i.put("instance", l == null ? "" : l.label());
+                i.put("pid", l == null || !l.process().isAlive() ? -1L : l.process().pid());
+                i.put("state", s.state.lower());
+                i.put("restarts", (long)s.restarts);
+                i.put("lastExit", s.lastExit);
+                i.put("recoveryMs", s.recoveryMs);
+                slots.add(i);
+            }
+            c.put("instances", slots);
+            cells.add(c);
+        }
+        m.put("cells", cells);
+        return m;
+    }
+}
