@@ -3,6 +3,7 @@ package dev.cell.cli;
 import dev.cell.runtime.client.CellHome;
 import dev.cell.tissue.UserError;
 import dev.cell.tissue.launch.Instances.Instance;
+import dev.cell.tissue.launch.ConsoleLines;
 import dev.cell.tissue.launch.Instances;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,8 +33,9 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 /**
- * {@code cell logs <name> [-f]}: print the JSON-lines logs of a cell's instances, running or stopped, from
- * {@code <cellDir>/.cell/log/*.log}; {@code -f} keeps printing new lines (and new instances' files) until Ctrl-C.
+ * {@code cell logs <name> [-f] [--json]}: print the logs of a cell's instances, running or stopped, from
+ * {@code <cellDir>/.cell/log/*.log} as readable lines ({@link ConsoleLines}; {@code --json}: the JSON objects as
+ * written); {@code -f} keeps printing new lines (and new instances' files) until Ctrl-C.
  *
  * @since 0.1
  */
@@ -41,8 +43,8 @@ import java.util.stream.Stream;
     name = "logs",
     mixinStandardHelpOptions = true,
     versionProvider = CellVersion.class,
-    description = "Print a cell's logs (one JSON object per line) from <cellDir>/.cell/log/, for running and " +
-        "stopped instances; -f follows them until Ctrl-C.")
+    description = "Print a cell's logs from <cellDir>/.cell/log/ (readable; --json: one JSON object per line), " +
+        "for running and stopped instances; -f follows them until Ctrl-C.")
 final class LogsCommand implements Callable<Integer>
 {
     private static final long POLL_NANOS = 250_000_000L;
@@ -55,6 +57,11 @@ final class LogsCommand implements Callable<Integer>
 
     @Option(names = {"-f", "--follow"}, description = "Keep printing new lines until Ctrl-C.")
     private boolean follow;
+
+    @Option(names = "--json", description = "Print the JSON objects as written, not readable lines.")
+    private boolean json;
+
+    private final ConsoleLines console = ConsoleLines.forThisTerminal();
 
     private final Map<Path, Long> positions = new HashMap<>();
     private final Map<Path, ByteArrayOutputStream> partial = new HashMap<>();
@@ -157,6 +164,11 @@ final class LogsCommand implements Callable<Integer>
     /**
      * Print the complete lines appended to a file since the last call; a file that shrank is read from its start.
      */
+    private String line(final Path file, final String text)
+    {
+        return json ? text : console.format(file.getFileName().toString().replaceFirst("\\.log$", ""), text);
+    }
+
     private void print(final Path file, final PrintWriter out)
     {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ))
@@ -188,7 +200,7 @@ final class LogsCommand implements Callable<Integer>
                     final byte b = buf.get(i);
                     if (b == '\n')
                     {
-                        out.println(pending.toString(StandardCharsets.UTF_8));
+                        out.println(line(file, pending.toString(StandardCharsets.UTF_8)));
                         pending.reset();
                     }
                     else

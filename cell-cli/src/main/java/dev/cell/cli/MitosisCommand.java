@@ -54,6 +54,10 @@ final class MitosisCommand implements java.util.concurrent.Callable<Integer>
     @Option(names = {"-d", "--detach"}, description = "Return once all instances are ready; they keep running.")
     private boolean detach;
 
+    @Option(names = "--json", description = "Attached: print the instances' log lines as the JSON objects they " +
+        "write to .cell/log/, not as readable lines.")
+    private boolean json;
+
     @Option(names = "--no-build", description = "Do not run Maven; the cells must already be built.")
     private boolean noBuild;
 
@@ -76,6 +80,7 @@ final class MitosisCommand implements java.util.concurrent.Callable<Integer>
             .withBuild(!noBuild && !superviseChild)
             .withOffline(offline)
             .withAttached(!detach && !superviseChild)
+            .withJson(json)
             .withReadyTimeout(Durations.parse(readyTimeout, "--ready-timeout"))
             .withCellHome(CellHome.resolve());
         if (detach)

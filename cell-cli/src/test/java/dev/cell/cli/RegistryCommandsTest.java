@@ -127,9 +127,12 @@ class RegistryCommandsTest
         Files.writeString(logDir.resolve("exchange.out"), "not json\n");
         registerDead("exchange-1");
 
-        final Cli logs = Cli.run("logs", "exchange");
+        final Cli logs = Cli.run("logs", "exchange", "--json");
         assertEquals(0, logs.code(), logs.toString());
         assertEquals("{\"event\":\"instance.started\"}\n{\"event\":\"x\"}\n", logs.out());
+        final Cli readable = Cli.run("logs", "exchange");
+        assertEquals(0, readable.code(), readable.toString());
+        assertTrue(readable.out().startsWith("exchange-1       |       instance.started\n"), readable.toString());
     }
 
     private Path registerDead(final String id) throws Exception

@@ -31,8 +31,8 @@ import java.util.concurrent.locks.LockSupport;
  * is passed through, and so are this process's pid and start time ({@code -Dcell.supervisor.pid},
  * {@code -Dcell.supervisor.start}): an instance stops when the process that started it (its supervisor) is gone,
  * however it died. Instances run in their own session ({@code setsid}) so a Ctrl-C reaches only this command,
- * which stops them in order. Attached, their output is forwarded line by line prefixed with the instance id
- * ({@code CELL_LOG_STDOUT=1}); detached, it is appended to {@code <cellDir>/.cell/log/<cell>.out}.
+ * which stops them in order. Attached, their output is forwarded line by line, readable ({@link ConsoleLines}) or
+ * as JSON prefixed with the instance id ({@code CELL_LOG_STDOUT=1}); detached, it is appended to {@code <cellDir>/.cell/log/<cell>.out}.
  *
  * @since 0.1
  */
@@ -47,6 +47,7 @@ public final class InstanceLauncher
     private final Path cellHome;
     private final boolean attached;
     private final PrintWriter out;
+    private final ConsoleLines console;
     private final List<Launched> launched = new ArrayList<>();
 
     /**
@@ -74,9 +75,22 @@ public final class InstanceLauncher
      */
     public InstanceLauncher(final Path cellHome, final boolean attached, final PrintWriter out)
     {
+        this(cellHome, attached, out, null);
+    }
+
+    /**
+     * @param cellHome where instances register; passed to them as {@code CELL_HOME}.
+     * @param attached true to forward their output to {@code out}, false to append it to a file.
+     * @param out      where forwarded output and messages go.
+     * @param console  how forwarded lines are shown; null for the raw JSON lines, prefixed with the instance.
+     */
+    public InstanceLauncher(final Path cellHome, final boolean attached, final PrintWriter out,
+        final ConsoleLines console)
+    {
         this.cellHome = cellHome;
         this.attached = attached;
         this.out = out;
+        this.console = console;
     }
 
     /**
@@ -284,7 +298,7 @@ public final class InstanceLauncher
             {
                 synchronized (out)
                 {
-                    out.println(prefix + line);
+                    out.println(console == null ? prefix + line : console.format(l.label(), line));
                     out.flush();
                 }
             }

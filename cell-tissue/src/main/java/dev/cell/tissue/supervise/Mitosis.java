@@ -7,6 +7,7 @@ import dev.cell.tissue.build.TissueBuild;
 import dev.cell.tissue.config.TissueConfig;
 import dev.cell.tissue.config.TissueConfig.CellSpec;
 import dev.cell.tissue.config.TissueTree;
+import dev.cell.tissue.launch.ConsoleLines;
 import dev.cell.tissue.launch.Instances;
 import dev.cell.tissue.launch.Instances.Instance;
 
@@ -44,9 +45,10 @@ public final class Mitosis
      * @param attached     true to forward the instances' output, false to append it to their {@code .out} file.
      * @param readyTimeout how long to wait for each instance to register.
      * @param cellHome     where instances register (passed to them as {@code CELL_HOME}).
+     * @param json         true to forward attached output as the raw JSON log lines, false for readable lines.
      */
     public record Options(Path dir, boolean build, boolean offline, boolean attached, Duration readyTimeout,
-        Path cellHome)
+        Path cellHome, boolean json)
     {
         /**
          * @param dir the tissue or cell folder.
@@ -56,7 +58,7 @@ public final class Mitosis
         public static Options of(final Path dir)
         {
             return new Options(dir, true, false, true, Duration.ofSeconds(60),
-                dev.cell.runtime.client.CellHome.resolve());
+                dev.cell.runtime.client.CellHome.resolve(), false);
         }
 
         /**
@@ -65,7 +67,7 @@ public final class Mitosis
          */
         public Options withBuild(final boolean value)
         {
-            return new Options(dir, value, offline, attached, readyTimeout, cellHome);
+            return new Options(dir, value, offline, attached, readyTimeout, cellHome, json);
         }
 
         /**
@@ -74,7 +76,7 @@ public final class Mitosis
          */
         public Options withOffline(final boolean value)
         {
-            return new Options(dir, build, value, attached, readyTimeout, cellHome);
+            return new Options(dir, build, value, attached, readyTimeout, cellHome, json);
         }
 
         /**
@@ -83,7 +85,7 @@ public final class Mitosis
          */
         public Options withAttached(final boolean value)
         {
-            return new Options(dir, build, offline, value, readyTimeout, cellHome);
+            return new Options(dir, build, offline, value, readyTimeout, cellHome, json);
         }
 
         /**
@@ -92,7 +94,16 @@ public final class Mitosis
          */
         public Options withReadyTimeout(final Duration value)
         {
-            return new Options(dir, build, offline, attached, value, cellHome);
+            return new Options(dir, build, offline, attached, value, cellHome, json);
+        }
+
+        /**
+         * @param value true to forward the instances' raw JSON log lines instead of readable ones.
+         * @return a copy with it.
+         */
+        public Options withJson(final boolean value)
+        {
+            return new Options(dir, build, offline, attached, readyTimeout, cellHome, value);
         }
 
         /**
@@ -101,7 +112,7 @@ public final class Mitosis
          */
         public Options withCellHome(final Path value)
         {
-            return new Options(dir, build, offline, attached, readyTimeout, value);
+            return new Options(dir, build, offline, attached, readyTimeout, value, json);
         }
     }
 
@@ -190,7 +201,7 @@ public final class Mitosis
                 MavenBuild.classpath(cell);
             }
             supervisor = new TissueSupervisor(tree, options.cellHome(), options.attached(), options.readyTimeout(),
-                out);
+                out, options.json() ? null : ConsoleLines.forThisTerminal());
         }
         catch (final RuntimeException | Error ex)
         {

@@ -15,6 +15,7 @@ import dev.cell.tissue.config.TissueConfig;
 import dev.cell.tissue.config.TissueTree;
 import dev.cell.tissue.config.TissueTree.Node;
 import dev.cell.tissue.launch.Cgroups;
+import dev.cell.tissue.launch.ConsoleLines;
 import dev.cell.tissue.launch.ClassDataSharing;
 import dev.cell.tissue.launch.InstanceLauncher;
 import dev.cell.tissue.launch.InstanceLauncher.Launched;
@@ -77,11 +78,25 @@ public final class TissueSupervisor implements AutoCloseable
     public TissueSupervisor(final TissueTree tree, final Path cellHome, final boolean attached,
         final Duration readyTimeout, final PrintWriter out)
     {
+        this(tree, cellHome, attached, readyTimeout, out, null);
+    }
+
+    /**
+     * @param tree         the tissue.
+     * @param cellHome     the cell home.
+     * @param attached     true to forward the instances' output to {@code out}.
+     * @param readyTimeout default time an instance may take to become ready.
+     * @param out          where progress and (attached) output goes.
+     * @param console      how attached output is shown; null for raw JSON lines.
+     */
+    public TissueSupervisor(final TissueTree tree, final Path cellHome, final boolean attached,
+        final Duration readyTimeout, final PrintWriter out, final ConsoleLines console)
+    {
         this.tree = tree;
         this.cellHome = cellHome;
         this.readyTimeout = readyTimeout;
         this.progress = new Progress(out);
-        this.launcher = new InstanceLauncher(cellHome, attached, out);
+        this.launcher = new InstanceLauncher(cellHome, attached, out, console);
         this.instances = new Instances(cellHome);
         this.cgroups = new Cgroups("cell/" + tree.name() + "-" + ProcessHandle.current().pid());
         this.artifacts = new ArtifactStore(cellHome);
