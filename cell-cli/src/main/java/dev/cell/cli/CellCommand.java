@@ -36,6 +36,7 @@ import java.io.PrintWriter;
         StatusCommand.class,
         RestartCommand.class,
         ScaleCommand.class,
+        TopCommand.class,
         GitCommand.class,
         IdCommand.class,
         GcCommand.class,
