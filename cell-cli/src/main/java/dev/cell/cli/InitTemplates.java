@@ -28,6 +28,9 @@ final class InitTemplates
             <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
             <maven.compiler.release>25</maven.compiler.release>
             <cell.version>@CELL_VERSION@</cell.version>
+            <!-- Reproducible jars: entries carry this time, not the build's, so every host that builds a tag of this
+                 cell gets the same bytes and the same hash (cell spawn checks it). -->
+            <project.build.outputTimestamp>@OUTPUT_TIMESTAMP@</project.build.outputTimestamp>
             <junit.version>6.1.3</junit.version>
             <!-- Every JVM that runs cells needs these (tests included); `cell mitosis` passes the same to instances. -->
             <jvm.flags>@JVM_FLAGS@</jvm.flags>
@@ -287,6 +290,8 @@ final class InitTemplates
             .replace("@PACKAGE@", javaPackage)
             .replace("@CLASS@", className)
             .replace("@CELL_VERSION@", cellVersion)
+            .replace("@OUTPUT_TIMESTAMP@", java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                .toString())
             .replace("@JVM_FLAGS@", JvmFlags.joined()));
         return files;
     }

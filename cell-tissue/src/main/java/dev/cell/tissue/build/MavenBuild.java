@@ -39,6 +39,8 @@ public final class MavenBuild
      */
     public static final String CLASSPATH_FILE = "target/cell.classpath";
 
+    private static final Path SHELL = Path.of("/bin/sh");
+
     private static final String DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.9.0";
     private static final int TAIL_LINES = 60;
 
@@ -149,7 +151,7 @@ public final class MavenBuild
         }
         catch (final IOException ex)
         {
-            throw new UserError("cannot run Maven (" + command.getFirst() + ") in " + unit.dir() + ": " +
+            throw new UserError("cannot run Maven (" + mavenExecutable() + ") in " + unit.dir() + ": " +
                 ex.getMessage() + "; install Maven or set CELL_MAVEN to its path", ex);
         }
         catch (final InterruptedException ex)
@@ -262,6 +264,12 @@ public final class MavenBuild
     private List<String> command()
     {
         final List<String> command = new ArrayList<>();
+        if (Files.isExecutable(SHELL))
+        {
+            // A jar records each entry's mode, so the user's umask would change the artifact's hash: builds run
+            // under umask 022, as on most machines (.cell/ stays owner-only: PrivateFiles sets its modes itself).
+            command.addAll(List.of(SHELL.toString(), "-c", "umask 022 && exec \"$@\"", "mvn"));
+        }
         command.add(mavenExecutable());
         command.add("-B");
         command.add("-q");

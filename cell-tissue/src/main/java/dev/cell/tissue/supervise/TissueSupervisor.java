@@ -64,6 +64,7 @@ public final class TissueSupervisor implements AutoCloseable
     private final Map<String, CellRun> runs = new LinkedHashMap<>();
     private final java.util.Set<Launched> stoppedOnPurpose = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ArtifactStore artifacts;
+    private final Object scaling = new Object();
     private volatile boolean stopping;
     private volatile ControlServer control;
     private volatile SupervisorLock lock;
@@ -579,7 +580,7 @@ public final class TissueSupervisor implements AutoCloseable
             throw new UserError("cannot scale '" + cell + "' to " + replicas + ": replicas must be from 0 to " +
                 TissueConfig.MAX_REPLICAS);
         }
-        synchronized (r)
+        synchronized (scaling) // one scale at a time: each checks the budgets against the others' counts
         {
             final Map<String, Integer> counts = new LinkedHashMap<>();
             runs.forEach((name, run) -> counts.put(name, run.slots.size()));
