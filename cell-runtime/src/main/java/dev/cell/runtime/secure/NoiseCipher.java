@@ -1,0 +1,108 @@
+package dev.cell.runtime.secure;
+
+import java.security.GeneralSecurityException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * A Noise {@code CipherState} for ChaChaPoly: a 32-byte key and a 64-bit counter nonce (4 zero bytes, then the
+ * counter little-endian), ChaCha20-Poly1305 from the JDK. Each message uses the next nonce; a message that does not
+ * authenticate (tampered, replayed, reordered: its nonce is not the expected one) throws, and the caller closes the
+ * connection. Not thread safe.
+ *
+ * @since 0.1
+ */
+public final class NoiseCipher
+{
+    /**
+     * Bytes the authentication tag adds to each message.
+     */
+    public static final int TAG_BYTES = 16;
+
+    private final SecretKeySpec key;
+    private final Cipher cipher;
+    private final byte[] nonce = new byte[12];
+    private long n;
+
+    NoiseCipher(final byte[] key)
+    {
+        this.key = new SecretKeySpec(key, "ChaCha20");
+        try
+        {
+            this.cipher = Cipher.getInstance("ChaCha20-Poly1305");
+        }
+        catch (final GeneralSecurityException ex)
+        {
+            throw new IllegalStateException("ChaCha20-Poly1305 is not available", ex);
+        }
+    }
+
+    /**
+     * @param ad        associated data (authenticated, not encrypted).
+     * @param plaintext the message.
+     * @return ciphertext and tag.
+     */
+    public byte[] encrypt(final byte[] ad, final byte[] plaintext)
+    {
+        try
+        {
+            init(Cipher.ENCRYPT_MODE);
+            cipher.updateAAD(ad);
+            return cipher.doFinal(plaintext);
+        }
+        catch (final GeneralSecurityException ex)
+        {
+            throw new IllegalStateException("encryption failed", ex);
+        }
+    }
+
+    /**
+     * @param ad         associated data.
+     * @param ciphertext ciphertext and tag.
+     * @return the plaintext.
+     * @throws NoiseException when it does not authenticate under this key and the next nonce (the nonce is then not
+     *                        used up: the connection must be closed anyway).
+     */
+    public byte[] decrypt(final byte[] ad, final byte[] ciphertext) throws NoiseException
+    {
+        if (ciphertext.length < TAG_BYTES)
+        {
+            throw new NoiseException("message of " + ciphertext.length + " bytes is shorter than its tag");
+        }
+        try
+        {
+            init(Cipher.DECRYPT_MODE);
+            cipher.updateAAD(ad);
+            final byte[] plain = cipher.doFinal(ciphertext);
+            return plain;
+        }
+        catch (final GeneralSecurityException ex)
+        {
+            n--; // not used up by a message that failed
+            throw new NoiseException("message " + n + " does not authenticate (tampered, replayed or out of order)");
+        }
+    }
+
+    /**
+     * @return the nonce the next message uses.
+     */
+    public long nonce()
+    {
+        return n;
+    }
+
+    private void init(final int mode) throws GeneralSecurityException
+    {
+        if (n == -1L)
+        {
+            throw new GeneralSecurityException("nonces exhausted: rekey");
+        }
+        final long v = n++;
+        for (int i = 0; i < 8; i++)
+        {
+            nonce[4 + i] = (byte)(v >>> (8 * i));
+        }
+        cipher.init(mode, key, new IvParameterSpec(nonce));
+    }
+}
