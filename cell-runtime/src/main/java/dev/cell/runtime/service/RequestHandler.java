@@ -15,6 +15,7 @@ import dev.cell.sbe.codecs.FailureCode;
 import dev.cell.sbe.codecs.RejectCode;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableDirectByteBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.function.BooleanSupplier;
@@ -24,8 +25,9 @@ import java.util.function.Consumer;
  * What the instance does with the frames of one session at a time: the transport hands each frame here, the
  * {@link ServerAdapter} decodes it, and this answers: the handshake, requests (run through the {@link Dispatcher} or
  * handed to the {@link AsyncDispatcher}), genome requests and goodbyes. Answers are encoded by the
- * {@link ServerProxy} into a staging buffer (a reply's length is known only once the handler wrote it) and sent; one
- * that does not fit the ring is kept pending on its junction.
+ * {@link ServerProxy} into a staging buffer (a handler's reply length is known only once it wrote it) and sent; one
+ * that does not fit the ring is kept pending on its junction. A completed async reply, whose length is known, is
+ * encoded straight into claimed ring space.
  * <p>
  * <b>Note:</b> not thread safe: used by the serving thread only.
  */
@@ -320,13 +322,44 @@ final class RequestHandler implements FrameListener, ServerListener
                         " bytes exceeds the junction's " + conn.junction.maxMessageLength() + " bytes");
                     return true;
                 }
-                out.putBytes(Protocol.RESPONSE_PREFIX_LENGTH, r.bytes, 0, r.length);
-                send(conn, proxy.response(out, 0, r.correlationId, r.kind == AsyncReply.APP_ERROR, r.length));
+                if (!sendClaimed(conn, r, total))
+                {
+                    out.putBytes(Protocol.RESPONSE_PREFIX_LENGTH, r.bytes, 0, r.length);
+                    send(conn, proxy.response(out, 0, r.correlationId, r.kind == AsyncReply.APP_ERROR, r.length));
+                }
             }
             case AsyncReply.UNAVAILABLE -> sendFailure(conn, r.correlationId, FailureCode.UNAVAILABLE, r.detail);
             case AsyncReply.REFUSED -> sendFailure(conn, r.correlationId, FailureCode.REFUSED, r.detail);
             default -> sendFailure(conn, r.correlationId, FailureCode.HANDLER_FAILED, r.detail);
         }
+        return true;
+    }
+
+    /**
+     * Write an async reply straight into claimed ring space: its length is known, so nothing is staged and copied.
+     *
+     * @return false when the ring had no room (or would not take it): the caller stages it and sends as usual.
+     */
+    private boolean sendClaimed(final ServerConnection conn, final AsyncReply r, final int total)
+    {
+        final int index = conn.junction.claim(total);
+        if (index < 0)
+        {
+            return false;
+        }
+        final MutableDirectBuffer ring = conn.junction.claimedBuffer();
+        try
+        {
+            ring.putBytes(index + Protocol.RESPONSE_PREFIX_LENGTH, r.bytes, 0, r.length);
+            proxy.response(ring, index, r.correlationId, r.kind == AsyncReply.APP_ERROR, r.length);
+        }
+        catch (final Throwable ex)
+        {
+            // Never leave a claim uncommitted: the client would wait on it for ever.
+            conn.junction.abort(index);
+            throw ex;
+        }
+        conn.junction.commit(index);
         return true;
     }
 
