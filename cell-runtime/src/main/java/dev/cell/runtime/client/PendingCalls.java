@@ -20,6 +20,7 @@ final class PendingCalls
 
     private final Long2ObjectHashMap<Pending> pending = new Long2ObjectHashMap<>();
     private final List<Runnable> completions = new ArrayList<>();
+    private volatile boolean hasCompletions;
 
     void add(final long correlationId, final CompletableFuture<Reply> future, final long deadlineNs)
     {
@@ -60,6 +61,7 @@ final class PendingCalls
         synchronized (completions)
         {
             completions.add(() -> p.future().complete(reply));
+            hasCompletions = true;
         }
         return true;
     }
@@ -75,6 +77,7 @@ final class PendingCalls
             synchronized (completions)
             {
                 completions.add(() -> p.future().completeExceptionally(ex));
+                hasCompletions = true;
             }
         }
     }
@@ -89,15 +92,16 @@ final class PendingCalls
 
     void runCompletions()
     {
+        if (!hasCompletions)
+        {
+            return;
+        }
         final List<Runnable> toRun;
         synchronized (completions)
         {
-            if (completions.isEmpty())
-            {
-                return;
-            }
             toRun = new ArrayList<>(completions);
             completions.clear();
+            hasCompletions = false;
         }
         for (final Runnable r : toRun)
         {

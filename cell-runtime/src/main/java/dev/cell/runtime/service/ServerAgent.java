@@ -61,7 +61,6 @@ final class ServerAgent implements Agent
     private volatile boolean running = true;
     private volatile int connectionCount;
     private volatile boolean stoppedIdle;
-    private volatile boolean failed;
     private InstanceRecord record;
     private boolean opened;
     private long nextHousekeepingNs;
@@ -118,11 +117,6 @@ final class ServerAgent implements Agent
     boolean stoppedIdle()
     {
         return stoppedIdle;
-    }
-
-    boolean failed()
-    {
-        return failed;
     }
 
     void stop()
@@ -199,7 +193,6 @@ final class ServerAgent implements Agent
         }
         catch (final Throwable ex)
         {
-            failed = true;
             running = false;
             log.error("instance.failed", "error", ex.toString());
             throw new AgentTerminationException(ex, true);
