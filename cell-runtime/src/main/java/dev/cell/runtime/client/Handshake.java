@@ -1,29 +1,26 @@
 package dev.cell.runtime.client;
 
-import dev.cell.ring.FrameHandler;
-import dev.cell.runtime.service.Protocol;
-import dev.cell.sbe.codecs.FailureDecoder;
+import dev.cell.runtime.session.ClientAdapter;
+import dev.cell.runtime.session.ClientListener;
+import dev.cell.runtime.transport.FrameListener;
+import dev.cell.sbe.codecs.FailureCode;
 import dev.cell.sbe.codecs.RejectCode;
-import dev.cell.sbe.codecs.RejectDecoder;
-import dev.cell.sbe.codecs.WelcomeDecoder;
 import org.agrona.DirectBuffer;
 
 /**
- * Reads the instance's answer to a Hello: a Welcome or a Reject, each copied out of the ring and checked
- * ({@link InboundFrame}) before it is decoded. A malformed frame ends the handshake in {@link #MALFORMED}.
+ * Reads the instance's answer to a Hello: a Welcome or a Reject, each checked and decoded by a {@link ClientAdapter}.
+ * A malformed frame ends the handshake in {@link #MALFORMED}.
  * <p>
  * <b>Note:</b> not thread safe: used by the connecting thread only.
  */
-final class Handshake implements FrameHandler
+final class Handshake implements FrameListener, ClientListener
 {
     static final int WAITING = 0;
     static final int WELCOMED = 1;
     static final int REJECTED = 2;
     static final int MALFORMED = 3;
 
-    private final InboundFrame frame;
-    private final WelcomeDecoder welcome = new WelcomeDecoder();
-    private final RejectDecoder reject = new RejectDecoder();
+    private final ClientAdapter adapter = new ClientAdapter(this);
     int state = WAITING;
     long fingerprint;
     long serverPid;
@@ -31,68 +28,71 @@ final class Handshake implements FrameHandler
     RejectCode rejectCode;
     String reason;
 
-    /**
-     * @param maxFrameLength the junction's message limit.
-     */
-    Handshake(final int maxFrameLength)
+    @Override
+    public boolean onFrame(final DirectBuffer buffer, final int offset, final int length)
     {
-        this.frame = new InboundFrame(maxFrameLength);
+        return adapter.onFrame(buffer, offset, length);
     }
 
     @Override
-    public boolean onFrame(final int msgTypeId, final DirectBuffer ring, final int index, final int length)
+    public boolean onBadRecord(final String problem)
     {
-        switch (frame.take(msgTypeId, ring, index, length))
-        {
-            case InboundFrame.MALFORMED ->
-            {
-                reason = frame.problem();
-                state = MALFORMED;
-                return false;
-            }
-            case InboundFrame.IGNORED ->
-            {
-                return true;
-            }
-            default ->
-            {
-                // Accepted: every length in it was checked against the frame.
-            }
-        }
-        final DirectBuffer buffer = frame.buffer();
-        final int body = Protocol.HEADER_LENGTH;
-        switch (frame.templateId())
-        {
-            case WelcomeDecoder.TEMPLATE_ID ->
-            {
-                welcome.wrap(buffer, body, frame.blockLength(), frame.version());
-                serverPid = welcome.serverPid();
-                fingerprint = welcome.fingerprint();
-                instanceId = welcome.instance();
-                state = WELCOMED;
-                return false;
-            }
-            case RejectDecoder.TEMPLATE_ID ->
-            {
-                reject.wrap(buffer, body, frame.blockLength(), frame.version());
-                rejectCode = reject.code();
-                fingerprint = reject.fingerprint();
-                reason = Protocol.detail(reject.reason());
-                state = REJECTED;
-                return false;
-            }
-            case FailureDecoder.TEMPLATE_ID ->
-            {
-                rejectCode = RejectCode.BAD_HELLO;
-                reason = "instance answered the Hello with a Failure";
-                state = REJECTED;
-                return false;
-            }
-            default ->
-            {
-                // Heartbeats and the like before the Welcome: nothing to do.
-                return true;
-            }
-        }
+        return onMalformed(problem);
+    }
+
+    @Override
+    public boolean onMalformed(final String problem)
+    {
+        reason = problem;
+        state = MALFORMED;
+        return false;
+    }
+
+    @Override
+    public boolean onWelcome(final long serverPid, final long fingerprint, final String instanceId)
+    {
+        this.serverPid = serverPid;
+        this.fingerprint = fingerprint;
+        this.instanceId = instanceId;
+        state = WELCOMED;
+        return false;
+    }
+
+    @Override
+    public boolean onReject(final RejectCode code, final long fingerprint, final String reason)
+    {
+        this.rejectCode = code;
+        this.fingerprint = fingerprint;
+        this.reason = reason;
+        state = REJECTED;
+        return false;
+    }
+
+    @Override
+    public boolean onFailure(final long correlationId, final FailureCode code, final String detail)
+    {
+        rejectCode = RejectCode.BAD_HELLO;
+        reason = "instance answered the Hello with a Failure";
+        state = REJECTED;
+        return false;
+    }
+
+    @Override
+    public boolean onResponse(
+        final long correlationId, final boolean appError, final DirectBuffer buffer, final int offset, final int length)
+    {
+        return true;
+    }
+
+    @Override
+    public boolean onGenome(final long correlationId, final String genomeJson)
+    {
+        return true;
+    }
+
+    @Override
+    public boolean onGoodbye(final String reason)
+    {
+        return true;
     }
 }

@@ -1,23 +1,17 @@
 package dev.cell.runtime.service;
 
-import dev.cell.ring.Doorbell;
-import dev.cell.ring.Idler;
-import dev.cell.ring.InstanceFile;
 import dev.cell.ring.Liveness;
 import dev.cell.runtime.CellLifecycle;
-import dev.cell.runtime.IdleProfile;
 import dev.cell.runtime.discovery.InstanceRecord;
-import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.log.CellLog;
 import dev.cell.runtime.log.JsonLinesLog;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.AgentTerminationException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -25,8 +19,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * A running instance of a cell: its run folder ({@code <cellDir>/.cell/run/<instanceId>/} with {@code instance.dat}
- * and {@code junctions/}), its registry entry, and one duty-cycle thread that accepts junctions, handshakes, reads
- * requests, dispatches them and writes replies.
+ * and {@code junctions/}), its registry entry, and one duty-cycle thread (an Agrona {@code AgentRunner} running the
+ * instance's agent with its idle profile's strategy) that accepts junctions, handshakes, reads requests, dispatches
+ * them and writes replies. Its settings are one {@link ServerContext}.
  * <pre>{@code
  * try (CellServer server = CellServer.start(new ExchangeBinding(), cellDir, ServerOptions.defaults()))
  * {
@@ -42,15 +37,21 @@ public final class CellServer implements AutoCloseable
 {
     private static final long START_TIMEOUT_MS = 60_000;
     private static final long STOP_TIMEOUT_MS = 30_000;
-    private static final long RUN_DIR_GRACE_MS = 60_000;
 
+    private final ServerContext ctx;
     private final ServerAgent agent;
     private final Thread thread;
     private final CellLog log;
     private final JsonLinesLog ownedLog;
 
-    private CellServer(final ServerAgent agent, final Thread thread, final CellLog log, final JsonLinesLog ownedLog)
+    private CellServer(
+        final ServerContext ctx,
+        final ServerAgent agent,
+        final Thread thread,
+        final CellLog log,
+        final JsonLinesLog ownedLog)
     {
+        this.ctx = ctx;
         this.agent = agent;
         this.thread = thread;
         this.log = log;
@@ -123,10 +124,11 @@ public final class CellServer implements AutoCloseable
             log = ownedLog;
         }
         final Path runDir = dir.resolve(".cell").resolve("run").resolve(instanceId);
-        final ServerAgent agent = new ServerAgent(
-            cellName, instanceId, genome, dispatcher, lifecycle, dir, runDir, options, log);
-        final Thread thread = Thread.ofPlatform().name("cell-" + instanceId).daemon(false).unstarted(agent);
-        thread.start();
+        final ServerContext ctx = new ServerContext(
+            cellName, instanceId, genome, dispatcher, lifecycle, dir, runDir, options, log).conclude();
+        final ServerAgent agent = new ServerAgent(ctx);
+        final AgentRunner runner = new AgentRunner(agent.idleStrategy(), ex -> onError(log, ex), null, agent);
+        final Thread thread = AgentRunner.startOnThread(runner, r -> Thread.ofPlatform().daemon(false).unstarted(r));
         try
         {
             agent.started().get(START_TIMEOUT_MS, TimeUnit.MILLISECONDS);
@@ -146,7 +148,16 @@ public final class CellServer implements AutoCloseable
             throw new IllegalStateException("instance " + instanceId + " of cell '" + cellName +
                 "' did not start within " + START_TIMEOUT_MS + " ms", ex);
         }
-        return new CellServer(agent, thread, log, ownedLog);
+        return new CellServer(ctx, agent, thread, log, ownedLog);
+    }
+
+    private static void onError(final CellLog log, final Throwable ex)
+    {
+        // The agent reports its own failures (instance.failed) and ends with an AgentTerminationException.
+        if (!(ex instanceof AgentTerminationException))
+        {
+            log.error("instance.failed", "error", ex.toString());
+        }
     }
 
     /**
@@ -154,7 +165,7 @@ public final class CellServer implements AutoCloseable
      */
     public String cellName()
     {
-        return agent.cellName();
+        return ctx.cellName();
     }
 
     /**
@@ -162,7 +173,7 @@ public final class CellServer implements AutoCloseable
      */
     public String instanceId()
     {
-        return agent.instanceId();
+        return ctx.instanceId();
     }
 
     /**
@@ -170,7 +181,7 @@ public final class CellServer implements AutoCloseable
      */
     public Path runDir()
     {
-        return agent.runDir();
+        return ctx.runDir();
     }
 
     /**
@@ -250,81 +261,6 @@ public final class CellServer implements AutoCloseable
             }
         }
         closeQuietly(ownedLog);
-    }
-
-    static Idler.Mode idleMode(final IdleProfile profile)
-    {
-        return profile == IdleProfile.SPIN ? Idler.Mode.SPIN : Idler.Mode.ECO;
-    }
-
-    static String latencyName(final IdleProfile profile)
-    {
-        return profile.name().toLowerCase(Locale.ROOT);
-    }
-
-    static void sweepDeadRunDirs(final Path cellDir, final CellLog log)
-    {
-        final Path run = cellDir.resolve(".cell").resolve("run");
-        if (!Files.isDirectory(run))
-        {
-            return;
-        }
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(run, Files::isDirectory))
-        {
-            for (final Path dir : dirs)
-            {
-                final Path dat = dir.resolve(InstanceFile.FILE_NAME);
-                if (!Files.exists(dat) && isRecent(dir))
-                {
-                    continue; // an instance starting right now creates its folder before its instance file
-                }
-                boolean dead = !Files.exists(dat);
-                if (!dead)
-                {
-                    try (InstanceFile file = InstanceFile.open(dat))
-                    {
-                        dead = !file.ownerAlive();
-                    }
-                    catch (final IOException | RuntimeException ex)
-                    {
-                        // Not a valid instance file (yet): an instance starting right now allocates its file
-                        // before it writes the header, so only an old one is a leftover.
-                        dead = !isRecent(dir);
-                    }
-                }
-                if (dead && InstanceRegistry.reclaimRunDir(dir))
-                {
-                    log.info("instance.reclaimed", "runDir", dir.toString());
-                }
-            }
-        }
-        catch (final IOException ignore)
-        {
-            // Nothing to sweep.
-        }
-    }
-
-    private static boolean isRecent(final Path dir)
-    {
-        try
-        {
-            return System.currentTimeMillis() - Files.getLastModifiedTime(dir).toMillis() < RUN_DIR_GRACE_MS;
-        }
-        catch (final IOException ex)
-        {
-            return false;
-        }
-    }
-
-    static boolean futexNote(final CellLog log)
-    {
-        if (!Doorbell.futexAvailable())
-        {
-            log.warn("idle.futex.unavailable", "reason", Doorbell.futexUnavailableReason(),
-                "fallback", "timed park, wake latency up to 1 ms");
-            return false;
-        }
-        return true;
     }
 
     private static void joinQuietly(final Thread thread)

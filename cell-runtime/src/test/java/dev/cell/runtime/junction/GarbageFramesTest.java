@@ -4,7 +4,7 @@ import dev.cell.runtime.IdleProfile;
 import dev.cell.runtime.client.CellConnection;
 import dev.cell.runtime.client.Reply;
 import dev.cell.runtime.service.CellServer;
-import dev.cell.runtime.service.Protocol;
+import dev.cell.runtime.session.Protocol;
 import dev.cell.sbe.codecs.FailureCode;
 import dev.cell.sbe.codecs.FailureDecoder;
 import dev.cell.sbe.codecs.GenomeRequestEncoder;

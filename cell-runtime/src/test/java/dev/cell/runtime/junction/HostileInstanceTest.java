@@ -6,7 +6,7 @@ import dev.cell.runtime.client.CellConnection;
 import dev.cell.runtime.client.ClientOptions;
 import dev.cell.runtime.client.Reply;
 import dev.cell.runtime.service.CellServer;
-import dev.cell.runtime.service.Protocol;
+import dev.cell.runtime.session.Protocol;
 import dev.cell.sbe.codecs.FailureCode;
 import dev.cell.sbe.codecs.FailureEncoder;
 import dev.cell.sbe.codecs.GenomeResponseEncoder;

@@ -7,7 +7,7 @@ import dev.cell.ring.PrivateFiles;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.runtime.genome.Genome;
-import dev.cell.runtime.service.Protocol;
+import dev.cell.runtime.session.Protocol;
 import dev.cell.sbe.codecs.MessageHeaderDecoder;
 import dev.cell.sbe.codecs.MessageHeaderEncoder;
 import dev.cell.sbe.codecs.WelcomeEncoder;

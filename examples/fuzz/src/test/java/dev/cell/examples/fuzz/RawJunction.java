@@ -3,7 +3,7 @@ package dev.cell.examples.fuzz;
 import dev.cell.ring.FrameHandler;
 import dev.cell.ring.InstanceFile;
 import dev.cell.ring.Junction;
-import dev.cell.runtime.service.Protocol;
+import dev.cell.runtime.session.Protocol;
 import dev.cell.sbe.codecs.FailureDecoder;
 import dev.cell.sbe.codecs.HelloEncoder;
 import dev.cell.sbe.codecs.MessageHeaderDecoder;

@@ -1,4 +1,4 @@
-package dev.cell.runtime.client;
+package dev.cell.runtime.transport.junction;
 
 import dev.cell.ring.Junction;
 
@@ -12,12 +12,12 @@ import java.util.List;
  * open it waits until one is registered. A junction is unregistered before it is unmapped: the beat and the unmap
  * exclude each other through this class's lock.
  */
-final class ClientHeartbeats
+public final class ClientHeartbeats
 {
     /**
      * Milliseconds between beats.
      */
-    static final long INTERVAL_MS = 250;
+    public static final long INTERVAL_MS = 250;
 
     private static final Object LOCK = new Object();
     private static final List<Junction> JUNCTIONS = new ArrayList<>();
@@ -32,7 +32,7 @@ final class ClientHeartbeats
      *
      * @param junction a client-side junction.
      */
-    static void register(final Junction junction)
+    public static void register(final Junction junction)
     {
         synchronized (LOCK)
         {
@@ -52,7 +52,7 @@ final class ClientHeartbeats
      *
      * @param junction a registered junction (unknown ones are ignored).
      */
-    static void unregister(final Junction junction)
+    public static void unregister(final Junction junction)
     {
         synchronized (LOCK)
         {

@@ -1,4 +1,4 @@
-package dev.cell.runtime.service;
+package dev.cell.runtime.session;
 
 import dev.cell.sbe.codecs.MessageHeaderDecoder;
 import dev.cell.sbe.codecs.RequestEncoder;
@@ -11,7 +11,7 @@ import java.nio.ByteOrder;
 
 /**
  * Constants and checks of Cell's junction protocol ({@code cell-protocol.xml}) shared by the instance and the
- * client. Runtime internals: public only so both packages can use it.
+ * client: the session layer's constants. Runtime internals: public only so every layer can use them.
  *
  * @since 0.1
  */

@@ -1,0 +1,160 @@
+package dev.cell.runtime.client;
+
+import dev.cell.ring.Junction;
+import dev.cell.runtime.session.ClientProxy;
+import dev.cell.runtime.transport.junction.ClientJunction;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A connection's sending side: each request is encoded by the {@link ClientProxy} straight into space claimed in the
+ * junction, never staged and copied. Senders lock the transmit lock, except the connection's owner while it uses the
+ * connection alone ({@link CallGate}).
+ */
+final class RequestSender
+{
+    /**
+     * The mapping faulted: the junction file was truncated under it.
+     */
+    static final int FAULTED = -100;
+
+    private final ClientJunction transport;
+    private final ClientSession session;
+    private final BooleanSupplier closed;
+    private final ClientProxy proxy = new ClientProxy();
+    private final long[] callSession = new long[3];
+    private final ReentrantLock txLock = new ReentrantLock();
+
+    RequestSender(final ClientJunction transport, final ClientSession session, final BooleanSupplier closed)
+    {
+        this.transport = transport;
+        this.session = session;
+        this.closed = closed;
+    }
+
+    ReentrantLock lock()
+    {
+        return txLock;
+    }
+
+    /**
+     * @return a {@link Junction} status, or {@link #FAULTED}.
+     */
+    int request(
+        final long correlationId,
+        final long deadlineEpochNs,
+        final DirectBuffer request,
+        final int offset,
+        final int length,
+        final boolean lock)
+    {
+        if (lock)
+        {
+            txLock.lock();
+        }
+        try
+        {
+            if (closed.getAsBoolean())
+            {
+                return Junction.CLOSED;
+            }
+            final int index = transport.claim(ClientProxy.requestLength(length));
+            if (index < 0)
+            {
+                return index;
+            }
+            final MutableDirectBuffer buffer = transport.claimedBuffer();
+            try
+            {
+                session.forCall(callSession);
+                proxy.request(buffer, index, correlationId, callSession[0], callSession[1], callSession[2],
+                    deadlineEpochNs, request, offset, length);
+            }
+            catch (final Throwable ex)
+            {
+                // E.g. a request buffer shorter than offset + length: give the slot back, or the instance would
+                // wait on an uncommitted claim and close the junction as stuck.
+                transport.abort(index);
+                throw ex;
+            }
+            transport.commit(index);
+            return Junction.OK;
+        }
+        catch (final InternalError ex)
+        {
+            return FAULTED;
+        }
+        finally
+        {
+            if (lock)
+            {
+                txLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * @return a {@link Junction} status, or {@link #FAULTED}.
+     */
+    int genomeRequest(final long correlationId, final boolean lock)
+    {
+        if (lock)
+        {
+            txLock.lock();
+        }
+        try
+        {
+            final int index = transport.claim(ClientProxy.genomeRequestLength());
+            if (index < 0)
+            {
+                return index;
+            }
+            try
+            {
+                proxy.genomeRequest(transport.claimedBuffer(), index, correlationId);
+            }
+            catch (final Throwable ex)
+            {
+                // Never leave a claim uncommitted: the instance would close the junction as stuck.
+                transport.abort(index);
+                throw ex;
+            }
+            transport.commit(index);
+            return Junction.OK;
+        }
+        catch (final InternalError ex)
+        {
+            return FAULTED;
+        }
+        finally
+        {
+            if (lock)
+            {
+                txLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Say goodbye, when the instance is still there to hear it; caller holds the transmit lock.
+     */
+    void goodbye()
+    {
+        if (!transport.peerClosed() && transport.fileIntact())
+        {
+            final ExpandableArrayBuffer bye = new ExpandableArrayBuffer(64);
+            try
+            {
+                transport.send(bye, 0, proxy.goodbye(bye, 0, "client closed"));
+            }
+            catch (final InternalError ex)
+            {
+                // Truncated under the mapping: nobody to say goodbye to through it.
+            }
+        }
+    }
+}
