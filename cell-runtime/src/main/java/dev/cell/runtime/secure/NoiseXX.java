@@ -167,6 +167,14 @@ public final class NoiseXX
     }
 
     /**
+     * @return how many handshake messages have passed (0 to 3).
+     */
+    public int messages()
+    {
+        return message;
+    }
+
+    /**
      * @return whether all three messages have passed.
      */
     public boolean done()

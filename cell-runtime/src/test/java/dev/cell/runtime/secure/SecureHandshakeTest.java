@@ -1,0 +1,78 @@
+package dev.cell.runtime.secure;
+
+import dev.cell.runtime.identity.Identity;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SecureHandshakeTest
+{
+    private static final byte[] PROLOGUE = "cell axon v1 exchange".getBytes(StandardCharsets.US_ASCII);
+
+    @TempDir
+    Path dir;
+
+    private final SecureRandom random = new SecureRandom();
+
+    @Test
+    void bothSidesLearnTheOthersIdentityAndShareKeys() throws Exception
+    {
+        final Identity trader = Identity.loadOrCreate(dir.resolve("trader.key"));
+        final Identity exchange = Identity.loadOrCreate(dir.resolve("exchange.key"));
+        final SecureHandshake client = new SecureHandshake(true, PROLOGUE, trader,
+            Set.of(exchange.publicId())::contains, random);
+        final SecureHandshake server = new SecureHandshake(false, PROLOGUE, exchange,
+            Set.of(trader.publicId())::contains, random);
+        server.read(client.write());
+        client.read(server.write());
+        server.read(client.write());
+        assertTrue(client.done() && server.done());
+        assertEquals(exchange.publicId(), client.remoteIdentity());
+        assertEquals(trader.publicId(), server.remoteIdentity());
+        final byte[] c = client.noise().sender().encrypt(new byte[0], "marker-4711".getBytes());
+        assertFalse(new String(c, StandardCharsets.ISO_8859_1).contains("marker-4711"), "no plaintext on the wire");
+        assertArrayEquals("marker-4711".getBytes(), server.noise().receiver().decrypt(new byte[0], c));
+    }
+
+    @Test
+    void aCallerWhoseKeyIsNotAllowedIsRefusedByName() throws Exception
+    {
+        final Identity stranger = Identity.loadOrCreate(dir.resolve("stranger.key"));
+        final Identity exchange = Identity.loadOrCreate(dir.resolve("exchange.key"));
+        final SecureHandshake client = new SecureHandshake(true, PROLOGUE, stranger, id -> true, random);
+        final SecureHandshake server = new SecureHandshake(false, PROLOGUE, exchange, id -> false, random);
+        server.read(client.write());
+        client.read(server.write());
+        final byte[] third = client.write();
+        final NoiseException refused = assertThrows(NoiseException.class, () -> server.read(third));
+        assertTrue(refused.getMessage().contains(stranger.publicId()), refused.getMessage());
+        assertFalse(server.done());
+    }
+
+    @Test
+    void anIdentityCannotVouchForAnotherHandshakesStaticKey() throws Exception
+    {
+        // A man in the middle replays a genuine identity payload from one handshake inside another: the signature
+        // covers the first handshake's static key, so the second refuses it.
+        final Identity trader = Identity.loadOrCreate(dir.resolve("trader.key"));
+        final Identity exchange = Identity.loadOrCreate(dir.resolve("exchange.key"));
+        final SecureHandshake genuine = new SecureHandshake(false, PROLOGUE, exchange, id -> true, random);
+        final SecureHandshake peer = new SecureHandshake(true, PROLOGUE, trader, id -> true, random);
+        genuine.read(peer.write());
+        final byte[] genuineSecond = genuine.write();
+        final SecureHandshake victim = new SecureHandshake(true, PROLOGUE, trader, id -> true, random);
+        victim.write();
+        assertThrows(NoiseException.class, () -> victim.read(genuineSecond),
+            "a message of another handshake does not authenticate in this one");
+    }
+}
