@@ -55,7 +55,7 @@ public final class SecureHandshake
      */
     public byte[] write() throws NoiseException
     {
-        return noise.write(noise.messages() == 0 ? new byte[0] : payload());
+        return noise.write(noise.messages() == 0 ? new byte[0] : payload(identity, staticKey.publicKey()));
     }
 
     /**
@@ -106,10 +106,10 @@ public final class SecureHandshake
         return noise;
     }
 
-    private byte[] payload()
+    static byte[] payload(final Identity identity, final byte[] noiseStatic)
     {
         final byte[] id = identity.publicId().getBytes(StandardCharsets.US_ASCII);
-        final byte[] sig = identity.sign(signed(staticKey.publicKey()));
+        final byte[] sig = identity.sign(signed(noiseStatic));
         final ByteBuffer b = ByteBuffer.allocate(4 + id.length + sig.length);
         b.putShort((short)id.length).put(id).putShort((short)sig.length).put(sig);
         return b.array();

@@ -60,19 +60,18 @@ class SecureHandshakeTest
     }
 
     @Test
-    void anIdentityCannotVouchForAnotherHandshakesStaticKey() throws Exception
+    void anIdentityPayloadSignedForAnotherStaticKeyIsRefused() throws Exception
     {
-        // A man in the middle replays a genuine identity payload from one handshake inside another: the signature
-        // covers the first handshake's static key, so the second refuses it.
+        // A man in the middle who holds a genuine signed payload of the exchange (for the exchange's own Noise key)
+        // completes a handshake with his own static key and that payload: the signature does not cover his key.
         final Identity trader = Identity.loadOrCreate(dir.resolve("trader.key"));
         final Identity exchange = Identity.loadOrCreate(dir.resolve("exchange.key"));
-        final SecureHandshake genuine = new SecureHandshake(false, PROLOGUE, exchange, id -> true, random);
-        final SecureHandshake peer = new SecureHandshake(true, PROLOGUE, trader, id -> true, random);
-        genuine.read(peer.write());
-        final byte[] genuineSecond = genuine.write();
+        final byte[] stolen = SecureHandshake.payload(exchange, X25519.generate(random).publicKey());
         final SecureHandshake victim = new SecureHandshake(true, PROLOGUE, trader, id -> true, random);
-        victim.write();
-        assertThrows(NoiseException.class, () -> victim.read(genuineSecond),
-            "a message of another handshake does not authenticate in this one");
+        final NoiseXX attacker = new NoiseXX(false, PROLOGUE, X25519.generate(random), () -> X25519.generate(random));
+        attacker.read(victim.write());
+        final NoiseException refused = assertThrows(NoiseException.class, () -> victim.read(attacker.write(stolen)));
+        assertTrue(refused.getMessage().contains("did not sign the static key"), refused.getMessage());
+        assertFalse(victim.done());
     }
 }
