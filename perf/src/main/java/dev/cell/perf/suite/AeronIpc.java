@@ -18,7 +18,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * Aeron IPC ping-pong between two processes: the serving process embeds the media driver (one shared driver thread
  * that backs off from spinning to yielding to parking up to 1 ms, so it is never a busy spinner), both processes
- * are Aeron clients on {@code aeron:ipc}, each side polls its subscription with its {@link Wait}.
+ * are Aeron clients on {@code aeron:ipc} (or, for the UDP row, on two loopback UDP endpoints through the same
+ * driver: the one-driver-per-host topology), each side polls its subscription with its {@link Wait}.
  */
 final class AeronIpc
 {
@@ -33,6 +34,15 @@ final class AeronIpc
     }
 
     static void serve(final String aeronDir, final Wait mode)
+    {
+        serve(aeronDir, mode, CHANNEL, CHANNEL);
+    }
+
+    /**
+     * @param pingChannel where requests arrive ({@code aeron:ipc}, or {@code aeron:udp?endpoint=127.0.0.1:port}).
+     * @param pongChannel where replies go.
+     */
+    static void serve(final String aeronDir, final Wait mode, final String pingChannel, final String pongChannel)
     {
         final Wait.Waiter wait = mode.newWaiter();
         final MediaDriver.Context driverContext = new MediaDriver.Context()
@@ -49,8 +59,8 @@ final class AeronIpc
             aeron.close();
             driver.close();
         }));
-        final ExclusivePublication pong = aeron.addExclusivePublication(CHANNEL, PONG_STREAM);
-        final Subscription ping = aeron.addSubscription(CHANNEL, PING_STREAM);
+        final ExclusivePublication pong = aeron.addExclusivePublication(pongChannel, PONG_STREAM);
+        final Subscription ping = aeron.addSubscription(pingChannel, PING_STREAM);
         final FragmentHandler echo = (buffer, offset, length, header) ->
         {
             while (pong.offer(buffer, offset, length) < 0)
@@ -87,17 +97,23 @@ final class AeronIpc
 
         AeronProbe(final String aeronDir, final Wait wait, final Duration timeout) throws TimeoutException
         {
+            this(aeronDir, wait, timeout, CHANNEL, CHANNEL);
+        }
+
+        AeronProbe(final String aeronDir, final Wait wait, final Duration timeout, final String pingChannel,
+            final String pongChannel) throws TimeoutException
+        {
             this.wait = wait.newWaiter();
             aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(aeronDir));
-            ping = aeron.addExclusivePublication(CHANNEL, PING_STREAM);
-            pong = aeron.addSubscription(CHANNEL, PONG_STREAM);
+            ping = aeron.addExclusivePublication(pingChannel, PING_STREAM);
+            pong = aeron.addSubscription(pongChannel, PONG_STREAM);
             final long deadline = System.nanoTime() + timeout.toNanos();
             while (!ping.isConnected() || !pong.isConnected())
             {
                 if (System.nanoTime() - deadline > 0)
                 {
                     close();
-                    throw new TimeoutException("Aeron IPC peer not connected within " + timeout);
+                    throw new TimeoutException("Aeron peer (" + pingChannel + ") not connected within " + timeout);
                 }
                 Thread.yield();
             }

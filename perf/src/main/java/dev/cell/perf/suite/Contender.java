@@ -84,6 +84,17 @@ record Contender(String id, String name, String profile, Opener opener)
                 final AeronIpc.AeronProbe probe = new AeronIpc.AeronProbe(dir, pinger, START_TIMEOUT);
                 return session(started.process(), probe, probe);
             }));
+        list.add(new Contender("aeron-udp", "Aeron UDP over loopback, one driver", "UDP loopback, " +
+            AeronIpc.DRIVER_PROFILE, work ->
+            {
+                final String dir = aeronDir(work);
+                final String ping = "aeron:udp?endpoint=127.0.0.1:" + freeUdpPort();
+                final String pong = "aeron:udp?endpoint=127.0.0.1:" + freeUdpPort();
+                final Children.Started started = Children.startPeer(work, START_TIMEOUT, "aeron-udp", dir, ping,
+                    pong, peer.label());
+                final AeronIpc.AeronProbe probe = new AeronIpc.AeronProbe(dir, pinger, START_TIMEOUT, ping, pong);
+                return session(started.process(), probe, probe);
+            }));
         list.add(new Contender("tcp", "TCP loopback, JDK channels", "blocking (kernel wake-up)", work ->
         {
             final Children.Started started = Children.startPeer(work, START_TIMEOUT, "tcp");
@@ -191,5 +202,13 @@ record Contender(String id, String name, String profile, Opener opener)
                 }
             }
         };
+    }
+
+    private static int freeUdpPort() throws java.io.IOException
+    {
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress()))
+        {
+            return s.getLocalPort();
+        }
     }
 }

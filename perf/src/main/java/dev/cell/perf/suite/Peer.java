@@ -25,18 +25,19 @@ public final class Peer
         watcher.start();
         if (args.length == 0)
         {
-            throw new IllegalArgumentException("usage: Peer floor|ring|aeron|tcp|uds|grpc [arg] [wait]");
+            throw new IllegalArgumentException("usage: Peer floor|ring|aeron|aeron-udp|tcp|uds|grpc [arg] [wait]");
         }
         switch (args[0])
         {
             case "floor" -> SharedMemory.serveFloor(Path.of(args[1]), Wait.parse(args[2]));
             case "ring" -> SharedMemory.serveRing(Path.of(args[1]), Wait.parse(args[2]));
             case "aeron" -> AeronIpc.serve(args[1], Wait.parse(args[2]));
+            case "aeron-udp" -> AeronIpc.serve(args[1], Wait.parse(args[4]), args[2], args[3]);
             case "tcp" -> Sockets.serve(null);
             case "uds" -> Sockets.serve(Path.of(args[1]));
             case "grpc" -> Grpc.serve();
             default -> throw new IllegalArgumentException(
-                "unknown peer kind '" + args[0] + "': use floor, ring, aeron, tcp, uds or grpc");
+                "unknown peer kind '" + args[0] + "': use floor, ring, aeron, aeron-udp, tcp, uds or grpc");
         }
     }
 
