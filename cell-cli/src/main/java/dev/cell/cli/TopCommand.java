@@ -32,9 +32,9 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@code cell top [dir]}: a live table of a tissue's instances (or of every instance on this host), redrawn in place
- * every interval: calls/s, p50 and p99 service time over the interval (from each instance's {@code instance.dat}),
- * CPU and resident memory (from {@code /proc}), and, where a supervisor runs the tissue, each instance's state and
- * restarts. {@code --once} prints one table after one interval and exits.
+ * every interval: calls/s, errors/s (failures and declared errors), p50 and p99 service time over the interval
+ * (from each instance's {@code instance.dat}), CPU and resident memory (from {@code /proc}), and, where a supervisor
+ * runs the tissue, each instance's state and restarts. {@code --once} prints one table after one interval and exits.
  *
  * @since 0.1
  */
@@ -42,7 +42,7 @@ import java.util.concurrent.locks.LockSupport;
     name = "top",
     mixinStandardHelpOptions = true,
     versionProvider = CellVersion.class,
-    description = "Live table of a tissue's instances (calls/s, p50, p99, CPU, memory, state, restarts); " +
+    description = "Live table of a tissue's instances (calls/s, errors/s, p50, p99, CPU, memory, state, restarts); " +
         "--once prints one and exits.")
 final class TopCommand implements Callable<Integer>
 {
@@ -70,14 +70,15 @@ final class TopCommand implements Callable<Integer>
      * @param pid         its pid.
      * @param state       its state as its supervisor sees it, "" without one.
      * @param callsPerSec calls per second over the interval.
+     * @param errorsPerSec calls answered with a failure or a declared error, per second.
      * @param p50Ns       median service time over the interval, -1 when no call.
      * @param p99Ns       99th percentile, -1 when no call.
      * @param cpuPercent  CPU over the interval, % of one core.
      * @param rssBytes    resident memory.
      * @param restarts    restarts of its slot, -1 without a supervisor.
      */
-    record Row(String cell, String instance, long pid, String state, double callsPerSec, long p50Ns, long p99Ns,
-        double cpuPercent, long rssBytes, long restarts)
+    record Row(String cell, String instance, long pid, String state, double callsPerSec, double errorsPerSec,
+        long p50Ns, long p99Ns, double cpuPercent, long rssBytes, long restarts)
     {
     }
 
@@ -122,6 +123,7 @@ final class TopCommand implements Callable<Integer>
         }
         final Map<Long, ServiceTimes> before = new HashMap<>();
         final Map<Long, Long> cpuBefore = new HashMap<>();
+        final Map<Long, Long> errorsBefore = new HashMap<>();
         for (final Instance i : live)
         {
             final ServiceTimes t = new ServiceTimes();
@@ -130,6 +132,7 @@ final class TopCommand implements Callable<Integer>
                 before.put(i.pid(), t);
             }
             cpuBefore.put(i.pid(), cpuTicks(i.pid()));
+            errorsBefore.put(i.pid(), InstanceFile.readErrors(i.runDir().resolve(InstanceFile.FILE_NAME)));
         }
         final long t0 = System.nanoTime();
         LockSupport.parkNanos(every.toNanos());
@@ -143,9 +146,12 @@ final class TopCommand implements Callable<Integer>
                 InstanceFile.FILE_NAME), now);
             final double calls = read ? (now.calls() - then.calls()) / seconds : 0;
             final long cpu = cpuTicks(i.pid()) - cpuBefore.getOrDefault(i.pid(), 0L);
+            final long errorsThen = errorsBefore.getOrDefault(i.pid(), -1L);
+            final long errorsNow = InstanceFile.readErrors(i.runDir().resolve(InstanceFile.FILE_NAME));
+            final double errors = errorsThen < 0 || errorsNow < errorsThen ? 0 : (errorsNow - errorsThen) / seconds;
             final Map<?, ?> slot = supervised.get(i.pid());
             rows.add(new Row(i.cell(), i.instanceId(), i.pid(), slot == null ? "" : String.valueOf(slot.get("state")),
-                calls, read ? now.percentileSince(then, 50.0) : -1, read ? now.percentileSince(then, 99.0) : -1,
+                calls, errors, read ? now.percentileSince(then, 50.0) : -1, read ? now.percentileSince(then, 99.0) : -1,
                 cpu < 0 ? 0 : 100.0 * cpu / CLOCK_TICKS_PER_SECOND / seconds, rss(i.pid()),
                 slot == null ? -1 : ((Number)slot.get("restarts")).longValue()));
         }
@@ -158,12 +164,13 @@ final class TopCommand implements Callable<Integer>
      */
     static String render(final List<Row> rows)
     {
-        final Table table = new Table("CELL", "INSTANCE", "PID", "STATE", "CALLS/S", "P50", "P99", "CPU%", "RSS",
-            "RESTARTS");
+        final Table table = new Table("CELL", "INSTANCE", "PID", "STATE", "CALLS/S", "ERR/S", "P50", "P99", "CPU%",
+            "RSS", "RESTARTS");
         for (final Row r : rows)
         {
             table.row(r.cell(), r.instance(), r.pid(), r.state().isEmpty() ? "-" : r.state(),
-                String.format(Locale.ROOT, "%.1f", r.callsPerSec()), micros(r.p50Ns()), micros(r.p99Ns()),
+                String.format(Locale.ROOT, "%.1f", r.callsPerSec()), String.format(Locale.ROOT, "%.1f",
+                r.errorsPerSec()), micros(r.p50Ns()), micros(r.p99Ns()),
                 String.format(Locale.ROOT, "%.1f", r.cpuPercent()), mebibytes(r.rssBytes()),
                 r.restarts() < 0 ? "-" : Long.toString(r.restarts()));
         }

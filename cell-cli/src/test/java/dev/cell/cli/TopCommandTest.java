@@ -17,13 +17,13 @@ class TopCommandTest
     void theTableIsAlignedAndUnitsAreReadable()
     {
         final String table = TopCommand.render(List.of(
-            new TopCommand.Row("exchange", "exchange-4711", 4711, "ready", 1234.5, 1_500, 12_250, 37.25,
+            new TopCommand.Row("exchange", "exchange-4711", 4711, "ready", 1234.5, 2.5, 1_500, 12_250, 37.25,
                 96L << 20, 0),
-            new TopCommand.Row("trader", "trader-4712", 4712, "", 0, -1, -1, 0, -1, -1)));
+            new TopCommand.Row("trader", "trader-4712", 4712, "", 0, 0, -1, -1, 0, -1, -1)));
         assertEquals("""
-            CELL      INSTANCE       PID   STATE  CALLS/S  P50    P99     CPU%  RSS    RESTARTS
-            exchange  exchange-4711  4711  ready  1234.5   1.5us  12.3us  37.3  96MiB  0
-            trader    trader-4712    4712  -      0.0      -      -       0.0   -      -
+            CELL      INSTANCE       PID   STATE  CALLS/S  ERR/S  P50    P99     CPU%  RSS    RESTARTS
+            exchange  exchange-4711  4711  ready  1234.5   2.5    1.5us  12.3us  37.3  96MiB  0
+            trader    trader-4712    4712  -      0.0      0.0    -      -       0.0   -      -
             """, table);
     }
 
@@ -36,8 +36,8 @@ class TopCommandTest
         {
             final Cli cli = Cli.run("top", "--once", "--interval", "10ms");
             assertEquals(0, cli.code(), cli.toString());
-            assertEquals("CELL  INSTANCE  PID  STATE  CALLS/S  P50  P99  CPU%  RSS  RESTARTS\n(no live instance)\n",
-                cli.out());
+            assertEquals("CELL  INSTANCE  PID  STATE  CALLS/S  ERR/S  P50  P99  CPU%  RSS  RESTARTS\n" +
+                "(no live instance)\n", cli.out());
         }
         finally
         {

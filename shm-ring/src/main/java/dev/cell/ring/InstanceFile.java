@@ -27,6 +27,7 @@ import java.nio.file.StandardOpenOption;
  *       48     8  created              epoch ms
  *      128     8  heartbeat            epoch ms, every ~100 ms while serving     (own cache line)
  *      192     8  calls                requests dispatched so far; readable by any process (own cache line)
+ *      200     8  errors               calls answered with a failure or a declared error (same writer)
  *      256    64  doorbell             the instance sleeps here; clients ring it (see {@link Doorbell})
  *     1024  2048  service times        {@link ServiceTimes}: 256 counters of handler durations (log-linear buckets)
  *     4096        accept ring          Agrona ManyToOneRingBuffer: accept capacity + trailer
@@ -99,6 +100,7 @@ public final class InstanceFile implements AutoCloseable
     static final int CREATED_OFFSET = 48;
     static final int HEARTBEAT_OFFSET = 128;
     static final int CALLS_OFFSET = 192;
+    static final int ERRORS_OFFSET = 200;
     static final int DOORBELL_OFFSET = 256;
     static final int SERVICE_TIMES_OFFSET = 1024;
 
@@ -229,6 +231,22 @@ public final class InstanceFile implements AutoCloseable
      */
     public static long readCalls(final Path path)
     {
+        return readCounter(path, CALLS_OFFSET);
+    }
+
+    /**
+     * Read the errors counter of an instance file without keeping it mapped.
+     *
+     * @param path the instance file.
+     * @return calls answered with a failure or a declared error so far, or -1 when the file cannot be read.
+     */
+    public static long readErrors(final Path path)
+    {
+        return readCounter(path, ERRORS_OFFSET);
+    }
+
+    private static long readCounter(final Path path, final int offset)
+    {
         try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(path, StandardOpenOption.READ))
         {
             if (channel.size() < HEADER_LENGTH)
@@ -242,7 +260,7 @@ public final class InstanceFile implements AutoCloseable
             {
                 return -1;
             }
-            return b.getLongVolatile(CALLS_OFFSET);
+            return b.getLongVolatile(offset);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -433,6 +451,14 @@ public final class InstanceFile implements AutoCloseable
     public void incrementCalls()
     {
         buffer.putLongRelease(CALLS_OFFSET, buffer.getLong(CALLS_OFFSET) + 1);
+    }
+
+    /**
+     * Instance side (single writer): count one call answered with a failure or a declared error.
+     */
+    public void incrementErrors()
+    {
+        buffer.putLongRelease(ERRORS_OFFSET, buffer.getLong(ERRORS_OFFSET) + 1);
     }
 
     /**

@@ -196,6 +196,9 @@ class JunctionTest
             server.incrementCalls();
             assertEquals(2, client.calls());
             assertEquals(2, InstanceFile.readCalls(dir.resolve(InstanceFile.FILE_NAME)));
+            server.incrementErrors();
+            assertEquals(1, InstanceFile.readErrors(dir.resolve(InstanceFile.FILE_NAME)));
+            assertEquals(2, InstanceFile.readCalls(dir.resolve(InstanceFile.FILE_NAME)), "errors count apart");
         }
         assertEquals(-1, InstanceFile.readCalls(dir.resolve("missing.dat")));
         poke(dir.resolve(InstanceFile.FILE_NAME), InstanceFile.VERSION_OFFSET, 7);

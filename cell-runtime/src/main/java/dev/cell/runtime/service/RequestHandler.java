@@ -284,6 +284,10 @@ final class RequestHandler implements FrameListener, ServerListener
                 "message", String.valueOf(ex.getMessage()), "correlationId", correlationId);
             return sendFailure(conn, correlationId, FailureCode.HANDLER_FAILED, detail);
         }
+        if (result < 0)
+        {
+            acceptor.incrementErrors(); // a declared error
+        }
         final int replyLength = result == Integer.MIN_VALUE ? 0 : Math.abs(result);
         final int total = Protocol.RESPONSE_PREFIX_LENGTH + replyLength;
         if (total > conn.junction.maxMessageLength())
@@ -315,6 +319,10 @@ final class RequestHandler implements FrameListener, ServerListener
         {
             case AsyncReply.OK, AsyncReply.APP_ERROR ->
             {
+                if (r.kind == AsyncReply.APP_ERROR)
+                {
+                    acceptor.incrementErrors(); // a declared error
+                }
                 final int total = Protocol.RESPONSE_PREFIX_LENGTH + r.length;
                 if (total > conn.junction.maxMessageLength())
                 {
@@ -398,6 +406,7 @@ final class RequestHandler implements FrameListener, ServerListener
     private boolean sendFailure(
         final ServerConnection conn, final long correlationId, final FailureCode code, final String detail)
     {
+        acceptor.incrementErrors();
         return send(conn, proxy.failure(out, 0, correlationId, code, detail));
     }
 

@@ -1,5 +1,6 @@
 package dev.cell.runtime.junction;
 
+import dev.cell.ring.InstanceFile;
 import dev.cell.runtime.CellException;
 import dev.cell.runtime.IdleProfile;
 import dev.cell.runtime.client.CellConnection;
@@ -158,6 +159,8 @@ class DataPlaneTest
         {
             final ExpandableArrayBuffer req = new ExpandableArrayBuffer(64);
             final Reply reply = new Reply();
+            final Path instanceFile = server.runDir().resolve(InstanceFile.FILE_NAME);
+            assertEquals(0, InstanceFile.readErrors(instanceFile));
             EchoCell.request(req, 99, 0);
             final CellException.Rejected unknown =
                 assertThrows(CellException.Rejected.class, () -> c.call(req, 0, 16, reply));
@@ -169,16 +172,19 @@ class DataPlaneTest
             assertTrue(failed.getMessage().contains("java.lang.IllegalStateException"), failed.getMessage());
             assertTrue(failed.getMessage().contains("boom: the handler broke"), failed.getMessage());
             assertTrue(log.contains("handler.failed"));
+            assertEquals(2, InstanceFile.readErrors(instanceFile), "the unknown handler and the failed one");
 
             EchoCell.request(req, EchoCell.ECHO, 5);
             c.call(req, 0, 16, reply);
             assertEquals(5, reply.buffer().getLong(8, ByteOrder.LITTLE_ENDIAN));
+            assertEquals(2, InstanceFile.readErrors(instanceFile), "a good call is no error");
 
             EchoCell.request(req, EchoCell.BIG, 0);
             req.putInt(8, 1 << 20, ByteOrder.LITTLE_ENDIAN);
             final CellException.HandlerFailed big =
                 assertThrows(CellException.HandlerFailed.class, () -> c.call(req, 0, 16, reply));
             assertTrue(big.getMessage().contains("exceeds"), big.getMessage());
+            assertEquals(3, InstanceFile.readErrors(instanceFile), "a reply too large to send");
             EchoCell.request(req, EchoCell.BIG, 0);
             req.putInt(8, 100_000, ByteOrder.LITTLE_ENDIAN);
             c.call(req, 0, 16, reply);

@@ -236,6 +236,14 @@ public final class JunctionAcceptor
     }
 
     /**
+     * Count a call answered with a failure or a declared error.
+     */
+    public void incrementErrors()
+    {
+        instanceFile.incrementErrors();
+    }
+
+    /**
      * @param nanos a handler's service time.
      */
     public void recordServiceTime(final long nanos)
