@@ -35,12 +35,8 @@ final class RestartCommand implements Callable<Integer>
     public Integer call()
     {
         final PrintWriter out = spec.commandLine().getOut();
-        final Supervisors.Entry supervisor = Supervisors.forCell(CellHome.resolve(), cell);
-        if (supervisor == null)
-        {
-            throw new UserError("no running tissue supervises cell '" + cell + "' on this host; start it with " +
-                "`cell mitosis <dir>` (only supervised cells can be restarted one instance at a time)");
-        }
+        final Supervisors.Entry supervisor = Supervisors.requireForCell(CellHome.resolve(), cell,
+            "only supervised cells can be restarted one instance at a time");
         final String reply = supervisor.send("restart " + cell);
         if (!reply.startsWith("ok"))
         {

@@ -39,12 +39,8 @@ final class ScaleCommand implements Callable<Integer>
     public Integer call()
     {
         final PrintWriter out = spec.commandLine().getOut();
-        final Supervisors.Entry supervisor = Supervisors.forCell(CellHome.resolve(), cell);
-        if (supervisor == null)
-        {
-            throw new UserError("no running tissue supervises cell '" + cell + "' on this host; start it with " +
-                "`cell mitosis <dir>`");
-        }
+        final Supervisors.Entry supervisor = Supervisors.requireForCell(CellHome.resolve(), cell,
+            "only supervised cells can be scaled");
         final String reply = supervisor.send("scale " + cell + " " + replicas);
         if (!reply.startsWith("ok"))
         {

@@ -4,7 +4,6 @@ import dev.cell.runtime.genome.Json;
 import dev.cell.tissue.config.ConfigError;
 import dev.cell.tissue.config.TissueTree;
 import dev.cell.tissue.launch.Instances;
-import dev.cell.tissue.launch.Instances.Instance;
 import dev.cell.tissue.supervise.Supervisors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,15 +49,7 @@ class ScaleFromCodeTest
     @AfterEach
     void tearDown()
     {
-        final String marker = "-Dcell.home=" + home;
-        ProcessHandle.allProcesses()
-            .filter(h -> h.info().commandLine().map(c -> c.contains(marker) && c.contains("--supervise"))
-                .orElse(false))
-            .forEach(ProcessHandle::destroyForcibly);
-        for (final Instance i : new Instances(home).live())
-        {
-            ProcessHandle.of(i.pid()).ifPresent(ProcessHandle::destroyForcibly);
-        }
+        TissueProcesses.killAll(home);
         if (previousHome == null)
         {
             System.clearProperty("cell.home");

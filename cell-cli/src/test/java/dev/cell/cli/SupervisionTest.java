@@ -60,15 +60,7 @@ class SupervisionTest
             signal("CONT", pid);
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         }
-        final String marker = "-Dcell.home=" + home;
-        ProcessHandle.allProcesses()
-            .filter(h -> h.info().commandLine().map(c -> c.contains(marker) && c.contains("--supervise"))
-                .orElse(false))
-            .forEach(ProcessHandle::destroyForcibly);
-        for (final Instance i : new Instances(home).live())
-        {
-            ProcessHandle.of(i.pid()).ifPresent(ProcessHandle::destroyForcibly);
-        }
+        TissueProcesses.killAll(home);
         if (previousHome == null)
         {
             System.clearProperty("cell.home");

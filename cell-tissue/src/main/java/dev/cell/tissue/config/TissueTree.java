@@ -216,7 +216,6 @@ public record TissueTree(Node root, List<Node> cells)
         private final List<ConfigError.Problem> problems = new ArrayList<>();
         private final Map<Path, Node> loaded = new HashMap<>();
         private final Deque<Path> loading = new ArrayDeque<>();
-        private final Map<Path, TomlParseResult> tomls = new HashMap<>();
 
         /**
          * @param entryReplicas as the parent's entry says, or 0 when it does not: then a stateful cell's
@@ -260,7 +259,6 @@ public record TissueTree(Node root, List<Node> cells)
             final Path file = dir.resolve(TissueConfig.FILE_NAME);
             final TomlParseResult toml = CellToml.parse(file, top ? "run `cell init <name>` to create a cell, " +
                 "or point at a folder with a " + TissueConfig.FILE_NAME : "");
-            tomls.put(file, toml);
             CellToml.checkKeys(toml, TOP_LEVEL_KEYS, file, "");
             final int stateReplicas = TissueConfig.stateReplicas(toml, file);
             final int replicas = entryReplicas > 0 ? entryReplicas : Math.max(1, stateReplicas);

@@ -134,6 +134,24 @@ public final class Supervisors
     }
 
     /**
+     * @param cellHome the cell home.
+     * @param cell     a cell's name.
+     * @param why      what only a supervised cell can have done, for the message.
+     * @return the supervisor running it.
+     * @throws UserError when no supervisor on this host runs it.
+     */
+    public static Entry requireForCell(final Path cellHome, final String cell, final String why)
+    {
+        final Entry e = forCell(cellHome, cell);
+        if (e == null)
+        {
+            throw new UserError("no running tissue supervises cell '" + cell + "' on this host; start it with " +
+                "`cell mitosis <dir>` (" + why + ")");
+        }
+        return e;
+    }
+
+    /**
      * @param cellDir a cell's folder, or null.
      * @param folder  a real (symlink-free) folder.
      * @return whether the cell's folder is that folder or under it.

@@ -1,14 +1,11 @@
 package dev.cell.runtime.transport.junction;
 
 import dev.cell.ring.Doorbell;
-import dev.cell.ring.FrameHandler;
 import dev.cell.ring.InstanceFile;
 import dev.cell.ring.Junction;
 import dev.cell.ring.Liveness;
-import dev.cell.runtime.transport.FrameListener;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
-import org.agrona.MutableDirectBuffer;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -24,27 +21,26 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * @since 0.1
  */
-public final class ClientJunction implements AutoCloseable
+public final class ClientJunction extends JunctionEnd implements AutoCloseable
 {
-    /**
-     * Ring record type of every frame.
-     */
-    public static final int RECORD_TYPE_ID = ServerJunction.RECORD_TYPE_ID;
-
     private static final AtomicInteger JUNCTION_COUNTER = new AtomicInteger();
     private static final int INITIAL_COPY_CAPACITY = 4096;
     private static final int CREATE_ATTEMPTS = 100;
 
     private final InstanceFile instanceFile;
-    private final ExpandableArrayBuffer copy = new ExpandableArrayBuffer(INITIAL_COPY_CAPACITY);
-    private final FrameHandler handler = this::onRecord;
     private Junction junction;
     private String name;
-    private FrameListener listener;
 
     private ClientJunction(final InstanceFile instanceFile)
     {
+        super(new ExpandableArrayBuffer(INITIAL_COPY_CAPACITY));
         this.instanceFile = instanceFile;
+    }
+
+    @Override
+    Junction junction()
+    {
+        return junction;
     }
 
     /**
@@ -154,98 +150,6 @@ public final class ClientJunction implements AutoCloseable
     }
 
     /**
-     * Claim space for a frame, to be written at {@link #claimedBuffer()} then {@link #commit}ted or
-     * {@link #abort}ed: a claim left open would make the instance close the junction as stuck.
-     *
-     * @param length the frame's length.
-     * @return where to write, or a negative {@link Junction} status.
-     */
-    public int claim(final int length)
-    {
-        return junction.claim(RECORD_TYPE_ID, length);
-    }
-
-    /**
-     * @return the buffer claimed space lies in.
-     */
-    public MutableDirectBuffer claimedBuffer()
-    {
-        return junction.outboundBuffer();
-    }
-
-    /**
-     * @param index what {@link #claim} returned.
-     */
-    public void commit(final int index)
-    {
-        junction.commit(index);
-    }
-
-    /**
-     * @param index what {@link #claim} returned.
-     */
-    public void abort(final int index)
-    {
-        junction.abort(index);
-    }
-
-    /**
-     * Read up to {@code limit} frames, each copied out of the ring before the listener sees it.
-     *
-     * @param listener takes each frame.
-     * @param limit    most frames.
-     * @return frames read, or {@link Junction#CORRUPT}.
-     */
-    public int read(final FrameListener listener, final int limit)
-    {
-        this.listener = listener;
-        try
-        {
-            return junction.read(handler, limit);
-        }
-        finally
-        {
-            this.listener = null;
-        }
-    }
-
-    private boolean onRecord(final int msgTypeId, final DirectBuffer ring, final int index, final int length)
-    {
-        if (msgTypeId != RECORD_TYPE_ID || length < 0 || length > junction.maxMessageLength())
-        {
-            return listener.onBadRecord(
-                "ring record of type " + msgTypeId + " and " + length + " bytes is not a Cell frame");
-        }
-        copy.checkLimit(length);
-        ring.getBytes(index, copy, 0, length);
-        return listener.onFrame(copy, 0, length);
-    }
-
-    /**
-     * @return why the inbound ring is corrupt.
-     */
-    public String corruption()
-    {
-        return junction.corruption();
-    }
-
-    /**
-     * @return true when a frame waits to be read.
-     */
-    public boolean hasInbound()
-    {
-        return junction.hasInbound();
-    }
-
-    /**
-     * @return true when the instance closed its side.
-     */
-    public boolean peerClosed()
-    {
-        return junction.peerClosed();
-    }
-
-    /**
      * @return true while the instance's process lives (judged from the junction header).
      */
     public boolean peerAlive()
@@ -291,14 +195,6 @@ public final class ClientJunction implements AutoCloseable
     public Doorbell localDoorbell()
     {
         return junction.localDoorbell();
-    }
-
-    /**
-     * @return the longest frame the junction carries.
-     */
-    public int maxMessageLength()
-    {
-        return junction.maxMessageLength();
     }
 
     /**

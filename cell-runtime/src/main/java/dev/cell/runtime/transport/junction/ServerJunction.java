@@ -1,12 +1,9 @@
 package dev.cell.runtime.transport.junction;
 
-import dev.cell.ring.FrameHandler;
 import dev.cell.ring.Junction;
-import dev.cell.runtime.transport.FrameListener;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.ExpandableDirectByteBuffer;
-import org.agrona.MutableDirectBuffer;
 
 /**
  * The instance's end of one junction: reads the client's frames into a private copy, sends frames (keeping one that
@@ -16,18 +13,10 @@ import org.agrona.MutableDirectBuffer;
  *
  * @since 0.1
  */
-public final class ServerJunction
+public final class ServerJunction extends JunctionEnd
 {
-    /**
-     * Ring record type of every frame.
-     */
-    public static final int RECORD_TYPE_ID = 1;
-
     private final Junction junction;
     private final String name;
-    private final ExpandableDirectByteBuffer privateFrame;
-    private final FrameHandler handler = this::onRecord;
-    private FrameListener listener;
     private ExpandableArrayBuffer pending;
     private int pendingLength;
     private long clientBeat;
@@ -36,11 +25,17 @@ public final class ServerJunction
     ServerJunction(
         final Junction junction, final String name, final ExpandableDirectByteBuffer privateFrame, final long nowNs)
     {
+        super(privateFrame);
         this.junction = junction;
         this.name = name;
-        this.privateFrame = privateFrame;
         this.clientBeat = junction.peerHeartbeatEpochMs();
         this.clientBeatSeenNs = nowNs;
+    }
+
+    @Override
+    Junction junction()
+    {
+        return junction;
     }
 
     /**
@@ -49,74 +44,6 @@ public final class ServerJunction
     public String name()
     {
         return name;
-    }
-
-    /**
-     * @return the longest frame it carries.
-     */
-    public int maxMessageLength()
-    {
-        return junction.maxMessageLength();
-    }
-
-    /**
-     * Read up to {@code limit} frames, each copied out of the ring first (a peer that keeps writing to the shared
-     * mapping cannot change bytes between their check and their use).
-     *
-     * @param listener takes each frame.
-     * @param limit    most frames to read.
-     * @return frames read, or {@link Junction#CORRUPT}.
-     */
-    public int read(final FrameListener listener, final int limit)
-    {
-        this.listener = listener;
-        try
-        {
-            return junction.read(handler, limit);
-        }
-        finally
-        {
-            this.listener = null;
-        }
-    }
-
-    private boolean onRecord(final int msgTypeId, final DirectBuffer ring, final int index, final int length)
-    {
-        if (length <= 0 || length > junction.maxMessageLength())
-        {
-            return listener.onBadRecord("frame of " + length + " bytes");
-        }
-        if (msgTypeId != RECORD_TYPE_ID)
-        {
-            return listener.onBadRecord("frame of type " + msgTypeId + " and " + length + " bytes is not a Cell frame");
-        }
-        privateFrame.checkLimit(length);
-        ring.getBytes(index, privateFrame, 0, length);
-        return listener.onFrame(privateFrame, 0, length);
-    }
-
-    /**
-     * @return why the ring is corrupt.
-     */
-    public String corruption()
-    {
-        return junction.corruption();
-    }
-
-    /**
-     * @return true when a frame waits to be read.
-     */
-    public boolean hasInbound()
-    {
-        return junction.hasInbound();
-    }
-
-    /**
-     * @return true when the client closed its side.
-     */
-    public boolean peerClosed()
-    {
-        return junction.peerClosed();
     }
 
     /**
@@ -136,42 +63,6 @@ public final class ServerJunction
             keepPending(buffer, offset, length);
         }
         return status;
-    }
-
-    /**
-     * Claim space for a frame of {@code length} bytes, to be written at {@link #claimedBuffer()} and
-     * {@link #commit}ted (or {@link #abort}ed).
-     *
-     * @param length the frame's length.
-     * @return where to write it, or a negative {@link Junction} status.
-     */
-    public int claim(final int length)
-    {
-        return junction.claim(RECORD_TYPE_ID, length);
-    }
-
-    /**
-     * @return the buffer claimed space lies in.
-     */
-    public MutableDirectBuffer claimedBuffer()
-    {
-        return junction.outboundBuffer();
-    }
-
-    /**
-     * @param index what {@link #claim} returned.
-     */
-    public void commit(final int index)
-    {
-        junction.commit(index);
-    }
-
-    /**
-     * @param index what {@link #claim} returned.
-     */
-    public void abort(final int index)
-    {
-        junction.abort(index);
     }
 
     /**
