@@ -30,7 +30,7 @@ public interface CellConnection extends AutoCloseable
      */
     static CellConnection connect(final String cell, final long fingerprint, final ClientOptions options)
     {
-        return JunctionConnection.open(cell, fingerprint, options);
+        return TransportConnection.open(cell, fingerprint, java.util.Map.of(), options);
     }
 
     /**
@@ -52,7 +52,7 @@ public interface CellConnection extends AutoCloseable
         final String cell, final long fingerprint, final java.util.Map<String, String> handlers,
         final ClientOptions options)
     {
-        return JunctionConnection.open(cell, fingerprint, handlers, options);
+        return TransportConnection.open(cell, fingerprint, handlers, options);
     }
 
     /**

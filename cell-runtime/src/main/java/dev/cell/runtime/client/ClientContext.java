@@ -1,6 +1,7 @@
 package dev.cell.runtime.client;
 
 import dev.cell.ring.JunctionDescriptor;
+import dev.cell.runtime.identity.Identity;
 import dev.cell.runtime.IdleProfile;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.NanoClock;
@@ -24,11 +25,24 @@ public final class ClientContext
      */
     public static final String JUNCTION_CAPACITY_PROPERTY = "cell.junction.capacity";
 
+    /**
+     * System property: the file of this process's identity key (an instance sets its cell's); default the host's,
+     * {@code $CELL_HOME/identity/host.key}.
+     */
+    public static final String IDENTITY_FILE_PROPERTY = "cell.identity.file";
+
+    /**
+     * System property: open axon sessions in plaintext (measurements only; the instance must take plaintext too).
+     */
+    public static final String AXON_PLAINTEXT_PROPERTY = "cell.axon.plaintext";
+
     private final ClientOptions options;
     private EpochClock epochClock;
     private NanoClock nanoClock;
     private int junctionCapacity;
     private long hungTimeoutNs;
+    private Identity identity;
+    private boolean axonPlaintext;
     private boolean concluded;
 
     /**
@@ -74,6 +88,7 @@ public final class ClientContext
         }
         final java.time.Duration hung = options.hungTimeout();
         hungTimeoutNs = hung == null ? ClientOptions.DEFAULT_HUNG_TIMEOUT_MS * 1_000_000L : Math.max(1, hung.toNanos());
+        axonPlaintext = axonPlaintext || Boolean.getBoolean(AXON_PLAINTEXT_PROPERTY);
         return this;
     }
 
@@ -104,6 +119,63 @@ public final class ClientContext
     public ClientContext junctionCapacity(final int bytes)
     {
         this.junctionCapacity = bytes;
+        return this;
+    }
+
+    /**
+     * @param value true for plaintext axon sessions (measurements).
+     * @return this.
+     */
+    public ClientContext axonPlaintext(final boolean value)
+    {
+        this.axonPlaintext = value;
+        return this;
+    }
+
+    /**
+     * @return whether axon sessions are opened in plaintext.
+     */
+    public boolean axonPlaintext()
+    {
+        return axonPlaintext;
+    }
+
+    /**
+     * @param cell a cell's served name.
+     * @return the remote endpoint to reach it at: the options' endpoint, else {@code cell.endpoint.<cell>}; null for
+     * this host's instances.
+     */
+    public Endpoint endpointOf(final String cell)
+    {
+        if (options.endpoint() != null)
+        {
+            return options.endpoint();
+        }
+        final Endpoint named = Endpoint.fromProperties(cell);
+        final int at = cell.indexOf('@');
+        return named != null || at < 0 ? named : Endpoint.fromProperties(cell.substring(0, at));
+    }
+
+    /**
+     * @return this process's identity (loaded or created on first use).
+     */
+    public synchronized Identity identity()
+    {
+        if (identity == null)
+        {
+            final String file = System.getProperty(IDENTITY_FILE_PROPERTY);
+            identity = file != null ? Identity.loadOrCreate(Path.of(file)) : Identity.host(options.cellHome());
+        }
+        return identity;
+    }
+
+    /**
+     * @param value the identity to prove to remote instances.
+     * @return this.
+     */
+    public synchronized ClientContext identity(final Identity value)
+    {
+        this.identity = value;
         return this;
     }
 

@@ -19,11 +19,13 @@ import java.time.Duration;
  *                       outstanding calls fail with {@code Unavailable} ("hung or stopped") and the connection
  *                       closes. The instance beats every 100 ms from its duty cycle, so a handler that blocks
  *                       longer than this makes the instance look hung.
+ * @param endpoint       a remote instance to reach over an axon, whatever cell is connected; null: the cell's
+ *                       {@code cell.endpoint.<cell>} property if set, else the instances on this host.
  * @since 0.1
  */
 public record ClientOptions(
     Path cellHome, Duration connectTimeout, Duration callTimeout, IdleProfile idleProfile, String clientName,
-    ClientSession session, Duration hungTimeout)
+    ClientSession session, Duration hungTimeout, Endpoint endpoint)
 {
     /**
      * Default {@link #hungTimeout()}: {@code cell.client.hung.timeout.ms} (2000 ms).
@@ -44,7 +46,7 @@ public record ClientOptions(
             IdleProfile.parse(System.getProperty("cell.client.idle", "eco")),
             System.getProperty("cell.client.name", ProcessHandle.current().pid() + "@" + hostName()),
             null,
-            Duration.ofMillis(Long.getLong("cell.client.hung.timeout.ms", DEFAULT_HUNG_TIMEOUT_MS)));
+            Duration.ofMillis(Long.getLong("cell.client.hung.timeout.ms", DEFAULT_HUNG_TIMEOUT_MS)), null);
     }
 
     /**
@@ -53,7 +55,7 @@ public record ClientOptions(
      */
     public ClientOptions withConnectTimeout(final Duration value)
     {
-        return new ClientOptions(cellHome, value, callTimeout, idleProfile, clientName, session, hungTimeout);
+        return new ClientOptions(cellHome, value, callTimeout, idleProfile, clientName, session, hungTimeout, endpoint);
     }
 
     /**
@@ -62,7 +64,8 @@ public record ClientOptions(
      */
     public ClientOptions withCallTimeout(final Duration value)
     {
-        return new ClientOptions(cellHome, connectTimeout, value, idleProfile, clientName, session, hungTimeout);
+        return new ClientOptions(cellHome, connectTimeout, value, idleProfile, clientName, session, hungTimeout,
+            endpoint);
     }
 
     /**
@@ -71,7 +74,8 @@ public record ClientOptions(
      */
     public ClientOptions withIdleProfile(final IdleProfile value)
     {
-        return new ClientOptions(cellHome, connectTimeout, callTimeout, value, clientName, session, hungTimeout);
+        return new ClientOptions(cellHome, connectTimeout, callTimeout, value, clientName, session, hungTimeout,
+            endpoint);
     }
 
     /**
@@ -80,7 +84,8 @@ public record ClientOptions(
      */
     public ClientOptions withCellHome(final Path value)
     {
-        return new ClientOptions(value, connectTimeout, callTimeout, idleProfile, clientName, session, hungTimeout);
+        return new ClientOptions(value, connectTimeout, callTimeout, idleProfile, clientName, session, hungTimeout,
+            endpoint);
     }
 
     /**
@@ -89,7 +94,8 @@ public record ClientOptions(
      */
     public ClientOptions withClientName(final String value)
     {
-        return new ClientOptions(cellHome, connectTimeout, callTimeout, idleProfile, value, session, hungTimeout);
+        return new ClientOptions(cellHome, connectTimeout, callTimeout, idleProfile, value, session, hungTimeout,
+            endpoint);
     }
 
     /**
@@ -98,7 +104,8 @@ public record ClientOptions(
      */
     public ClientOptions withSession(final ClientSession value)
     {
-        return new ClientOptions(cellHome, connectTimeout, callTimeout, idleProfile, clientName, value, hungTimeout);
+        return new ClientOptions(cellHome, connectTimeout, callTimeout, idleProfile, clientName, value, hungTimeout,
+            endpoint);
     }
 
     /**
@@ -107,7 +114,18 @@ public record ClientOptions(
      */
     public ClientOptions withHungTimeout(final Duration value)
     {
-        return new ClientOptions(cellHome, connectTimeout, callTimeout, idleProfile, clientName, session, value);
+        return new ClientOptions(cellHome, connectTimeout, callTimeout, idleProfile, clientName, session, value,
+            endpoint);
+    }
+
+    /**
+     * @param value a remote instance's endpoint (null: the cell's property, else this host's instances).
+     * @return a copy with it.
+     */
+    public ClientOptions withEndpoint(final Endpoint value)
+    {
+        return new ClientOptions(cellHome, connectTimeout, callTimeout, idleProfile, clientName, session, hungTimeout,
+            value);
     }
 
     private static String hostName()

@@ -24,7 +24,7 @@ import java.util.TreeMap;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Opens a {@link JunctionConnection}: discovers the live instances of a cell, creates a junction to one, sends the
+ * Opens a {@link TransportConnection} over a junction: discovers the live instances of a cell, creates a junction to one, sends the
  * Hello ({@link ClientProxy}) and waits for the {@link Handshake}'s answer, trying the next instance when one cannot
  * be reached.
  */
@@ -132,7 +132,7 @@ final class JunctionConnector
         }
     }
 
-    private static JunctionConnection connect(
+    private static TransportConnection connect(
         final String cell,
         final long fingerprint,
         final Map<String, String> handlers,
@@ -186,7 +186,7 @@ final class JunctionConnector
             {
                 recordUse(cell, handlers, ctx);
             }
-            final JunctionConnection connection = new JunctionConnection(cell, ctx,
+            final TransportConnection connection = new TransportConnection(cell, ctx,
                 new InstanceRecord(record.cell(), handshake.instanceId, record.pid(), record.startEpochMs(),
                 record.runDir(), record.cellDir(), record.fingerprint(), record.latency()),
                 transport, handshake.fingerprint, handshake.serverPid);
@@ -238,7 +238,7 @@ final class JunctionConnector
         final Handshake handshake = new Handshake();
         final DoorbellIdleStrategy idle = new DoorbellIdleStrategy(ctx.idleProfile(), transport.localDoorbell(),
             () -> transport.hasInbound() || transport.peerClosed());
-        long nextCheckNs = clock.nanoTime() + JunctionConnection.HOUSEKEEPING_INTERVAL_NS;
+        long nextCheckNs = clock.nanoTime() + TransportConnection.HOUSEKEEPING_INTERVAL_NS;
         long instanceBeat = transport.instanceHeartbeatEpochMs();
         long instanceBeatSeenNs = clock.nanoTime();
         while (handshake.state == Handshake.WAITING)
@@ -263,7 +263,7 @@ final class JunctionConnector
             }
             if (nowNs - nextCheckNs >= 0)
             {
-                nextCheckNs = nowNs + JunctionConnection.HOUSEKEEPING_INTERVAL_NS;
+                nextCheckNs = nowNs + TransportConnection.HOUSEKEEPING_INTERVAL_NS;
                 if (!transport.instanceAlive())
                 {
                     throw new Unreachable("its process " + transport.instancePid() + " is gone");
@@ -290,22 +290,36 @@ final class JunctionConnector
         final String cell, final long fingerprint, final InstanceRecord record, final Handshake handshake)
         throws Unreachable
     {
+        final RuntimeException refusal = refusal(cell, fingerprint, record.instanceId(), handshake);
+        if (refusal == null)
+        {
+            throw new Unreachable(handshake.reason);
+        }
+        return refusal;
+    }
+
+    /**
+     * @return what a Reject means to the caller; null when another instance (or a later try) may accept.
+     */
+    static RuntimeException refusal(
+        final String cell, final long fingerprint, final String instanceId, final Handshake handshake)
+    {
         final String theirs = Genome.fingerprintHex(handshake.fingerprint);
         return switch (handshake.rejectCode)
         {
             case SCHEMA_MISMATCH -> new CellException.SchemaMismatch(cell,
                 Genome.fingerprintHex(fingerprint), theirs,
                 "cell '" + cell + "': this client was built against genome " +
-                Genome.fingerprintHex(fingerprint) + " but instance " + record.instanceId() + " runs genome " +
+                Genome.fingerprintHex(fingerprint) + " but instance " + instanceId + " runs genome " +
                 theirs + ". Rebuild the client against the running cell (or run the cell version the client " +
                 "was built for). Instance says: " + handshake.reason);
-            case STOPPING, TOO_MANY_CONNECTIONS -> throw new Unreachable(handshake.reason);
-            default -> new CellException.Rejected(cell, "instance " + record.instanceId() +
+            case STOPPING, TOO_MANY_CONNECTIONS -> null;
+            default -> new CellException.Rejected(cell, "instance " + instanceId +
                 " refused the connection (" + handshake.rejectCode + "): " + handshake.reason);
         };
     }
 
-    private static String handlerList(final Map<String, String> handlers)
+    static String handlerList(final Map<String, String> handlers)
     {
         final StringBuilder sb = new StringBuilder();
         for (final Map.Entry<String, String> e : new TreeMap<>(handlers).entrySet())
@@ -319,7 +333,7 @@ final class JunctionConnector
         return sb.toString();
     }
 
-    private static void recordUse(final String cell, final Map<String, String> handlers, final ClientContext ctx)
+    static void recordUse(final String cell, final Map<String, String> handlers, final ClientContext ctx)
     {
         try
         {

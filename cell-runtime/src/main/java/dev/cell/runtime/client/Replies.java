@@ -4,7 +4,7 @@ import dev.cell.runtime.CellException;
 import dev.cell.runtime.session.ClientAdapter;
 import dev.cell.runtime.session.ClientListener;
 import dev.cell.runtime.transport.FrameListener;
-import dev.cell.runtime.transport.junction.ClientJunction;
+import dev.cell.runtime.transport.ClientEnd;
 import dev.cell.sbe.codecs.FailureCode;
 import dev.cell.sbe.codecs.RejectCode;
 import org.agrona.DirectBuffer;
@@ -28,7 +28,7 @@ final class Replies implements FrameListener, ClientListener
 
     private final String cell;
     private final String instanceId;
-    private final ClientJunction transport;
+    private final ClientEnd transport;
     private final PendingCalls pending;
     private final Consumer<CellException> closer;
     private final ClientAdapter adapter = new ClientAdapter(this);
@@ -44,7 +44,7 @@ final class Replies implements FrameListener, ClientListener
     Replies(
         final String cell,
         final String instanceId,
-        final ClientJunction transport,
+        final ClientEnd transport,
         final PendingCalls pending,
         final Consumer<CellException> closer)
     {

@@ -2,7 +2,7 @@ package dev.cell.runtime.client;
 
 import dev.cell.ring.Junction;
 import dev.cell.runtime.session.ClientProxy;
-import dev.cell.runtime.transport.junction.ClientJunction;
+import dev.cell.runtime.transport.ClientEnd;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -22,14 +22,14 @@ final class RequestSender
      */
     static final int FAULTED = -100;
 
-    private final ClientJunction transport;
+    private final ClientEnd transport;
     private final ClientSession session;
     private final BooleanSupplier closed;
     private final ClientProxy proxy = new ClientProxy();
     private final long[] callSession = new long[3];
     private final ReentrantLock txLock = new ReentrantLock();
 
-    RequestSender(final ClientJunction transport, final ClientSession session, final BooleanSupplier closed)
+    RequestSender(final ClientEnd transport, final ClientSession session, final BooleanSupplier closed)
     {
         this.transport = transport;
         this.session = session;
@@ -144,7 +144,7 @@ final class RequestSender
      */
     void goodbye()
     {
-        if (!transport.peerClosed() && transport.fileIntact())
+        if (!transport.peerClosed())
         {
             final ExpandableArrayBuffer bye = new ExpandableArrayBuffer(64);
             try

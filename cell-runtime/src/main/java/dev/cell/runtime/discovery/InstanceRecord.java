@@ -13,6 +13,7 @@ import java.nio.file.Path;
  * @param cellDir      the cell's folder.
  * @param fingerprint  the genome fingerprint, 16 hex digits.
  * @param latency      the idle profile, "eco" or "spin".
+ * @param axon         the UDP endpoint remote callers reach it at ({@code host:port}), or null when it takes none.
  * @since 0.1
  */
 public record InstanceRecord(
@@ -23,6 +24,31 @@ public record InstanceRecord(
     Path runDir,
     Path cellDir,
     String fingerprint,
-    String latency)
+    String latency,
+    String axon)
 {
+    /**
+     * An instance without an axon.
+     *
+     * @param cell         the cell's name.
+     * @param instanceId   the instance id.
+     * @param pid          its process id.
+     * @param startEpochMs its process's start time.
+     * @param runDir       its run folder.
+     * @param cellDir      the cell's folder.
+     * @param fingerprint  the genome fingerprint.
+     * @param latency      the idle profile.
+     */
+    public InstanceRecord(
+        final String cell,
+        final String instanceId,
+        final long pid,
+        final long startEpochMs,
+        final Path runDir,
+        final Path cellDir,
+        final String fingerprint,
+        final String latency)
+    {
+        this(cell, instanceId, pid, startEpochMs, runDir, cellDir, fingerprint, latency, null);
+    }
 }

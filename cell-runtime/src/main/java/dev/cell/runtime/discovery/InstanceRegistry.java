@@ -295,6 +295,10 @@ public final class InstanceRegistry
         m.put("cellDir", r.cellDir().toAbsolutePath().toString());
         m.put("fingerprint", r.fingerprint());
         m.put("latency", r.latency());
+        if (r.axon() != null)
+        {
+            m.put("axon", r.axon());
+        }
         return Json.write(m);
     }
 
@@ -309,7 +313,8 @@ public final class InstanceRegistry
             Path.of((String)require(m, "runDir")),
             Path.of((String)require(m, "cellDir")),
             (String)require(m, "fingerprint"),
-            m.get("latency") instanceof String s ? s : "eco");
+            m.get("latency") instanceof String s ? s : "eco",
+            m.get("axon") instanceof String a ? a : null);
     }
 
     private static Object require(final Map<String, Object> m, final String key)

@@ -2,6 +2,7 @@ package dev.cell.runtime.secure;
 
 import java.security.GeneralSecurityException;
 import javax.crypto.Cipher;
+import java.nio.ByteBuffer;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -76,6 +77,56 @@ public final class NoiseCipher
             cipher.updateAAD(ad);
             final byte[] plain = cipher.doFinal(ciphertext);
             return plain;
+        }
+        catch (final GeneralSecurityException ex)
+        {
+            n--; // not used up by a message that failed
+            throw new NoiseException("message " + n + " does not authenticate (tampered, replayed or out of order)");
+        }
+    }
+
+    /**
+     * Encrypt {@code in}'s remaining bytes into {@code out} (ciphertext then tag), without allocating output arrays.
+     *
+     * @param ad  associated data.
+     * @param in  the plaintext (position to limit); consumed.
+     * @param out receives {@code in.remaining() + TAG_BYTES} bytes.
+     * @return bytes written.
+     */
+    public int encrypt(final byte[] ad, final ByteBuffer in, final ByteBuffer out)
+    {
+        try
+        {
+            init(Cipher.ENCRYPT_MODE);
+            cipher.updateAAD(ad);
+            return cipher.doFinal(in, out);
+        }
+        catch (final GeneralSecurityException ex)
+        {
+            throw new IllegalStateException("encryption failed", ex);
+        }
+    }
+
+    /**
+     * Decrypt {@code in}'s remaining bytes (ciphertext then tag) into {@code out}.
+     *
+     * @param ad  associated data.
+     * @param in  ciphertext and tag; consumed.
+     * @param out receives the plaintext.
+     * @return bytes of plaintext.
+     * @throws NoiseException when it does not authenticate (tampered, replayed, reordered).
+     */
+    public int decrypt(final byte[] ad, final ByteBuffer in, final ByteBuffer out) throws NoiseException
+    {
+        if (in.remaining() < TAG_BYTES)
+        {
+            throw new NoiseException("message of " + in.remaining() + " bytes is shorter than its tag");
+        }
+        try
+        {
+            init(Cipher.DECRYPT_MODE);
+            cipher.updateAAD(ad);
+            return cipher.doFinal(in, out);
         }
         catch (final GeneralSecurityException ex)
         {

@@ -3,6 +3,7 @@ package dev.cell.runtime.service;
 import dev.cell.ring.Liveness;
 import dev.cell.runtime.IdleProfile;
 import dev.cell.runtime.client.CellHome;
+import dev.cell.runtime.client.ClientContext;
 import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.log.JsonLinesLog;
 
@@ -19,6 +20,7 @@ import java.util.concurrent.locks.LockSupport;
  * <pre>
  * java -cp app.jar dev.cell.runtime.service.CellMain --cell-dir &lt;dir&gt; --cell &lt;name&gt;
  *      [--instance &lt;id&gt;] [--latency eco|spin] [--state-replicas &lt;n&gt;]
+ *      [--axon &lt;host:port&gt;] [--allowed-keys &lt;id,id...&gt;] [--axon-plaintext]
  * </pre>
  * Each option may also be given as a system property: {@code cell.dir}, {@code cell.name}, {@code cell.instance},
  * {@code cell.latency}, {@code cell.state.replicas}. An instance reads no {@code cell.toml}: its launcher (the
@@ -91,6 +93,9 @@ public final class CellMain
         String instance = System.getProperty("cell.instance");
         String latency = System.getProperty("cell.latency", "eco");
         String stateReplicas = System.getProperty(STATE_REPLICAS_PROPERTY, "0");
+        String axonListen = System.getProperty("cell.axon.listen");
+        String allowedKeys = System.getProperty("cell.auth.allowed.keys", "");
+        boolean axonPlaintext = Boolean.getBoolean("cell.axon.plaintext");
         for (int i = 0; i < args.length; i++)
         {
             final String arg = args[i];
@@ -98,6 +103,11 @@ public final class CellMain
             {
                 System.out.println(usage());
                 return 0;
+            }
+            if (arg.equals("--axon-plaintext"))
+            {
+                axonPlaintext = true;
+                continue;
             }
             if (i + 1 >= args.length)
             {
@@ -111,6 +121,8 @@ public final class CellMain
                 case "--instance" -> instance = value;
                 case "--latency" -> latency = value;
                 case "--state-replicas" -> stateReplicas = value;
+                case "--axon" -> axonListen = value;
+                case "--allowed-keys" -> allowedKeys = value;
                 default ->
                 {
                     return bad("unknown option " + arg);
@@ -154,11 +166,24 @@ public final class CellMain
             System.err.println("cell: cannot open the log under " + dir + ": " + ex.getMessage());
             return 1;
         }
+        final AxonOptions axon;
+        try
+        {
+            axon = axonListen == null || axonListen.isBlank() ? null : new AxonOptions(axonListen.trim(),
+                axonPlaintext, keys(allowedKeys), null);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return bad(ex.getMessage());
+        }
+        // Calls this instance makes to remote cells prove the cell's identity, the one their allowed_keys name.
+        System.setProperty(ClientContext.IDENTITY_FILE_PROPERTY, AxonOptions.identityFileOf(dir).toString());
         final ServerOptions options = ServerOptions.defaults()
             .withCellHome(CellHome.resolve())
             .withIdleProfile(profile)
             .withInstanceId(instanceId)
-            .withLog(log);
+            .withLog(log)
+            .withAxon(axon);
         final int groupSize;
         try
         {
@@ -337,6 +362,19 @@ public final class CellMain
         return String.join(", ", names);
     }
 
+    private static java.util.Set<String> keys(final String list)
+    {
+        final java.util.Set<String> keys = new java.util.LinkedHashSet<>();
+        for (final String k : list.split(","))
+        {
+            if (!k.isBlank())
+            {
+                keys.add(k.trim());
+            }
+        }
+        return keys;
+    }
+
     private static int bad(final String message)
     {
         System.err.println("cell: " + message);
@@ -346,6 +384,7 @@ public final class CellMain
 
     private static String usage()
     {
-        return "usage: CellMain --cell-dir <dir> [--cell <name>] [--instance <id>] [--latency eco|spin]";
+        return "usage: CellMain --cell-dir <dir> [--cell <name>] [--instance <id>] [--latency eco|spin] " +
+            "[--state-replicas <n>] [--axon <host:port>] [--allowed-keys <id,id...>] [--axon-plaintext]";
     }
 }

@@ -96,7 +96,7 @@ final class RequestHandler implements FrameListener, ServerListener
         current = conn;
         try
         {
-            return conn.junction.read(this, limit);
+            return conn.end.read(this, limit);
         }
         finally
         {
@@ -174,11 +174,12 @@ final class RequestHandler implements FrameListener, ServerListener
             return false;
         }
         final int length = proxy.welcome(out, 0, Liveness.currentPid(), ctx.fingerprint(),
-            conn.junction.maxMessageLength(), ctx.instanceId());
+            conn.end.maxMessageLength(), ctx.instanceId());
         conn.welcomed = true;
         send(conn, length);
         log.info("connection.opened", "junction", conn.name, "clientPid", clientPid, "client", clientName,
-            "fingerprint", Genome.fingerprintHex(clientFingerprint));
+            "fingerprint", Genome.fingerprintHex(clientFingerprint), "identity",
+            conn.end.remoteIdentity() == null ? "local" : conn.end.remoteIdentity());
         return false;
     }
 
@@ -187,10 +188,10 @@ final class RequestHandler implements FrameListener, ServerListener
     {
         final ServerConnection conn = current;
         final int length = proxy.genomeResponse(out, 0, correlationId, ctx.fingerprint(), ctx.genomeJson());
-        if (length > conn.junction.maxMessageLength())
+        if (length > conn.end.maxMessageLength())
         {
             return sendFailure(conn, correlationId, FailureCode.REPLY_TOO_LARGE, "genome of " + length +
-                " bytes exceeds the junction's " + conn.junction.maxMessageLength() + " bytes");
+                " bytes exceeds the junction's " + conn.end.maxMessageLength() + " bytes");
         }
         return send(conn, length);
     }
@@ -290,10 +291,10 @@ final class RequestHandler implements FrameListener, ServerListener
         }
         final int replyLength = result == Integer.MIN_VALUE ? 0 : Math.abs(result);
         final int total = Protocol.RESPONSE_PREFIX_LENGTH + replyLength;
-        if (total > conn.junction.maxMessageLength())
+        if (total > conn.end.maxMessageLength())
         {
             return sendFailure(conn, correlationId, FailureCode.REPLY_TOO_LARGE, "reply of " + replyLength +
-                " bytes exceeds the junction's " + conn.junction.maxMessageLength() + " bytes (raise the ring " +
+                " bytes exceeds the junction's " + conn.end.maxMessageLength() + " bytes (raise the ring " +
                 "capacity or split the result)");
         }
         return send(conn, proxy.response(out, 0, correlationId, result < 0, replyLength));
@@ -311,7 +312,7 @@ final class RequestHandler implements FrameListener, ServerListener
         {
             return true;
         }
-        if (conn.junction.hasPending())
+        if (conn.end.hasPending())
         {
             return false;
         }
@@ -324,10 +325,10 @@ final class RequestHandler implements FrameListener, ServerListener
                     acceptor.incrementErrors(); // a declared error
                 }
                 final int total = Protocol.RESPONSE_PREFIX_LENGTH + r.length;
-                if (total > conn.junction.maxMessageLength())
+                if (total > conn.end.maxMessageLength())
                 {
                     sendFailure(conn, r.correlationId, FailureCode.REPLY_TOO_LARGE, "reply of " + r.length +
-                        " bytes exceeds the junction's " + conn.junction.maxMessageLength() + " bytes");
+                        " bytes exceeds the junction's " + conn.end.maxMessageLength() + " bytes");
                     return true;
                 }
                 if (!sendClaimed(conn, r, total))
@@ -350,12 +351,12 @@ final class RequestHandler implements FrameListener, ServerListener
      */
     private boolean sendClaimed(final ServerConnection conn, final AsyncReply r, final int total)
     {
-        final int index = conn.junction.claim(total);
+        final int index = conn.end.claim(total);
         if (index < 0)
         {
             return false;
         }
-        final MutableDirectBuffer ring = conn.junction.claimedBuffer();
+        final MutableDirectBuffer ring = conn.end.claimedBuffer();
         try
         {
             ring.putBytes(index + Protocol.RESPONSE_PREFIX_LENGTH, r.bytes, 0, r.length);
@@ -364,10 +365,10 @@ final class RequestHandler implements FrameListener, ServerListener
         catch (final Throwable ex)
         {
             // Never leave a claim uncommitted: the client would wait on it for ever.
-            conn.junction.abort(index);
+            conn.end.abort(index);
             throw ex;
         }
-        conn.junction.commit(index);
+        conn.end.commit(index);
         return true;
     }
 
@@ -415,7 +416,7 @@ final class RequestHandler implements FrameListener, ServerListener
      */
     void goodbye(final ServerConnection conn)
     {
-        conn.junction.sendOnce(out, 0, proxy.goodbye(out, 0, "instance " + ctx.instanceId() + " is stopping"));
+        conn.end.sendOnce(out, 0, proxy.goodbye(out, 0, "instance " + ctx.instanceId() + " is stopping"));
     }
 
     /**
@@ -425,7 +426,7 @@ final class RequestHandler implements FrameListener, ServerListener
      */
     private boolean send(final ServerConnection conn, final int length)
     {
-        final int status = conn.junction.send(out, 0, length);
+        final int status = conn.end.send(out, 0, length);
         if (status == Junction.OK)
         {
             return !conn.closing;

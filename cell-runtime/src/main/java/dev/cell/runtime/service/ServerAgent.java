@@ -11,6 +11,12 @@ import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.log.CellLog;
 import dev.cell.runtime.transport.junction.DoorbellIdleStrategy;
 import dev.cell.runtime.transport.junction.JunctionAcceptor;
+import dev.cell.runtime.identity.Identity;
+import dev.cell.runtime.transport.ServerEnd;
+import dev.cell.runtime.transport.axon.AxonListener;
+import dev.cell.runtime.transport.axon.AxonPace;
+import org.agrona.CloseHelper;
+import java.nio.file.Path;
 import dev.cell.runtime.transport.junction.ServerJunction;
 import dev.cell.sbe.codecs.RejectCode;
 import org.agrona.concurrent.Agent;
@@ -56,7 +62,10 @@ final class ServerAgent implements Agent
     private final ArrayDeque<AsyncReply> deferred = new ArrayDeque<>();
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private final List<ServerConnection> connections = new ArrayList<>();
-    private final Consumer<ServerJunction> onJunction = this::onJunction;
+    private final Consumer<ServerJunction> onJunction = this::onSession;
+    private final Consumer<ServerEnd> onAxonSession = this::onSession;
+    private final AxonPace axonPace = new AxonPace();
+    private AxonListener axon;
 
     private volatile boolean running = true;
     private volatile int connectionCount;
@@ -160,12 +169,17 @@ final class ServerAgent implements Agent
             lifecycle.onStart(new InstanceContext(ctx.cellName(), ctx.instanceId(), ctx.cellDir(), ctx.runDir(), log));
         }
         // onStart may have taken long: beat before serving, so no client takes the start-up time for a hang.
+        final AxonOptions axonOptions = ctx.axon();
+        if (axonOptions != null)
+        {
+            axon = openAxon(axonOptions);
+        }
         acceptor.heartbeat(epochClock.time());
         acceptor.state(InstanceFile.STATE_SERVING);
         final String latency = ctx.idleProfile().name().toLowerCase(Locale.ROOT);
         record = new InstanceRecord(ctx.cellName(), ctx.instanceId(), Liveness.currentPid(),
             Liveness.currentStartEpochMs(), ctx.runDir(), ctx.cellDir(), Genome.fingerprintHex(ctx.fingerprint()),
-            latency);
+            latency, axon == null ? null : axon.endpoint());
         InstanceRegistry.register(ctx.cellHome(), record);
         opened = true;
         idleStrategy.doorbell(acceptor.doorbell());
@@ -178,6 +192,25 @@ final class ServerAgent implements Agent
         nextHousekeepingNs = nanoClock.nanoTime() + HOUSEKEEPING_INTERVAL_NS;
     }
 
+    private AxonListener openAxon(final AxonOptions options)
+    {
+        final Path keyFile = options.identityFile() != null ? options.identityFile() :
+            AxonOptions.identityFileOf(ctx.cellDir());
+        final Identity identity = Identity.loadOrCreate(keyFile);
+        final AxonListener listener = new AxonListener(options.listen(), identity, options.allowedKeys(),
+            options.plaintext());
+        log.info("instance.axon",
+            "endpoint", listener.endpoint(),
+            "identity", identity.publicId(),
+            "encrypted", !options.plaintext(),
+            "allowedKeys", options.allowedKeys().isEmpty() ? "any" : String.join(",", options.allowedKeys()));
+        if (options.allowedKeys().isEmpty() && !options.plaintext())
+        {
+            log.warn("instance.axon.open", "reason", "no [auth] allowed_keys: any identity that proves itself may call");
+        }
+        return listener;
+    }
+
     @Override
     public int doWork()
     {
@@ -188,7 +221,18 @@ final class ServerAgent implements Agent
         try
         {
             final int work = duty();
-            idleStrategy.maxSleepNs(handler.pendingCount() > 0 ? PENDING_SLEEP_NS : IDLE_SLEEP_NS);
+            long sleepNs = handler.pendingCount() > 0 ? PENDING_SLEEP_NS : IDLE_SLEEP_NS;
+            if (axon != null)
+            {
+                // Axon frames ring no doorbell: they are polled, at the pace recent traffic sets.
+                final long nowNs = nanoClock.nanoTime();
+                if (work > 0)
+                {
+                    axonPace.traffic(nowNs);
+                }
+                sleepNs = Math.min(sleepNs, axonPace.sleepCapNs(nowNs));
+            }
+            idleStrategy.maxSleepNs(sleepNs);
             return work;
         }
         catch (final Throwable ex)
@@ -203,6 +247,10 @@ final class ServerAgent implements Agent
     {
         final long nowNs = nanoClock.nanoTime();
         int work = acceptor.poll(onJunction, ACCEPT_BATCH, nowNs);
+        if (axon != null)
+        {
+            work += axon.poll(onAxonSession, nowNs);
+        }
         for (int i = connections.size() - 1; i >= 0; i--)
         {
             final ServerConnection conn = connections.get(i);
@@ -243,7 +291,7 @@ final class ServerAgent implements Agent
         for (int i = 0, n = connections.size(); i < n; i++)
         {
             final ServerConnection c = connections.get(i);
-            if (c.junction.hasInbound() || c.closing || c.junction.peerClosed())
+            if (c.end.hasInbound() || c.closing || c.end.peerClosed())
             {
                 return true;
             }
@@ -254,9 +302,9 @@ final class ServerAgent implements Agent
     private int poll(final ServerConnection conn, final int index)
     {
         int work = 0;
-        if (conn.junction.hasPending())
+        if (conn.end.hasPending())
         {
-            final int status = conn.junction.flushPending();
+            final int status = conn.end.flushPending();
             if (status == Junction.BACK_PRESSURED)
             {
                 return 0;
@@ -273,14 +321,14 @@ final class ServerAgent implements Agent
             final int read = handler.read(conn, FRAME_BATCH);
             if (read == Junction.CORRUPT)
             {
-                handler.refuse(conn, "corrupt ring: " + conn.junction.corruption());
+                handler.refuse(conn, "corrupt ring: " + conn.end.corruption());
                 work++;
             }
             else
             {
                 work += read;
             }
-            if (!conn.closing && read == 0 && conn.junction.peerClosed())
+            if (!conn.closing && read == 0 && conn.end.peerClosed())
             {
                 conn.close("client closed without goodbye");
             }
@@ -318,7 +366,7 @@ final class ServerAgent implements Agent
         return 0;
     }
 
-    private void onJunction(final ServerJunction junction)
+    private void onSession(final ServerEnd junction)
     {
         final ServerConnection conn = new ServerConnection(junction, epochClock.time());
         connections.add(conn);
@@ -332,7 +380,7 @@ final class ServerAgent implements Agent
 
     private void closeConnection(final ServerConnection conn, final int index)
     {
-        if (conn.junction.hasPending())
+        if (conn.end.hasPending())
         {
             handler.pendingCleared();
         }
@@ -350,7 +398,7 @@ final class ServerAgent implements Agent
             log.info("connection.closed", "junction", conn.name, "clientPid", conn.clientPid, "client",
                 conn.clientName, "reason", reason);
         }
-        conn.junction.closeAndDelete();
+        conn.end.closeAndDelete();
         // Published last: whoever sees the lower count also sees the log line and the deleted files.
         connectionCount = connections.size();
     }
@@ -363,7 +411,7 @@ final class ServerAgent implements Agent
         for (int i = connections.size() - 1; i >= 0; i--)
         {
             final ServerConnection conn = connections.get(i);
-            final String reclaim = conn.junction.reclaimReason(nowMs, nowNs, ctx.claimTimeoutNs(),
+            final String reclaim = conn.end.reclaimReason(nowMs, nowNs, ctx.claimTimeoutNs(),
                 ctx.clientTimeoutNs());
             if (reclaim != null)
             {
@@ -434,6 +482,7 @@ final class ServerAgent implements Agent
             }
         }
         InstanceRegistry.unregister(ctx.cellHome(), ctx.cellName(), ctx.instanceId());
+        CloseHelper.quietClose(axon);
         acceptor.closeAndDelete(true);
         InstanceRegistry.deleteTree(ctx.runDir());
         log.info("instance.stopped", "calls", calls);
@@ -441,6 +490,7 @@ final class ServerAgent implements Agent
 
     private void cleanUpFailedStart()
     {
+        CloseHelper.quietClose(axon);
         if (acceptor.isOpen())
         {
             acceptor.closeAndDelete(false);

@@ -1,6 +1,6 @@
 package dev.cell.runtime.service;
 
-import dev.cell.runtime.transport.junction.ServerJunction;
+import dev.cell.runtime.transport.ServerEnd;
 
 /**
  * The instance's state of one client session: its transport, and what the handshake learnt. Used by the serving
@@ -8,7 +8,7 @@ import dev.cell.runtime.transport.junction.ServerJunction;
  */
 final class ServerConnection
 {
-    final ServerJunction junction;
+    final ServerEnd end;
     final String name;
     final long attachedEpochMs;
     boolean welcomed;
@@ -18,10 +18,10 @@ final class ServerConnection
     String clientName = "";
     long lastHeartbeatEpochMs;
 
-    ServerConnection(final ServerJunction junction, final long nowEpochMs)
+    ServerConnection(final ServerEnd end, final long nowEpochMs)
     {
-        this.junction = junction;
-        this.name = junction.name();
+        this.end = end;
+        this.name = end.name();
         this.attachedEpochMs = nowEpochMs;
         this.lastHeartbeatEpochMs = nowEpochMs;
     }

@@ -317,6 +317,14 @@ public final class ServerContext
         return idleTimeoutNs;
     }
 
+    /**
+     * @return how remote callers reach the instance; null for none.
+     */
+    public AxonOptions axon()
+    {
+        return options.axon();
+    }
+
     @Override
     public String toString()
     {

@@ -13,11 +13,12 @@ import java.nio.file.Path;
  * @param idleProfile    how the duty cycle idles: ECO sleeps on a futex, SPIN busy-spins.
  * @param instanceId     the instance id, or null for {@code <cell>-<pid>}.
  * @param log            the log, or null for the JSON-lines file under {@code <cellDir>/.cell/log/}.
- * @param maxConnections most open junctions; more are rejected with TOO_MANY_CONNECTIONS.
+ * @param maxConnections most open sessions; more are rejected with TOO_MANY_CONNECTIONS.
+ * @param axon           how remote callers reach the instance; null: only this host's, through junctions.
  * @since 0.1
  */
 public record ServerOptions(
-    Path cellHome, IdleProfile idleProfile, String instanceId, CellLog log, int maxConnections)
+    Path cellHome, IdleProfile idleProfile, String instanceId, CellLog log, int maxConnections, AxonOptions axon)
 {
     /**
      * Default connection limit.
@@ -29,7 +30,7 @@ public record ServerOptions(
      */
     public static ServerOptions defaults()
     {
-        return new ServerOptions(CellHome.resolve(), IdleProfile.ECO, null, null, DEFAULT_MAX_CONNECTIONS);
+        return new ServerOptions(CellHome.resolve(), IdleProfile.ECO, null, null, DEFAULT_MAX_CONNECTIONS, null);
     }
 
     /**
@@ -38,7 +39,7 @@ public record ServerOptions(
      */
     public ServerOptions withCellHome(final Path value)
     {
-        return new ServerOptions(value, idleProfile, instanceId, log, maxConnections);
+        return new ServerOptions(value, idleProfile, instanceId, log, maxConnections, axon);
     }
 
     /**
@@ -47,7 +48,7 @@ public record ServerOptions(
      */
     public ServerOptions withIdleProfile(final IdleProfile value)
     {
-        return new ServerOptions(cellHome, value, instanceId, log, maxConnections);
+        return new ServerOptions(cellHome, value, instanceId, log, maxConnections, axon);
     }
 
     /**
@@ -56,7 +57,7 @@ public record ServerOptions(
      */
     public ServerOptions withInstanceId(final String value)
     {
-        return new ServerOptions(cellHome, idleProfile, value, log, maxConnections);
+        return new ServerOptions(cellHome, idleProfile, value, log, maxConnections, axon);
     }
 
     /**
@@ -65,7 +66,7 @@ public record ServerOptions(
      */
     public ServerOptions withLog(final CellLog value)
     {
-        return new ServerOptions(cellHome, idleProfile, instanceId, value, maxConnections);
+        return new ServerOptions(cellHome, idleProfile, instanceId, value, maxConnections, axon);
     }
 
     /**
@@ -74,6 +75,15 @@ public record ServerOptions(
      */
     public ServerOptions withMaxConnections(final int value)
     {
-        return new ServerOptions(cellHome, idleProfile, instanceId, log, value);
+        return new ServerOptions(cellHome, idleProfile, instanceId, log, value, axon);
+    }
+
+    /**
+     * @param value how remote callers reach the instance (null: none).
+     * @return a copy with it.
+     */
+    public ServerOptions withAxon(final AxonOptions value)
+    {
+        return new ServerOptions(cellHome, idleProfile, instanceId, log, maxConnections, value);
     }
 }

@@ -3,6 +3,8 @@ package dev.cell.runtime.transport.junction;
 import dev.cell.ring.Doorbell;
 import dev.cell.ring.InstanceFile;
 import dev.cell.ring.Junction;
+import dev.cell.runtime.transport.ClientEnd;
+import dev.cell.runtime.transport.FrameListener;
 import dev.cell.ring.Liveness;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -21,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * @since 0.1
  */
-public final class ClientJunction extends JunctionEnd implements AutoCloseable
+public final class ClientJunction extends JunctionEnd implements ClientEnd
 {
     private static final AtomicInteger JUNCTION_COUNTER = new AtomicInteger();
     private static final int INITIAL_COPY_CAPACITY = 4096;
@@ -30,6 +32,9 @@ public final class ClientJunction extends JunctionEnd implements AutoCloseable
     private final InstanceFile instanceFile;
     private Junction junction;
     private String name;
+    private long lastBeat;
+    private long beatSeenNs;
+    private long silentMs;
 
     private ClientJunction(final InstanceFile instanceFile)
     {
@@ -219,6 +224,70 @@ public final class ClientJunction extends JunctionEnd implements AutoCloseable
     public Path path()
     {
         return junction.path();
+    }
+
+    @Override
+    public String describeQueued()
+    {
+        return junction.outboundSize() + " of " + junction.outboundCapacity() + " bytes queued";
+    }
+
+    @Override
+    public long pollIntervalNs()
+    {
+        return Long.MAX_VALUE; // the instance rings the doorbell with every frame
+    }
+
+    @Override
+    public String describePeer()
+    {
+        return "pid " + instanceFile.pid();
+    }
+
+    /**
+     * Thread safe: the blocking caller and the receiver thread both judge the instance. Its heartbeat in the junction
+     * header moves every 100 ms while its duty cycle runs, and is judged by this process's monotonic clock (a wall
+     * clock step cannot fake a hang).
+     */
+    @Override
+    public synchronized int checkPeer(final long nowMs, final long nowNs, final long hungTimeoutNs)
+    {
+        try
+        {
+            if (!junction.fileIntact())
+            {
+                return PEER_FAULTED;
+            }
+            junction.heartbeat(nowMs);
+            if (!junction.peerAlive())
+            {
+                return PEER_GONE;
+            }
+            final long beat = junction.peerHeartbeatEpochMs();
+            if (beatSeenNs == 0 || beat != lastBeat)
+            {
+                lastBeat = beat;
+                beatSeenNs = nowNs;
+                return PEER_OK;
+            }
+            final long stillNs = nowNs - beatSeenNs;
+            if (stillNs < hungTimeoutNs)
+            {
+                return PEER_OK;
+            }
+            silentMs = Math.max(stillNs / 1_000_000L, nowMs - beat);
+            return PEER_HUNG;
+        }
+        catch (final InternalError ex)
+        {
+            return PEER_FAULTED; // the file was truncated under the mapping
+        }
+    }
+
+    @Override
+    public synchronized long peerSilentMs()
+    {
+        return silentMs;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.cell.runtime.transport.junction;
 
 import dev.cell.ring.Junction;
+import dev.cell.runtime.transport.ServerEnd;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.ExpandableDirectByteBuffer;
@@ -13,7 +14,7 @@ import org.agrona.ExpandableDirectByteBuffer;
  *
  * @since 0.1
  */
-public final class ServerJunction extends JunctionEnd
+public final class ServerJunction extends JunctionEnd implements ServerEnd
 {
     private final Junction junction;
     private final String name;
@@ -41,9 +42,16 @@ public final class ServerJunction extends JunctionEnd
     /**
      * @return the junction file's name.
      */
+    @Override
     public String name()
     {
         return name;
+    }
+
+    @Override
+    public String remoteIdentity()
+    {
+        return null; // a process of this host: the run folder's permissions are its authentication
     }
 
     /**

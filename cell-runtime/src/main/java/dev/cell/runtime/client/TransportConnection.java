@@ -8,21 +8,20 @@ import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.session.ClientProxy;
 import dev.cell.runtime.session.Protocol;
-import dev.cell.runtime.transport.junction.ClientJunction;
+import dev.cell.runtime.transport.ClientEnd;
 import dev.cell.runtime.transport.junction.DoorbellIdleStrategy;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.NanoClock;
 
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * {@link CellConnection} over a junction (see docs/architecture.md, "Junctions" and "Runtime layers"): frames
- * are encoded by a {@link ClientProxy} ({@link RequestSender}), moved by a {@link ClientJunction}, and decoded by a
- * {@code ClientAdapter} whose listener, {@link Replies}, routes them.
+ * {@link CellConnection} over any transport (see docs/architecture.md, "Runtime layers"): frames are encoded by a
+ * {@link ClientProxy} ({@link RequestSender}), moved by a {@link ClientEnd} (a junction on this host, an axon to
+ * another), and decoded by a {@code ClientAdapter} whose listener, {@link Replies}, routes them.
  * <p>
  * Threads: the thread that opened the connection calls without any lock while it is the only user ({@link CallGate});
  * once shared, senders are serialised by a short transmit lock, blocking calls among themselves (one outstanding
@@ -30,7 +29,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * instance's ring and hands replies to the blocking caller or to the futures of {@link #callAsync}. A daemon receiver
  * thread is started on the first async call. The blocking path allocates nothing.
  */
-final class JunctionConnection implements CellConnection
+final class TransportConnection implements CellConnection
 {
     static final long HOUSEKEEPING_INTERVAL_NS = 100_000_000L;
     private static final int READ_BATCH = 64;
@@ -39,11 +38,10 @@ final class JunctionConnection implements CellConnection
     private final ClientContext ctx;
     private final NanoClock nanoClock;
     private final InstanceRecord instance;
-    private final ClientJunction transport;
+    private final ClientEnd transport;
     private final long remoteFingerprint;
     private final long serverPid;
     private final long callTimeoutNs;
-    private final ServerBeat serverBeat;
 
     private final CallGate gate = new CallGate(Thread.currentThread());
     private final ReentrantLock callLock = new ReentrantLock();
@@ -60,11 +58,11 @@ final class JunctionConnection implements CellConnection
     private volatile CellException closedCause;
     private boolean released;
 
-    JunctionConnection(
+    TransportConnection(
         final String cell,
         final ClientContext ctx,
         final InstanceRecord instance,
-        final ClientJunction transport,
+        final ClientEnd transport,
         final long remoteFingerprint,
         final long serverPid)
     {
@@ -76,22 +74,19 @@ final class JunctionConnection implements CellConnection
         this.remoteFingerprint = remoteFingerprint;
         this.serverPid = serverPid;
         this.callTimeoutNs = ctx.callTimeoutNs();
-        this.serverBeat = new ServerBeat(transport.peerHeartbeatEpochMs(), nanoClock.nanoTime(), ctx.hungTimeoutNs());
         this.session = ctx.options().session() != null ? ctx.options().session() : ClientSession.create();
         this.sender = new RequestSender(transport, session, () -> closed);
         this.replies = new Replies(cell, instance.instanceId(), transport, pending, this::markClosed);
         this.syncIdle = new DoorbellIdleStrategy(ctx.idleProfile(), transport.localDoorbell(), this::syncHasWork);
     }
 
-    static CellConnection open(final String cell, final long fingerprint, final ClientOptions options)
-    {
-        return JunctionConnector.open(cell, fingerprint, Map.of(), ClientContext.of(options));
-    }
-
     static CellConnection open(
         final String cell, final long fingerprint, final Map<String, String> handlers, final ClientOptions options)
     {
-        return JunctionConnector.open(cell, fingerprint, handlers, ClientContext.of(options));
+        final ClientContext ctx = ClientContext.of(options);
+        final Endpoint endpoint = ctx.endpointOf(cell);
+        return endpoint != null ? AxonConnector.open(cell, fingerprint, handlers, ctx, endpoint) :
+            JunctionConnector.open(cell, fingerprint, handlers, ctx);
     }
 
     @Override
@@ -117,9 +112,9 @@ final class JunctionConnection implements CellConnection
         return instance;
     }
 
-    Path junctionPath()
+    ClientEnd transport()
     {
-        return transport.path();
+        return transport;
     }
 
     @Override
@@ -263,11 +258,11 @@ final class JunctionConnection implements CellConnection
     {
         return switch (status)
         {
-            case Junction.BACK_PRESSURED -> new CellException.BackPressure(cell, "the junction to instance " +
-                instanceId() + " is full (" + transport.outboundSize() + " of " + transport.outboundCapacity() +
-                " bytes queued): the instance is not keeping up; nothing was sent");
+            case Junction.BACK_PRESSURED -> new CellException.BackPressure(cell, "the way to instance " +
+                instanceId() + " is full (" + transport.describeQueued() + "): the instance is not keeping up; " +
+                "nothing was sent");
             case Junction.TOO_LARGE -> new CellException.Rejected(cell, "request frame of " + frameLength +
-                " bytes exceeds the junction's limit of " + transport.maxMessageLength() + " bytes");
+                " bytes exceeds the session's limit of " + transport.maxMessageLength() + " bytes");
             default -> closedException();
         };
     }
@@ -315,7 +310,7 @@ final class JunctionConnection implements CellConnection
                 nextCheckNs = nowNs + HOUSEKEEPING_INTERVAL_NS;
                 checkServerAlive();
             }
-            idle.maxSleepNs(Math.min(deadlineNs - nowNs, nextCheckNs - nowNs));
+            idle.maxSleepNs(Math.min(Math.min(deadlineNs - nowNs, nextCheckNs - nowNs), transport.pollIntervalNs()));
             idle.idle(work);
         }
     }
@@ -331,34 +326,26 @@ final class JunctionConnection implements CellConnection
         {
             return;
         }
-        try
+        switch (transport.checkPeer(ctx.epochClock().time(), nanoClock.nanoTime(), ctx.hungTimeoutNs()))
         {
-            if (!transport.fileIntact())
+            case ClientEnd.PEER_FAULTED -> markClosed(ClientFailures.shrank(cell, instanceId()));
+            case ClientEnd.PEER_GONE ->
             {
-                markClosed(ClientFailures.shrank(cell, instanceId()));
-                return;
+                markClosed(new CellException.RemoteCrash(cell, "instance " + instanceId() + " of cell '" + cell +
+                    "' (" + transport.describePeer() + ") died while calls were outstanding" +
+                    (transport.peerSilentMs() > 0 ? " (silent for " + transport.peerSilentMs() + " ms)" : "")));
+                InstanceRegistry.live(ctx.cellHome(), cell);
             }
-            transport.heartbeat(ctx.epochClock().time());
-        }
-        catch (final InternalError ex)
-        {
-            markClosed(ClientFailures.shrank(cell, instanceId()));
-            return;
-        }
-        if (!transport.peerAlive())
-        {
-            markClosed(new CellException.RemoteCrash(cell, "instance " + instanceId() + " of cell '" + cell +
-                "' (pid " + serverPid + ") died while calls were outstanding"));
-            InstanceRegistry.live(ctx.cellHome(), cell);
-            return;
-        }
-        final long beat = transport.peerHeartbeatEpochMs();
-        final long stillNs = serverBeat.hungForNs(beat, nanoClock.nanoTime());
-        if (stillNs >= 0)
-        {
-            final long ageMs = Math.max(stillNs / 1_000_000L, ctx.epochClock().time() - beat);
-            markClosed(new CellException.Unavailable(cell, ClientFailures.hung(instanceId(), cell, ageMs)));
-            transport.markClosed();
+            case ClientEnd.PEER_HUNG ->
+            {
+                markClosed(new CellException.Unavailable(cell,
+                    ClientFailures.hung(instanceId(), cell, transport.peerSilentMs())));
+                transport.markClosed();
+            }
+            default ->
+            {
+                // fine
+            }
         }
     }
 
@@ -469,7 +456,7 @@ final class JunctionConnection implements CellConnection
             }
             if (!pending.isEmpty())
             {
-                idler.idle(work, check, nextCheckNs - nowNs);
+                idler.idle(work, check, Math.min(nextCheckNs - nowNs, transport.pollIntervalNs()));
             }
             else if (work == 0)
             {

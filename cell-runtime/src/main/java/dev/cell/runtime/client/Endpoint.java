@@ -1,0 +1,99 @@
+package dev.cell.runtime.client;
+
+import dev.cell.runtime.identity.Identity;
+
+/**
+ * Where a remote instance listens for axon sessions, and (optionally) the identity it must prove: without a key any
+ * identity that completes the handshake is accepted, and the connection logs which one it was.
+ *
+ * @param host a host name or address ({@code 10.1.0.2}, {@code ::1}).
+ * @param port its UDP port.
+ * @param key  the instance's expected public identity ({@code ed25519:...}), or null.
+ * @since 0.2
+ */
+public record Endpoint(String host, int port, String key)
+{
+    /**
+     * System property prefix naming a cell's endpoint: {@code cell.endpoint.<cell>=host:port}, with
+     * {@code cell.endpoint.<cell>.key=ed25519:...} (the launcher sets both from {@code [deps]}).
+     */
+    public static final String PROPERTY_PREFIX = "cell.endpoint.";
+
+    /**
+     * Canonical constructor: checks the parts.
+     */
+    public Endpoint
+    {
+        if (host == null || host.isBlank())
+        {
+            throw new IllegalArgumentException("endpoint needs a host");
+        }
+        if (port < 0 || port > 65_535)
+        {
+            throw new IllegalArgumentException("endpoint port " + port + " is not 0..65535");
+        }
+        if (key != null && !Identity.isPublicId(key))
+        {
+            throw new IllegalArgumentException("endpoint key '" + key + "' is not a public identity (ed25519:...)");
+        }
+    }
+
+    /**
+     * @param text {@code host:port} or {@code [ipv6]:port}.
+     * @param key  the expected identity, or null.
+     * @return the endpoint.
+     * @throws IllegalArgumentException naming what is wrong.
+     */
+    public static Endpoint parse(final String text, final String key)
+    {
+        final String t = text == null ? "" : text.trim();
+        final int colon = t.lastIndexOf(':');
+        if (colon <= 0 || colon == t.length() - 1)
+        {
+            throw new IllegalArgumentException("endpoint '" + t + "' is not host:port");
+        }
+        String host = t.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]"))
+        {
+            host = host.substring(1, host.length() - 1);
+        }
+        else if (host.indexOf(':') >= 0)
+        {
+            throw new IllegalArgumentException("endpoint '" + t + "': write an IPv6 address in brackets, [::1]:7400");
+        }
+        final int port;
+        try
+        {
+            port = Integer.parseInt(t.substring(colon + 1));
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("endpoint '" + t + "' has no numeric port");
+        }
+        return new Endpoint(host, port, key == null || key.isBlank() ? null : key.trim());
+    }
+
+    /**
+     * @param cell a cell's name.
+     * @return its endpoint from the system properties, or null when none is set.
+     */
+    public static Endpoint fromProperties(final String cell)
+    {
+        final String text = System.getProperty(PROPERTY_PREFIX + cell);
+        return text == null || text.isBlank() ? null : parse(text, System.getProperty(PROPERTY_PREFIX + cell + ".key"));
+    }
+
+    /**
+     * @return {@code host:port} as an Aeron channel's endpoint ({@code [::1]:7400} for IPv6).
+     */
+    public String address()
+    {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    @Override
+    public String toString()
+    {
+        return address() + (key == null ? "" : " (" + key + ")");
+    }
+}

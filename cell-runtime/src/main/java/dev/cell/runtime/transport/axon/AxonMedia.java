@@ -1,0 +1,210 @@
+package dev.cell.runtime.transport.axon;
+
+import io.aeron.Aeron;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The process's Aeron: one embedded media driver (SHARED threading: one thread moves every axon's UDP traffic) and
+ * one client on it, started when the first axon opens and closed when the last one closes. Embedded per process
+ * rather than one driver per host: no daemon to install or keep alive, a crashed process takes only its own driver
+ * with it, and the measured cost of the extra hop a host driver would save is nil for UDP (see docs/architecture.md,
+ * "Axon"). Its folder is private to the process ({@code cell-aeron-<pid>-<random>} under {@code /dev/shm} where that
+ * exists), deleted at close.
+ * <p>
+ * The driver idles with a {@link WarmIdleStrategy} ({@code eco}) or busy-spins ({@code cell.axon.driver.idle=spin}).
+ * A keeper thread beats on idle client sessions every {@link #KEEPALIVE_INTERVAL_NS} so that instances do not take a
+ * quiet client for a dead one.
+ *
+ * @since 0.2
+ */
+public final class AxonMedia implements AutoCloseable
+{
+    /**
+     * Longest a session may send nothing: then it sends an empty frame, {@code cell.axon.keepalive.ms} (200 ms).
+     */
+    public static final long KEEPALIVE_INTERVAL_NS = Long.getLong("cell.axon.keepalive.ms", 200) * 1_000_000L;
+
+    /**
+     * Term length of every axon publication: 1 MiB, so a message may be up to 128 KiB (Aeron's term / 8).
+     */
+    public static final int TERM_LENGTH = 1024 * 1024;
+
+    private static final Object LOCK = new Object();
+    private static AxonMedia shared;
+
+    private final MediaDriver driver;
+    private final Aeron aeron;
+    private final Path dir;
+    private final List<AxonClientEnd> clients = new CopyOnWriteArrayList<>();
+    private final Thread keeper;
+    private int users;
+    private volatile boolean closed;
+
+    private AxonMedia(final Path dir)
+    {
+        this.dir = dir;
+        final MediaDriver.Context driverCtx = new MediaDriver.Context()
+            .aeronDirectoryName(dir.toString())
+            .dirDeleteOnStart(true)
+            .dirDeleteOnShutdown(true)
+            .threadingMode(ThreadingMode.SHARED)
+            .sharedIdleStrategy(driverIdle())
+            .termBufferSparseFile(true)
+            .publicationTermBufferLength(TERM_LENGTH)
+            .ipcTermBufferLength(64 * 1024)
+            .spiesSimulateConnection(false)
+            .errorHandler(AxonMedia::onDriverError)
+            .warnIfDirectoryExists(false);
+        this.driver = MediaDriver.launchEmbedded(driverCtx);
+        this.aeron = Aeron.connect(new Aeron.Context()
+            .aeronDirectoryName(driver.aeronDirectoryName())
+            .idleStrategy(new SleepingMillisIdleStrategy(10))
+            .errorHandler(AxonMedia::onDriverError));
+        this.keeper = Thread.ofPlatform().daemon(true).name("cell-axon-keeper").unstarted(this::keep);
+        keeper.start();
+    }
+
+    private static IdleStrategy driverIdle()
+    {
+        return "spin".equals(System.getProperty("cell.axon.driver.idle")) ?
+            new BusySpinIdleStrategy() : new WarmIdleStrategy();
+    }
+
+    /**
+     * @return the process's media, started on first use; {@link #release()} it when done.
+     */
+    public static AxonMedia acquire()
+    {
+        synchronized (LOCK)
+        {
+            if (shared == null)
+            {
+                shared = new AxonMedia(newDir());
+            }
+            shared.users++;
+            return shared;
+        }
+    }
+
+    /**
+     * One user is done; the last closes the driver.
+     */
+    public void release()
+    {
+        synchronized (LOCK)
+        {
+            if (--users == 0)
+            {
+                shared = null;
+                close();
+            }
+        }
+    }
+
+    private static Path newDir()
+    {
+        final Path shm = Path.of("/dev/shm");
+        final Path base = Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty(
+            "java.io.tmpdir"));
+        return base.resolve("cell-aeron-" + ProcessHandle.current().pid() + "-" +
+            Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16));
+    }
+
+    private static void onDriverError(final Throwable ex)
+    {
+        // One line, never a stack trace: the driver reports a peer's doing (a bad packet, an unreachable host) here.
+        System.err.println("cell axon: " + ex);
+    }
+
+    /**
+     * @return the client.
+     */
+    public Aeron aeron()
+    {
+        return aeron;
+    }
+
+    /**
+     * @return the driver's folder.
+     */
+    public Path dir()
+    {
+        return dir;
+    }
+
+    void register(final AxonClientEnd end)
+    {
+        clients.add(end);
+    }
+
+    void unregister(final AxonClientEnd end)
+    {
+        clients.remove(end);
+    }
+
+    private void keep()
+    {
+        final long periodMs = Math.max(1, KEEPALIVE_INTERVAL_NS / 2_000_000L);
+        while (!closed)
+        {
+            final long nowNs = System.nanoTime();
+            for (final AxonClientEnd end : clients)
+            {
+                end.keepAlive(nowNs);
+            }
+            try
+            {
+                Thread.sleep(periodMs);
+            }
+            catch (final InterruptedException ex)
+            {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        closed = true;
+        keeper.interrupt();
+        final List<AutoCloseable> all = new ArrayList<>(List.of(aeron, driver));
+        for (final AutoCloseable c : all)
+        {
+            try
+            {
+                c.close();
+            }
+            catch (final Exception ex)
+            {
+                onDriverError(ex);
+            }
+        }
+        deleteQuietly(dir.toFile());
+    }
+
+    private static void deleteQuietly(final File f)
+    {
+        final File[] children = f.listFiles();
+        if (children != null)
+        {
+            for (final File c : children)
+            {
+                deleteQuietly(c);
+            }
+        }
+        f.delete();
+    }
+}
