@@ -41,6 +41,7 @@ import java.security.SecureRandom;
 public final class AxonClientEnd implements ClientEnd
 {
     private static final int WINDOW_MARGIN = 64;
+    private static final long NO_SESSION = Long.MIN_VALUE;
 
     private final AxonMedia media;
     private final String endpoint;
@@ -69,6 +70,8 @@ public final class AxonClientEnd implements ClientEnd
     private long lastPollNs;
     private volatile long lastSentNs;
     private long silentMs;
+    private long replySession = NO_SESSION;
+    private final java.util.List<byte[]> handshakeSent = new java.util.ArrayList<>(2);
 
     private AxonClientEnd(
         final AxonMedia media, final String endpoint, final String localHost, final boolean plaintext,
@@ -185,6 +188,9 @@ public final class AxonClientEnd implements ClientEnd
             if (result > 0)
             {
                 lastSentNs = System.nanoTime();
+                final byte[] sent = new byte[length];
+                control.getBytes(0, sent);
+                handshakeSent.add(sent);
                 return;
             }
             if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
@@ -229,6 +235,14 @@ public final class AxonClientEnd implements ClientEnd
 
     private Action onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
+        if (replySession == NO_SESSION)
+        {
+            replySession = header.sessionId();
+        }
+        else if (header.sessionId() != replySession)
+        {
+            return Action.CONTINUE; // another sender aiming at this port: not the instance this session talks to
+        }
         lastHeardNs = System.nanoTime();
         pace.traffic(lastHeardNs);
         if (length < 1 || closed || corruption != null)
@@ -511,5 +525,31 @@ public final class AxonClientEnd implements ClientEnd
             CloseHelper.quietCloseAll(publication, subscription);
         }
         media.release();
+    }
+
+    // What a party on the path could do with this session's bytes, for the tests that check each is refused.
+
+    java.util.List<byte[]> handshakeSentForTest()
+    {
+        return handshakeSent;
+    }
+
+    byte[] sealForTest(final DirectBuffer frame, final int offset, final int length)
+    {
+        synchronized (sendLock)
+        {
+            final int n = tx.seal(frame, offset, length);
+            final byte[] sealed = new byte[n];
+            tx.buffer().getBytes(0, sealed);
+            return sealed;
+        }
+    }
+
+    long offerRawForTest(final byte[] message)
+    {
+        synchronized (sendLock)
+        {
+            return publication.offer(new UnsafeBuffer(message));
+        }
     }
 }
