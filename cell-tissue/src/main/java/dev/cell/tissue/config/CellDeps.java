@@ -1,5 +1,6 @@
 package dev.cell.tissue.config;
 
+import dev.cell.runtime.identity.Identity;
 import org.tomlj.TomlTable;
 
 import java.nio.file.Files;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * The dependencies a consumer declares in its {@code cell.toml}:
@@ -19,8 +21,11 @@ import java.util.TreeMap;
  * [deps]
  * exchange = { path = "../exchange" }
  * pricing = { git = "https://example.com/pricing.git", tag = "v1.3.0", dir = "pricing" }
+ * quotes = { path = "../quotes", endpoint = "10.1.0.2:7400", key = "ed25519:..." }
  * </pre>
- * {@code dir} is the cell's folder inside the repository (default: its root).
+ * {@code dir} is the cell's folder inside the repository (default: its root). {@code endpoint} is optional: the
+ * {@code host:port} of a remote instance to call at run time (its {@code [axon] listen}), and {@code key}, with it,
+ * the public identity that instance must prove.
  *
  * @param root    the consumer's folder.
  * @param offline whether the build may only use the lock.
@@ -34,19 +39,37 @@ public record CellDeps(Path root, boolean offline, Map<String, Dep> deps)
      */
     public static final String FILE = "cell.toml";
 
-    private static final Set<String> DEP_KEYS = Set.of("path", "git", "tag", "dir");
+    private static final Set<String> DEP_KEYS = Set.of("path", "git", "tag", "dir", "endpoint", "key");
+    // a dependency reached at an endpoint is handed over as -Dcell.endpoint.<name>: no dots, spaces or '='
+    private static final Pattern REMOTE_NAME = Pattern.compile("[a-z0-9][a-z0-9-]*(@[1-9][0-9]*)?");
 
     /**
      * One dependency.
      *
-     * @param name its key in {@code [deps]}.
-     * @param path a source folder (relative to the consumer's folder), or null.
-     * @param git  a git URL, or null.
-     * @param tag  the git tag, with {@code git}.
-     * @param dir  folder of the cell inside the repository, with {@code git}; "" for its root.
+     * @param name     its key in {@code [deps]}.
+     * @param path     a source folder (relative to the consumer's folder), or null.
+     * @param git      a git URL, or null.
+     * @param tag      the git tag, with {@code git}.
+     * @param dir      folder of the cell inside the repository, with {@code git}; "" for its root.
+     * @param endpoint the {@code host:port} of a remote instance to call at run time, or null.
+     * @param key      the public identity expected at {@code endpoint}, or null.
      */
-    public record Dep(String name, String path, String git, String tag, String dir)
+    public record Dep(String name, String path, String git, String tag, String dir, String endpoint, String key)
     {
+        /**
+         * A dependency without a run-time endpoint.
+         *
+         * @param name its key in {@code [deps]}.
+         * @param path a source folder, or null.
+         * @param git  a git URL, or null.
+         * @param tag  the git tag, with {@code git}.
+         * @param dir  folder of the cell inside the repository; "" for its root.
+         */
+        public Dep(final String name, final String path, final String git, final String tag, final String dir)
+        {
+            this(name, path, git, tag, dir, null, null);
+        }
+
         /**
          * @return where the source is, for messages and the lock.
          */
@@ -134,10 +157,48 @@ public record CellDeps(Path root, boolean offline, Map<String, Dep> deps)
                     throw CellToml.error(file, table, name, where + " has 'git' but no 'tag': pin a tag, e.g. " +
                         "tag = \"v1.0.0\"" + CellToml.at(table, name));
                 }
-                deps.put(name, new Dep(name, path, git, tag, dir == null ? "" : dir));
+                final String endpoint = string(dep, "endpoint", file, where);
+                final String key = string(dep, "key", file, where);
+                checkRemote(name, endpoint, key, dep, file, where);
+                deps.put(name, new Dep(name, path, git, tag, dir == null ? "" : dir, endpoint, key));
             }
         }
         return new CellDeps(root, offline, deps);
+    }
+
+    private static void checkRemote(final String name, final String endpoint, final String key, final TomlTable dep,
+        final Path file, final String where)
+    {
+        if (endpoint != null)
+        {
+            final String why = AxonConfig.endpointProblem(endpoint, false);
+            if (why != null)
+            {
+                throw CellToml.error(file, dep, "endpoint", where + ".endpoint = \"" + endpoint + "\": " + why +
+                    "; give the remote instance's host:port, e.g. endpoint = \"10.1.0.2:7400\"" +
+                    CellToml.at(dep, "endpoint"));
+            }
+            if (!REMOTE_NAME.matcher(name).matches())
+            {
+                throw CellToml.error(file, dep, "endpoint", where + " has an endpoint, so its name must be a cell " +
+                    "name (lower case letters, digits and '-', e.g. exchange or \"exchange@2\"): it is handed to " +
+                    "the instance as -Dcell.endpoint." + name + CellToml.at(dep, "endpoint"));
+            }
+        }
+        if (key != null)
+        {
+            if (endpoint == null)
+            {
+                throw CellToml.error(file, dep, "key", where + ".key is the identity expected at an endpoint, but " +
+                    "there is no endpoint; add endpoint = \"host:port\" or remove key" + CellToml.at(dep, "key"));
+            }
+            if (!Identity.isPublicId(key))
+            {
+                throw CellToml.error(file, dep, "key", where + ".key = \"" + key + "\" is not an Ed25519 public " +
+                    "identity (" + Identity.PREFIX + "<43 base64url characters>; `cell id` on that host prints " +
+                    "it)" + CellToml.at(dep, "key"));
+            }
+        }
     }
 
     private static String string(final TomlTable dep, final String key, final Path file, final String where)

@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
  * [state]                 # a replicated, stateful cell: a Raft group of this many replicas (default 3)
  * replicas = 3
  * </pre>
+ * Its remote transport settings ({@code [axon]}, {@code [auth]}, {@code [deps]} endpoints) are {@link AxonConfig}.
  * A folder whose {@code cell.toml} has {@code [cell]} and no {@code [cells]} is a tissue of that one cell, so
  * {@code cell mitosis .} works inside a project made by {@code cell init}.
  *
@@ -65,11 +66,21 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
      * @param replicas      how many instances to start.
      * @param latency       the instances' idle profile.
      * @param stateReplicas the size of its Raft group when it has a {@code [state]} table, else 0.
+     * @param axon          its {@code [axon]}, {@code [auth]} and the dependencies it calls at an endpoint.
      */
-    public record CellSpec(String name, Path dir, Path file, int replicas, IdleProfile latency, int stateReplicas)
+    public record CellSpec(String name, Path dir, Path file, int replicas, IdleProfile latency, int stateReplicas,
+        AxonConfig axon)
     {
         /**
-         * A cell without a {@code [state]} table.
+         * Canonical constructor: a null {@code axon} is {@link AxonConfig#NONE}.
+         */
+        public CellSpec
+        {
+            axon = axon == null ? AxonConfig.NONE : axon;
+        }
+
+        /**
+         * A cell without a {@code [state]} table and without remote settings.
          *
          * @param name     the cell's name.
          * @param dir      its folder.
@@ -80,7 +91,7 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
         public CellSpec(final String name, final Path dir, final Path file, final int replicas,
             final IdleProfile latency)
         {
-            this(name, dir, file, replicas, latency, 0);
+            this(name, dir, file, replicas, latency, 0, AxonConfig.NONE);
         }
 
         /**
@@ -97,6 +108,55 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
         public boolean declaresState()
         {
             return stateReplicas > 0;
+        }
+
+        /**
+         * @return the {@code host:port} its instances listen on for remote callers ({@code [axon] listen}), or null.
+         */
+        public String axonListen()
+        {
+            return axon.listen();
+        }
+
+        /**
+         * @return whether its remote transport runs without encryption ({@code [axon] plaintext = true}).
+         */
+        public boolean axonPlaintext()
+        {
+            return axon.plaintext();
+        }
+
+        /**
+         * @return the public identities allowed to call it ({@code [auth] allowed_keys}, files read), in order.
+         */
+        public List<String> allowedKeys()
+        {
+            return axon.allowedKeys();
+        }
+
+        /**
+         * @return the public identities that may announce or publish its name ({@code [auth] owners}).
+         */
+        public List<String> owners()
+        {
+            return axon.owners();
+        }
+
+        /**
+         * @return its dependencies that name a run-time endpoint, by name.
+         */
+        public List<CellDeps.Dep> remoteDeps()
+        {
+            return axon.remotes();
+        }
+
+        /**
+         * @param axon remote settings.
+         * @return this cell with them.
+         */
+        public CellSpec withAxon(final AxonConfig axon)
+        {
+            return new CellSpec(name, dir, file, replicas, latency, stateReplicas, axon);
         }
     }
 
@@ -132,7 +192,8 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
                 " needs [cell] name = \"<cell name>\"");
         }
         final int state = stateReplicas(toml, file);
-        return cell(cellTable, root, file, Math.max(1, state), state);
+        final CellSpec cell = cell(cellTable, root, file, Math.max(1, state), state);
+        return cell.withAxon(AxonConfig.read(toml, file, root, CellDeps.from(toml, file, root)));
     }
 
     /**
@@ -185,7 +246,7 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
             }
             profile = IdleProfile.parse(l);
         }
-        return new CellSpec(n, dir, file, replicas, profile, stateReplicas);
+        return new CellSpec(n, dir, file, replicas, profile, stateReplicas, AxonConfig.NONE);
     }
 
     static String tissueName(final TomlParseResult toml, final Path file)

@@ -22,7 +22,8 @@ import java.util.Set;
 /**
  * A tissue as a tree: a folder's {@code cell.toml} may have a {@code [cell]} (this folder is a runnable cell), a
  * {@code [cells]} table naming children (folders with their own {@code cell.toml}, which may list children in turn),
- * {@code [resources]} and {@code [life_cycle]}:
+ * {@code [resources]} and {@code [life_cycle]} (a cell's own {@code [state]}, {@code [deps]}, {@code [axon]} and
+ * {@code [auth]} are read with it, see {@link TissueConfig}, {@link CellDeps}, {@link AxonConfig}):
  * <pre>
  * [cell]                       # optional: this folder is a cell too (it starts after its children are ready)
  * name = "gateway"
@@ -51,7 +52,7 @@ import java.util.Set;
 public record TissueTree(Node root, List<Node> cells)
 {
     private static final Set<String> TOP_LEVEL_KEYS = Set.of("cell", "cells", "tissue", "resources", "life_cycle",
-        "state", "deps", "offline");
+        "state", "deps", "offline", "axon", "auth");
     private static final Set<String> ENTRY_KEYS = Set.of("path", "replicas", "depends_on");
 
     /**
@@ -270,12 +271,21 @@ public record TissueTree(Node root, List<Node> cells)
                     ": has neither a [cell] table (a cell: name = \"...\") nor a [cells] " +
                     "table (a tissue: <name> = { path = \"...\" }); see `cell mitosis --help`");
             }
-            final CellSpec cell = cellTable == null ? null : TissueConfig.cell(cellTable, dir, file, replicas,
+            final CellSpec bare = cellTable == null ? null : TissueConfig.cell(cellTable, dir, file, replicas,
                 stateReplicas);
             final String tissueName = TissueConfig.tissueName(toml, file);
             final Resources resources = Resources.parse(CellToml.table(toml, "resources", file), file);
             final LifeCycle lifeCycle = LifeCycle.parse(CellToml.table(toml, "life_cycle", file), file);
-            CellDeps.from(toml, file, dir); // [deps] and offline are checked here too, not only by the build
+            // [deps] and offline are checked here too, not only by the build
+            final AxonConfig axon = AxonConfig.read(toml, file, dir, CellDeps.from(toml, file, dir));
+            final String cellOnly = toml.contains("axon") ? "axon" : toml.contains("auth") ? "auth" : null;
+            if (bare == null && cellOnly != null)
+            {
+                throw CellToml.error(file, toml, cellOnly, file + ": [" + cellOnly + "] is a cell's setting, but " +
+                    "this file has no [cell] table; move it to the cell.toml of the cell it is for" +
+                    CellToml.at(toml, cellOnly));
+            }
+            final CellSpec cell = bare == null ? null : bare.withAxon(axon);
             loading.push(key);
             final List<Node> children = new ArrayList<>();
             if (cellsTable != null)

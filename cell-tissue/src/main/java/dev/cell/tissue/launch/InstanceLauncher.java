@@ -6,6 +6,7 @@ import dev.cell.runtime.JvmFlags;
 import dev.cell.runtime.service.CellMain;
 import dev.cell.tissue.UserError;
 import dev.cell.tissue.build.MavenBuild;
+import dev.cell.tissue.config.CellDeps;
 import dev.cell.tissue.config.Durations;
 import dev.cell.tissue.config.TissueConfig.CellSpec;
 import dev.cell.tissue.launch.Instances.Instance;
@@ -29,10 +30,14 @@ import java.util.concurrent.locks.LockSupport;
  * {@code target/classes} and its dependencies as class path, and
  * {@code dev.cell.runtime.service.CellMain --cell-dir <dir> --cell <name> --latency <eco|spin>}; {@code CELL_HOME}
  * is passed through, and so are this process's pid and start time ({@code -Dcell.supervisor.pid},
- * {@code -Dcell.supervisor.start}): an instance stops when the process that started it (its supervisor) is gone,
- * however it died. Instances run in their own session ({@code setsid}) so a Ctrl-C reaches only this command,
- * which stops them in order. Attached, their output is forwarded line by line, readable ({@link ConsoleLines}) or
- * as JSON prefixed with the instance id ({@code CELL_LOG_STDOUT=1}); detached, it is appended to {@code <cellDir>/.cell/log/<cell>.out}.
+ * {@code -Dcell.supervisor.start}). What {@code cell.toml} says follows as arguments: {@code --state-replicas N}
+ * for {@code [state]}, {@code --axon <host:port>} for {@code [axon] listen}, {@code --axon-plaintext},
+ * {@code --allowed-keys id1,id2} for {@code [auth] allowed_keys} (files read), and for each {@code [deps]} entry with
+ * an endpoint {@code -Dcell.endpoint.<dep>=<host:port>} (with {@code key}, {@code -Dcell.endpoint.<dep>.key=<id>}).
+ * An instance stops when the process that started it (its supervisor) is gone, however it died. Instances run in
+ * their own session ({@code setsid}) so a Ctrl-C reaches only this command, which stops them in order. Attached,
+ * their output is forwarded line by line, readable ({@link ConsoleLines}) or as JSON prefixed with the instance id
+ * ({@code CELL_LOG_STDOUT=1}); detached, it is appended to {@code <cellDir>/.cell/log/<cell>.out}.
  *
  * @since 0.1
  */
@@ -43,6 +48,11 @@ public final class InstanceLauncher
      */
     public static final String MAIN_CLASS = "dev.cell.runtime.service.CellMain";
 
+    /**
+     * System property prefix of a dependency's run-time address: {@code cell.endpoint.<dep>=<host:port>} and, with an
+     * expected identity, {@code cell.endpoint.<dep>.key=<public id>}.
+     */
+    public static final String ENDPOINT_PROPERTY_PREFIX = "cell.endpoint.";
 
     private final Path cellHome;
     private final boolean attached;
@@ -118,6 +128,26 @@ public final class InstanceLauncher
         if (cell.declaresState())
         {
             jvm.args(List.of("--state-replicas", Integer.toString(cell.stateReplicas())));
+        }
+        if (cell.axonListen() != null)
+        {
+            jvm.args(List.of("--axon", cell.axonListen()));
+        }
+        if (cell.axonPlaintext())
+        {
+            jvm.args(List.of("--axon-plaintext"));
+        }
+        if (!cell.allowedKeys().isEmpty())
+        {
+            jvm.args(List.of("--allowed-keys", String.join(",", cell.allowedKeys())));
+        }
+        for (final CellDeps.Dep dep : cell.remoteDeps())
+        {
+            jvm.property(ENDPOINT_PROPERTY_PREFIX + dep.name(), dep.endpoint());
+            if (dep.key() != null)
+            {
+                jvm.property(ENDPOINT_PROPERTY_PREFIX + dep.name() + ".key", dep.key());
+            }
         }
         return jvm.toList();
     }

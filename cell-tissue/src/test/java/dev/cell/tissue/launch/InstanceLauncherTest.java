@@ -2,6 +2,7 @@ package dev.cell.tissue.launch;
 
 import dev.cell.runtime.IdleProfile;
 import dev.cell.runtime.JvmFlags;
+import dev.cell.runtime.identity.Identity;
 import dev.cell.tissue.build.MavenBuild;
 import dev.cell.tissue.config.TissueConfig;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,51 @@ class InstanceLauncherTest
         final List<String> command = InstanceLauncher.command(kv);
         assertEquals(List.of("--state-replicas", "5"), command.subList(command.size() - 2, command.size()),
             command.toString());
+    }
+
+    @Test
+    void remoteSettingsAreHandedToTheInstance(@TempDir final Path keys) throws IOException
+    {
+        final String alice = Identity.loadOrCreate(keys.resolve("alice.key")).publicId();
+        final String bob = Identity.loadOrCreate(keys.resolve("bob.key")).publicId();
+        Files.writeString(dir.resolve("desk.pub"), bob + "\n" + alice + "\n");
+        Files.writeString(dir.resolve("cell.toml"), """
+            [cell]
+            name = "trader"
+
+            [axon]
+            listen = "0.0.0.0:7400"
+            plaintext = true
+
+            [auth]
+            allowed_keys = ["%s", "desk.pub"]
+
+            [deps]
+            exchange = { path = "../exchange", endpoint = "10.1.0.2:7400", key = "%s" }
+            clock = { path = "../clock", endpoint = "[::1]:7401" }
+            store = { path = "../store" }
+            """.formatted(alice, bob));
+        final List<String> command = InstanceLauncher.command(builtCell(TissueConfig.loadCell(dir)));
+        final int main = command.indexOf(InstanceLauncher.MAIN_CLASS);
+        assertEquals(List.of("--cell-dir", dir.toString(), "--cell", "trader", "--latency", "eco",
+            "--axon", "0.0.0.0:7400", "--axon-plaintext", "--allowed-keys", alice + "," + bob),
+            command.subList(main + 1, command.size()));
+        final List<String> jvmOptions = command.subList(1, command.indexOf("-cp"));
+        assertEquals(List.of("-Dcell.endpoint.clock=[::1]:7401", "-Dcell.endpoint.exchange=10.1.0.2:7400",
+            "-Dcell.endpoint.exchange.key=" + bob),
+            jvmOptions.stream().filter(o -> o.startsWith("-Dcell.endpoint.")).toList(),
+            "one property per dep with an endpoint, a key property only where a key is given");
+    }
+
+    @Test
+    void aListenerAloneGetsOnlyItsAddress() throws IOException
+    {
+        Files.writeString(dir.resolve("cell.toml"), "[cell]\nname = \"exchange\"\n[axon]\nlisten = \"[::1]:0\"\n");
+        final List<String> command = InstanceLauncher.command(builtCell(TissueConfig.loadCell(dir)));
+        assertEquals(List.of("--latency", "eco", "--axon", "[::1]:0"), command.subList(command.size() - 4,
+            command.size()));
+        assertTrue(command.stream().noneMatch(a -> a.startsWith("-Dcell.endpoint.") ||
+            a.equals("--axon-plaintext") || a.equals("--allowed-keys")), command.toString());
     }
 
     @Test
