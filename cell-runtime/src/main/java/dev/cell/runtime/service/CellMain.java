@@ -176,6 +176,10 @@ public final class CellMain
         {
             return bad(ex.getMessage());
         }
+        if (axonPlaintext)
+        {
+            System.setProperty(ClientContext.AXON_PLAINTEXT_PROPERTY, "true"); // its own calls out, too
+        }
         // Calls this instance makes to remote cells prove the cell's identity, the one their allowed_keys name.
         System.setProperty(ClientContext.IDENTITY_FILE_PROPERTY, AxonOptions.identityFileOf(dir).toString());
         final ServerOptions options = ServerOptions.defaults()
