@@ -38,7 +38,7 @@ import java.security.SecureRandom;
  *
  * @since 0.2
  */
-public final class AxonClientEnd implements ClientEnd
+public final class AxonClientEnd implements ClientEnd, AxonKeepAlive
 {
     private static final int WINDOW_MARGIN = 64;
     private static final long NO_SESSION = Long.MIN_VALUE;
@@ -382,12 +382,8 @@ public final class AxonClientEnd implements ClientEnd
         return Junction.CLOSED;
     }
 
-    /**
-     * Send an empty frame when nothing was sent for the keepalive interval (the keeper thread).
-     *
-     * @param nowNs monotonic clock.
-     */
-    void keepAlive(final long nowNs)
+    @Override
+    public void keepAlive(final long nowNs)
     {
         if (nowNs - lastSentNs < AxonMedia.KEEPALIVE_INTERVAL_NS)
         {

@@ -24,8 +24,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * exists), deleted at close.
  * <p>
  * The driver idles with a {@link WarmIdleStrategy} ({@code eco}) or busy-spins ({@code cell.axon.driver.idle=spin}).
- * A keeper thread beats on idle client sessions every {@link #KEEPALIVE_INTERVAL_NS} so that instances do not take a
- * quiet client for a dead one.
+ * A keeper thread beats on every quiet session (both sides) every {@link #KEEPALIVE_INTERVAL_NS}, so that silence means
+ * a dead process or path, never a quiet caller or a long handler.
  *
  * @since 0.2
  */
@@ -47,7 +47,7 @@ public final class AxonMedia implements AutoCloseable
     private final MediaDriver driver;
     private final Aeron aeron;
     private final Path dir;
-    private final List<AxonClientEnd> clients = new CopyOnWriteArrayList<>();
+    private final List<AxonKeepAlive> beating = new CopyOnWriteArrayList<>();
     private final Thread keeper;
     private int users;
     private volatile boolean closed;
@@ -144,14 +144,14 @@ public final class AxonMedia implements AutoCloseable
         return dir;
     }
 
-    void register(final AxonClientEnd end)
+    void register(final AxonKeepAlive end)
     {
-        clients.add(end);
+        beating.add(end);
     }
 
-    void unregister(final AxonClientEnd end)
+    void unregister(final AxonKeepAlive end)
     {
-        clients.remove(end);
+        beating.remove(end);
     }
 
     private void keep()
@@ -160,7 +160,7 @@ public final class AxonMedia implements AutoCloseable
         while (!closed)
         {
             final long nowNs = System.nanoTime();
-            for (final AxonClientEnd end : clients)
+            for (final AxonKeepAlive end : beating)
             {
                 end.keepAlive(nowNs);
             }

@@ -27,9 +27,10 @@ import java.nio.ByteOrder;
  * handshake, a frame that does not authenticate, a caller whose identity is not allowed) ends the session: the caller
  * is told why in a {@link AxonWire#REFUSE} and {@link #read} returns {@code CORRUPT}.
  * <p>
- * <b>Note:</b> not thread safe: used by the serving thread only.
+ * <b>Note:</b> used by the serving thread, except {@link #keepAlive}, which the process's keeper thread calls: offers
+ * to the publication are serialised by a short lock, so a long handler does not silence the session.
  */
-final class AxonServerEnd implements ServerEnd
+final class AxonServerEnd implements ServerEnd, AxonKeepAlive
 {
     private static final int HANDSHAKING = 0;
     private static final int OPEN = 1;
@@ -37,6 +38,7 @@ final class AxonServerEnd implements ServerEnd
     private static final long HANDSHAKE_TIMEOUT_NS = 5_000_000_000L;
     private static final int OFFER_ATTEMPTS = 3;
     private static final long LINGER_NS = 1_000_000_000L;
+    private static final int KEEPALIVE_MARGIN = 64; // room for a keepalive the keeper may slip in
 
     private final AxonListener listener;
     private final Image image;
@@ -49,7 +51,8 @@ final class AxonServerEnd implements ServerEnd
     private SecureHandshake handshake;
     private AxonSeal tx;
     private AxonSeal rx;
-    private int state = HANDSHAKING;
+    private volatile int state = HANDSHAKING;
+    private final Object sendLock = new Object();
     private int controlLength;
     private String corruption;
     private boolean corruptionReported;
@@ -60,8 +63,11 @@ final class AxonServerEnd implements ServerEnd
     private int pendingLength;
     private int claimedLength;
     private long lastReceivedNs;
-    private long lastSentNs;
+    private volatile long lastSentNs;
+    private long lastPollNs;
     private long closedNs;
+    private boolean sendFailed;
+    private final ExpandableArrayBuffer keepAliveFrame = new ExpandableArrayBuffer(16);
 
     AxonServerEnd(final AxonListener listener, final Image image, final long nowNs)
     {
@@ -72,6 +78,7 @@ final class AxonServerEnd implements ServerEnd
         this.createdNs = nowNs;
         this.lastReceivedNs = nowNs;
         this.lastSentNs = nowNs;
+        this.lastPollNs = nowNs;
     }
 
     @Override
@@ -98,6 +105,12 @@ final class AxonServerEnd implements ServerEnd
             // A refusal is sent before the session is reported broken (and closed), unless it cannot go out.
             return controlLength > 0 && System.nanoTime() - closedNs < LINGER_NS ? 0 : reportCorruption();
         }
+        final long nowNs = System.nanoTime();
+        if (nowNs - lastPollNs > this.listener.peerTimeoutNs())
+        {
+            lastReceivedNs = nowNs; // not polled for a while (a long handler): what arrived is read now
+        }
+        lastPollNs = nowNs;
         frames = listener;
         framesRead = 0;
         try
@@ -163,6 +176,7 @@ final class AxonServerEnd implements ServerEnd
                 rx = new AxonSeal(handshake.noise().receiver());
                 handshake = null;
                 state = OPEN;
+                listener.media().register(this);
                 return Action.CONTINUE;
             }
             return fail("axon message of type " + type + " out of turn in the handshake");
@@ -213,6 +227,7 @@ final class AxonServerEnd implements ServerEnd
             rx = new AxonSeal(null);
             state = OPEN;
             controlLength = 1;
+            listener.media().register(this);
         }
         else
         {
@@ -280,11 +295,14 @@ final class AxonServerEnd implements ServerEnd
         {
             return; // the caller's subscription is not seen yet: retried at the next read
         }
-        final long result = reply.offer(control, 0, controlLength);
-        if (result > 0)
+        synchronized (sendLock)
         {
-            controlLength = 0;
-            lastSentNs = System.nanoTime();
+            final long result = reply.offer(control, 0, controlLength);
+            if (result > 0)
+            {
+                controlLength = 0;
+                lastSentNs = System.nanoTime();
+            }
         }
     }
 
@@ -299,7 +317,7 @@ final class AxonServerEnd implements ServerEnd
         {
             return Junction.TOO_LARGE;
         }
-        if (reply.availableWindow() < length + tx.overhead())
+        if (reply.availableWindow() < length + tx.overhead() + KEEPALIVE_MARGIN)
         {
             return keepPending(buffer, offset, length);
         }
@@ -314,24 +332,61 @@ final class AxonServerEnd implements ServerEnd
 
     private int offerSealed(final DirectBuffer buffer, final int offset, final int length)
     {
-        final int sealedLength = tx.seal(buffer, offset, length);
-        for (int attempt = 0; attempt < OFFER_ATTEMPTS; attempt++)
+        if (!sealAndOffer(buffer, offset, length))
         {
-            final long result = reply.offer(tx.buffer(), 0, sealedLength);
-            if (result > 0)
+            // The sealed frame used its nonce: a session that cannot send it cannot send anything after it.
+            refuse("the reply could not be sent (the caller is gone or its window stayed shut)");
+            return Junction.CLOSED;
+        }
+        return Junction.OK;
+    }
+
+    private boolean sealAndOffer(final DirectBuffer buffer, final int offset, final int length)
+    {
+        synchronized (sendLock)
+        {
+            if (sendFailed)
             {
-                lastSentNs = System.nanoTime();
-                return Junction.OK;
+                return false;
             }
-            if (result == Publication.CLOSED || result == Publication.NOT_CONNECTED ||
-                result == Publication.MAX_POSITION_EXCEEDED)
+            final int sealedLength = tx.seal(buffer, offset, length);
+            for (int attempt = 0; attempt < OFFER_ATTEMPTS; attempt++)
             {
-                break;
+                final long result = reply.offer(tx.buffer(), 0, sealedLength);
+                if (result > 0)
+                {
+                    lastSentNs = System.nanoTime();
+                    return true;
+                }
+                if (result == Publication.CLOSED || result == Publication.NOT_CONNECTED ||
+                    result == Publication.MAX_POSITION_EXCEEDED)
+                {
+                    break;
+                }
+            }
+            sendFailed = true;
+            return false;
+        }
+    }
+
+    @Override
+    public void keepAlive(final long nowNs)
+    {
+        if (state == OPEN && nowNs - lastSentNs >= AxonMedia.KEEPALIVE_INTERVAL_NS)
+        {
+            synchronized (sendLock)
+            {
+                if (state == OPEN && reply.availableWindow() >= keepAliveBytes())
+                {
+                    sealAndOffer(keepAliveFrame, 0, 0); // a failure is seen by the serving thread's next send
+                }
             }
         }
-        // The sealed frame used its nonce: a session that cannot send it cannot send anything after it.
-        refuse("the reply could not be sent (the caller is gone or its window stayed shut)");
-        return Junction.CLOSED;
+    }
+
+    private int keepAliveBytes()
+    {
+        return tx.overhead() + 64;
     }
 
     private int keepPending(final DirectBuffer buffer, final int offset, final int length)
@@ -348,7 +403,7 @@ final class AxonServerEnd implements ServerEnd
     @Override
     public void sendOnce(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (state == OPEN && length <= maxMessageLength() && reply.availableWindow() >= length + tx.overhead())
+        if (state == OPEN && length <= maxMessageLength() && reply.availableWindow() >= length + tx.overhead() + KEEPALIVE_MARGIN)
         {
             offerSealed(buffer, offset, length);
         }
@@ -368,7 +423,7 @@ final class AxonServerEnd implements ServerEnd
             pendingLength = 0;
             return Junction.CLOSED;
         }
-        if (controlLength > 0 && !flushControl() || reply.availableWindow() < pendingLength + tx.overhead())
+        if (controlLength > 0 && !flushControl() || reply.availableWindow() < pendingLength + tx.overhead() + KEEPALIVE_MARGIN)
         {
             return Junction.BACK_PRESSURED;
         }
@@ -388,7 +443,7 @@ final class AxonServerEnd implements ServerEnd
         {
             return Junction.TOO_LARGE;
         }
-        if (controlLength > 0 || reply.availableWindow() < length + tx.overhead())
+        if (controlLength > 0 || reply.availableWindow() < length + tx.overhead() + KEEPALIVE_MARGIN)
         {
             return Junction.BACK_PRESSURED;
         }
@@ -458,21 +513,17 @@ final class AxonServerEnd implements ServerEnd
         {
             return "client silent for " + silentNs / 1_000_000 + " ms (crashed or unreachable)";
         }
-        if (nowNs - lastSentNs >= AxonMedia.KEEPALIVE_INTERVAL_NS && pendingLength == 0 && controlLength == 0 &&
-            reply.availableWindow() >= tx.overhead())
-        {
-            offerSealed(claimed, 0, 0);
-        }
         return null;
     }
 
     @Override
     public void closeAndDelete()
     {
-        if (state != CLOSED)
+        listener.media().unregister(this);
+        synchronized (sendLock)
         {
             state = CLOSED;
+            CloseHelper.quietClose(reply);
         }
-        CloseHelper.quietClose(reply);
     }
 }
