@@ -17,7 +17,9 @@ public interface CellConnection extends AutoCloseable
 {
     /**
      * Find a live instance of {@code cell} on this host (no daemon: through the run files under the cell home),
-     * open a junction to it and handshake.
+     * open a junction to it and handshake; with {@link ClientOptions#endpoint()} set, reach that remote instance over
+     * an axon instead, and with the cell's {@code cell.endpoint.<cell>} property set ({@code [deps] x = { endpoint }})
+     * reach it there when no instance runs on this host.
      *
      * @param cell        the cell's name.
      * @param fingerprint the genome fingerprint the caller was built against, or 0 for a generic client that

@@ -84,8 +84,15 @@ final class TransportConnection implements CellConnection
         final String cell, final long fingerprint, final Map<String, String> handlers, final ClientOptions options)
     {
         final ClientContext ctx = ClientContext.of(options);
+        if (options.endpoint() != null)
+        {
+            return AxonConnector.open(cell, fingerprint, handlers, ctx, options.endpoint());
+        }
+        // A cell's configured endpoint ([deps]) is for when it does not run on this host: a live local instance is
+        // reached through a junction.
         final Endpoint endpoint = ctx.endpointOf(cell);
-        return endpoint != null ? AxonConnector.open(cell, fingerprint, handlers, ctx, endpoint) :
+        return endpoint != null && InstanceRegistry.live(ctx.cellHome(), cell).isEmpty() ?
+            AxonConnector.open(cell, fingerprint, handlers, ctx, endpoint) :
             JunctionConnector.open(cell, fingerprint, handlers, ctx);
     }
 
