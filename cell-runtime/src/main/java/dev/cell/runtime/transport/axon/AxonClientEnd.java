@@ -244,7 +244,6 @@ public final class AxonClientEnd implements ClientEnd, AxonKeepAlive
             return Action.CONTINUE; // another sender aiming at this port: not the instance this session talks to
         }
         lastHeardNs = System.nanoTime();
-        pace.traffic(lastHeardNs);
         if (length < 1 || closed || corruption != null)
         {
             return Action.BREAK;
@@ -284,8 +283,9 @@ public final class AxonClientEnd implements ClientEnd, AxonKeepAlive
         }
         if (frameLength == 0)
         {
-            return Action.CONTINUE; // a keepalive
+            return Action.CONTINUE; // a keepalive: not traffic, the pace may go cold
         }
+        pace.traffic(lastHeardNs);
         framesRead++;
         return frames.onFrame(rx.buffer(), 0, frameLength) ? Action.CONTINUE : Action.BREAK;
     }

@@ -65,6 +65,7 @@ public final class AxonMedia implements AutoCloseable
             .publicationTermBufferLength(TERM_LENGTH)
             .ipcTermBufferLength(64 * 1024)
             .spiesSimulateConnection(false)
+            .asyncExecutorIdleStrategy(new SleepingMillisIdleStrategy(10))
             .errorHandler(AxonMedia::onDriverError)
             .warnIfDirectoryExists(false);
         this.driver = MediaDriver.launchEmbedded(driverCtx);

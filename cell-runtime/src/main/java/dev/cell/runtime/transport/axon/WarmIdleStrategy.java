@@ -6,7 +6,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The media driver's idle strategy under {@code eco}: after work it spins a little, then yields, then parks for at
- * most the {@link AxonPace}'s cap (50 µs while traffic is recent, 2 ms once cold). Aeron's default back-off parks up
+ * most the process's {@link AxonPace} cap (50 µs while any axon session had traffic within a second, 2 ms once
+ * cold). Aeron's default back-off parks up
  * to 1 ms whatever the rate; this one parks short exactly while frames flow and long only when nothing did for a
  * second.
  * <p>
@@ -19,7 +20,6 @@ public final class WarmIdleStrategy implements IdleStrategy
     private static final int SPINS = 50;
     private static final int YIELDS = 20;
 
-    private final AxonPace pace = new AxonPace();
     private int idles;
 
     @Override
@@ -27,7 +27,6 @@ public final class WarmIdleStrategy implements IdleStrategy
     {
         if (workCount > 0)
         {
-            pace.traffic(System.nanoTime());
             idles = 0;
             return;
         }
@@ -48,7 +47,7 @@ public final class WarmIdleStrategy implements IdleStrategy
         }
         else
         {
-            LockSupport.parkNanos(pace.sleepCapNs(System.nanoTime()));
+            LockSupport.parkNanos(AxonPace.processSleepCapNs(System.nanoTime()));
         }
     }
 
