@@ -14,10 +14,10 @@ import java.util.function.BooleanSupplier;
 /**
  * A UDP client for tests: sends {@code count} datagrams {@code "<prefix> <seq>"} to a target, one at a time, each
  * followed by a wait of up to the reply timeout for its echo (so the sender never floods a socket buffer, and lost
- * datagrams cost only the timeout), then, unless every echo is in, waits up to the linger time for late replies. A reply counts when it equals
- * a datagram that was sent; any other reply counts as mismatched. In-process through {@link #run}, or as a process:
- * {@code UdpProbe --target ADDR:PORT --count N --prefix P [--reply-timeout-ms T] [--linger-ms L]}, which prints
- * {@code probe sent=N received=R mismatched=M} and exits 0.
+ * datagrams cost only the timeout), then, unless every echo is in, waits up to the linger time for late replies.
+ * A reply counts when it equals a datagram that was sent; any other reply counts as mismatched. In-process through
+ * {@link #run}, or as a process: {@code UdpProbe --target ADDR:PORT --count N --prefix P [--reply-timeout-ms T]
+ * [--linger-ms L]}, which prints {@code probe sent=N received=R mismatched=M} and exits 0.
  */
 public final class UdpProbe
 {

@@ -298,8 +298,8 @@ public final class UdpRelay implements AutoCloseable
         {
             final byte[] payload = new byte[buffer.remaining()];
             buffer.get(payload);
-            pending.addLast(new Pending(
-                System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(config.delayMicros()), channel, destination, payload));
+            final long due = System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(config.delayMicros());
+            pending.addLast(new Pending(due, channel, destination, payload));
         }
     }
 

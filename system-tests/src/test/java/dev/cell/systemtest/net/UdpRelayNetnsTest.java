@@ -25,7 +25,8 @@ class UdpRelayNetnsTest
 {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final Pattern COUNTERS = Pattern.compile(
-        "relay counters forwarded-out=(\\d+) dropped-out=(\\d+) forwarded-back=(\\d+) dropped-back=(\\d+) unsent=(\\d+)");
+        "relay counters forwarded-out=(\\d+) dropped-out=(\\d+) forwarded-back=(\\d+) dropped-back=(\\d+) " +
+        "unsent=(\\d+)");
     private static final Pattern PROBE = Pattern.compile("probe sent=(\\d+) received=(\\d+) mismatched=(\\d+)");
     private static final int COUNT = 2_000;
 

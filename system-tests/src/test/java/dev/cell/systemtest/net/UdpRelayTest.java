@@ -25,7 +25,8 @@ class UdpRelayTest
 {
     private static final InetSocketAddress ANY_LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     private static final Pattern COUNTERS = Pattern.compile(
-        "relay counters forwarded-out=(\\d+) dropped-out=(\\d+) forwarded-back=(\\d+) dropped-back=(\\d+) unsent=(\\d+)");
+        "relay counters forwarded-out=(\\d+) dropped-out=(\\d+) forwarded-back=(\\d+) dropped-back=(\\d+) " +
+        "unsent=(\\d+)");
 
     @Test
     void withoutLossForwardsEverythingBothWays(@TempDir final Path dir) throws IOException
