@@ -6,7 +6,9 @@ import dev.cell.runtime.bench.LatencySummary;
 import dev.cell.runtime.bench.PercentileChart;
 import dev.cell.runtime.bench.Probe;
 import dev.cell.runtime.client.CellConnection;
+import dev.cell.runtime.client.CellHome;
 import dev.cell.runtime.client.ClientOptions;
+import dev.cell.runtime.client.Endpoint;
 import dev.cell.runtime.client.Reply;
 import dev.cell.runtime.genome.GenomeCodec;
 import dev.cell.runtime.genome.Json;
@@ -18,6 +20,7 @@ import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -47,7 +50,8 @@ import java.util.regex.Pattern;
  * from {@code --connections} client threads, each with its own junction. A declared error reply is a completed call
  * and is counted as an error (over all calls made, warm-up included). Prints the count, throughput and
  * percentiles, with the idle profiles of the client and the instance; optionally writes the histogram
- * ({@code .hgrm}) and an SVG percentile chart.
+ * ({@code .hgrm}) and an SVG percentile chart. With {@code --endpoint} (and {@code --key}) it measures one remote
+ * instance over its axon instead ({@link RemoteOptions}); that instance's idle profile is then unknown here.
  *
  * @since 0.1
  */
@@ -61,7 +65,8 @@ import java.util.regex.Pattern;
             "due (corrected for coordinated omission).",
         "Example: cell bench exchange placeOrder '{\"symbol\":\"ACME\",\"side\":\"BUY\",\"price\":100,...}' " +
             "--rate 10000 --duration 10s --hgrm place.hgrm --chart place.svg",
-        "Busy client threads (--latency spin, or back to back) are limited to cores - 1."
+        "Busy client threads (--latency spin, or back to back) are limited to cores - 1.",
+        "With --endpoint host:port [--key ed25519:...] it measures the instance there, over its axon."
     })
 final class BenchCommand implements Callable<Integer>
 {
@@ -117,6 +122,11 @@ final class BenchCommand implements Callable<Integer>
     @Option(names = "--json", description = "Print the result as one JSON object instead of a table.")
     private boolean printJson;
 
+    @Mixin
+    private RemoteOptions remote;
+
+    private Endpoint endpoint;
+
     @Override
     public Integer call() throws Exception
     {
@@ -128,13 +138,16 @@ final class BenchCommand implements Callable<Integer>
         final IdleProfile clientProfile = parseProfile(latency);
         validate(rate, connections, clientProfile, Runtime.getRuntime().availableProcessors());
         final Map<String, Object> request = CallCommand.parseRequest(json);
-        final Instances instances = CallCommand.requireLive(cell);
+        endpoint = remote.endpoint();
+        // A remote instance is not in this host's registry: nothing to check first, and its profile is unknown.
+        final Instances instances = null == endpoint ? CallCommand.requireLive(cell) : null;
 
         final ClientOptions options = ClientOptions.defaults()
-            .withCellHome(instances.cellHome())
+            .withCellHome(null == instances ? CellHome.resolve() : instances.cellHome())
             .withConnectTimeout(deadline)
             .withCallTimeout(deadline)
-            .withIdleProfile(clientProfile);
+            .withIdleProfile(clientProfile)
+            .withEndpoint(endpoint);
         final List<CellConnection> opened = new ArrayList<>(connections);
         try
         {
@@ -247,6 +260,10 @@ final class BenchCommand implements Callable<Integer>
 
     private static String instanceProfiles(final Instances instances, final List<CellConnection> opened)
     {
+        if (null == instances)
+        {
+            return "unknown";
+        }
         final TreeSet<String> profiles = new TreeSet<>();
         final TreeSet<String> reached = new TreeSet<>();
         for (final CellConnection connection : opened)
@@ -312,6 +329,10 @@ final class BenchCommand implements Callable<Integer>
             final Map<String, Object> map = new LinkedHashMap<>();
             map.put("cell", cell);
             map.put("handler", handler);
+            if (null != endpoint)
+            {
+                map.put("endpoint", endpoint.address());
+            }
             map.put("connections", connections);
             map.put("errors", errors);
             map.put("callsMade", made);
@@ -321,8 +342,9 @@ final class BenchCommand implements Callable<Integer>
             out.println(Json.write(map));
             return;
         }
-        out.printf(Locale.ROOT, "%s.%s: %s, %d connection%s, %s after %s warm-up%n", cell, handler, summary.mode(),
-            connections, connections == 1 ? "" : "s", duration, warmup);
+        out.printf(Locale.ROOT, "%s.%s%s: %s, %d connection%s, %s after %s warm-up%n", cell, handler,
+            null == endpoint ? "" : " at " + endpoint.address(), summary.mode(), connections,
+            connections == 1 ? "" : "s", duration, warmup);
         out.printf(Locale.ROOT, "idle profile: client %s, instance %s%n",
             clientProfile.name().toLowerCase(Locale.ROOT), instanceProfile);
         out.printf(Locale.ROOT, "%-12s %,d measured (declared errors: %,d of %,d calls made, warm-up included)%n",

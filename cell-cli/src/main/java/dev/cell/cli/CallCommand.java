@@ -4,6 +4,7 @@ import dev.cell.runtime.CellException;
 import dev.cell.runtime.client.CellConnection;
 import dev.cell.runtime.client.CellHome;
 import dev.cell.runtime.client.ClientOptions;
+import dev.cell.runtime.client.Endpoint;
 import dev.cell.runtime.client.Reply;
 import dev.cell.runtime.client.ReplyCheck;
 import dev.cell.runtime.genome.Genome;
@@ -15,6 +16,7 @@ import dev.cell.tissue.launch.Instances;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -31,7 +33,8 @@ import java.util.concurrent.Callable;
  * generic connection (fingerprint 0) that encodes them from the instance's own genome ({@link GenomeCodec}). The
  * reply is checked before it is decoded ({@link ReplyCheck}) against that same genome, the one the instance claims:
  * a generic client has no other.
- * Prints the result as JSON; a declared error prints {@code {"error":"<Type>", ...fields}} and exits 3.
+ * Prints the result as JSON; a declared error prints {@code {"error":"<Type>", ...fields}} and exits 3. With
+ * {@code --endpoint} (and {@code --key}) it calls one remote instance over its axon instead ({@link RemoteOptions}).
  *
  * @since 0.1
  */
@@ -44,6 +47,8 @@ import java.util.concurrent.Callable;
         "Fields by SBE name (nested records flattened, e.g. limitPrice), lists as arrays of objects, enums by " +
             "name, byte[] as base64.",
         "Example: cell call exchange placeOrder '{\"symbol\":\"ACME\",\"side\":\"BUY\",\"price\":100,...}'",
+        "Remote: cell call exchange book '{}' --endpoint 10.1.0.2:7400 --key ed25519:... calls the instance " +
+            "there over its axon instead of this host's instances.",
         "Exit codes: 0 result, 1 bad arguments, 2 SDK failure, 3 the handler's declared error."
     })
 final class CallCommand implements Callable<Integer>
@@ -65,18 +70,22 @@ final class CallCommand implements Callable<Integer>
         description = "Connect and call deadline, e.g. 500ms, 5s (default: ${DEFAULT-VALUE}).")
     private String timeout;
 
+    @Mixin
+    private RemoteOptions remote;
+
     @Override
     public Integer call()
     {
         final PrintWriter out = spec.commandLine().getOut();
         final Duration deadline = Durations.parse(timeout, "--timeout");
         final Map<String, Object> request = parseRequest(json);
-        final Instances instances = requireLive(cell);
+        final Endpoint endpoint = remote.endpoint();
         final ClientOptions options = ClientOptions.defaults()
-            .withCellHome(instances.cellHome())
+            .withCellHome(null == endpoint ? requireLive(cell).cellHome() : CellHome.resolve())
             .withConnectTimeout(deadline)
             .withCallTimeout(deadline)
-            .withClientName("cell-call-" + ProcessHandle.current().pid());
+            .withClientName("cell-call-" + ProcessHandle.current().pid())
+            .withEndpoint(endpoint);
         try (CellConnection connection = CellConnection.connect(cell, 0L, options))
         {
             final Genome genome = connection.genome();

@@ -3,6 +3,7 @@ package dev.cell.cli;
 import dev.cell.runtime.client.CellConnection;
 import dev.cell.runtime.client.CellHome;
 import dev.cell.runtime.client.ClientOptions;
+import dev.cell.runtime.client.Endpoint;
 import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.genome.GenomeCodec;
 import dev.cell.tissue.UserError;
@@ -13,6 +14,7 @@ import dev.cell.tissue.config.TissueTree;
 import dev.cell.tissue.launch.Instances.Instance;
 import dev.cell.tissue.launch.Instances;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -30,7 +32,8 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
- * {@code cell genome <name|dir>}: a cell's contract, from a running instance or from a built cell folder.
+ * {@code cell genome <name|dir>}: a cell's contract, from a running instance or from a built cell folder; with
+ * {@code --endpoint} (and {@code --key}) from the remote instance there, over its axon ({@link RemoteOptions}).
  *
  * @since 0.1
  */
@@ -42,7 +45,8 @@ import java.util.concurrent.Callable;
         "Show a cell's genome: name, version, fingerprint, handlers with their request fields and errors, and " +
             "its SBE schema.",
         "A folder is read from its build (target/classes/META-INF/cell/*.genome.json; every cell of a tissue); " +
-            "a name asks a running instance, else the folder `cell mitosis` last started it from."
+            "a name asks a running instance, else the folder `cell mitosis` last started it from.",
+        "With --endpoint host:port [--key ed25519:...] the name is asked of the instance there, over its axon."
     })
 final class GenomeCommand implements Callable<Integer>
 {
@@ -61,6 +65,9 @@ final class GenomeCommand implements Callable<Integer>
         "whether consumers built against <name|dir> still work with it: compatible or BREAKING. Exits 4 when " +
         "something breaks.")
     private String diff;
+
+    @Mixin
+    private RemoteOptions remote;
 
     @Override
     public Integer call()
@@ -98,6 +105,12 @@ final class GenomeCommand implements Callable<Integer>
 
     private List<Sourced> find()
     {
+        final Endpoint endpoint = remote.endpoint();
+        if (null != endpoint)
+        {
+            // Only a cell name means something to a remote instance: no folder or file of this host is read.
+            return List.of(ask(target, CellHome.resolve(), endpoint));
+        }
         final Path path = Path.of(target);
         if (Files.isRegularFile(path) && target.endsWith(".json"))
         {
@@ -111,13 +124,7 @@ final class GenomeCommand implements Callable<Integer>
         final List<Instance> live = instances.live(target);
         if (!live.isEmpty())
         {
-            final ClientOptions options = ClientOptions.defaults().withCellHome(instances.cellHome())
-                .withConnectTimeout(Duration.ofSeconds(5)).withCallTimeout(Duration.ofSeconds(5))
-                .withClientName("cell-genome-" + ProcessHandle.current().pid());
-            try (CellConnection c = CellConnection.connect(target, 0L, options))
-            {
-                return List.of(new Sourced(c.genome(), "running instance " + c.instanceId()));
-            }
+            return List.of(ask(target, instances.cellHome(), null));
         }
         final Optional<Path> recorded = instances.recordedCellDir(target);
         if (recorded.isPresent())
@@ -132,6 +139,18 @@ final class GenomeCommand implements Callable<Integer>
             "(`cell ps`), " + (recorded.isPresent() ? "its folder " + recorded.get() + " is not built" :
             "`cell mitosis` has not started it") + ", and there is no folder of that name; give a running " +
             "cell's name or a built cell folder");
+    }
+
+    private static Sourced ask(final String cell, final Path cellHome, final Endpoint endpoint)
+    {
+        final ClientOptions options = ClientOptions.defaults().withCellHome(cellHome)
+            .withConnectTimeout(Duration.ofSeconds(5)).withCallTimeout(Duration.ofSeconds(5))
+            .withClientName("cell-genome-" + ProcessHandle.current().pid()).withEndpoint(endpoint);
+        try (CellConnection c = CellConnection.connect(cell, 0L, options))
+        {
+            return new Sourced(c.genome(), "running instance " + c.instanceId() +
+                (null == endpoint ? "" : " at " + endpoint.address()));
+        }
     }
 
     private static List<Sourced> fromFolder(final Path dir)

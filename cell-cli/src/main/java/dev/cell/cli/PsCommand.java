@@ -1,6 +1,8 @@
 package dev.cell.cli;
 
 import dev.cell.runtime.client.CellHome;
+import dev.cell.runtime.discovery.InstanceRecord;
+import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.runtime.genome.Json;
 import dev.cell.tissue.config.Durations;
 import dev.cell.tissue.launch.Instances;
@@ -13,6 +15,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +23,7 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code cell ps}: the live instances on this host. Reading the registry also removes the entries (and run folders)
- * of instances whose process is gone.
+ * of instances whose process is gone. An instance that takes remote callers shows its axon endpoint.
  *
  * @since 0.1
  */
@@ -29,7 +32,8 @@ import java.util.concurrent.Callable;
     mixinStandardHelpOptions = true,
     versionProvider = CellVersion.class,
     description = "List the running cell instances on this host: cell, instance, pid, status (serving, starting, " +
-        "or hung: no heartbeat for over 2 s), uptime, fingerprint, calls served, latency profile.")
+        "or hung: no heartbeat for over 2 s), uptime, fingerprint, calls served, latency profile, and the UDP " +
+        "endpoint remote callers reach it at (its axon; - when it takes none).")
 final class PsCommand implements Callable<Integer>
 {
     /**
@@ -49,6 +53,7 @@ final class PsCommand implements Callable<Integer>
         final PrintWriter out = spec.commandLine().getOut();
         final Instances instances = new Instances(CellHome.resolve());
         final List<Instance> live = instances.live();
+        final Map<String, String> axons = axons(instances);
         final long now = System.currentTimeMillis();
         if (json)
         {
@@ -68,6 +73,7 @@ final class PsCommand implements Callable<Integer>
                 m.put("calls", i.calls());
                 m.put("latency", i.latency());
                 m.put("cellDir", String.valueOf(i.cellDir()));
+                m.put("axon", axons.get(i.instanceId()));
                 list.add(m);
             }
             out.println(Json.write(list));
@@ -80,19 +86,37 @@ final class PsCommand implements Callable<Integer>
         else
         {
             final Table table = new Table("CELL", "INSTANCE", "PID", "STATUS", "UPTIME", "FINGERPRINT", "CALLS",
-                "LATENCY");
+                "LATENCY", "AXON");
             for (final Instance i : live)
             {
                 final long beat = i.heartbeatEpochMs();
                 final String status = status(beat, now);
                 table.row(i.cell(), i.instanceId(), i.pid(), status.equals("hung") ? "hung (" +
                     Durations.human(java.time.Duration.ofMillis(now - beat)) + ")" : status,
-                    Durations.human(i.uptime()), i.fingerprint(), i.calls() < 0 ? "?" : i.calls(), i.latency());
+                    Durations.human(i.uptime()), i.fingerprint(), i.calls() < 0 ? "?" : i.calls(), i.latency(),
+                    axons.getOrDefault(i.instanceId(), "-"));
             }
             table.print(out);
         }
         out.flush();
         return CellCommand.EXIT_OK;
+    }
+
+    /**
+     * @param instances this host's instances.
+     * @return the axon endpoint of each live instance that has one, by instance id.
+     */
+    private static Map<String, String> axons(final Instances instances)
+    {
+        final Map<String, String> axons = new HashMap<>();
+        for (final InstanceRecord r : InstanceRegistry.live(instances.cellHome()))
+        {
+            if (null != r.axon())
+            {
+                axons.put(r.instanceId(), r.axon());
+            }
+        }
+        return axons;
     }
 
     /**

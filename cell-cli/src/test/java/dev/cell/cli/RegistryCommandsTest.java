@@ -101,6 +101,9 @@ class RegistryCommandsTest
         final Cli json = Cli.run("ps", "--json");
         assertTrue(json.out().contains("\"instance\":\"exchange-7\"") && json.out().contains("\"latency\":\"spin\""),
             json.toString());
+        // No axon: a dash in the table, null in the JSON.
+        assertTrue(ps.out().split("\n")[1].stripTrailing().matches(".* spin +-"), ps.toString());
+        assertTrue(json.out().contains("\"axon\":null"), json.toString());
 
         final Cli stop = Cli.run("stop", cellDir.toString());
         assertEquals(0, stop.code(), stop.toString());
