@@ -65,6 +65,30 @@ class ComparisonSuiteTest
             .orElseThrow()).contains("<table>"));
     }
 
+    /**
+     * The UDP rows start their peer (an Aeron peer with its own driver, a CellMain instance with an axon), connect to
+     * it (the encrypted row pinning the instance's key), echo and stop; nothing spins. Asserts no timing.
+     */
+    @Test
+    void theUdpRowsConnectEchoAndStop() throws Exception
+    {
+        final Map<String, Contender> byId = new java.util.HashMap<>();
+        Contender.all(SpinBudget.forCores(2)).forEach(c -> byId.put(c.id(), c));
+        for (final String id : List.of("aeron-udp", "axon", "axon-plain"))
+        {
+            final Path work = Files.createDirectories(tmp.resolve(id));
+            try (Contender.Session session = byId.get(id).opener().open(work))
+            {
+                for (int i = 0; i < 1_000; i++)
+                {
+                    session.probe().call();
+                }
+            }
+            assertEquals(null, System.getProperty("cell.axon.plaintext"),
+                "the plaintext switch is set for the plaintext row's connect only: " + id);
+        }
+    }
+
     @Test
     void warmUpMakesAtLeastTheMinimumCalls() throws Exception
     {
