@@ -46,6 +46,7 @@ class ComparisonSuiteTest
         assertEquals(32L, ((Number)report.get("messageBytes")).longValue());
         final List<?> paths = (List<?>)report.get("paths");
         assertEquals(List.of("tcp", "uds"), paths.stream().map(p -> ((Map<?, ?>)p).get("id")).toList());
+        assertEquals(List.of(), report.get("targets"), "no target has both its paths in this run");
         for (final Object p : paths)
         {
             final Map<?, ?> path = (Map<?, ?>)p;
