@@ -9,17 +9,26 @@ import io.aeron.driver.ThreadingMode;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import org.agrona.DirectBuffer;
+import dev.cell.runtime.transport.axon.AxonMedia;
+import dev.cell.runtime.transport.axon.WarmIdleStrategy;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Aeron IPC ping-pong between two processes: the serving process embeds the media driver (one shared driver thread
- * that backs off from spinning to yielding to parking up to 1 ms, so it is never a busy spinner), both processes
- * are Aeron clients on {@code aeron:ipc} (or, for the UDP row, on two loopback UDP endpoints through the same
- * driver: the one-driver-per-host topology), each side polls its subscription with its {@link Wait}.
+ * Aeron ping-pong between two processes, each side polling its subscription with its {@link Wait}.
+ * <ul>
+ * <li>IPC: the serving process embeds the media driver (one shared driver thread that backs off from spinning to
+ * yielding to parking up to 1 ms, so it is never a busy spinner) and both processes are its clients on
+ * {@code aeron:ipc}.</li>
+ * <li>UDP: two loopback UDP endpoints (one each way) and <em>one embedded driver per process</em>, configured as
+ * Cell's axon configures its own ({@link AxonMedia}): {@code SHARED} threading, {@link WarmIdleStrategy}, the same
+ * sparse publication terms. It is the raw baseline the axon rows are divided by, so everything but Cell's own work
+ * (session, encryption, envelope, dispatch) is the same.</li>
+ * </ul>
  */
 final class AeronIpc
 {
@@ -28,32 +37,66 @@ final class AeronIpc
     static final int PONG_STREAM = 1002;
     static final int TERM_LENGTH = 4 * 1024 * 1024;
     static final String DRIVER_PROFILE = "driver SHARED back-off";
+    static final String UDP_DRIVER_PROFILE = "a driver per process, SHARED, warm idle (eco)";
 
     private AeronIpc()
     {
     }
 
-    static void serve(final String aeronDir, final Wait mode)
-    {
-        serve(aeronDir, mode, CHANNEL, CHANNEL);
-    }
-
     /**
-     * @param pingChannel where requests arrive ({@code aeron:ipc}, or {@code aeron:udp?endpoint=127.0.0.1:port}).
-     * @param pongChannel where replies go.
+     * @param aeronDir the folder of the driver both processes use.
+     * @return the IPC row's driver: SHARED, backing off up to 1 ms.
      */
-    static void serve(final String aeronDir, final Wait mode, final String pingChannel, final String pongChannel)
+    static MediaDriver launchIpcDriver(final String aeronDir)
     {
-        final Wait.Waiter wait = mode.newWaiter();
-        final MediaDriver.Context driverContext = new MediaDriver.Context()
+        return MediaDriver.launch(new MediaDriver.Context()
             .aeronDirectoryName(aeronDir)
             .threadingMode(ThreadingMode.SHARED)
             .sharedIdleStrategy(new BackoffIdleStrategy(10, 20, 1_000, 1_000_000))
             .ipcTermBufferLength(TERM_LENGTH)
             .dirDeleteOnStart(true)
-            .dirDeleteOnShutdown(true);
-        final MediaDriver driver = MediaDriver.launch(driverContext);
-        final Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
+            .dirDeleteOnShutdown(true));
+    }
+
+    /**
+     * @param aeronDir this process's own driver folder.
+     * @return the UDP row's driver, set up like {@link AxonMedia}'s under {@code eco}.
+     */
+    static MediaDriver launchUdpDriver(final String aeronDir)
+    {
+        return MediaDriver.launch(new MediaDriver.Context()
+            .aeronDirectoryName(aeronDir)
+            .threadingMode(ThreadingMode.SHARED)
+            .sharedIdleStrategy(new WarmIdleStrategy())
+            .termBufferSparseFile(true)
+            .publicationTermBufferLength(AxonMedia.TERM_LENGTH)
+            .dirDeleteOnStart(true)
+            .dirDeleteOnShutdown(true));
+    }
+
+    static void serve(final String aeronDir, final Wait mode)
+    {
+        serve(launchIpcDriver(aeronDir), false, mode, CHANNEL, CHANNEL);
+    }
+
+    /**
+     * Serve the UDP row with this process's own driver.
+     *
+     * @param aeronDir    this process's driver folder.
+     * @param pingChannel where requests arrive ({@code aeron:udp?endpoint=127.0.0.1:port}).
+     * @param pongChannel where replies go.
+     */
+    static void serveUdp(final String aeronDir, final Wait mode, final String pingChannel, final String pongChannel)
+    {
+        serve(launchUdpDriver(aeronDir), true, mode, pingChannel, pongChannel);
+    }
+
+    private static void serve(
+        final MediaDriver driver, final boolean udp, final Wait mode, final String pingChannel,
+        final String pongChannel)
+    {
+        final Wait.Waiter wait = mode.newWaiter();
+        final Aeron aeron = connect(driver.aeronDirectoryName(), udp);
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
             aeron.close();
@@ -83,10 +126,21 @@ final class AeronIpc
     }
 
     /**
-     * The measuring side, an Aeron client of the peer's embedded driver.
+     * @param ownDriver true for the UDP row: its client conductor idles like the axon's (10 ms sleeps), else
+     *                  Aeron's default.
+     */
+    private static Aeron connect(final String aeronDir, final boolean ownDriver)
+    {
+        final Aeron.Context context = new Aeron.Context().aeronDirectoryName(aeronDir);
+        return Aeron.connect(ownDriver ? context.idleStrategy(new SleepingMillisIdleStrategy(10)) : context);
+    }
+
+    /**
+     * The measuring side: an Aeron client of the peer's embedded driver (IPC), or of its own (UDP).
      */
     static final class AeronProbe implements Probe, FragmentHandler, AutoCloseable
     {
+        private final MediaDriver ownDriver;
         private final Aeron aeron;
         private final ExclusivePublication ping;
         private final Subscription pong;
@@ -97,14 +151,15 @@ final class AeronIpc
 
         AeronProbe(final String aeronDir, final Wait wait, final Duration timeout) throws TimeoutException
         {
-            this(aeronDir, wait, timeout, CHANNEL, CHANNEL);
+            this(null, aeronDir, wait, timeout, CHANNEL, CHANNEL);
         }
 
-        AeronProbe(final String aeronDir, final Wait wait, final Duration timeout, final String pingChannel,
-            final String pongChannel) throws TimeoutException
+        private AeronProbe(final MediaDriver ownDriver, final String aeronDir, final Wait wait,
+            final Duration timeout, final String pingChannel, final String pongChannel) throws TimeoutException
         {
+            this.ownDriver = ownDriver;
             this.wait = wait.newWaiter();
-            aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(aeronDir));
+            aeron = connect(aeronDir, ownDriver != null);
             ping = aeron.addExclusivePublication(pingChannel, PING_STREAM);
             pong = aeron.addSubscription(pongChannel, PONG_STREAM);
             final long deadline = System.nanoTime() + timeout.toNanos();
@@ -112,10 +167,28 @@ final class AeronIpc
             {
                 if (System.nanoTime() - deadline > 0)
                 {
-                    close();
+                    aeron.close();
                     throw new TimeoutException("Aeron peer (" + pingChannel + ") not connected within " + timeout);
                 }
                 Thread.yield();
+            }
+        }
+
+        /**
+         * The UDP row's measuring side, with a driver of its own in {@code ownDir}.
+         */
+        static AeronProbe udp(final String ownDir, final Wait wait, final Duration timeout, final String pingChannel,
+            final String pongChannel) throws TimeoutException
+        {
+            final MediaDriver driver = launchUdpDriver(ownDir);
+            try
+            {
+                return new AeronProbe(driver, driver.aeronDirectoryName(), wait, timeout, pingChannel, pongChannel);
+            }
+            catch (final RuntimeException | TimeoutException ex)
+            {
+                driver.close();
+                throw ex;
             }
         }
 
@@ -149,7 +222,17 @@ final class AeronIpc
         @Override
         public void close()
         {
-            aeron.close();
+            try
+            {
+                aeron.close();
+            }
+            finally
+            {
+                if (ownDriver != null)
+                {
+                    ownDriver.close();
+                }
+            }
         }
     }
 }

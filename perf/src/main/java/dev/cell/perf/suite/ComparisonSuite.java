@@ -263,7 +263,7 @@ public final class ComparisonSuite
             SuiteReport.markdown(results, true) +
             "\np50 ratios: median of the per-round ratios; p99 ratios: from all rounds merged. " +
             "Load average (1, 5, 15 min) " + loadAtStart + " at the start, " +
-            header.get("loadAverageAtEnd") + " at the end.\n";
+            header.get("loadAverageAtEnd") + " at the end.\n" + targetsMarkdown(results);
         Files.writeString(out.resolve(base + ".md"), markdown);
 
         System.out.println();
@@ -383,7 +383,18 @@ public final class ComparisonSuite
         return "usage: ./cell perf [--rounds N (3)] [--warmup S (1)] [--warmup-calls N (20000)] " +
             "[--seconds S (2, back to back)] " +
             "[--rate N (2000/s)] [--rate-seconds S (2)] [--out DIR (perf/results)] " +
-            "[--only floor,ring,junction-spin,junction-eco,aeron-ipc,aeron-udp,tcp,uds,grpc]";
+            "[--only floor,ring,junction-spin,junction-eco,aeron-ipc,aeron-udp,axon,axon-plain,tcp,uds,grpc]";
+    }
+
+    /**
+     * @param results the run's paths.
+     * @return the targets' table under a heading, or nothing when no target's two paths ran.
+     */
+    static String targetsMarkdown(final List<SuiteReport.PathResult> results)
+    {
+        final String table = Targets.markdown(results);
+        return table.isEmpty() ? "" : "\nTargets, ratios of this run (p50: median of the per-round ratios; p99.9: " +
+            "all rounds merged):\n\n" + table;
     }
 
     /**

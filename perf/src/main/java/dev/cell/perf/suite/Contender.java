@@ -20,12 +20,14 @@ import java.util.Map;
 /**
  * One path the suite measures: how to start its serving peer and connect a {@link Probe} to it.
  *
- * @param id      short stable key used in the report ("floor", "ring", "junction-eco", ...).
- * @param name    what the path is, for tables and charts.
- * @param profile how both sides wait (the idle profile that produced the figures).
- * @param opener  starts a fresh peer in a work folder and connects to it.
+ * @param id       short stable key used in the report ("floor", "ring", "junction-eco", ...).
+ * @param name     what the path is, for tables and charts.
+ * @param profile  how both sides wait (the idle profile that produced the figures).
+ * @param spinners how many threads busy-spin while the path runs, both processes together (never more than the
+ *                 {@link SpinBudget} allows).
+ * @param opener   starts a fresh peer in a work folder and connects to it.
  */
-record Contender(String id, String name, String profile, Opener opener)
+record Contender(String id, String name, String profile, int spinners, Opener opener)
 {
     static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
@@ -55,15 +57,16 @@ record Contender(String id, String name, String profile, Opener opener)
         final Wait peer = budget.peerWait();
         final Wait pinger = budget.pingerWait();
         final String shm = budget.sharedMemoryProfile();
+        final int shmSpinners = budget.spinnersInUse();
         final List<Contender> list = new ArrayList<>();
-        list.add(new Contender("floor", "floor: one cache line, 2 processes", shm, work ->
+        list.add(new Contender("floor", "floor: one cache line, 2 processes", shm, shmSpinners, work ->
         {
             final Path file = work.resolve("floor.line");
             final Children.Started started = Children.startPeer(work, START_TIMEOUT, "floor", file.toString(),
                 peer.label());
             return session(started.process(), new SharedMemory.FloorProbe(file, pinger), null);
         }));
-        list.add(new Contender("ring", "raw Agrona ring, 2 processes", shm, work ->
+        list.add(new Contender("ring", "raw Agrona ring, 2 processes", shm, shmSpinners, work ->
         {
             final Path file = work.resolve("raw.ring");
             final Children.Started started = Children.startPeer(work, START_TIMEOUT, "ring", file.toString(),
@@ -76,7 +79,7 @@ record Contender(String id, String name, String profile, Opener opener)
         }
         list.add(junction(IdleProfile.ECO, IdleProfile.ECO));
         list.add(new Contender("aeron-ipc", "Aeron IPC, embedded driver", shm + ", " + AeronIpc.DRIVER_PROFILE,
-            work ->
+            shmSpinners, work ->
             {
                 final String dir = aeronDir(work);
                 final Children.Started started = Children.startPeer(work, START_TIMEOUT, "aeron", dir,
@@ -84,32 +87,46 @@ record Contender(String id, String name, String profile, Opener opener)
                 final AeronIpc.AeronProbe probe = new AeronIpc.AeronProbe(dir, pinger, START_TIMEOUT);
                 return session(started.process(), probe, probe);
             }));
-        list.add(new Contender("aeron-udp", "Aeron UDP over loopback, one driver", "UDP loopback, " +
-            AeronIpc.DRIVER_PROFILE, work ->
+        // Waits like the axon rows (an eco instance, an eco client, a warm driver per process), not like aeron-ipc:
+        // the axon's figures are divided by this row's, so only Cell's own work may differ between them.
+        list.add(new Contender("aeron-udp", "Aeron UDP over loopback, a driver per process",
+            "peer " + Wait.BACKOFF.label() + ", pinger " + Wait.BACKOFF.label() + ", " + AeronIpc.UDP_DRIVER_PROFILE,
+            0, work ->
             {
-                final String dir = aeronDir(work);
+                final String peerDir = aeronDir(work, "peer");
                 final String ping = "aeron:udp?endpoint=127.0.0.1:" + freeUdpPort();
                 final String pong = "aeron:udp?endpoint=127.0.0.1:" + freeUdpPort();
-                final Children.Started started = Children.startPeer(work, START_TIMEOUT, "aeron-udp", dir, ping,
-                    pong, peer.label());
-                final AeronIpc.AeronProbe probe = new AeronIpc.AeronProbe(dir, pinger, START_TIMEOUT, ping, pong);
-                return session(started.process(), probe, probe);
+                final Children.Started started = Children.startPeer(work, START_TIMEOUT, "aeron-udp", peerDir, ping,
+                    pong, Wait.BACKOFF.label());
+                try
+                {
+                    final AeronIpc.AeronProbe probe = AeronIpc.AeronProbe.udp(aeronDir(work, "pinger"), Wait.BACKOFF,
+                        START_TIMEOUT, ping, pong);
+                    return session(started.process(), probe, probe);
+                }
+                catch (final Exception ex)
+                {
+                    Children.stop(started.process());
+                    throw ex;
+                }
             }));
-        list.add(new Contender("tcp", "TCP loopback, JDK channels", "blocking (kernel wake-up)", work ->
+        list.add(Axon.contender(false));
+        list.add(Axon.contender(true));
+        list.add(new Contender("tcp", "TCP loopback, JDK channels", "blocking (kernel wake-up)", 0, work ->
         {
             final Children.Started started = Children.startPeer(work, START_TIMEOUT, "tcp");
             final Sockets.SocketProbe probe = new Sockets.SocketProbe(
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(started.detail())));
             return session(started.process(), probe, probe);
         }));
-        list.add(new Contender("uds", "Unix domain socket, JDK channels", "blocking (kernel wake-up)", work ->
+        list.add(new Contender("uds", "Unix domain socket, JDK channels", "blocking (kernel wake-up)", 0, work ->
         {
             final Path socket = work.resolve("uds.sock");
             final Children.Started started = Children.startPeer(work, START_TIMEOUT, "uds", socket.toString());
             final Sockets.SocketProbe probe = new Sockets.SocketProbe(UnixDomainSocketAddress.of(socket));
             return session(started.process(), probe, probe);
         }));
-        list.add(new Contender("grpc", "gRPC-java unary, loopback", "netty event loops, blocking stub", work ->
+        list.add(new Contender("grpc", "gRPC-java unary, loopback", "netty event loops, blocking stub", 0, work ->
         {
             final Children.Started started = Children.startPeer(work, START_TIMEOUT, "grpc");
             final Grpc.GrpcProbe probe = new Grpc.GrpcProbe(Integer.parseInt(started.detail()));
@@ -122,8 +139,9 @@ record Contender(String id, String name, String profile, Opener opener)
     {
         final String instanceName = instance.name().toLowerCase(Locale.ROOT);
         final String clientName = client.name().toLowerCase(Locale.ROOT);
+        final int spinners = (instance == IdleProfile.SPIN ? 1 : 0) + (client == IdleProfile.SPIN ? 1 : 0);
         return new Contender("junction-" + instanceName, "Cell junction call, " + instanceName,
-            "instance " + instanceName + ", client " + clientName, work ->
+            "instance " + instanceName + ", client " + clientName, spinners, work ->
             {
                 final Path cellDir = Files.createDirectories(work.resolve("echo-" + instanceName));
                 final Path home = work.resolve("home-" + instanceName);
@@ -137,15 +155,7 @@ record Contender(String id, String name, String profile, Opener opener)
                         .withIdleProfile(client)
                         .withConnectTimeout(START_TIMEOUT)
                         .withClientName("comparison-suite"));
-                    final Ping ping = new Ping(1, 2, 3, 4);
-                    final Probe probe = () ->
-                    {
-                        if (echo.echo(ping).value() != 4)
-                        {
-                            throw new IllegalStateException("junction: wrong echo");
-                        }
-                    };
-                    return session(process, probe, echo::close, true);
+                    return session(process, echoProbe(echo, "junction"), echo::close, true);
                 }
                 catch (final Exception ex)
                 {
@@ -155,15 +165,38 @@ record Contender(String id, String name, String profile, Opener opener)
             });
     }
 
+    /**
+     * @param echo a connected echo client.
+     * @param path the path's name for the error.
+     * @return a probe that echoes a {@value ComparisonSuite#MESSAGE_BYTES}-byte {@link Ping} (four longs) per call.
+     */
+    static Probe echoProbe(final EchoClient echo, final String path)
+    {
+        final Ping ping = new Ping(1, 2, 3, 4);
+        return () ->
+        {
+            if (echo.echo(ping).value() != 4)
+            {
+                throw new IllegalStateException(path + ": wrong echo");
+            }
+        };
+    }
+
     private static String aeronDir(final Path work)
     {
+        return aeronDir(work, "");
+    }
+
+    private static String aeronDir(final Path work, final String side)
+    {
         final Path shm = Path.of("/dev/shm");
-        final String name = "cell-perf-aeron-" + ProcessHandle.current().pid() + "-" + work.getFileName();
+        final String name = "cell-perf-aeron-" + ProcessHandle.current().pid() + "-" + work.getFileName() +
+            (side.isEmpty() ? "" : "-" + side);
         return Files.isDirectory(shm) && Files.isWritable(shm) ?
             shm.resolve(name).toString() : work.resolve("aeron").toString();
     }
 
-    private static Session session(final Process process, final Probe probe, final AutoCloseable closer)
+    static Session session(final Process process, final Probe probe, final AutoCloseable closer)
     {
         return session(process, probe, closer, false);
     }
@@ -171,7 +204,7 @@ record Contender(String id, String name, String profile, Opener opener)
     /**
      * @param terminate send SIGTERM at once (a cell instance stops cleanly on it and does not watch its stdin).
      */
-    private static Session session(
+    static Session session(
         final Process process, final Probe probe, final AutoCloseable closer, final boolean terminate)
     {
         return new Session()

@@ -15,7 +15,8 @@ public final class Peer
     }
 
     /**
-     * @param args {@code floor FILE WAIT | ring FILE WAIT | aeron DIR WAIT | tcp | uds SOCKET | grpc}.
+     * @param args {@code floor FILE WAIT | ring FILE WAIT | aeron DIR WAIT | aeron-udp DIR PING PONG WAIT | tcp |
+     *             uds SOCKET | grpc}.
      * @throws Exception when the peer cannot serve.
      */
     public static void main(final String[] args) throws Exception
@@ -32,7 +33,7 @@ public final class Peer
             case "floor" -> SharedMemory.serveFloor(Path.of(args[1]), Wait.parse(args[2]));
             case "ring" -> SharedMemory.serveRing(Path.of(args[1]), Wait.parse(args[2]));
             case "aeron" -> AeronIpc.serve(args[1], Wait.parse(args[2]));
-            case "aeron-udp" -> AeronIpc.serve(args[1], Wait.parse(args[4]), args[2], args[3]);
+            case "aeron-udp" -> AeronIpc.serveUdp(args[1], Wait.parse(args[4]), args[2], args[3]);
             case "tcp" -> Sockets.serve(null);
             case "uds" -> Sockets.serve(Path.of(args[1]));
             case "grpc" -> Grpc.serve();

@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * The suite's arithmetic and output formats, free of any measuring: ratios to the floor and to gRPC, medians of
- * per-round ratios, the report's JSON tree, the markdown table to paste into a README and the HTML page.
+ * per-round ratios, the report's JSON tree (with the {@link Targets}), the markdown table to paste into a README and
+ * the HTML page.
  */
 final class SuiteReport
 {
@@ -201,6 +202,7 @@ final class SuiteReport
             paths.add(p);
         }
         report.put("paths", paths);
+        report.put("targets", Targets.json(results));
         return report;
     }
 
@@ -296,6 +298,14 @@ final class SuiteReport
         return String.format(Locale.ROOT, "%.2g", v);
     }
 
+    /**
+     * @return a goal as written: "1.5", "10", "100".
+     */
+    static String formatGoal(final double v)
+    {
+        return v == Math.rint(v) ? String.format(Locale.ROOT, "%,.0f", v) : String.valueOf(v);
+    }
+
     static String us(final double v)
     {
         if (v >= 100)
@@ -335,6 +345,26 @@ final class SuiteReport
         table(sb, "Back to back (one call outstanding)", results, false, b2bChart);
         table(sb, "Fixed rate (latency from the intended send time: corrected for coordinated omission)", results,
             true, rateChart);
+        final List<List<String>> targets = Targets.rows(results);
+        if (!targets.isEmpty())
+        {
+            sb.append("<h2>Targets (ratios of this run)</h2>\n<table>\n<tr>");
+            for (final String h : List.of("target", "goal", "back to back", "fixed rate"))
+            {
+                sb.append("<th>").append(escape(h)).append("</th>");
+            }
+            sb.append("</tr>\n");
+            for (final List<String> row : targets)
+            {
+                sb.append("<tr>");
+                for (final String cell : row)
+                {
+                    sb.append("<td>").append(escape(cell)).append("</td>");
+                }
+                sb.append("</tr>\n");
+            }
+            sb.append("</table>\n");
+        }
         sb.append("</body></html>\n");
         return sb.toString();
     }
@@ -413,7 +443,7 @@ final class SuiteReport
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
-    private static PathResult find(final List<PathResult> results, final String id)
+    static PathResult find(final List<PathResult> results, final String id)
     {
         for (final PathResult r : results)
         {
@@ -428,7 +458,7 @@ final class SuiteReport
     /**
      * @return the path's figures in that mode, or null when it failed or kept no round.
      */
-    private static Measured measured(final PathResult r, final boolean fixedRate)
+    static Measured measured(final PathResult r, final boolean fixedRate)
     {
         final Measured m = r == null ? null : fixedRate ? r.fixedRate() : r.backToBack();
         return m == null || m.summary() == null ? null : m;

@@ -46,6 +46,7 @@ class ComparisonSuiteTest
         assertEquals(32L, ((Number)report.get("messageBytes")).longValue());
         final List<?> paths = (List<?>)report.get("paths");
         assertEquals(List.of("tcp", "uds"), paths.stream().map(p -> ((Map<?, ?>)p).get("id")).toList());
+        assertEquals(List.of(), report.get("targets"), "no target has both its paths in this run");
         for (final Object p : paths)
         {
             final Map<?, ?> path = (Map<?, ?>)p;
@@ -63,6 +64,30 @@ class ComparisonSuiteTest
         assertTrue(files.stream().anyMatch(f -> f.toString().endsWith("-back-to-back.svg")), files::toString);
         assertTrue(Files.readString(files.stream().filter(f -> f.toString().endsWith(".html")).findFirst()
             .orElseThrow()).contains("<table>"));
+    }
+
+    /**
+     * The UDP rows start their peer (an Aeron peer with its own driver, a CellMain instance with an axon), connect to
+     * it (the encrypted row pinning the instance's key), echo and stop; nothing spins. Asserts no timing.
+     */
+    @Test
+    void theUdpRowsConnectEchoAndStop() throws Exception
+    {
+        final Map<String, Contender> byId = new java.util.HashMap<>();
+        Contender.all(SpinBudget.forCores(2)).forEach(c -> byId.put(c.id(), c));
+        for (final String id : List.of("aeron-udp", "axon", "axon-plain"))
+        {
+            final Path work = Files.createDirectories(tmp.resolve(id));
+            try (Contender.Session session = byId.get(id).opener().open(work))
+            {
+                for (int i = 0; i < 1_000; i++)
+                {
+                    session.probe().call();
+                }
+            }
+            assertEquals(null, System.getProperty("cell.axon.plaintext"),
+                "the plaintext switch is set for the plaintext row's connect only: " + id);
+        }
     }
 
     @Test

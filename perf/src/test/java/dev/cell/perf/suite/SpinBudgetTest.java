@@ -3,6 +3,8 @@ package dev.cell.perf.suite;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,10 +21,13 @@ class SpinBudgetTest
             final SpinBudget budget = SpinBudget.forCores(cores);
             assertEquals(cores - 1, budget.maxSpinners());
             assertTrue(budget.spinnersInUse() <= budget.maxSpinners(), "shared-memory paths, " + cores + " cores");
-            final int junctionSpinners = 1 + (budget.junctionSpinClientSpins() ? 1 : 0);
-            final boolean junctionSpinRuns = Contender.all(budget).stream()
-                .anyMatch(c -> c.id().equals("junction-spin"));
-            assertTrue(!junctionSpinRuns || junctionSpinners <= budget.maxSpinners(), "spin junction, " + cores);
+            for (final Contender c : Contender.all(budget))
+            {
+                assertTrue(c.spinners() <= budget.maxSpinners(), c.id() + " on " + cores + " cores spins " +
+                    c.spinners() + " threads");
+            }
+            final Contender floor = Contender.all(budget).getFirst();
+            assertEquals(budget.spinnersInUse(), floor.spinners(), "the floor spins what the budget gives it");
         }
     }
 
@@ -45,7 +50,33 @@ class SpinBudgetTest
         final SpinBudget budget = SpinBudget.forCores(1);
         assertEquals(0, budget.spinnersInUse());
         final List<String> ids = Contender.all(budget).stream().map(Contender::id).toList();
-        assertEquals(List.of("floor", "ring", "junction-eco", "aeron-ipc", "aeron-udp", "tcp", "uds", "grpc"), ids);
+        assertEquals(List.of("floor", "ring", "junction-eco", "aeron-ipc", "aeron-udp", "axon", "axon-plain", "tcp",
+            "uds", "grpc"), ids);
+    }
+
+    @Test
+    void theAxonRowsAndTheirRawBaselineWaitAlikeAndSpinNothing()
+    {
+        for (final int cores : new int[] {1, 2, 16})
+        {
+            final Map<String, Contender> byId = Contender.all(SpinBudget.forCores(cores)).stream()
+                .collect(Collectors.toMap(Contender::id, c -> c));
+            final Contender udp = byId.get("aeron-udp");
+            assertEquals("peer back-off, pinger back-off, a driver per process, SHARED, warm idle (eco)",
+                udp.profile());
+            for (final String id : List.of("axon", "axon-plain"))
+            {
+                final Contender axon = byId.get(id);
+                assertEquals("instance eco, client eco, a driver per process, SHARED, warm idle (eco)",
+                    axon.profile(), id);
+                assertEquals(0, axon.spinners(), id);
+            }
+            assertEquals(0, udp.spinners());
+            assertEquals(0, byId.get("junction-eco").spinners());
+        }
+        final Contender spin = Contender.all(SpinBudget.forCores(8)).stream()
+            .filter(c -> c.id().equals("junction-spin")).findFirst().orElseThrow();
+        assertEquals(2, spin.spinners(), "instance and client spin on 8 cores");
     }
 
     @Test

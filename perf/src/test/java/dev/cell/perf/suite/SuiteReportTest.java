@@ -144,6 +144,80 @@ class SuiteReportTest
         assertFalse(tcp.containsKey("p50Us"));
     }
 
+    private static List<SuiteReport.PathResult> targetRun()
+    {
+        final SuiteReport.Measured udpFixed = new SuiteReport.Measured(summary(30, 60, 2_000), List.of(30.0, 30.0));
+        final SuiteReport.Measured axonFixed = new SuiteReport.Measured(summary(60, 90, 2_000), List.of(60.0, 30.0));
+        return List.of(
+            path("junction-eco", 0.6, 2.0, 1_000_000, List.of(0.6, 0.3)),
+            path("aeron-ipc", 0.3, 1.0, 2_000_000, List.of(0.3, 0.3)),
+            new SuiteReport.PathResult("aeron-udp", "udp", "p", new SuiteReport.Measured(summary(10, 20, 90_000),
+                List.of(10.0, 10.0)), udpFixed, null),
+            new SuiteReport.PathResult("axon", "axon", "p", new SuiteReport.Measured(summary(12, 30, 80_000),
+                List.of(12.0, 14.0)), axonFixed, null),
+            path("grpc", 130, 400, 7_000, List.of(130.0, 130.0)));
+    }
+
+    @Test
+    void targetsAreRatiosOfTheSameRunAgainstTheirGoals()
+    {
+        final List<SuiteReport.PathResult> run = targetRun();
+        // junction rounds 0.6/0.3 = 2, 0.3/0.3 = 1 -> median 1.5: at the bound, met
+        assertEquals(1.5, Targets.ratio(run, Targets.ALL.get(0), false));
+        final List<List<String>> rows = Targets.rows(run);
+        assertEquals(List.of("junction-eco p50 ÷ aeron-ipc p50", "axon p50 ÷ aeron-udp p50",
+            "grpc p50 ÷ axon p50", "grpc p99.9 ÷ axon p99.9"), rows.stream().map(List::getFirst).toList(),
+            "junction-spin did not run: its target is left out");
+        assertEquals(List.of("junction-eco p50 ÷ aeron-ipc p50", "≤ 1.5", "1.50× (met)", "1.50× (met)"), rows.get(0));
+        // axon rounds 1.2 and 1.4 -> 1.3; fixed rate 2 and 1 -> 1.5
+        assertEquals(List.of("axon p50 ÷ aeron-udp p50", "≤ 1.5", "1.30× (met)", "1.50× (met)"), rows.get(1));
+        // gRPC 130 / axon 12 and 14 -> median of 10.83 and 9.29 = 10.06; fixed rate 130/60, 130/30 -> 3.25
+        assertEquals(List.of("grpc p50 ÷ axon p50", "≥ 10", "10.06× (met)", "3.25× (missed)"), rows.get(2));
+        // p99.9 is p99 * 2 in these summaries: 800 / 60 = 13.3, 800 / 180
+        assertEquals(List.of("grpc p99.9 ÷ axon p99.9", "≥ 100", "13.33× (missed)", "4.44× (missed)"),
+            rows.get(3));
+
+        final String md = Targets.markdown(run);
+        assertTrue(md.startsWith("| target | goal | back to back | fixed rate |\n|---|---|---:|---:|\n"), md);
+        assertEquals(2 + 4, md.split("\n").length);
+        assertEquals("", Targets.markdown(results()), "no target's two paths ran");
+        assertTrue(SuiteReport.html("t", List.of(), run, "a.svg", "b.svg").contains("<td>10.06× (met)</td>"));
+    }
+
+    @Test
+    void targetsAreInTheJsonNextToThePaths()
+    {
+        final Map<String, Object> parsed = Json.parseObject(SuiteReport.prettyJson(SuiteReport.json(Map.of(),
+            targetRun())));
+        final List<?> paths = (List<?>)parsed.get("paths");
+        assertEquals(5, paths.size(), "one entry per path, as before");
+        assertEquals("axon", ((Map<?, ?>)paths.get(3)).get("id"));
+        assertEquals(12.0, ((Number)((Map<?, ?>)((Map<?, ?>)paths.get(3)).get("backToBack")).get("p50Us"))
+            .doubleValue());
+        final List<?> targets = (List<?>)parsed.get("targets");
+        assertEquals(4, targets.size());
+        final Map<?, ?> axon = (Map<?, ?>)targets.get(1);
+        assertEquals("axon p50 ÷ aeron-udp p50", axon.get("ratio"));
+        assertEquals("≤ 1.5", axon.get("goal"));
+        assertEquals(1.3, ((Number)axon.get("backToBack")).doubleValue());
+        assertEquals(Boolean.TRUE, axon.get("backToBackMet"));
+        final Map<?, ?> tail = (Map<?, ?>)targets.get(3);
+        assertEquals("p99.9", tail.get("percentile"));
+        assertEquals(Boolean.FALSE, tail.get("fixedRateMet"));
+    }
+
+    @Test
+    void aTargetWithAFailedPathHasNoRatio()
+    {
+        final List<SuiteReport.PathResult> run = List.of(
+            new SuiteReport.PathResult("axon", "axon", "p", null, null, "java.io.IOException: gone"),
+            path("aeron-udp", 10, 20, 90_000, List.of(10.0)));
+        assertEquals(List.of(List.of("axon p50 ÷ aeron-udp p50", "≤ 1.5", "—", "—")), Targets.rows(run));
+        assertNull(Targets.ratio(run, Targets.ALL.get(2), false));
+        assertEquals("1.5", SuiteReport.formatGoal(1.5));
+        assertEquals("100", SuiteReport.formatGoal(100));
+    }
+
     @Test
     void baseNameIsDateCoresAndCpuModel()
     {
