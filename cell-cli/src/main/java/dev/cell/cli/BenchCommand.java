@@ -1,10 +1,10 @@
 package dev.cell.cli;
 
 import dev.cell.runtime.IdleProfile;
-import dev.cell.runtime.bench.LatencyHarness;
-import dev.cell.runtime.bench.LatencySummary;
-import dev.cell.runtime.bench.PercentileChart;
-import dev.cell.runtime.bench.Probe;
+import dev.cell.tools.bench.LatencyHarness;
+import dev.cell.tools.bench.LatencySummary;
+import dev.cell.tools.bench.PercentileChart;
+import dev.cell.tools.bench.Probe;
 import dev.cell.runtime.client.CellConnection;
 import dev.cell.runtime.client.CellHome;
 import dev.cell.runtime.client.ClientOptions;

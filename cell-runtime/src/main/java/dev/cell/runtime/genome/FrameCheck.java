@@ -26,8 +26,8 @@ import java.nio.charset.StandardCharsets;
  *     <li>the message ends within {@code length} (trailing bytes are allowed: a newer version may append fields).</li>
  * </ul>
  * Fields a frame's acting version does not have are skipped, exactly as SBE's generated decoders skip them. Once a
- * frame is accepted, SBE's generated decoders (and {@link GenomeCodec}) read it within {@code length} and allocate in
- * proportion to it.
+ * frame is accepted, SBE's generated decoders (and the JSON codec of cell-tools) read it within {@code length} and
+ * allocate in proportion to it.
  * <p>
  * Built once per schema ({@link #of(Genome)}, {@link #protocol()}); checking interprets a precomputed program and
  * allocates nothing. {@link #problem()} (which allocates its text) says what the last refused frame got wrong, e.g.

@@ -1,9 +1,9 @@
 package dev.cell.perf.suite;
 
-import dev.cell.runtime.bench.LatencyHarness;
-import dev.cell.runtime.bench.LatencySummary;
-import dev.cell.runtime.bench.PercentileChart;
-import dev.cell.runtime.bench.Probe;
+import dev.cell.tools.bench.LatencyHarness;
+import dev.cell.tools.bench.LatencySummary;
+import dev.cell.tools.bench.PercentileChart;
+import dev.cell.tools.bench.Probe;
 import dev.cell.runtime.discovery.InstanceRegistry;
 import org.HdrHistogram.Histogram;
 

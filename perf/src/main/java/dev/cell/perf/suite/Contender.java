@@ -3,7 +3,7 @@ package dev.cell.perf.suite;
 import dev.cell.perf.EchoClient;
 import dev.cell.perf.Ping;
 import dev.cell.runtime.IdleProfile;
-import dev.cell.runtime.bench.Probe;
+import dev.cell.tools.bench.Probe;
 import dev.cell.runtime.client.ClientOptions;
 
 import java.net.InetAddress;

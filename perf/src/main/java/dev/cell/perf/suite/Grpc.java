@@ -1,6 +1,6 @@
 package dev.cell.perf.suite;
 
-import dev.cell.runtime.bench.Probe;
+import dev.cell.tools.bench.Probe;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;

@@ -1,6 +1,6 @@
 package dev.cell.perf.suite;
 
-import dev.cell.runtime.bench.Probe;
+import dev.cell.tools.bench.Probe;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;

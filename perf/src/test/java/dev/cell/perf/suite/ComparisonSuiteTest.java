@@ -1,6 +1,6 @@
 package dev.cell.perf.suite;
 
-import dev.cell.runtime.bench.LatencyHarness;
+import dev.cell.tools.bench.LatencyHarness;
 import dev.cell.runtime.genome.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

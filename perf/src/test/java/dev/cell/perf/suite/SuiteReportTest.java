@@ -1,6 +1,6 @@
 package dev.cell.perf.suite;
 
-import dev.cell.runtime.bench.LatencySummary;
+import dev.cell.tools.bench.LatencySummary;
 import dev.cell.runtime.genome.Json;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.cell.runtime.bench;
+package dev.cell.tools.bench;
 
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramIterationValue;

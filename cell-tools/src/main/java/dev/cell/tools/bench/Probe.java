@@ -1,4 +1,4 @@
-package dev.cell.runtime.bench;
+package dev.cell.tools.bench;
 
 /**
  * One round trip to the system under test, as measured by {@link LatencyHarness}: send a request and wait for its

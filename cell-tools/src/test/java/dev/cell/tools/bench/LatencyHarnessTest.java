@@ -1,4 +1,4 @@
-package dev.cell.runtime.bench;
+package dev.cell.tools.bench;
 
 import dev.cell.runtime.genome.Json;
 import org.HdrHistogram.Histogram;
