@@ -8,8 +8,10 @@ import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -21,7 +23,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * rather than one driver per host: no daemon to install or keep alive, a crashed process takes only its own driver
  * with it, and the measured cost of the extra hop a host driver would save is nil for UDP (see docs/architecture.md,
  * "Axon"). Its folder is private to the process ({@code cell-aeron-<pid>-<random>} under {@code /dev/shm} where that
- * exists), deleted at close.
+ * exists), owner-only, deleted at close; the folders of processes that died without closing theirs are swept when
+ * the next one starts.
  * <p>
  * The driver idles with a {@link WarmIdleStrategy} ({@code eco}) or busy-spins ({@code cell.axon.driver.idle=spin}).
  * A keeper thread beats on every quiet session (both sides) every {@link #KEEPALIVE_INTERVAL_NS}, so that silence means
@@ -41,6 +44,7 @@ public final class AxonMedia implements AutoCloseable
      */
     public static final int TERM_LENGTH = 1024 * 1024;
 
+    private static final String DIR_PREFIX = "cell-aeron-";
     private static final Object LOCK = new Object();
     private static AxonMedia shared;
 
@@ -57,7 +61,7 @@ public final class AxonMedia implements AutoCloseable
         this.dir = dir;
         final MediaDriver.Context driverCtx = new MediaDriver.Context()
             .aeronDirectoryName(dir.toString())
-            .dirDeleteOnStart(true)
+            .dirDeleteOnStart(false)
             .dirDeleteOnShutdown(true)
             .threadingMode(ThreadingMode.SHARED)
             .sharedIdleStrategy(driverIdle())
@@ -69,6 +73,7 @@ public final class AxonMedia implements AutoCloseable
             .errorHandler(AxonMedia::onDriverError)
             .warnIfDirectoryExists(false);
         this.driver = MediaDriver.launchEmbedded(driverCtx);
+        ownerOnly(dir); // the driver recreates its folder with the umask's permissions
         this.aeron = Aeron.connect(new Aeron.Context()
             .aeronDirectoryName(driver.aeronDirectoryName())
             .idleStrategy(new SleepingMillisIdleStrategy(10))
@@ -119,8 +124,61 @@ public final class AxonMedia implements AutoCloseable
         final Path shm = Path.of("/dev/shm");
         final Path base = Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty(
             "java.io.tmpdir"));
-        return base.resolve("cell-aeron-" + ProcessHandle.current().pid() + "-" +
+        sweepDeadDirs(base);
+        final Path dir = base.resolve(DIR_PREFIX + ProcessHandle.current().pid() + "-" +
             Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16));
+        try
+        {
+            // Owner-only from the start: the driver's files (its log buffers included) are nobody else's business.
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
+                "rwx------")));
+        }
+        catch (final IOException | UnsupportedOperationException ex)
+        {
+            throw new IllegalStateException("cannot create the axon driver folder " + dir + ": " + ex, ex);
+        }
+        return dir;
+    }
+
+    private static void ownerOnly(final Path dir)
+    {
+        try
+        {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        }
+        catch (final IOException | UnsupportedOperationException ex)
+        {
+            throw new IllegalStateException("cannot make the axon driver folder " + dir + " owner-only: " + ex, ex);
+        }
+    }
+
+    /**
+     * Delete the driver folders of processes that died without closing theirs (kill -9).
+     */
+    static void sweepDeadDirs(final Path base)
+    {
+        final File[] dirs = base.toFile().listFiles((d, name) -> name.startsWith(DIR_PREFIX));
+        if (dirs == null)
+        {
+            return;
+        }
+        for (final File d : dirs)
+        {
+            final String rest = d.getName().substring(DIR_PREFIX.length());
+            final int dash = rest.indexOf('-');
+            try
+            {
+                final long pid = Long.parseLong(dash < 0 ? rest : rest.substring(0, dash));
+                if (ProcessHandle.of(pid).isEmpty() && Files.isWritable(d.toPath()))
+                {
+                    deleteQuietly(d);
+                }
+            }
+            catch (final NumberFormatException ex)
+            {
+                // not one of ours
+            }
+        }
     }
 
     private static void onDriverError(final Throwable ex)
