@@ -1,10 +1,6 @@
 package dev.cell.cli;
 
 import dev.cell.runtime.IdleProfile;
-import dev.cell.tools.bench.LatencyHarness;
-import dev.cell.tools.bench.LatencySummary;
-import dev.cell.tools.bench.PercentileChart;
-import dev.cell.tools.bench.Probe;
 import dev.cell.runtime.client.CellConnection;
 import dev.cell.runtime.client.CellHome;
 import dev.cell.runtime.client.ClientOptions;
@@ -15,6 +11,10 @@ import dev.cell.runtime.genome.Json;
 import dev.cell.tissue.UserError;
 import dev.cell.tissue.config.Durations;
 import dev.cell.tissue.launch.Instances;
+import dev.cell.tools.bench.LatencyHarness;
+import dev.cell.tools.bench.LatencySummary;
+import dev.cell.tools.bench.PercentileChart;
+import dev.cell.tools.bench.Probe;
 import org.HdrHistogram.Histogram;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;

@@ -1,8 +1,8 @@
 package dev.cell.runtime.client;
 
 import dev.cell.ring.JunctionDescriptor;
-import dev.cell.runtime.identity.Identity;
 import dev.cell.runtime.IdleProfile;
+import dev.cell.runtime.identity.Identity;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemEpochClock;

@@ -1,8 +1,8 @@
 package dev.cell.runtime.discovery;
 
-import dev.cell.ring.PrivateFiles;
 import dev.cell.ring.InstanceFile;
 import dev.cell.ring.Liveness;
+import dev.cell.ring.PrivateFiles;
 import dev.cell.runtime.genome.Json;
 
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package dev.cell.runtime.secure;
 
+import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import javax.crypto.Cipher;
-import java.nio.ByteBuffer;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 

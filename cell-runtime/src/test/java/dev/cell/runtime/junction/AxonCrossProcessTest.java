@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import static dev.cell.runtime.junction.TestSupport.client;
 import static dev.cell.runtime.junction.TestSupport.fingerprint;
 import static dev.cell.runtime.junction.TestSupport.newDir;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package dev.cell.perf.suite;
 
+import dev.cell.runtime.transport.axon.AxonMedia;
+import dev.cell.runtime.transport.axon.WarmIdleStrategy;
 import dev.cell.tools.bench.Probe;
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
@@ -9,8 +11,6 @@ import io.aeron.driver.ThreadingMode;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import org.agrona.DirectBuffer;
-import dev.cell.runtime.transport.axon.AxonMedia;
-import dev.cell.runtime.transport.axon.WarmIdleStrategy;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;

@@ -1,10 +1,10 @@
 package dev.cell.perf.suite;
 
+import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.tools.bench.LatencyHarness;
 import dev.cell.tools.bench.LatencySummary;
 import dev.cell.tools.bench.PercentileChart;
 import dev.cell.tools.bench.Probe;
-import dev.cell.runtime.discovery.InstanceRegistry;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;

@@ -3,8 +3,8 @@ package dev.cell.perf.suite;
 import dev.cell.perf.EchoClient;
 import dev.cell.perf.Ping;
 import dev.cell.runtime.IdleProfile;
-import dev.cell.tools.bench.Probe;
 import dev.cell.runtime.client.ClientOptions;
+import dev.cell.tools.bench.Probe;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

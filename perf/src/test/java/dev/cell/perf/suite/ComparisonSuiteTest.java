@@ -1,18 +1,17 @@
 package dev.cell.perf.suite;
 
-import dev.cell.tools.bench.LatencyHarness;
 import dev.cell.runtime.genome.Json;
+import dev.cell.tools.bench.LatencyHarness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
-
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,7 +1,7 @@
 package dev.cell.perf.suite;
 
-import dev.cell.tools.bench.LatencySummary;
 import dev.cell.runtime.genome.Json;
+import dev.cell.tools.bench.LatencySummary;
 import org.junit.jupiter.api.Test;
 
 import java.time.LocalDate;

@@ -3,9 +3,8 @@ package dev.cell.runtime.transport.junction;
 import dev.cell.ring.Doorbell;
 import dev.cell.ring.InstanceFile;
 import dev.cell.ring.Junction;
-import dev.cell.runtime.transport.ClientEnd;
-import dev.cell.runtime.transport.FrameListener;
 import dev.cell.ring.Liveness;
+import dev.cell.runtime.transport.ClientEnd;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 
