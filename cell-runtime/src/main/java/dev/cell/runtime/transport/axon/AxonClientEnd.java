@@ -22,6 +22,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A caller's end of one axon session: an exclusive publication to the instance's endpoint, and a subscription of its
@@ -55,6 +57,7 @@ public final class AxonClientEnd implements ClientEnd, AxonKeepAlive
     private final Doorbell doorbell = new Doorbell(new UnsafeBuffer(ByteBuffer.allocateDirect(Doorbell.LENGTH)), 0);
     private final AxonPace pace = new AxonPace();
     private final Object sendLock = new Object();
+    private final List<byte[]> handshakeSent = new ArrayList<>(2);
     private SecureHandshake handshake;
     private byte[] handshakeReply;
     private AxonSeal tx;
@@ -71,7 +74,7 @@ public final class AxonClientEnd implements ClientEnd, AxonKeepAlive
     private volatile long lastSentNs;
     private long silentMs;
     private long replySession = NO_SESSION;
-    private final java.util.List<byte[]> handshakeSent = new java.util.ArrayList<>(2);
+    private boolean released;
 
     private AxonClientEnd(
         final AxonMedia media, final String endpoint, final String localHost, final boolean plaintext,
@@ -119,19 +122,27 @@ public final class AxonClientEnd implements ClientEnd, AxonKeepAlive
         final boolean plaintext, final long deadlineNs) throws AxonRefusedException, AxonUnreachableException
     {
         final AxonMedia media = AxonMedia.acquire();
-        AxonClientEnd end = null;
+        final AxonClientEnd end;
         try
         {
             end = new AxonClientEnd(media, endpoint, localHost, plaintext, AxonListener.PEER_TIMEOUT_NS);
+        }
+        catch (final RuntimeException ex)
+        {
+            media.release();
+            throw ex;
+        }
+        boolean ok = false;
+        try
+        {
             end.handshake(identity, expectedKey, deadlineNs);
             media.register(end);
-            final AxonClientEnd done = end;
-            end = null;
-            return done;
+            ok = true;
+            return end;
         }
         finally
         {
-            if (end != null)
+            if (!ok)
             {
                 end.close();
             }
@@ -514,6 +525,14 @@ public final class AxonClientEnd implements ClientEnd, AxonKeepAlive
     @Override
     public void close()
     {
+        synchronized (this)
+        {
+            if (released)
+            {
+                return;
+            }
+            released = true;
+        }
         closed = true;
         media.unregister(this);
         synchronized (sendLock)
@@ -525,7 +544,7 @@ public final class AxonClientEnd implements ClientEnd, AxonKeepAlive
 
     // What a party on the path could do with this session's bytes, for the tests that check each is refused.
 
-    java.util.List<byte[]> handshakeSentForTest()
+    List<byte[]> handshakeSentForTest()
     {
         return handshakeSent;
     }

@@ -42,6 +42,7 @@ public final class AxonListener implements AutoCloseable
     private final ManyToOneConcurrentLinkedQueue<Image> available = new ManyToOneConcurrentLinkedQueue<>();
     private final SecureRandom random = new SecureRandom();
     private final String endpoint;
+    private boolean closed;
 
     /**
      * Listen, and wait until the driver has bound the endpoint.
@@ -152,9 +153,13 @@ public final class AxonListener implements AutoCloseable
     }
 
     @Override
-    public void close()
+    public synchronized void close()
     {
-        CloseHelper.quietClose(subscription);
-        media.release();
+        if (!closed)
+        {
+            closed = true;
+            CloseHelper.quietClose(subscription);
+            media.release();
+        }
     }
 }
