@@ -139,4 +139,52 @@ class AxonLoopbackTest
             assertTrue(ex.getMessage().contains("plaintext"), ex.getMessage());
         }
     }
+
+    @Test
+    void aStalledInstanceBackPressuresTheCallerTypedAndRecovers() throws Exception
+    {
+        try (CellServer server = startAxonEcho(newDir("home"), newDir("cell"), new TestSupport.MemoryLog(),
+            Set.of(), false);
+            CellConnection c = CellConnection.connect(EchoCell.NAME, fingerprint(), remote(server, null)))
+        {
+            final ExpandableArrayBuffer req = new ExpandableArrayBuffer(64);
+            EchoCell.request(req, EchoCell.SLOW, 2_000);
+            final CompletableFuture<Reply> slow = c.callAsync(req, 0, 16);
+            await(() -> server.calls() == 1, "the slow handler runs");
+            // The serving thread reads nothing now: the session's flow-control window fills and sends are refused.
+            CellException.BackPressure refused = null;
+            final List<CompletableFuture<Reply>> queued = new ArrayList<>();
+            for (int i = 0; i < 1_000_000 && refused == null; i++)
+            {
+                EchoCell.request(req, EchoCell.ECHO, i);
+                final CompletableFuture<Reply> f = c.callAsync(req, 0, 16);
+                if (f.isCompletedExceptionally())
+                {
+                    try
+                    {
+                        f.join();
+                    }
+                    catch (final java.util.concurrent.CompletionException ex)
+                    {
+                        refused = (CellException.BackPressure)ex.getCause();
+                    }
+                }
+                else
+                {
+                    queued.add(f);
+                }
+            }
+            assertNotNull(refused, "a full window is BackPressure");
+            assertTrue(refused.getMessage().contains("nothing was sent"), refused.getMessage());
+            slow.get(20, TimeUnit.SECONDS);
+            for (final CompletableFuture<Reply> f : queued)
+            {
+                assertFalse(f.get(20, TimeUnit.SECONDS).isError(), "every call sent before the refusal is answered");
+            }
+            final Reply reply = new Reply();
+            EchoCell.request(req, EchoCell.ECHO, 42);
+            c.call(req, 0, 16, reply);
+            assertEquals(42, reply.buffer().getLong(8, ByteOrder.LITTLE_ENDIAN), "the session carries on");
+        }
+    }
 }
