@@ -1,7 +1,6 @@
 package dev.cell.perf.suite;
 
 import dev.cell.runtime.transport.axon.AxonMedia;
-import dev.cell.runtime.transport.axon.WarmIdleStrategy;
 import dev.cell.tools.bench.Probe;
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
@@ -12,7 +11,6 @@ import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.time.Duration;
@@ -24,10 +22,11 @@ import java.util.concurrent.TimeoutException;
  * <li>IPC: the serving process embeds the media driver (one shared driver thread that backs off from spinning to
  * yielding to parking up to 1 ms, so it is never a busy spinner) and both processes are its clients on
  * {@code aeron:ipc}.</li>
- * <li>UDP: two loopback UDP endpoints (one each way) and <em>one embedded driver per process</em>, configured as
- * Cell's axon configures its own ({@link AxonMedia}): {@code SHARED} threading, {@link WarmIdleStrategy}, the same
- * sparse publication terms. It is the raw baseline the axon rows are divided by, so everything but Cell's own work
- * (session, encryption, envelope, dispatch) is the same.</li>
+ * <li>UDP: two loopback UDP endpoints (one each way) and <em>the axon's own driver in each process</em>
+ * ({@link AxonMedia}: the same threading — {@code INVOKER} by default, the waiting loops run the driver through
+ * {@link AxonMedia#duty()} exactly as the axon's do — the same idle pace and the same sparse terms). It is the raw
+ * baseline the axon rows are divided by, so everything but Cell's own work (session, encryption, envelope,
+ * dispatch) is the same.</li>
  * </ul>
  */
 final class AeronIpc
@@ -37,7 +36,8 @@ final class AeronIpc
     static final int PONG_STREAM = 1002;
     static final int TERM_LENGTH = 4 * 1024 * 1024;
     static final String DRIVER_PROFILE = "driver SHARED back-off";
-    static final String UDP_DRIVER_PROFILE = "a driver per process, SHARED, warm idle (eco)";
+    static final String UDP_DRIVER_PROFILE = "a driver per process, " +
+        (AxonMedia.INVOKED ? "run by the waiting threads (INVOKER)" : "SHARED") + ", warm idle (eco)";
 
     private AeronIpc()
     {
@@ -58,25 +58,16 @@ final class AeronIpc
             .dirDeleteOnShutdown(true));
     }
 
-    /**
-     * @param aeronDir this process's own driver folder.
-     * @return the UDP row's driver, set up like {@link AxonMedia}'s under {@code eco}.
-     */
-    static MediaDriver launchUdpDriver(final String aeronDir)
-    {
-        return MediaDriver.launch(new MediaDriver.Context()
-            .aeronDirectoryName(aeronDir)
-            .threadingMode(ThreadingMode.SHARED)
-            .sharedIdleStrategy(new WarmIdleStrategy())
-            .termBufferSparseFile(true)
-            .publicationTermBufferLength(AxonMedia.TERM_LENGTH)
-            .dirDeleteOnStart(true)
-            .dirDeleteOnShutdown(true));
-    }
-
     static void serve(final String aeronDir, final Wait mode)
     {
-        serve(launchIpcDriver(aeronDir), false, mode, CHANNEL, CHANNEL);
+        final MediaDriver driver = launchIpcDriver(aeronDir);
+        final Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            aeron.close();
+            driver.close();
+        }));
+        serve(aeron, null, mode, CHANNEL, CHANNEL);
     }
 
     /**
@@ -88,32 +79,29 @@ final class AeronIpc
      */
     static void serveUdp(final String aeronDir, final Wait mode, final String pingChannel, final String pongChannel)
     {
-        serve(launchUdpDriver(aeronDir), true, mode, pingChannel, pongChannel);
+        final AxonMedia media = AxonMedia.acquire();
+        Runtime.getRuntime().addShutdownHook(new Thread(media::release));
+        serve(media.aeron(), media, mode, pingChannel, pongChannel);
     }
 
     private static void serve(
-        final MediaDriver driver, final boolean udp, final Wait mode, final String pingChannel,
-        final String pongChannel)
+        final Aeron aeron, final AxonMedia media, final Wait mode, final String pingChannel, final String pongChannel)
     {
         final Wait.Waiter wait = mode.newWaiter();
-        final Aeron aeron = connect(driver.aeronDirectoryName(), udp);
-        Runtime.getRuntime().addShutdownHook(new Thread(() ->
-        {
-            aeron.close();
-            driver.close();
-        }));
         final ExclusivePublication pong = aeron.addExclusivePublication(pongChannel, PONG_STREAM);
         final Subscription ping = aeron.addSubscription(pingChannel, PING_STREAM);
         final FragmentHandler echo = (buffer, offset, length, header) ->
         {
             while (pong.offer(buffer, offset, length) < 0)
             {
+                duty(media);
                 wait.idle();
             }
         };
         Peer.ready("");
         while (true)
         {
+            duty(media);
             if (ping.poll(echo, 1) == 0)
             {
                 wait.idle();
@@ -125,14 +113,12 @@ final class AeronIpc
         }
     }
 
-    /**
-     * @param ownDriver true for the UDP row: its client conductor idles like the axon's (10 ms sleeps), else
-     *                  Aeron's default.
-     */
-    private static Aeron connect(final String aeronDir, final boolean ownDriver)
+    private static void duty(final AxonMedia media)
     {
-        final Aeron.Context context = new Aeron.Context().aeronDirectoryName(aeronDir);
-        return Aeron.connect(ownDriver ? context.idleStrategy(new SleepingMillisIdleStrategy(10)) : context);
+        if (media != null)
+        {
+            media.duty();
+        }
     }
 
     /**
@@ -140,7 +126,7 @@ final class AeronIpc
      */
     static final class AeronProbe implements Probe, FragmentHandler, AutoCloseable
     {
-        private final MediaDriver ownDriver;
+        private final AxonMedia media;
         private final Aeron aeron;
         private final ExclusivePublication ping;
         private final Subscription pong;
@@ -151,15 +137,16 @@ final class AeronIpc
 
         AeronProbe(final String aeronDir, final Wait wait, final Duration timeout) throws TimeoutException
         {
-            this(null, aeronDir, wait, timeout, CHANNEL, CHANNEL);
+            this(null, Aeron.connect(new Aeron.Context().aeronDirectoryName(aeronDir)), wait, timeout, CHANNEL,
+                CHANNEL);
         }
 
-        private AeronProbe(final MediaDriver ownDriver, final String aeronDir, final Wait wait,
-            final Duration timeout, final String pingChannel, final String pongChannel) throws TimeoutException
+        private AeronProbe(final AxonMedia media, final Aeron aeron, final Wait wait, final Duration timeout,
+            final String pingChannel, final String pongChannel) throws TimeoutException
         {
-            this.ownDriver = ownDriver;
+            this.media = media;
             this.wait = wait.newWaiter();
-            aeron = connect(aeronDir, ownDriver != null);
+            this.aeron = aeron;
             ping = aeron.addExclusivePublication(pingChannel, PING_STREAM);
             pong = aeron.addSubscription(pongChannel, PONG_STREAM);
             final long deadline = System.nanoTime() + timeout.toNanos();
@@ -167,29 +154,22 @@ final class AeronIpc
             {
                 if (System.nanoTime() - deadline > 0)
                 {
-                    aeron.close();
+                    close();
                     throw new TimeoutException("Aeron peer (" + pingChannel + ") not connected within " + timeout);
                 }
+                duty(media);
                 Thread.yield();
             }
         }
 
         /**
-         * The UDP row's measuring side, with a driver of its own in {@code ownDir}.
+         * The UDP row's measuring side, on this process's axon driver.
          */
-        static AeronProbe udp(final String ownDir, final Wait wait, final Duration timeout, final String pingChannel,
+        static AeronProbe udp(final Wait wait, final Duration timeout, final String pingChannel,
             final String pongChannel) throws TimeoutException
         {
-            final MediaDriver driver = launchUdpDriver(ownDir);
-            try
-            {
-                return new AeronProbe(driver, driver.aeronDirectoryName(), wait, timeout, pingChannel, pongChannel);
-            }
-            catch (final RuntimeException | TimeoutException ex)
-            {
-                driver.close();
-                throw ex;
-            }
+            final AxonMedia media = AxonMedia.acquire();
+            return new AeronProbe(media, media.aeron(), wait, timeout, pingChannel, pongChannel);
         }
 
         @Override
@@ -200,11 +180,17 @@ final class AeronIpc
             wait.reset();
             while (ping.offer(message, 0, ComparisonSuite.MESSAGE_BYTES) < 0)
             {
+                duty(media);
                 wait.idle();
             }
             wait.reset();
-            while (pong.poll(this, 1) == 0)
+            while (true)
             {
+                duty(media);
+                if (pong.poll(this, 1) > 0)
+                {
+                    break;
+                }
                 wait.idle();
             }
             if (received != s)
@@ -222,16 +208,13 @@ final class AeronIpc
         @Override
         public void close()
         {
-            try
+            if (media != null)
+            {
+                media.release(); // the media owns its client
+            }
+            else
             {
                 aeron.close();
-            }
-            finally
-            {
-                if (ownDriver != null)
-                {
-                    ownDriver.close();
-                }
             }
         }
     }

@@ -24,7 +24,7 @@ import java.util.concurrent.locks.LockSupport;
  * The axon rows: a Cell call over Aeron UDP on loopback to an {@code echo} instance in its own process (CellMain
  * {@code --axon 127.0.0.1:0}, {@code eco}), from a caller that does not share the instance's cell home and reaches
  * it by its endpoint only, as a caller on another host would. Each process embeds its own axon media driver
- * ({@code SHARED}, warm idle); the encrypted row pins the instance's key and runs the Noise XX handshake, the
+ * (see {@link AeronIpc#UDP_DRIVER_PROFILE}); the encrypted row pins the instance's key and runs the Noise XX handshake, the
  * plaintext row ({@code --axon-plaintext} on the instance, {@value ClientContext#AXON_PLAINTEXT_PROPERTY} on the
  * caller while it connects) carries the same frames unsealed.
  */

@@ -100,7 +100,7 @@ record Contender(String id, String name, String profile, int spinners, Opener op
                     pong, Wait.BACKOFF.label());
                 try
                 {
-                    final AeronIpc.AeronProbe probe = AeronIpc.AeronProbe.udp(aeronDir(work, "pinger"), Wait.BACKOFF,
+                    final AeronIpc.AeronProbe probe = AeronIpc.AeronProbe.udp(Wait.BACKOFF,
                         START_TIMEOUT, ping, pong);
                     return session(started.process(), probe, probe);
                 }

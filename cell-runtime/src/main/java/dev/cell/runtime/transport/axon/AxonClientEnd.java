@@ -214,7 +214,10 @@ public final class AxonClientEnd implements ClientEnd, AxonKeepAlive
                     endpoint + " did not take the handshake in time" :
                     "nothing listens at " + endpoint + " (or it is unreachable): no answer in time");
             }
-            doorbell.sleep(doorbell.prepareSleep(), 1_000_000L);
+            if (media.duty() == 0)
+            {
+                doorbell.sleep(doorbell.prepareSleep(), 100_000L);
+            }
         }
     }
 
@@ -231,6 +234,7 @@ public final class AxonClientEnd implements ClientEnd, AxonKeepAlive
                 throw new AxonRefusedException("the instance at " + endpoint + " answered out of protocol: " +
                     corruption);
             }
+            media.duty();
             if (subscription.controlledPoll(assembler, 1) > 0)
             {
                 continue;
@@ -330,6 +334,7 @@ public final class AxonClientEnd implements ClientEnd, AxonKeepAlive
         {
             return Junction.CORRUPT;
         }
+        media.duty();
         frames = listener;
         framesRead = 0;
         try

@@ -92,7 +92,7 @@ public final class AxonListener implements AutoCloseable
                 CloseHelper.quietClose(subscription);
                 throw new IllegalStateException("cannot listen on UDP " + what + " (in use, or no such address?)");
             }
-            LockSupport.parkNanos(1_000_000L);
+            LockSupport.parkNanos(100_000L);
         }
     }
 
@@ -121,6 +121,7 @@ public final class AxonListener implements AutoCloseable
      */
     public int poll(final Consumer<ServerEnd> onSession, final long nowNs)
     {
+        media.duty();
         int n = 0;
         Image image;
         while ((image = available.poll()) != null)

@@ -3,6 +3,8 @@ package dev.cell.runtime.transport.axon;
 import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
@@ -16,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The process's Aeron: one embedded media driver (SHARED threading: one thread moves every axon's UDP traffic) and
@@ -45,6 +49,13 @@ public final class AxonMedia implements AutoCloseable
     public static final int TERM_LENGTH = 1024 * 1024;
 
     private static final String DIR_PREFIX = "cell-aeron-";
+    /**
+     * Whether the driver runs on the threads that wait for its frames ({@code cell.axon.driver=invoker}, the default)
+     * or on a thread of its own ({@code shared}). See {@link #duty()}.
+     */
+    public static final boolean INVOKED = !"shared".equals(System.getProperty("cell.axon.driver", "invoker"));
+
+    private static final long OTHERS_ACTIVE_NS = 1_000_000L;
     private static final Object LOCK = new Object();
     private static AxonMedia shared;
 
@@ -53,6 +64,11 @@ public final class AxonMedia implements AutoCloseable
     private final Path dir;
     private final List<AxonKeepAlive> beating = new CopyOnWriteArrayList<>();
     private final Thread keeper;
+    private final Thread dutyThread;
+    private final AgentInvoker driverInvoker;
+    private final AgentInvoker clientInvoker;
+    private final ReentrantLock dutyLock = new ReentrantLock();
+    private volatile long lastDutyNs;
     private int users;
     private volatile boolean closed;
 
@@ -63,7 +79,7 @@ public final class AxonMedia implements AutoCloseable
             .aeronDirectoryName(dir.toString())
             .dirDeleteOnStart(false)
             .dirDeleteOnShutdown(true)
-            .threadingMode(ThreadingMode.SHARED)
+            .threadingMode(INVOKED ? ThreadingMode.INVOKER : ThreadingMode.SHARED)
             .sharedIdleStrategy(driverIdle())
             .termBufferSparseFile(true)
             .publicationTermBufferLength(TERM_LENGTH)
@@ -74,12 +90,108 @@ public final class AxonMedia implements AutoCloseable
             .warnIfDirectoryExists(false);
         this.driver = MediaDriver.launchEmbedded(driverCtx);
         ownerOnly(dir); // the driver recreates its folder with the umask's permissions
-        this.aeron = Aeron.connect(new Aeron.Context()
+        final Aeron.Context clientCtx = new Aeron.Context()
             .aeronDirectoryName(driver.aeronDirectoryName())
             .idleStrategy(new SleepingMillisIdleStrategy(10))
-            .errorHandler(AxonMedia::onDriverError));
+            .errorHandler(AxonMedia::onDriverError);
+        if (INVOKED)
+        {
+            driverInvoker = driver.sharedAgentInvoker();
+            // The client's own waits (adding a publication) run the driver through the same lock as everyone else.
+            final AgentInvoker locked = new AgentInvoker(AxonMedia::onDriverError, null, new Agent()
+            {
+                @Override
+                public int doWork()
+                {
+                    return runDriver();
+                }
+
+                @Override
+                public String roleName()
+                {
+                    return "cell-axon-driver";
+                }
+            });
+            locked.start();
+            clientCtx.useConductorAgentInvoker(true).driverAgentInvoker(locked);
+        }
+        else
+        {
+            driverInvoker = null;
+        }
+        this.aeron = Aeron.connect(clientCtx);
+        this.clientInvoker = INVOKED ? aeron.conductorAgentInvoker() : null;
         this.keeper = Thread.ofPlatform().daemon(true).name("cell-axon-keeper").unstarted(this::keep);
         keeper.start();
+        if (INVOKED)
+        {
+            this.dutyThread = Thread.ofPlatform().daemon(true).name("cell-axon-duty").unstarted(this::runDuty);
+            dutyThread.start();
+        }
+        else
+        {
+            this.dutyThread = null;
+        }
+    }
+
+    /**
+     * Run the driver's and the client conductor's duty cycle once on this thread, unless another thread is doing so
+     * ({@code INVOKER} threading; a no-op under {@code SHARED}). A thread that waits for frames calls this before it
+     * polls: the frame it waits for is then read off the socket, and its own sends leave, without a hand-over to
+     * another thread.
+     *
+     * @return the work done.
+     */
+    public int duty()
+    {
+        if (driverInvoker == null || !dutyLock.tryLock())
+        {
+            return 0;
+        }
+        try
+        {
+            lastDutyNs = System.nanoTime();
+            return driverInvoker.invoke() + clientInvoker.invoke();
+        }
+        finally
+        {
+            dutyLock.unlock();
+        }
+    }
+
+    private int runDriver()
+    {
+        if (!dutyLock.tryLock())
+        {
+            return 0;
+        }
+        try
+        {
+            lastDutyNs = System.nanoTime();
+            return driverInvoker.invoke();
+        }
+        finally
+        {
+            dutyLock.unlock();
+        }
+    }
+
+    /**
+     * The duty cycle's own thread under {@code INVOKER}: it runs the driver while no waiting thread does (status
+     * messages, retransmits, keepalives of quiet sessions), at the process's pace.
+     */
+    private void runDuty()
+    {
+        final WarmIdleStrategy idle = new WarmIdleStrategy();
+        while (!closed)
+        {
+            if (System.nanoTime() - lastDutyNs < OTHERS_ACTIVE_NS)
+            {
+                LockSupport.parkNanos(OTHERS_ACTIVE_NS); // another thread runs the cycle: stay out of its way
+                continue;
+            }
+            idle.idle(duty());
+        }
     }
 
     private static IdleStrategy driverIdle()
@@ -239,6 +351,18 @@ public final class AxonMedia implements AutoCloseable
     {
         closed = true;
         keeper.interrupt();
+        if (dutyThread != null)
+        {
+            LockSupport.unpark(dutyThread);
+            try
+            {
+                dutyThread.join(5_000);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
         final List<AutoCloseable> all = new ArrayList<>(List.of(aeron, driver));
         for (final AutoCloseable c : all)
         {
