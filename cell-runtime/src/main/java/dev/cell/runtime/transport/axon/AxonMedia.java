@@ -85,7 +85,7 @@ public final class AxonMedia implements AutoCloseable
             .publicationTermBufferLength(TERM_LENGTH)
             .ipcTermBufferLength(64 * 1024)
             .spiesSimulateConnection(false)
-            .asyncExecutorIdleStrategy(new SleepingMillisIdleStrategy(10))
+            .asyncExecutorEnabled(false) // names resolve on the conductor: no thread that wakes 100 times a second
             .errorHandler(AxonMedia::onDriverError)
             .warnIfDirectoryExists(false);
         this.driver = MediaDriver.launchEmbedded(driverCtx);
@@ -182,15 +182,16 @@ public final class AxonMedia implements AutoCloseable
      */
     private void runDuty()
     {
-        final WarmIdleStrategy idle = new WarmIdleStrategy();
         while (!closed)
         {
-            if (System.nanoTime() - lastDutyNs < OTHERS_ACTIVE_NS)
+            final long nowNs = System.nanoTime();
+            if (nowNs - lastDutyNs >= OTHERS_ACTIVE_NS)
             {
-                LockSupport.parkNanos(OTHERS_ACTIVE_NS); // another thread runs the cycle: stay out of its way
-                continue;
+                duty();
             }
-            idle.idle(duty());
+            // While other threads run the cycle this one only checks in every millisecond; alone it runs at the
+            // process's pace (the driver's own timers are no reason to spin).
+            LockSupport.parkNanos(Math.max(OTHERS_ACTIVE_NS, AxonPace.processSleepCapNs(nowNs)));
         }
     }
 
