@@ -37,6 +37,7 @@ import java.io.PrintWriter;
         RestartCommand.class,
         ScaleCommand.class,
         TopCommand.class,
+        MetricsCommand.class,
         GitCommand.class,
         IdCommand.class,
         GcCommand.class,
