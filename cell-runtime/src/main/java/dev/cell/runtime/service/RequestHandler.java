@@ -218,7 +218,8 @@ final class RequestHandler implements FrameListener, ServerListener
         final int appLength)
     {
         final ServerConnection conn = current;
-        slot = slots.slotOf(templateIdOf(buffer, appOffset, appLength));
+        final int templateId = templateIdOf(buffer, appOffset, appLength);
+        slot = slots.slotOf(templateId); // failures before the check count for the handler the request names
         envelope.set(correlationId, sessionHigh, sessionLow, sequence, traceIdHigh, traceIdLow, parentSpanId,
             traceFlags, deadlineEpochNs);
         if (!running.getAsBoolean())
@@ -247,7 +248,10 @@ final class RequestHandler implements FrameListener, ServerListener
             return sendFailure(conn, correlationId, FailureCode.BAD_FRAME, "request refused before decoding: " +
                 requestCheck.problem());
         }
-        slot = slots.slotOf(requestCheck.templateId());
+        if (requestCheck.templateId() != templateId)
+        {
+            slot = slots.slotOf(requestCheck.templateId()); // a schema whose header is not SBE's standard one
+        }
         acceptor.incrementCalls();
         acceptor.handlerCall(slot);
         requestView.wrap(buffer, appOffset, appLength);

@@ -8,7 +8,10 @@ import dev.cell.runtime.IdleProfile;
 import dev.cell.runtime.client.CellConnection;
 import dev.cell.runtime.client.Reply;
 import dev.cell.runtime.genome.Genome;
+import dev.cell.runtime.service.AsyncDispatcher;
 import dev.cell.runtime.service.CellServer;
+import dev.cell.runtime.service.Dispatcher;
+import dev.cell.runtime.service.Envelope;
 import dev.cell.runtime.service.HandlerSlots;
 import dev.cell.runtime.session.Protocol;
 import dev.cell.sbe.codecs.FailureCode;
@@ -17,7 +20,9 @@ import dev.cell.sbe.codecs.MessageHeaderDecoder;
 import dev.cell.sbe.codecs.MessageHeaderEncoder;
 import dev.cell.sbe.codecs.RequestEncoder;
 import dev.cell.sbe.codecs.WelcomeDecoder;
+import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The serving thread's per-handler counters in {@code instance.dat}: each handler's calls, declared errors, failures
  * by code and service-time histogram land in its genome slot (echo's genome lists boom, echo, fail: slots 0, 1, 2),
  * requests naming no handler in the other slot; replies that wait for ring space are counted; the idle profile and
- * the genome that names the slots are published.
+ * the genome that names the slots are published; an asynchronous handler's reply is counted once, with its time to
+ * completion.
  */
 class HandlerCountersTest
 {
@@ -150,6 +156,79 @@ class HandlerCountersTest
             s = snapshot(file);
             assertEquals(requests, s.calls(), "every request answered in the end");
             assertTrue(s.backPressured() >= 1);
+        }
+    }
+
+    @Test
+    void asyncRepliesAreCountedOnceInTheirHandlersSlotWithTheTimeToCompletion() throws Exception
+    {
+        final Path home = newDir("home");
+        final java.util.concurrent.ScheduledExecutorService later =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        final Dispatcher sync = EchoCell.dispatcher();
+        final AsyncDispatcher async = new AsyncDispatcher()
+        {
+            @Override
+            public int dispatch(final DirectBuffer buffer, final int offset, final int length,
+                final MutableDirectBuffer out, final int outOffset)
+            {
+                return sync.dispatch(buffer, offset, length, out, outOffset);
+            }
+
+            @Override
+            public boolean dispatchAsync(final DirectBuffer buffer, final int offset, final int length,
+                final Envelope envelope, final Completion completion)
+            {
+                final int templateId = buffer.getShort(offset + 2, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+                final ExpandableArrayBuffer reply = new ExpandableArrayBuffer(64);
+                final int result = templateId == EchoCell.BOOM ? 0 : sync.dispatch(buffer, offset, length, reply, 0);
+                later.schedule(() ->
+                {
+                    if (templateId == EchoCell.BOOM)
+                    {
+                        completion.fail(false, "boom, later");
+                    }
+                    else
+                    {
+                        completion.reply(reply, 0, Math.abs(result), result < 0);
+                    }
+                }, 3, java.util.concurrent.TimeUnit.MILLISECONDS);
+                return true;
+            }
+        };
+        try (CellServer server = CellServer.start(EchoCell.NAME, EchoCell.genome(), async, null, newDir("cell"),
+                dev.cell.runtime.service.ServerOptions.defaults().withCellHome(home).withLog(new MemoryLog())
+                    .withInstanceId("echo-async-" + ProcessHandle.current().pid() + "-" + System.nanoTime()));
+            CellConnection c = CellConnection.connect(EchoCell.NAME, fingerprint(), client(home)))
+        {
+            final Path file = server.runDir().resolve(InstanceFile.FILE_NAME);
+            final ExpandableArrayBuffer req = new ExpandableArrayBuffer(64);
+            final Reply reply = new Reply();
+            final int n = 9;
+            for (int i = 0; i < n; i++)
+            {
+                c.call(req, 0, EchoCell.request(req, EchoCell.ECHO, i), reply);
+                assertEquals(i, reply.buffer().getLong(8, ByteOrder.LITTLE_ENDIAN));
+            }
+            EchoCell.request(req, EchoCell.FAIL, 0);
+            c.call(req, 0, 16, reply);
+            assertTrue(reply.isError());
+            EchoCell.request(req, EchoCell.BOOM, 0);
+            assertThrows(CellException.HandlerFailed.class, () -> c.call(req, 0, 16, reply));
+
+            final CountersSnapshot s = snapshot(file);
+            assertEquals(n, s.slotCalls(ECHO));
+            assertEquals(n, s.slotCount(ECHO), "each completion counted once");
+            assertTrue(s.slotSumNs(ECHO) >= n * 3_000_000L, "the time to completion: " + s.slotSumNs(ECHO));
+            assertEquals(1, s.slotDeclaredErrors(FAIL));
+            assertEquals(1, s.slotCount(FAIL));
+            assertEquals(1, s.slotCalls(BOOM));
+            assertEquals(1, s.slotCount(BOOM));
+            assertEquals(1, s.slotFailures(BOOM, FailureCode.HANDLER_FAILED.value()));
+        }
+        finally
+        {
+            later.shutdownNow();
         }
     }
 
