@@ -2,9 +2,8 @@ package dev.cell.runtime.service;
 
 import dev.cell.ring.InstanceCounters;
 import dev.cell.runtime.genome.Genome;
-import org.agrona.collections.Int2IntHashMap;
-
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -14,7 +13,8 @@ import java.util.List;
  * slot back to a handler name with {@link #names(Genome)} over the same genome, which the instance leaves in its
  * run folder as {@value #GENOME_FILE}.
  * <p>
- * <b>Note:</b> {@link #slotOf} allocates nothing (a primitive map lookup), so the serving thread calls it per request.
+ * <b>Note:</b> {@link #slotOf} is one array read (template ids are unsigned 16-bit numbers; the table is as long as
+ * the largest handler template id, at most 64 KiB), so the serving thread calls it per request.
  *
  * @since 0.1
  */
@@ -31,7 +31,7 @@ public final class HandlerSlots
      */
     public static final String OTHER = "(other)";
 
-    private final Int2IntHashMap byTemplateId = new Int2IntHashMap(InstanceCounters.OTHER_SLOT);
+    private final byte[] byTemplateId;
 
     /**
      * @param genome the served genome.
@@ -39,9 +39,16 @@ public final class HandlerSlots
     public HandlerSlots(final Genome genome)
     {
         final List<Genome.Handler> handlers = genome.handlers();
+        int max = -1;
         for (int i = 0; i < handlers.size() && i < InstanceCounters.HANDLER_SLOTS; i++)
         {
-            byTemplateId.put(handlers.get(i).requestTemplateId(), i);
+            max = Math.max(max, handlers.get(i).requestTemplateId() & 0xFFFF);
+        }
+        byTemplateId = new byte[max + 1];
+        Arrays.fill(byTemplateId, (byte)InstanceCounters.OTHER_SLOT);
+        for (int i = 0; i < handlers.size() && i < InstanceCounters.HANDLER_SLOTS; i++)
+        {
+            byTemplateId[handlers.get(i).requestTemplateId() & 0xFFFF] = (byte)i;
         }
     }
 
@@ -51,7 +58,8 @@ public final class HandlerSlots
      */
     public int slotOf(final int templateId)
     {
-        return byTemplateId.get(templateId);
+        return templateId >= 0 && templateId < byTemplateId.length ? byTemplateId[templateId] :
+            InstanceCounters.OTHER_SLOT;
     }
 
     /**
