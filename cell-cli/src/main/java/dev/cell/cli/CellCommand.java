@@ -38,6 +38,7 @@ import java.io.PrintWriter;
         ScaleCommand.class,
         TopCommand.class,
         UiCommand.class,
+        MetricsCommand.class,
         GitCommand.class,
         IdCommand.class,
         GcCommand.class,

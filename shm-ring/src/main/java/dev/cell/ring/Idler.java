@@ -68,6 +68,8 @@ public final class Idler
     private final long sleepNs;
     private boolean idling;
     private long idleSinceNs;
+    private long sleeps;
+    private long sleptNs;
 
     /**
      * @param mode     spin or eco.
@@ -160,9 +162,27 @@ public final class Idler
             }
             else
             {
+                sleeps++;
                 doorbell.sleep(sequence, Math.min(sleepNs, maxSleepNs));
+                sleptNs += System.nanoTime() - nowNs;
             }
         }
+    }
+
+    /**
+     * @return how often this idler went to sleep on its doorbell (the idling thread's count; read it there).
+     */
+    public long sleeps()
+    {
+        return sleeps;
+    }
+
+    /**
+     * @return how long it slept in all, nanoseconds (the idling thread's count; read it there).
+     */
+    public long sleptNs()
+    {
+        return sleptNs;
     }
 
     /**

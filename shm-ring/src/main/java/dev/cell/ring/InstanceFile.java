@@ -28,10 +28,18 @@ import java.nio.file.StandardOpenOption;
  *      128     8  heartbeat            epoch ms, every ~100 ms while serving     (own cache line)
  *      192     8  calls                requests dispatched so far; readable by any process (own cache line)
  *      200     8  errors               calls answered with a failure or a declared error (same writer)
+ *      208     8  back-pressured       replies that found the client's ring full and waited for space
+ *      216     8  connections          sessions open, as of the last housekeeping
  *      256    64  doorbell             the instance sleeps here; clients ring it (see {@link Doorbell})
  *     1024  2048  service times        {@link ServiceTimes}: 256 counters of handler durations (log-linear buckets)
- *     4096        accept ring          Agrona ManyToOneRingBuffer: accept capacity + trailer
+ *     3072     4  idle profile         {@link InstanceCounters#IDLE_ECO} or {@link InstanceCounters#IDLE_SPIN}
+ *     3080     8  idle sleeps          times the serving thread slept on the doorbell
+ *     3088     8  idle slept           nanoseconds it slept in all (these three: from housekeeping)
+ *     4096 141440 handler slots        {@link InstanceCounters#SLOTS} slots of {@link InstanceCounters#SLOT_LENGTH}
+ *   147456        accept ring          Agrona ManyToOneRingBuffer: accept capacity + trailer
  * </pre>
+ * Every counter has one writer, the instance's serving thread ({@link #counters()}, {@link #incrementCalls()}, ...);
+ * readers in other processes copy them ({@link CountersSnapshot}, {@link #readServiceTimes}).
  * Clients post the file name of a junction they created (UTF-8, type {@link #ACCEPT_MSG_TYPE_ID}) on the accept
  * ring, then ring the doorbell.
  *
@@ -52,12 +60,23 @@ public final class InstanceFile implements AutoCloseable
     /**
      * Version of this layout.
      */
-    public static final int LAYOUT_VERSION = 1;
+    public static final int LAYOUT_VERSION = 2;
 
     /**
-     * Bytes before the accept ring.
+     * Bytes of the fixed header: identity, state, heartbeat, instance-wide counters, doorbell, idle profile.
      */
-    public static final int HEADER_LENGTH = 4096;
+    static final int FIXED_LENGTH = 4096;
+
+    /**
+     * Where the handler slots start.
+     */
+    static final int HANDLER_SLOTS_OFFSET = FIXED_LENGTH;
+
+    /**
+     * Bytes before the accept ring: the fixed header and the handler slots, rounded up to a page.
+     */
+    public static final int HEADER_LENGTH =
+        HANDLER_SLOTS_OFFSET + (InstanceCounters.SLOTS * InstanceCounters.SLOT_LENGTH + 4095) / 4096 * 4096;
 
     /**
      * Default data capacity of the accept ring.
@@ -101,8 +120,13 @@ public final class InstanceFile implements AutoCloseable
     static final int HEARTBEAT_OFFSET = 128;
     static final int CALLS_OFFSET = 192;
     static final int ERRORS_OFFSET = 200;
+    static final int BACK_PRESSURED_OFFSET = 208;
+    static final int CONNECTIONS_OFFSET = 216;
     static final int DOORBELL_OFFSET = 256;
     static final int SERVICE_TIMES_OFFSET = 1024;
+    static final int IDLE_PROFILE_OFFSET = 3072;
+    static final int IDLE_SLEEPS_OFFSET = 3080;
+    static final int IDLE_SLEPT_NS_OFFSET = 3088;
 
     private static final int MAX_NAME_LENGTH = 255;
 
@@ -121,6 +145,7 @@ public final class InstanceFile implements AutoCloseable
     private final MappedFile file;
     private final UnsafeBuffer buffer;
     private final Doorbell doorbell;
+    private final InstanceCounters counters;
     private final ManyToOneRingBuffer acceptRing;
     private final RingReader acceptReader;
     private final FrameHandler acceptRecordHandler = this::onAcceptRecord;
@@ -132,6 +157,7 @@ public final class InstanceFile implements AutoCloseable
         this.file = file;
         this.buffer = file.buffer();
         this.doorbell = new Doorbell(buffer, DOORBELL_OFFSET);
+        this.counters = new InstanceCounters(buffer);
         final int capacity = buffer.getInt(ACCEPT_CAPACITY_OFFSET);
         final UnsafeBuffer ring = new UnsafeBuffer(buffer, HEADER_LENGTH, capacity + RingBufferDescriptor.TRAILER_LENGTH);
         this.acceptRing = new ManyToOneRingBuffer(ring);
@@ -254,7 +280,7 @@ public final class InstanceFile implements AutoCloseable
                 return -1;
             }
             final java.nio.MappedByteBuffer mapped =
-                channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, HEADER_LENGTH);
+                channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, FIXED_LENGTH);
             final UnsafeBuffer b = new UnsafeBuffer(mapped);
             if (b.getLongVolatile(MAGIC_OFFSET) != MAGIC || b.getInt(VERSION_OFFSET) != LAYOUT_VERSION)
             {
@@ -274,6 +300,14 @@ public final class InstanceFile implements AutoCloseable
     public Path path()
     {
         return file.path();
+    }
+
+    /**
+     * @return the per-handler and instance-wide counters (instance side: the serving thread writes them).
+     */
+    public InstanceCounters counters()
+    {
+        return counters;
     }
 
     /**
@@ -489,7 +523,7 @@ public final class InstanceFile implements AutoCloseable
                 return false;
             }
             final UnsafeBuffer b = new UnsafeBuffer(
-                channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, HEADER_LENGTH));
+                channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, FIXED_LENGTH));
             if (b.getLongVolatile(MAGIC_OFFSET) != MAGIC || b.getInt(VERSION_OFFSET) != LAYOUT_VERSION)
             {
                 return false;

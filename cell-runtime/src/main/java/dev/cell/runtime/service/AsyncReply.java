@@ -34,6 +34,8 @@ final class AsyncReply implements AsyncDispatcher.Completion
     private final Consumer<AsyncReply> completed;
     final ServerConnection conn;
     final long correlationId;
+    final int slot;
+    final long startNs;
     volatile int kind;
     byte[] bytes;
     int length;
@@ -43,12 +45,17 @@ final class AsyncReply implements AsyncDispatcher.Completion
      * @param completed     takes the reply once completed (thread safe; wakes the serving thread).
      * @param conn          the session to answer on.
      * @param correlationId the call.
+     * @param slot          the counter slot of its handler.
+     * @param startNs       when it was handed to the dispatcher ({@link System#nanoTime()}).
      */
-    AsyncReply(final Consumer<AsyncReply> completed, final ServerConnection conn, final long correlationId)
+    AsyncReply(final Consumer<AsyncReply> completed, final ServerConnection conn, final long correlationId,
+        final int slot, final long startNs)
     {
         this.completed = completed;
         this.conn = conn;
         this.correlationId = correlationId;
+        this.slot = slot;
+        this.startNs = startNs;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.cell.runtime.service;
 
+import dev.cell.ring.InstanceCounters;
 import dev.cell.ring.Junction;
 import dev.cell.ring.Liveness;
 import dev.cell.runtime.genome.FrameCheck;
@@ -46,8 +47,10 @@ final class RequestHandler implements FrameListener, ServerListener
     private final ExpandableDirectByteBuffer out = new ExpandableDirectByteBuffer(64 * 1024);
     private final UnsafeBuffer requestView = new UnsafeBuffer(0, 0);
     private final Envelope envelope = new Envelope();
+    private final HandlerSlots slots;
     private ServerConnection current;
     private int pendingCount;
+    private int slot = InstanceCounters.OTHER_SLOT; // the counter slot of the request being answered
 
     RequestHandler(
         final ServerContext ctx,
@@ -63,6 +66,7 @@ final class RequestHandler implements FrameListener, ServerListener
         this.asyncDispatcher = dispatcher instanceof AsyncDispatcher a ? a : null;
         this.requestCheck = ctx.requestCheck();
         this.log = ctx.log();
+        this.slots = new HandlerSlots(ctx.genome());
     }
 
     boolean isAsync()
@@ -101,12 +105,14 @@ final class RequestHandler implements FrameListener, ServerListener
         finally
         {
             current = null;
+            slot = InstanceCounters.OTHER_SLOT;
         }
     }
 
     @Override
     public boolean onFrame(final DirectBuffer buffer, final int offset, final int length)
     {
+        slot = InstanceCounters.OTHER_SLOT;
         try
         {
             return adapter.onFrame(current.welcomed, buffer, offset, length);
@@ -212,6 +218,8 @@ final class RequestHandler implements FrameListener, ServerListener
         final int appLength)
     {
         final ServerConnection conn = current;
+        final int templateId = templateIdOf(buffer, appOffset, appLength);
+        slot = slots.slotOf(templateId); // failures before the check count for the handler the request names
         envelope.set(correlationId, sessionHigh, sessionLow, sequence, traceIdHigh, traceIdLow, parentSpanId,
             traceFlags, deadlineEpochNs);
         if (!running.getAsBoolean())
@@ -240,11 +248,16 @@ final class RequestHandler implements FrameListener, ServerListener
             return sendFailure(conn, correlationId, FailureCode.BAD_FRAME, "request refused before decoding: " +
                 requestCheck.problem());
         }
+        if (requestCheck.templateId() != templateId)
+        {
+            slot = slots.slotOf(requestCheck.templateId()); // a schema whose header is not SBE's standard one
+        }
         acceptor.incrementCalls();
+        acceptor.handlerCall(slot);
         requestView.wrap(buffer, appOffset, appLength);
         if (asyncDispatcher != null)
         {
-            final AsyncReply pending = new AsyncReply(completed, conn, correlationId);
+            final AsyncReply pending = new AsyncReply(completed, conn, correlationId, slot, System.nanoTime());
             try
             {
                 if (asyncDispatcher.dispatchAsync(requestView, 0, appLength, envelope, pending))
@@ -269,7 +282,9 @@ final class RequestHandler implements FrameListener, ServerListener
         try
         {
             result = dispatcher.dispatch(requestView, 0, appLength, out, Protocol.RESPONSE_PREFIX_LENGTH);
-            acceptor.recordServiceTime(System.nanoTime() - startNs);
+            final long serviceNs = System.nanoTime() - startNs;
+            acceptor.recordServiceTime(serviceNs);
+            acceptor.handlerServiceTime(slot, serviceNs);
         }
         catch (final UnknownHandlerException ex)
         {
@@ -277,6 +292,7 @@ final class RequestHandler implements FrameListener, ServerListener
         }
         catch (final Throwable ex)
         {
+            acceptor.handlerServiceTime(slot, System.nanoTime() - startNs); // it ran, and failed
             // Errors included: an OutOfMemoryError thrown here was caused by this request (the frame itself was
             // checked before, so it cannot be a length read from the wire), and the instance serves on.
             final String detail = "handler of template " + templateIdOf(requestView, appLength) + " threw " +
@@ -288,6 +304,7 @@ final class RequestHandler implements FrameListener, ServerListener
         if (result < 0)
         {
             acceptor.incrementErrors(); // a declared error
+            acceptor.handlerDeclaredError(slot);
         }
         final int replyLength = result == Integer.MIN_VALUE ? 0 : Math.abs(result);
         final int total = Protocol.RESPONSE_PREFIX_LENGTH + replyLength;
@@ -308,13 +325,28 @@ final class RequestHandler implements FrameListener, ServerListener
     boolean sendCompleted(final AsyncReply r)
     {
         final ServerConnection conn = r.conn;
-        if (conn.closing)
-        {
-            return true;
-        }
-        if (conn.end.hasPending())
+        if (!conn.closing && conn.end.hasPending())
         {
             return false;
+        }
+        slot = r.slot;
+        acceptor.handlerServiceTime(slot, System.nanoTime() - r.startNs); // once: it is answered (or dropped) now
+        try
+        {
+            answerCompleted(conn, r);
+        }
+        finally
+        {
+            slot = InstanceCounters.OTHER_SLOT;
+        }
+        return true;
+    }
+
+    private void answerCompleted(final ServerConnection conn, final AsyncReply r)
+    {
+        if (conn.closing)
+        {
+            return;
         }
         switch (r.kind)
         {
@@ -323,13 +355,14 @@ final class RequestHandler implements FrameListener, ServerListener
                 if (r.kind == AsyncReply.APP_ERROR)
                 {
                     acceptor.incrementErrors(); // a declared error
+                    acceptor.handlerDeclaredError(slot);
                 }
                 final int total = Protocol.RESPONSE_PREFIX_LENGTH + r.length;
                 if (total > conn.end.maxMessageLength())
                 {
                     sendFailure(conn, r.correlationId, FailureCode.REPLY_TOO_LARGE, "reply of " + r.length +
                         " bytes exceeds the junction's " + conn.end.maxMessageLength() + " bytes");
-                    return true;
+                    return;
                 }
                 if (!sendClaimed(conn, r, total))
                 {
@@ -341,7 +374,6 @@ final class RequestHandler implements FrameListener, ServerListener
             case AsyncReply.REFUSED -> sendFailure(conn, r.correlationId, FailureCode.REFUSED, r.detail);
             default -> sendFailure(conn, r.correlationId, FailureCode.HANDLER_FAILED, r.detail);
         }
-        return true;
     }
 
     /**
@@ -408,6 +440,7 @@ final class RequestHandler implements FrameListener, ServerListener
         final ServerConnection conn, final long correlationId, final FailureCode code, final String detail)
     {
         acceptor.incrementErrors();
+        acceptor.handlerFailure(slot, code.value());
         return send(conn, proxy.failure(out, 0, correlationId, code, detail));
     }
 
@@ -434,6 +467,7 @@ final class RequestHandler implements FrameListener, ServerListener
         if (status == Junction.BACK_PRESSURED)
         {
             pendingCount++;
+            acceptor.replyBackPressured();
             return false;
         }
         if (status == Junction.CLOSED)
@@ -447,6 +481,12 @@ final class RequestHandler implements FrameListener, ServerListener
 
     private static int templateIdOf(final DirectBuffer buffer, final int length)
     {
-        return length >= Protocol.HEADER_LENGTH ? buffer.getShort(2, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF : -1;
+        return templateIdOf(buffer, 0, length);
+    }
+
+    private static int templateIdOf(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return length >= Protocol.HEADER_LENGTH ?
+            buffer.getShort(offset + 2, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF : -1;
     }
 }

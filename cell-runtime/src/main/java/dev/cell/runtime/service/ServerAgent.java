@@ -4,6 +4,7 @@ import dev.cell.ring.Doorbell;
 import dev.cell.ring.InstanceFile;
 import dev.cell.ring.Junction;
 import dev.cell.ring.Liveness;
+import dev.cell.ring.PrivateFiles;
 import dev.cell.runtime.CellLifecycle;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
@@ -163,6 +164,8 @@ final class ServerAgent implements Agent
     private void open() throws IOException
     {
         acceptor.open(ctx.fingerprint(), ctx.instanceId());
+        // What names the instance file's handler slots for its readers (the supervisor's metrics, cell top).
+        PrivateFiles.write(ctx.runDir().resolve(HandlerSlots.GENOME_FILE), ctx.genomeJson());
         final CellLifecycle lifecycle = ctx.lifecycle();
         if (lifecycle != null)
         {
@@ -408,6 +411,7 @@ final class ServerAgent implements Agent
         final long nowMs = epochClock.time();
         final long nowNs = nanoClock.nanoTime();
         acceptor.housekeeping(nowMs, nowNs, ctx.claimTimeoutNs());
+        acceptor.idle(idleStrategy.spins(), idleStrategy.sleeps(), idleStrategy.sleptNs(), connections.size());
         for (int i = connections.size() - 1; i >= 0; i--)
         {
             final ServerConnection conn = connections.get(i);

@@ -53,9 +53,9 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
     public static final int MAX_STATE_REPLICAS = 9;
 
     private static final Pattern CELL_NAME = Pattern.compile("[a-z0-9][a-z0-9-]*(@[1-9][0-9]*)?");
-    private static final Set<String> CELL_KEYS = Set.of("name", "latency", "offline");
+    private static final Set<String> CELL_KEYS = Set.of("name", "latency", "offline", "metrics");
     private static final Set<String> STATE_KEYS = Set.of("replicas");
-    private static final Set<String> TISSUE_KEYS = Set.of("name");
+    private static final Set<String> TISSUE_KEYS = Set.of("name", "metrics");
 
     /**
      * One cell to start, with the settings its instances are handed (an instance reads no {@code cell.toml}).

@@ -38,6 +38,10 @@ import java.util.Set;
  *
  * [life_cycle]
  * idle_timeout = "30s"
+ *
+ * [tissue]                     # the top file only: the tissue's name and its supervisor's scrape endpoint
+ * name = "shop"
+ * metrics = "127.0.0.1:9400"   # default "127.0.0.1:0" (any free port); "off"; see MetricsListen
  * </pre>
  * Everything is checked before anything is built or started, and every problem found is reported at once with its
  * {@code cell.toml} and line: dependency cycles (the cycle printed), paths that are not cell folders, two folders
@@ -45,11 +49,12 @@ import java.util.Set;
  * <p>
  * A folder listed by two parents is one cell: it is built once and its instances started once.
  *
- * @param root  the top node.
- * @param cells every runnable cell, children before parents (the start order; stop is the reverse).
+ * @param root    the top node.
+ * @param cells   every runnable cell, children before parents (the start order; stop is the reverse).
+ * @param metrics where the supervisor serves the Prometheus scrape endpoint (the top file's {@code metrics}).
  * @since 0.1
  */
-public record TissueTree(Node root, List<Node> cells)
+public record TissueTree(Node root, List<Node> cells, MetricsListen metrics)
 {
     private static final Set<String> TOP_LEVEL_KEYS = Set.of("cell", "cells", "tissue", "resources", "life_cycle",
         "state", "deps", "offline", "axon", "auth");
@@ -80,6 +85,17 @@ public record TissueTree(Node root, List<Node> cells)
         {
             return entryFile == null ? file.toString() : entryFile + ":" + entryLine;
         }
+    }
+
+    /**
+     * A tree with the default scrape endpoint.
+     *
+     * @param root  the top node.
+     * @param cells every runnable cell, children first.
+     */
+    public TissueTree(final Node root, final List<Node> cells)
+    {
+        this(root, cells, MetricsListen.DEFAULT);
     }
 
     /**
@@ -195,7 +211,8 @@ public record TissueTree(Node root, List<Node> cells)
         }
         final List<Node> order = new ArrayList<>();
         loader.postOrder(root, order, new java.util.HashSet<>());
-        final TissueTree tree = new TissueTree(root, List.copyOf(order));
+        final TissueTree tree = new TissueTree(root, List.copyOf(order),
+            loader.metrics == null ? MetricsListen.DEFAULT : loader.metrics);
         loader.checkNames(tree);
         loader.checkDependencies(tree);
         loader.checkResources(root, new java.util.HashSet<>(), Map.of());
@@ -217,6 +234,7 @@ public record TissueTree(Node root, List<Node> cells)
         private final List<ConfigError.Problem> problems = new ArrayList<>();
         private final Map<Path, Node> loaded = new HashMap<>();
         private final Deque<Path> loading = new ArrayDeque<>();
+        private MetricsListen metrics;
 
         /**
          * @param entryReplicas as the parent's entry says, or 0 when it does not: then a stateful cell's
@@ -274,6 +292,12 @@ public record TissueTree(Node root, List<Node> cells)
             final CellSpec bare = cellTable == null ? null : TissueConfig.cell(cellTable, dir, file, replicas,
                 stateReplicas);
             final String tissueName = TissueConfig.tissueName(toml, file);
+            final MetricsListen metricsListen = MetricsListen.read(CellToml.table(toml, "tissue", file), cellTable,
+                file);
+            if (top)
+            {
+                metrics = metricsListen;
+            }
             final Resources resources = Resources.parse(CellToml.table(toml, "resources", file), file);
             final LifeCycle lifeCycle = LifeCycle.parse(CellToml.table(toml, "life_cycle", file), file);
             // [deps] and offline are checked here too, not only by the build

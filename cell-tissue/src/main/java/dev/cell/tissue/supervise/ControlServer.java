@@ -59,7 +59,6 @@ public final class ControlServer implements AutoCloseable
     private final String token;
     private final Path entry;
     private final Runnable onStop;
-    private final String entryJson;
     private final byte[] tokenBytes;
     private final Semaphore connections = new Semaphore(MAX_CONNECTIONS);
     private volatile boolean closed;
@@ -77,6 +76,17 @@ public final class ControlServer implements AutoCloseable
         socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         this.entry = Supervisors.dir(cellHome).resolve(supervisor.tree().name() + "-" +
             ProcessHandle.current().pid() + ".json");
+        Thread.ofPlatform().daemon(true).name("cell-control").start(this::acceptLoop);
+    }
+
+    /**
+     * Write the supervisor's entry, so that commands find it: called once the tissue is up. It names the control
+     * port and its token, the cells, and the scrape endpoint ({@code metrics}: {@code host:port}, empty without one).
+     *
+     * @throws IOException when it cannot be written.
+     */
+    public void publish() throws IOException
+    {
         final Map<String, Object> json = new LinkedHashMap<>();
         json.put("tissue", supervisor.tree().name());
         json.put("root", supervisor.tree().root().dir().toString());
@@ -85,18 +95,8 @@ public final class ControlServer implements AutoCloseable
         json.put("port", (long)socket.getLocalPort());
         json.put("token", token);
         json.put("cells", supervisor.tree().cells().stream().map(n -> (Object)n.cell().name()).toList());
-        this.entryJson = Json.write(json) + "\n";
-        Thread.ofPlatform().daemon(true).name("cell-control").start(this::acceptLoop);
-    }
-
-    /**
-     * Write the supervisor's entry, so that commands find it: called once the tissue is up.
-     *
-     * @throws IOException when it cannot be written.
-     */
-    public void publish() throws IOException
-    {
-        PrivateFiles.write(entry, entryJson);
+        json.put("metrics", supervisor.metricsAddress());
+        PrivateFiles.write(entry, Json.write(json) + "\n");
     }
 
     public int port()

@@ -10,6 +10,8 @@ import dev.cell.tissue.config.TissueTree;
 import dev.cell.tissue.launch.ConsoleLines;
 import dev.cell.tissue.launch.Instances;
 import dev.cell.tissue.launch.Instances.Instance;
+import dev.cell.tissue.observe.MetricsServer;
+import dev.cell.tissue.observe.TissueMetrics;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -226,6 +228,23 @@ public final class Mitosis
                 ex.getMessage(), ex);
         }
         supervisor.control(control);
+        if (tree.metrics().enabled())
+        {
+            try
+            {
+                final MetricsServer metrics = new MetricsServer(tree.metrics(), new TissueMetrics(tree,
+                    options.cellHome(), supervisor::status, TissueSupervisor.stateNames()));
+                supervisor.metrics(metrics, metrics.address());
+            }
+            catch (final java.io.IOException | RuntimeException ex)
+            {
+                control.close();
+                supervisor.close();
+                throw new UserError("cannot serve the tissue's metrics on " + tree.metrics() + " (metrics in " +
+                    tree.root().file() + "): " + ex.getMessage() + "; choose another host:port, port 0 for any " +
+                    "free one, or \"off\"", ex);
+            }
+        }
         try
         {
             supervisor.start();

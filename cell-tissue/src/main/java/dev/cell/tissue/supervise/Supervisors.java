@@ -28,10 +28,12 @@ public final class Supervisors
      * @param root   its folder.
      * @param pid    the supervisor's process.
      * @param port   its control port.
-     * @param token  its secret.
-     * @param cells  the cells it runs.
+     * @param token   its secret.
+     * @param cells   the cells it runs.
+     * @param metrics where its Prometheus scrape endpoint listens ({@code host:port}), empty without one.
      */
-    public record Entry(String tissue, Path root, long pid, int port, String token, List<String> cells)
+    public record Entry(String tissue, Path root, long pid, int port, String token, List<String> cells,
+        String metrics)
     {
         public String send(final String command)
         {
@@ -79,7 +81,8 @@ public final class Supervisors
                             l.forEach(c -> cells.add(String.valueOf(c)));
                         }
                         result.add(new Entry((String)m.get("tissue"), Path.of((String)m.get("root")), pid,
-                            ((Long)m.get("port")).intValue(), (String)m.get("token"), List.copyOf(cells)));
+                            ((Long)m.get("port")).intValue(), (String)m.get("token"), List.copyOf(cells),
+                            m.get("metrics") instanceof String a ? a : ""));
                     }
                     else
                     {

@@ -68,6 +68,8 @@ public final class TissueSupervisor implements AutoCloseable
     private volatile boolean stopping;
     private volatile ControlServer control;
     private volatile SupervisorLock lock;
+    private volatile AutoCloseable metrics;
+    private volatile String metricsAddress = "";
 
     /**
      * @param tree         the tissue.
@@ -682,6 +684,18 @@ public final class TissueSupervisor implements AutoCloseable
     public void close()
     {
         stopping = true;
+        final AutoCloseable m = metrics;
+        if (m != null)
+        {
+            try
+            {
+                m.close();
+            }
+            catch (final Exception ignore)
+            {
+                // Stopping anyway; its port is released when this process ends.
+            }
+        }
         final List<CellRun> order = new ArrayList<>(runs.values());
         java.util.Collections.reverse(order);
         for (final CellRun r : order)
@@ -851,11 +865,40 @@ public final class TissueSupervisor implements AutoCloseable
     }
 
     /**
-     * @return the state of every cell and instance, as {@code cell status} shows it (see {@link SupervisorStatus}).
+     * @param server  the tissue's scrape endpoint, closed with this supervisor.
+     * @param address where it listens ({@code host:port}), advertised in the status and the supervisor's entry.
+     */
+    public void metrics(final AutoCloseable server, final String address)
+    {
+        this.metrics = server;
+        this.metricsAddress = address;
+    }
+
+    /**
+     * @return where the tissue's scrape endpoint listens ({@code host:port}), empty without one.
+     */
+    public String metricsAddress()
+    {
+        return metricsAddress;
+    }
+
+    /**
+     * @return every state a cell can be in, as {@link #status()} names them.
+     */
+    public static List<String> stateNames()
+    {
+        return java.util.Arrays.stream(State.values()).map(State::lower).toList();
+    }
+
+    /**
+     * @return the state of every cell and instance, as {@code cell status} shows it (see {@link SupervisorStatus}),
+     * and the scrape endpoint's address under {@code metrics}.
      */
     public Map<String, Object> status()
     {
-        return SupervisorStatus.of(tree, cgroups, runs.values());
+        final Map<String, Object> m = SupervisorStatus.of(tree, cgroups, runs.values());
+        m.put("metrics", metricsAddress);
+        return m;
     }
 
     private void writeDormant(final String cell)

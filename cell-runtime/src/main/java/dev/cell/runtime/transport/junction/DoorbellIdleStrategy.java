@@ -72,6 +72,30 @@ public final class DoorbellIdleStrategy implements IdleStrategy
         this.maxSleepNs = maxSleepNs;
     }
 
+    /**
+     * @return how often the idling thread slept on the doorbell (read on that thread).
+     */
+    public long sleeps()
+    {
+        return idler == null ? 0 : idler.sleeps();
+    }
+
+    /**
+     * @return how long it slept in all, nanoseconds (read on that thread).
+     */
+    public long sleptNs()
+    {
+        return idler == null ? 0 : idler.sleptNs();
+    }
+
+    /**
+     * @return true for {@code spin}, false for {@code eco}.
+     */
+    public boolean spins()
+    {
+        return mode == Idler.Mode.SPIN;
+    }
+
     @Override
     public void idle(final int workCount)
     {

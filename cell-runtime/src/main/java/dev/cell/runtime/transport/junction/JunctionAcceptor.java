@@ -1,6 +1,7 @@
 package dev.cell.runtime.transport.junction;
 
 import dev.cell.ring.Doorbell;
+import dev.cell.ring.InstanceCounters;
 import dev.cell.ring.InstanceFile;
 import dev.cell.ring.Junction;
 import dev.cell.ring.Liveness;
@@ -249,6 +250,70 @@ public final class JunctionAcceptor
     public void recordServiceTime(final long nanos)
     {
         instanceFile.recordServiceTime(nanos);
+    }
+
+    /**
+     * Count a request dispatched to a handler (serving thread).
+     *
+     * @param slot the handler's slot (see {@link InstanceCounters}).
+     */
+    public void handlerCall(final int slot)
+    {
+        instanceFile.counters().handlerCall(slot);
+    }
+
+    /**
+     * Count a handler run in its service-time histogram (serving thread).
+     *
+     * @param slot  the handler's slot.
+     * @param nanos how long it ran.
+     */
+    public void handlerServiceTime(final int slot, final long nanos)
+    {
+        instanceFile.counters().handlerServiceTime(slot, nanos);
+    }
+
+    /**
+     * Count a call answered with one of its handler's declared errors (serving thread).
+     *
+     * @param slot the handler's slot.
+     */
+    public void handlerDeclaredError(final int slot)
+    {
+        instanceFile.counters().handlerDeclaredError(slot);
+    }
+
+    /**
+     * Count a call answered with a failure (serving thread).
+     *
+     * @param slot the handler's slot, or {@link InstanceCounters#OTHER_SLOT}.
+     * @param code the failure code's value.
+     */
+    public void handlerFailure(final int slot, final int code)
+    {
+        instanceFile.counters().handlerFailure(slot, code);
+    }
+
+    /**
+     * Count a reply that had to wait for ring space (serving thread).
+     */
+    public void replyBackPressured()
+    {
+        instanceFile.counters().replyBackPressured();
+    }
+
+    /**
+     * Publish the idle profile and the open sessions (serving thread, from housekeeping).
+     *
+     * @param spin        true for the {@code spin} profile.
+     * @param sleeps      times the serving thread slept on the doorbell.
+     * @param sleptNs     nanoseconds it slept in all.
+     * @param connections sessions open.
+     */
+    public void idle(final boolean spin, final long sleeps, final long sleptNs, final int connections)
+    {
+        instanceFile.counters().idle(spin ? InstanceCounters.IDLE_SPIN :
+            InstanceCounters.IDLE_ECO, sleeps, sleptNs, connections);
     }
 
     /**
