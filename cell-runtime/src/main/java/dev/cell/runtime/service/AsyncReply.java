@@ -38,6 +38,15 @@ final class AsyncReply implements AsyncDispatcher.Completion
     byte[] bytes;
     int length;
     String detail;
+    boolean traced;
+    long traceIdHigh;
+    long traceIdLow;
+    long spanId;
+    long parentSpanId;
+    String handler;
+    long startEpochNs;
+    long startNs;
+    long endNs;
 
     /**
      * @param completed     takes the reply once completed (thread safe; wakes the serving thread).
@@ -49,6 +58,28 @@ final class AsyncReply implements AsyncDispatcher.Completion
         this.completed = completed;
         this.conn = conn;
         this.correlationId = correlationId;
+    }
+
+    /**
+     * Record this request's span when it completes (the serving thread, before handing it over).
+     */
+    void traced(
+        final long traceIdHigh,
+        final long traceIdLow,
+        final long spanId,
+        final long parentSpanId,
+        final String handler,
+        final long startEpochNs,
+        final long startNs)
+    {
+        this.traceIdHigh = traceIdHigh;
+        this.traceIdLow = traceIdLow;
+        this.spanId = spanId;
+        this.parentSpanId = parentSpanId;
+        this.handler = handler;
+        this.startEpochNs = startEpochNs;
+        this.startNs = startNs;
+        this.traced = true;
     }
 
     @Override
@@ -79,6 +110,10 @@ final class AsyncReply implements AsyncDispatcher.Completion
     {
         if (KIND.compareAndSet(this, 0, outcome))
         {
+            if (traced)
+            {
+                endNs = System.nanoTime();
+            }
             completed.accept(this);
         }
     }

@@ -5,6 +5,7 @@ import dev.cell.ring.Liveness;
 import dev.cell.runtime.genome.FrameCheck;
 import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.log.CellLog;
+import dev.cell.runtime.trace.SpanRecorder;
 import dev.cell.runtime.session.Protocol;
 import dev.cell.runtime.session.ServerAdapter;
 import dev.cell.runtime.session.ServerListener;
@@ -27,7 +28,8 @@ import java.util.function.Consumer;
  * handed to the {@link AsyncDispatcher}), genome requests and goodbyes. Answers are encoded by the
  * {@link ServerProxy} into a staging buffer (a handler's reply length is known only once it wrote it) and sent; one
  * that does not fit the ring is kept pending on its junction. A completed async reply, whose length is known, is
- * encoded straight into claimed ring space.
+ * encoded straight into claimed ring space. Each dispatched request is a span ({@link RequestTracing}): the serving
+ * thread's trace context holds it while the handler runs.
  * <p>
  * <b>Note:</b> not thread safe: used by the serving thread only.
  */
@@ -46,6 +48,7 @@ final class RequestHandler implements FrameListener, ServerListener
     private final ExpandableDirectByteBuffer out = new ExpandableDirectByteBuffer(64 * 1024);
     private final UnsafeBuffer requestView = new UnsafeBuffer(0, 0);
     private final Envelope envelope = new Envelope();
+    private final RequestTracing tracing;
     private ServerConnection current;
     private int pendingCount;
 
@@ -63,6 +66,23 @@ final class RequestHandler implements FrameListener, ServerListener
         this.asyncDispatcher = dispatcher instanceof AsyncDispatcher a ? a : null;
         this.requestCheck = ctx.requestCheck();
         this.log = ctx.log();
+        this.tracing = new RequestTracing(ctx);
+    }
+
+    /**
+     * The instance opens (on the serving thread): start recording spans.
+     */
+    void open()
+    {
+        tracing.open();
+    }
+
+    /**
+     * The instance closed: write the spans recorded.
+     */
+    void close()
+    {
+        tracing.close();
     }
 
     boolean isAsync()
@@ -242,27 +262,36 @@ final class RequestHandler implements FrameListener, ServerListener
         }
         acceptor.incrementCalls();
         requestView.wrap(buffer, appOffset, appLength);
-        if (asyncDispatcher != null)
+        tracing.enter(traceIdHigh, traceIdLow, parentSpanId, traceFlags, requestCheck.handlerName());
+        try
         {
-            final AsyncReply pending = new AsyncReply(completed, conn, correlationId);
-            try
+            if (asyncDispatcher != null)
             {
-                if (asyncDispatcher.dispatchAsync(requestView, 0, appLength, envelope, pending))
+                final AsyncReply pending = new AsyncReply(completed, conn, correlationId);
+                tracing.handOver(pending);
+                try
                 {
-                    return true;
+                    if (asyncDispatcher.dispatchAsync(requestView, 0, appLength, envelope, pending))
+                    {
+                        return true;
+                    }
+                }
+                catch (final Throwable ex)
+                {
+                    tracing.end(SpanRecorder.FAILED);
+                    return sendFailure(conn, correlationId, FailureCode.HANDLER_FAILED, "request of template " +
+                        templateIdOf(requestView, appLength) + " was refused: " + ex.getMessage());
                 }
             }
-            catch (final Throwable ex)
-            {
-                return sendFailure(conn, correlationId, FailureCode.HANDLER_FAILED, "request of template " +
-                    templateIdOf(requestView, appLength) + " was refused: " + ex.getMessage());
-            }
+            return dispatch(conn, correlationId, appLength);
         }
-        return dispatch(conn, correlationId, traceIdLow, appLength);
+        finally
+        {
+            tracing.exit();
+        }
     }
 
-    private boolean dispatch(
-        final ServerConnection conn, final long correlationId, final long traceId, final int appLength)
+    private boolean dispatch(final ServerConnection conn, final long correlationId, final int appLength)
     {
         final int result;
         final long startNs = System.nanoTime();
@@ -270,9 +299,11 @@ final class RequestHandler implements FrameListener, ServerListener
         {
             result = dispatcher.dispatch(requestView, 0, appLength, out, Protocol.RESPONSE_PREFIX_LENGTH);
             acceptor.recordServiceTime(System.nanoTime() - startNs);
+            tracing.end(result < 0 ? SpanRecorder.ERROR : SpanRecorder.OK);
         }
         catch (final UnknownHandlerException ex)
         {
+            tracing.end(SpanRecorder.UNKNOWN_HANDLER);
             return sendFailure(conn, correlationId, FailureCode.UNKNOWN_HANDLER, ex.getMessage());
         }
         catch (final Throwable ex)
@@ -281,8 +312,9 @@ final class RequestHandler implements FrameListener, ServerListener
             // checked before, so it cannot be a length read from the wire), and the instance serves on.
             final String detail = "handler of template " + templateIdOf(requestView, appLength) + " threw " +
                 ex.getClass().getName() + ": " + ex.getMessage();
-            log.log(CellLog.Level.WARN, "handler.failed", traceId, "error", ex.getClass().getName(),
-                "message", String.valueOf(ex.getMessage()), "correlationId", correlationId);
+            tracing.end(SpanRecorder.FAILED);
+            log.warn("handler.failed", "error", ex.getClass().getName(), "message", String.valueOf(ex.getMessage()),
+                "correlationId", correlationId);
             return sendFailure(conn, correlationId, FailureCode.HANDLER_FAILED, detail);
         }
         if (result < 0)
@@ -308,13 +340,14 @@ final class RequestHandler implements FrameListener, ServerListener
     boolean sendCompleted(final AsyncReply r)
     {
         final ServerConnection conn = r.conn;
+        if (!conn.closing && conn.end.hasPending())
+        {
+            return false;
+        }
+        tracing.endAsync(r);
         if (conn.closing)
         {
             return true;
-        }
-        if (conn.end.hasPending())
-        {
-            return false;
         }
         switch (r.kind)
         {

@@ -163,6 +163,7 @@ final class ServerAgent implements Agent
     private void open() throws IOException
     {
         acceptor.open(ctx.fingerprint(), ctx.instanceId());
+        handler.open();
         final CellLifecycle lifecycle = ctx.lifecycle();
         if (lifecycle != null)
         {
@@ -485,11 +486,13 @@ final class ServerAgent implements Agent
         CloseHelper.quietClose(axon);
         acceptor.closeAndDelete(true);
         InstanceRegistry.deleteTree(ctx.runDir());
+        handler.close();
         log.info("instance.stopped", "calls", calls);
     }
 
     private void cleanUpFailedStart()
     {
+        handler.close();
         CloseHelper.quietClose(axon);
         if (acceptor.isOpen())
         {
