@@ -41,6 +41,7 @@ import java.io.PrintWriter;
         IdCommand.class,
         GcCommand.class,
         LogsCommand.class,
+        TraceCommand.class,
         CallCommand.class,
         BenchCommand.class,
         GenomeCommand.class,
