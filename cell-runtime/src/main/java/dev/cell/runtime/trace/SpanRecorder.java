@@ -9,10 +9,11 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Span records, off the serving thread: the serving thread {@link #record}s a finished span into a preallocated
- * ring of primitive slots (no allocation, no lock, a few plain stores and one release store), and a daemon thread
- * ({@code cell-spans-<instance>}) drains the ring every few milliseconds into its {@link Sink}s: the instance's log
- * (one line of event {@code span} each) and, when configured, the {@link OtlpExporter}. When the ring is full the
- * span is dropped and counted; the writer logs {@code trace.spans.dropped} at most once a second.
+ * ring of primitive slots (no allocation, no lock, a few plain stores and one release store; it wakes the writer
+ * when the ring is half full), and a daemon thread ({@code cell-spans-<instance>}) drains the ring every 10 ms into
+ * its {@link Sink}s: the instance's log (one line of event {@code span} each) and, when configured, the
+ * {@link OtlpExporter}. When the ring is full the span is dropped and counted; the writer logs
+ * {@code trace.spans.dropped} at most once a second.
  * <p>
  * A span line (the trace and span ids are the line's own {@code traceId} and {@code spanId}):
  * <pre>{@code
@@ -207,10 +208,15 @@ public final class SpanRecorder implements AutoCloseable
         final int outcomeCode)
     {
         final long t = tail.getPlain();
-        if (t - head.getAcquire() > mask)
+        final long used = t - head.getAcquire();
+        if (used > mask)
         {
             dropped.setRelease(dropped.getPlain() + 1);
             return false;
+        }
+        if (used == (mask >> 1))
+        {
+            LockSupport.unpark(writer); // half full: drain before the writer's next round comes
         }
         final int i = (int)t & mask;
         this.traceIdHigh[i] = traceIdHigh;
