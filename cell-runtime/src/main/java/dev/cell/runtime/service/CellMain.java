@@ -29,8 +29,8 @@ import java.util.concurrent.locks.LockSupport;
  * {@code cell.latency}, {@code cell.state.replicas}, {@code cell.trace}, {@code cell.trace.sample},
  * {@code cell.otlp}. {@code --trace} says which requests get a span record ({@code [observe] trace}, default
  * {@code sampled}), {@code --trace-sample} the share of the traces this instance starts that are sampled
- * ({@code [observe] sample}), {@code --otlp} a collector to export spans to ({@code [observe] otlp}). An instance reads no {@code cell.toml}: its launcher (the
- * tissue module) resolves the cell's settings and hands them over here; {@code --state-replicas} is the size of the
+ * ({@code [observe] sample}), {@code --otlp} a collector to export spans to ({@code [observe] otlp}). An instance
+ * reads no {@code cell.toml}: its launcher (the tissue module) resolves the cell's settings and hands them over here; {@code --state-replicas} is the size of the
  * Raft group a {@code [state]} table asks for (0 or absent: none). The instance id defaults to {@code <cell>-<pid>};
  * the cell may be omitted when the class path
  * holds exactly one binding. Exit status: 0 after a clean stop, 2 for bad arguments, 1 when the instance failed,

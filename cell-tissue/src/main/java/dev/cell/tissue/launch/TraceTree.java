@@ -366,7 +366,8 @@ public record TraceTree(String traceId, List<Span> roots, List<Line> lines)
         {
             time = l.ts();
         }
-        sb.append(lead).append(time).append(' ').append(l.instance()).append(' ').append(l.level()).append(' ').append(l.event());
+        sb.append(lead).append(time).append(' ').append(l.instance()).append(' ').append(l.level()).append(' ')
+            .append(l.event());
         for (final Map.Entry<String, Object> f : l.fields().entrySet())
         {
             sb.append(' ').append(f.getKey()).append('=').append(f.getValue() instanceof String v ? v :
