@@ -10,6 +10,7 @@ import dev.cell.runtime.client.ReplyCheck;
 import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.genome.GenomeCodec;
 import dev.cell.runtime.genome.Json;
+import dev.cell.runtime.trace.TraceContext;
 import dev.cell.tissue.UserError;
 import dev.cell.tissue.config.Durations;
 import dev.cell.tissue.launch.Instances;
@@ -35,6 +36,8 @@ import java.util.concurrent.Callable;
  * a generic client has no other.
  * Prints the result as JSON; a declared error prints {@code {"error":"<Type>", ...fields}} and exits 3. With
  * {@code --endpoint} (and {@code --key}) it calls one remote instance over its axon instead ({@link RemoteOptions}).
+ * The call starts a new, sampled trace, so every cell it reaches records its span; {@code --trace} prints the id
+ * on stderr for {@code cell trace}.
  *
  * @since 0.1
  */
@@ -70,6 +73,9 @@ final class CallCommand implements Callable<Integer>
         description = "Connect and call deadline, e.g. 500ms, 5s (default: ${DEFAULT-VALUE}).")
     private String timeout;
 
+    @Option(names = "--trace", description = "Print the call's trace id on stderr (for `cell trace <id>`).")
+    private boolean printTrace;
+
     @Mixin
     private RemoteOptions remote;
 
@@ -86,6 +92,14 @@ final class CallCommand implements Callable<Integer>
             .withCallTimeout(deadline)
             .withClientName("cell-call-" + ProcessHandle.current().pid())
             .withEndpoint(endpoint);
+        // A person's call is always worth a trace: sampled, so every cell it reaches records its span.
+        final TraceContext trace = TraceContext.current().startTrace(true);
+        if (printTrace)
+        {
+            // First, so it is there also when the call fails.
+            spec.commandLine().getErr().println("trace " + trace.traceIdHex());
+            spec.commandLine().getErr().flush();
+        }
         try (CellConnection connection = CellConnection.connect(cell, 0L, options))
         {
             final Genome genome = connection.genome();
@@ -109,6 +123,10 @@ final class CallCommand implements Callable<Integer>
             out.println(Json.write(decoded.fields()));
             out.flush();
             return CellCommand.EXIT_OK;
+        }
+        finally
+        {
+            trace.clear();
         }
     }
 

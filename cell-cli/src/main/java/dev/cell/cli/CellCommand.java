@@ -43,6 +43,7 @@ import java.io.PrintWriter;
         IdCommand.class,
         GcCommand.class,
         LogsCommand.class,
+        TraceCommand.class,
         CallCommand.class,
         BenchCommand.class,
         GenomeCommand.class,

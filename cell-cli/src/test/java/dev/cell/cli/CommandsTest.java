@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CommandsTest
 {
     @ParameterizedTest
-    @ValueSource(strings = {"build", "mitosis", "ps", "stop", "logs", "call", "bench", "genome", "init"})
+    @ValueSource(strings = {"build", "mitosis", "ps", "stop", "logs", "trace", "call", "bench", "genome", "init"})
     void everyCommandHasHelpAndVersion(final String command)
     {
         final Cli help = Cli.run(command, "--help");
@@ -35,8 +35,8 @@ class CommandsTest
     {
         final Cli help = Cli.run("--help");
         assertEquals(0, help.code());
-        for (final String c : new String[] {"build", "mitosis", "ps", "stop", "logs", "call", "bench", "genome",
-            "init"})
+        for (final String c : new String[] {"build", "mitosis", "ps", "stop", "logs", "trace", "call", "bench",
+            "genome", "init"})
         {
             assertTrue(help.out().contains("  " + c + " "), c + " missing in\n" + help.out());
         }

@@ -152,7 +152,7 @@ final class HostileReplyTest
         final String name) throws IOException
     {
         return CellServer.start("notes", genome, dispatcher, null, Files.createTempDirectory(home, "cell-"),
-            ServerOptions.defaults().withCellHome(home).withLog((level, event, traceId, fields) -> { })
+            ServerOptions.defaults().withCellHome(home).withLog((level, event, high, low, span, fields) -> { })
                 .withInstanceId("notes-" + name + "-" + ProcessHandle.current().pid()));
     }
 

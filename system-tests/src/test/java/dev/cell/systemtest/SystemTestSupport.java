@@ -145,6 +145,36 @@ final class SystemTestSupport
         }
     }
 
+    /**
+     * Copy a project's sources (no {@code target}, no {@code .cell}) to a new folder.
+     *
+     * @return {@code to}.
+     */
+    static Path copyProject(final Path from, final Path to) throws IOException
+    {
+        try (Stream<Path> files = Files.walk(from))
+        {
+            for (final Path p : files.toList())
+            {
+                final Path rel = from.relativize(p);
+                if (rel.toString().contains("target") || rel.toString().contains(".cell"))
+                {
+                    continue;
+                }
+                final Path dest = to.resolve(rel.toString());
+                if (Files.isDirectory(p))
+                {
+                    Files.createDirectories(dest);
+                }
+                else
+                {
+                    Files.copy(p, dest);
+                }
+            }
+        }
+        return to;
+    }
+
     static List<Long> registeredPids(final Path cellHome) throws IOException
     {
         final List<Long> pids = new ArrayList<>();

@@ -2,6 +2,8 @@ package dev.cell.runtime.client;
 
 import dev.cell.ring.Junction;
 import dev.cell.runtime.session.ClientProxy;
+import dev.cell.runtime.trace.TraceContext;
+import dev.cell.runtime.trace.TraceIds;
 import dev.cell.runtime.transport.ClientEnd;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -14,6 +16,10 @@ import java.util.function.BooleanSupplier;
  * A connection's sending side: each request is encoded by the {@link ClientProxy} straight into space claimed in the
  * junction, never staged and copied. Senders lock the transmit lock, except the connection's owner while it uses the
  * connection alone ({@link CallGate}).
+ * <p>
+ * Each request carries the calling thread's trace ({@link TraceContext}): inside a handler the inbound trace id, the
+ * handler's span as parent and the trace flags; elsewhere a new trace ({@link TraceIds}), no parent, sampled at the
+ * process's rate. Either way nothing is allocated.
  */
 final class RequestSender
 {
@@ -71,8 +77,21 @@ final class RequestSender
             try
             {
                 session.forCall(callSession);
-                proxy.request(buffer, index, correlationId, callSession[0], callSession[1], callSession[2],
-                    deadlineEpochNs, request, offset, length);
+                final TraceContext trace = TraceContext.current();
+                if (trace.isActive())
+                {
+                    proxy.request(buffer, index, correlationId, callSession[0], callSession[1], callSession[2],
+                        trace.traceIdHigh(), trace.traceIdLow(), trace.spanId(), trace.flags(), deadlineEpochNs,
+                        request, offset, length);
+                }
+                else
+                {
+                    final long seed = TraceIds.nextSeed();
+                    final long traceIdLow = TraceIds.low(seed);
+                    proxy.request(buffer, index, correlationId, callSession[0], callSession[1], callSession[2],
+                        TraceIds.high(seed), traceIdLow, 0, TraceIds.rootFlags(traceIdLow), deadlineEpochNs,
+                        request, offset, length);
+                }
             }
             catch (final Throwable ex)
             {

@@ -2,6 +2,7 @@ package dev.cell.runtime.log;
 
 import dev.cell.ring.PrivateFiles;
 import dev.cell.runtime.genome.Json;
+import dev.cell.runtime.trace.TraceContext;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,11 +16,13 @@ import java.util.Map;
 /**
  * A {@link CellLog} writing one JSON object per line to a file (appending) and, optionally, to stdout.
  * <p>
- * Line format (fields nested under {@code "fields"}, in the order given; {@code traceId} is 16 hex digits, or
- * null when the entry belongs to no call):
+ * Line format (fields nested under {@code "fields"}, in the order given; {@code traceId} is the W3C trace id in
+ * 32 hex digits and {@code spanId} the span in 16, both null when the entry belongs to no call):
  * <pre>{@code
  * {"ts":"2026-01-02T03:04:05.678901Z","level":"INFO","cell":"exchange","instance":"exchange-4711",
- *  "event":"instance.started","traceId":null,"fields":{"pid":4711,"fingerprint":"9c0f...","latency":"eco"}}
+ *  "event":"instance.started","traceId":null,"spanId":null,"fields":{"pid":4711,"fingerprint":"9c0f..."}}
+ * {"ts":"2026-01-02T03:04:06.001234Z","level":"WARN","cell":"exchange","instance":"exchange-4711",
+ *  "event":"handler.failed","traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b7",...}
  * }</pre>
  * Values are written with {@link Json#write(Object)} (strings, numbers, booleans, maps, lists); anything else as
  * its {@code toString()}. Thread safe; every line is flushed. Never used on a hot path. A write failure to the file
@@ -107,13 +110,20 @@ public final class JsonLinesLog implements CellLog, AutoCloseable
     }
 
     @Override
-    public void log(final Level level, final String event, final long traceId, final Object... fields)
+    public void log(
+        final Level level,
+        final String event,
+        final long traceIdHigh,
+        final long traceIdLow,
+        final long spanId,
+        final Object... fields)
     {
         if (level.ordinal() < threshold.ordinal())
         {
             return;
         }
-        final String line = format(Instant.now(), level, cell, instance, event, traceId, fields);
+        final String line = format(Instant.now(), level, cell, instance, event, traceIdHigh, traceIdLow, spanId,
+            fields);
         final byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
         synchronized (this)
         {
@@ -141,13 +151,15 @@ public final class JsonLinesLog implements CellLog, AutoCloseable
     /**
      * Format one line (without the newline).
      *
-     * @param ts       the timestamp.
-     * @param level    the level.
-     * @param cell     the cell.
-     * @param instance the instance id.
-     * @param event    the event name.
-     * @param traceId  the trace id, 0 for none.
-     * @param fields   alternating names and values.
+     * @param ts          the timestamp.
+     * @param level       the level.
+     * @param cell        the cell.
+     * @param instance    the instance id.
+     * @param event       the event name.
+     * @param traceIdHigh the trace id's first 8 bytes; 0 and 0 for none.
+     * @param traceIdLow  its last 8 bytes.
+     * @param spanId      the span, 0 for none.
+     * @param fields      alternating names and values.
      * @return the JSON line.
      */
     public static String format(
@@ -156,7 +168,9 @@ public final class JsonLinesLog implements CellLog, AutoCloseable
         final String cell,
         final String instance,
         final String event,
-        final long traceId,
+        final long traceIdHigh,
+        final long traceIdLow,
+        final long spanId,
         final Object... fields)
     {
         final Map<String, Object> root = new LinkedHashMap<>();
@@ -165,7 +179,9 @@ public final class JsonLinesLog implements CellLog, AutoCloseable
         root.put("cell", cell);
         root.put("instance", instance);
         root.put("event", event);
-        root.put("traceId", traceId == 0 ? null : String.format("%016x", traceId));
+        final boolean traced = (traceIdHigh | traceIdLow) != 0;
+        root.put("traceId", traced ? TraceContext.traceIdHex(traceIdHigh, traceIdLow) : null);
+        root.put("spanId", traced && spanId != 0 ? TraceContext.spanIdHex(spanId) : null);
         final Map<String, Object> f = new LinkedHashMap<>();
         for (int i = 0; i < fields.length; i += 2)
         {

@@ -40,6 +40,15 @@ final class AsyncReply implements AsyncDispatcher.Completion
     byte[] bytes;
     int length;
     String detail;
+    boolean traced;
+    long traceIdHigh;
+    long traceIdLow;
+    long spanId;
+    long parentSpanId;
+    String handler;
+    long startEpochNs;
+    long spanStartNs;
+    long endNs;
 
     /**
      * @param completed     takes the reply once completed (thread safe; wakes the serving thread).
@@ -56,6 +65,28 @@ final class AsyncReply implements AsyncDispatcher.Completion
         this.correlationId = correlationId;
         this.slot = slot;
         this.startNs = startNs;
+    }
+
+    /**
+     * Record this request's span when it completes (the serving thread, before handing it over).
+     */
+    void traced(
+        final long traceIdHigh,
+        final long traceIdLow,
+        final long spanId,
+        final long parentSpanId,
+        final String handler,
+        final long startEpochNs,
+        final long spanStartNs)
+    {
+        this.traceIdHigh = traceIdHigh;
+        this.traceIdLow = traceIdLow;
+        this.spanId = spanId;
+        this.parentSpanId = parentSpanId;
+        this.handler = handler;
+        this.startEpochNs = startEpochNs;
+        this.spanStartNs = spanStartNs;
+        this.traced = true;
     }
 
     @Override
@@ -86,6 +117,10 @@ final class AsyncReply implements AsyncDispatcher.Completion
     {
         if (KIND.compareAndSet(this, 0, outcome))
         {
+            if (traced)
+            {
+                endNs = System.nanoTime();
+            }
             completed.accept(this);
         }
     }

@@ -6,6 +6,8 @@ import dev.cell.runtime.client.CellHome;
 import dev.cell.runtime.client.ClientContext;
 import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.log.JsonLinesLog;
+import dev.cell.runtime.trace.TraceIds;
+import dev.cell.runtime.trace.TraceOptions;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,10 +23,14 @@ import java.util.concurrent.locks.LockSupport;
  * java -cp app.jar dev.cell.runtime.service.CellMain --cell-dir &lt;dir&gt; --cell &lt;name&gt;
  *      [--instance &lt;id&gt;] [--latency eco|spin] [--state-replicas &lt;n&gt;]
  *      [--axon &lt;host:port&gt;] [--allowed-keys &lt;id,id...&gt;] [--axon-plaintext]
+ *      [--trace all|sampled|off] [--trace-sample &lt;0..1&gt;] [--otlp &lt;url&gt;]
  * </pre>
  * Each option may also be given as a system property: {@code cell.dir}, {@code cell.name}, {@code cell.instance},
- * {@code cell.latency}, {@code cell.state.replicas}. An instance reads no {@code cell.toml}: its launcher (the
- * tissue module) resolves the cell's settings and hands them over here; {@code --state-replicas} is the size of the
+ * {@code cell.latency}, {@code cell.state.replicas}, {@code cell.trace}, {@code cell.trace.sample},
+ * {@code cell.otlp}. {@code --trace} says which requests get a span record ({@code [observe] trace}, default
+ * {@code sampled}), {@code --trace-sample} the share of the traces this instance starts that are sampled
+ * ({@code [observe] sample}), {@code --otlp} a collector to export spans to ({@code [observe] otlp}). An instance
+ * reads no {@code cell.toml}: its launcher (the tissue module) resolves the cell's settings and hands them over here; {@code --state-replicas} is the size of the
  * Raft group a {@code [state]} table asks for (0 or absent: none). The instance id defaults to {@code <cell>-<pid>};
  * the cell may be omitted when the class path
  * holds exactly one binding. Exit status: 0 after a clean stop, 2 for bad arguments, 1 when the instance failed,
@@ -96,6 +102,9 @@ public final class CellMain
         String axonListen = System.getProperty("cell.axon.listen");
         String allowedKeys = System.getProperty("cell.auth.allowed.keys", "");
         boolean axonPlaintext = Boolean.getBoolean("cell.axon.plaintext");
+        String traceMode = System.getProperty("cell.trace", "sampled");
+        String traceSample = System.getProperty(TraceIds.SAMPLE_PROPERTY);
+        String otlp = System.getProperty("cell.otlp");
         for (int i = 0; i < args.length; i++)
         {
             final String arg = args[i];
@@ -123,6 +132,9 @@ public final class CellMain
                 case "--state-replicas" -> stateReplicas = value;
                 case "--axon" -> axonListen = value;
                 case "--allowed-keys" -> allowedKeys = value;
+                case "--trace" -> traceMode = value;
+                case "--trace-sample" -> traceSample = value;
+                case "--otlp" -> otlp = value;
                 default ->
                 {
                     return bad("unknown option " + arg);
@@ -182,12 +194,26 @@ public final class CellMain
         }
         // Calls this instance makes to remote cells prove the cell's identity, the one their allowed_keys name.
         System.setProperty(ClientContext.IDENTITY_FILE_PROPERTY, AxonOptions.identityFileOf(dir).toString());
+        final TraceOptions trace;
+        try
+        {
+            trace = TraceOptions.parse(traceMode, otlp);
+            if (traceSample != null && !traceSample.isBlank())
+            {
+                TraceIds.sampleRate(TraceIds.parseRate(traceSample));
+            }
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return bad(ex.getMessage());
+        }
         final ServerOptions options = ServerOptions.defaults()
             .withCellHome(CellHome.resolve())
             .withIdleProfile(profile)
             .withInstanceId(instanceId)
             .withLog(log)
-            .withAxon(axon);
+            .withAxon(axon)
+            .withTrace(trace);
         final int groupSize;
         try
         {
@@ -389,6 +415,7 @@ public final class CellMain
     private static String usage()
     {
         return "usage: CellMain --cell-dir <dir> [--cell <name>] [--instance <id>] [--latency eco|spin] " +
-            "[--state-replicas <n>] [--axon <host:port>] [--allowed-keys <id,id...>] [--axon-plaintext]";
+            "[--state-replicas <n>] [--axon <host:port>] [--allowed-keys <id,id...>] [--axon-plaintext] " +
+            "[--trace all|sampled|off] [--trace-sample <0..1>] [--otlp <url>]";
     }
 }

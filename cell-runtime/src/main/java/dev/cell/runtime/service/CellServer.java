@@ -6,6 +6,7 @@ import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.log.CellLog;
 import dev.cell.runtime.log.JsonLinesLog;
+import dev.cell.runtime.trace.TraceContext;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AgentTerminationException;
 
@@ -128,7 +129,7 @@ public final class CellServer implements AutoCloseable
             cellName, instanceId, genome, dispatcher, lifecycle, dir, runDir, options, log).conclude();
         final ServerAgent agent = new ServerAgent(ctx);
         final AgentRunner runner = new AgentRunner(agent.idleStrategy(), ex -> onError(log, ex), null, agent);
-        final Thread thread = AgentRunner.startOnThread(runner, r -> Thread.ofPlatform().daemon(false).unstarted(r));
+        final Thread thread = AgentRunner.startOnThread(runner, TraceContext::newServingThread);
         try
         {
             agent.started().get(START_TIMEOUT_MS, TimeUnit.MILLISECONDS);

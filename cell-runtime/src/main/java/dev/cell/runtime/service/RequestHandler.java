@@ -6,6 +6,7 @@ import dev.cell.ring.Liveness;
 import dev.cell.runtime.genome.FrameCheck;
 import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.log.CellLog;
+import dev.cell.runtime.trace.SpanRecorder;
 import dev.cell.runtime.session.Protocol;
 import dev.cell.runtime.session.ServerAdapter;
 import dev.cell.runtime.session.ServerListener;
@@ -28,7 +29,8 @@ import java.util.function.Consumer;
  * handed to the {@link AsyncDispatcher}), genome requests and goodbyes. Answers are encoded by the
  * {@link ServerProxy} into a staging buffer (a handler's reply length is known only once it wrote it) and sent; one
  * that does not fit the ring is kept pending on its junction. A completed async reply, whose length is known, is
- * encoded straight into claimed ring space.
+ * encoded straight into claimed ring space. Each dispatched request is a span ({@link RequestTracing}): the serving
+ * thread's trace context holds it while the handler runs.
  * <p>
  * <b>Note:</b> not thread safe: used by the serving thread only.
  */
@@ -48,6 +50,7 @@ final class RequestHandler implements FrameListener, ServerListener
     private final UnsafeBuffer requestView = new UnsafeBuffer(0, 0);
     private final Envelope envelope = new Envelope();
     private final HandlerSlots slots;
+    private final RequestTracing tracing;
     private ServerConnection current;
     private int pendingCount;
     private int slot = InstanceCounters.OTHER_SLOT; // the counter slot of the request being answered
@@ -67,6 +70,23 @@ final class RequestHandler implements FrameListener, ServerListener
         this.requestCheck = ctx.requestCheck();
         this.log = ctx.log();
         this.slots = new HandlerSlots(ctx.genome());
+        this.tracing = new RequestTracing(ctx);
+    }
+
+    /**
+     * The instance opens (on the serving thread): start recording spans.
+     */
+    void open()
+    {
+        tracing.open();
+    }
+
+    /**
+     * The instance closed: write the spans recorded.
+     */
+    void close()
+    {
+        tracing.close();
     }
 
     boolean isAsync()
@@ -255,27 +275,36 @@ final class RequestHandler implements FrameListener, ServerListener
         acceptor.incrementCalls();
         acceptor.handlerCall(slot);
         requestView.wrap(buffer, appOffset, appLength);
-        if (asyncDispatcher != null)
+        tracing.enter(traceIdHigh, traceIdLow, parentSpanId, traceFlags, requestCheck.handlerName());
+        try
         {
-            final AsyncReply pending = new AsyncReply(completed, conn, correlationId, slot, System.nanoTime());
-            try
+            if (asyncDispatcher != null)
             {
-                if (asyncDispatcher.dispatchAsync(requestView, 0, appLength, envelope, pending))
+                final AsyncReply pending = new AsyncReply(completed, conn, correlationId, slot, System.nanoTime());
+                tracing.handOver(pending);
+                try
                 {
-                    return true;
+                    if (asyncDispatcher.dispatchAsync(requestView, 0, appLength, envelope, pending))
+                    {
+                        return true;
+                    }
+                }
+                catch (final Throwable ex)
+                {
+                    tracing.end(SpanRecorder.FAILED);
+                    return sendFailure(conn, correlationId, FailureCode.HANDLER_FAILED, "request of template " +
+                        templateIdOf(requestView, appLength) + " was refused: " + ex.getMessage());
                 }
             }
-            catch (final Throwable ex)
-            {
-                return sendFailure(conn, correlationId, FailureCode.HANDLER_FAILED, "request of template " +
-                    templateIdOf(requestView, appLength) + " was refused: " + ex.getMessage());
-            }
+            return dispatch(conn, correlationId, appLength);
         }
-        return dispatch(conn, correlationId, traceIdLow, appLength);
+        finally
+        {
+            tracing.exit();
+        }
     }
 
-    private boolean dispatch(
-        final ServerConnection conn, final long correlationId, final long traceId, final int appLength)
+    private boolean dispatch(final ServerConnection conn, final long correlationId, final int appLength)
     {
         final int result;
         final long startNs = System.nanoTime();
@@ -285,9 +314,11 @@ final class RequestHandler implements FrameListener, ServerListener
             final long serviceNs = System.nanoTime() - startNs;
             acceptor.recordServiceTime(serviceNs);
             acceptor.handlerServiceTime(slot, serviceNs);
+            tracing.end(result < 0 ? SpanRecorder.ERROR : SpanRecorder.OK);
         }
         catch (final UnknownHandlerException ex)
         {
+            tracing.end(SpanRecorder.UNKNOWN_HANDLER);
             return sendFailure(conn, correlationId, FailureCode.UNKNOWN_HANDLER, ex.getMessage());
         }
         catch (final Throwable ex)
@@ -297,8 +328,9 @@ final class RequestHandler implements FrameListener, ServerListener
             // checked before, so it cannot be a length read from the wire), and the instance serves on.
             final String detail = "handler of template " + templateIdOf(requestView, appLength) + " threw " +
                 ex.getClass().getName() + ": " + ex.getMessage();
-            log.log(CellLog.Level.WARN, "handler.failed", traceId, "error", ex.getClass().getName(),
-                "message", String.valueOf(ex.getMessage()), "correlationId", correlationId);
+            tracing.end(SpanRecorder.FAILED);
+            log.warn("handler.failed", "error", ex.getClass().getName(), "message", String.valueOf(ex.getMessage()),
+                "correlationId", correlationId);
             return sendFailure(conn, correlationId, FailureCode.HANDLER_FAILED, detail);
         }
         if (result < 0)
@@ -331,6 +363,7 @@ final class RequestHandler implements FrameListener, ServerListener
         }
         slot = r.slot;
         acceptor.handlerServiceTime(slot, System.nanoTime() - r.startNs); // once: it is answered (or dropped) now
+        tracing.endAsync(r);
         try
         {
             answerCompleted(conn, r);

@@ -166,6 +166,7 @@ final class ServerAgent implements Agent
         acceptor.open(ctx.fingerprint(), ctx.instanceId());
         // What names the instance file's handler slots for its readers (the supervisor's metrics, cell top).
         PrivateFiles.write(ctx.runDir().resolve(HandlerSlots.GENOME_FILE), ctx.genomeJson());
+        handler.open();
         final CellLifecycle lifecycle = ctx.lifecycle();
         if (lifecycle != null)
         {
@@ -489,11 +490,13 @@ final class ServerAgent implements Agent
         CloseHelper.quietClose(axon);
         acceptor.closeAndDelete(true);
         InstanceRegistry.deleteTree(ctx.runDir());
+        handler.close();
         log.info("instance.stopped", "calls", calls);
     }
 
     private void cleanUpFailedStart()
     {
+        handler.close();
         CloseHelper.quietClose(axon);
         if (acceptor.isOpen())
         {

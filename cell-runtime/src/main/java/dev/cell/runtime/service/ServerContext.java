@@ -5,6 +5,7 @@ import dev.cell.runtime.IdleProfile;
 import dev.cell.runtime.genome.FrameCheck;
 import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.log.CellLog;
+import dev.cell.runtime.trace.TraceOptions;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemEpochClock;
@@ -323,6 +324,14 @@ public final class ServerContext
     public AxonOptions axon()
     {
         return options.axon();
+    }
+
+    /**
+     * @return which requests get a span record, and where spans are exported.
+     */
+    public TraceOptions trace()
+    {
+        return options.trace() == null ? TraceOptions.DEFAULT : options.trace();
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.cell.runtime.service;
 import dev.cell.runtime.IdleProfile;
 import dev.cell.runtime.client.CellHome;
 import dev.cell.runtime.log.CellLog;
+import dev.cell.runtime.trace.TraceOptions;
 
 import java.nio.file.Path;
 
@@ -15,10 +16,13 @@ import java.nio.file.Path;
  * @param log            the log, or null for the JSON-lines file under {@code <cellDir>/.cell/log/}.
  * @param maxConnections most open sessions; more are rejected with TOO_MANY_CONNECTIONS.
  * @param axon           how remote callers reach the instance; null: only this host's, through junctions.
+ * @param trace          which requests get a span record, and where spans are exported; null:
+ *                       {@link TraceOptions#DEFAULT} (sampled traces, no export).
  * @since 0.1
  */
 public record ServerOptions(
-    Path cellHome, IdleProfile idleProfile, String instanceId, CellLog log, int maxConnections, AxonOptions axon)
+    Path cellHome, IdleProfile idleProfile, String instanceId, CellLog log, int maxConnections, AxonOptions axon,
+    TraceOptions trace)
 {
     /**
      * Default connection limit.
@@ -30,7 +34,8 @@ public record ServerOptions(
      */
     public static ServerOptions defaults()
     {
-        return new ServerOptions(CellHome.resolve(), IdleProfile.ECO, null, null, DEFAULT_MAX_CONNECTIONS, null);
+        return new ServerOptions(CellHome.resolve(), IdleProfile.ECO, null, null, DEFAULT_MAX_CONNECTIONS, null,
+            TraceOptions.DEFAULT);
     }
 
     /**
@@ -39,7 +44,7 @@ public record ServerOptions(
      */
     public ServerOptions withCellHome(final Path value)
     {
-        return new ServerOptions(value, idleProfile, instanceId, log, maxConnections, axon);
+        return new ServerOptions(value, idleProfile, instanceId, log, maxConnections, axon, trace);
     }
 
     /**
@@ -48,7 +53,7 @@ public record ServerOptions(
      */
     public ServerOptions withIdleProfile(final IdleProfile value)
     {
-        return new ServerOptions(cellHome, value, instanceId, log, maxConnections, axon);
+        return new ServerOptions(cellHome, value, instanceId, log, maxConnections, axon, trace);
     }
 
     /**
@@ -57,7 +62,7 @@ public record ServerOptions(
      */
     public ServerOptions withInstanceId(final String value)
     {
-        return new ServerOptions(cellHome, idleProfile, value, log, maxConnections, axon);
+        return new ServerOptions(cellHome, idleProfile, value, log, maxConnections, axon, trace);
     }
 
     /**
@@ -66,7 +71,7 @@ public record ServerOptions(
      */
     public ServerOptions withLog(final CellLog value)
     {
-        return new ServerOptions(cellHome, idleProfile, instanceId, value, maxConnections, axon);
+        return new ServerOptions(cellHome, idleProfile, instanceId, value, maxConnections, axon, trace);
     }
 
     /**
@@ -75,7 +80,7 @@ public record ServerOptions(
      */
     public ServerOptions withMaxConnections(final int value)
     {
-        return new ServerOptions(cellHome, idleProfile, instanceId, log, value, axon);
+        return new ServerOptions(cellHome, idleProfile, instanceId, log, value, axon, trace);
     }
 
     /**
@@ -84,6 +89,15 @@ public record ServerOptions(
      */
     public ServerOptions withAxon(final AxonOptions value)
     {
-        return new ServerOptions(cellHome, idleProfile, instanceId, log, maxConnections, value);
+        return new ServerOptions(cellHome, idleProfile, instanceId, log, maxConnections, value, trace);
+    }
+
+    /**
+     * @param value which requests get a span record and where spans are exported (null for the default).
+     * @return a copy with it.
+     */
+    public ServerOptions withTrace(final TraceOptions value)
+    {
+        return new ServerOptions(cellHome, idleProfile, instanceId, log, maxConnections, axon, value);
     }
 }

@@ -80,6 +80,10 @@ public final class ClientProxy
      * @param sessionHigh     the client session, high half.
      * @param sessionLow      the client session, low half.
      * @param sequence        the call's sequence within the session.
+     * @param traceIdHigh     W3C trace-id, first 8 bytes.
+     * @param traceIdLow      W3C trace-id, last 8 bytes.
+     * @param parentSpanId    W3C parent-id: the caller's span, 0 for none.
+     * @param traceFlags      W3C trace-flags.
      * @param deadlineEpochNs the caller's deadline.
      * @param request         holds the cell's message.
      * @param requestOffset   where it starts.
@@ -93,6 +97,10 @@ public final class ClientProxy
         final long sessionHigh,
         final long sessionLow,
         final long sequence,
+        final long traceIdHigh,
+        final long traceIdLow,
+        final long parentSpanId,
+        final int traceFlags,
         final long deadlineEpochNs,
         final DirectBuffer request,
         final int requestOffset,
@@ -103,10 +111,10 @@ public final class ClientProxy
             .sessionHigh(sessionHigh)
             .sessionLow(sessionLow)
             .sequence(sequence)
-            .traceIdHigh(0)
-            .traceIdLow(0)
-            .parentSpanId(0)
-            .traceFlags((short)0)
+            .traceIdHigh(traceIdHigh)
+            .traceIdLow(traceIdLow)
+            .parentSpanId(parentSpanId)
+            .traceFlags((short)traceFlags)
             .deadlineEpochNs(deadlineEpochNs);
         buffer.putBytes(offset + Protocol.REQUEST_PREFIX_LENGTH, request, requestOffset, requestLength);
         return requestLength(requestLength);

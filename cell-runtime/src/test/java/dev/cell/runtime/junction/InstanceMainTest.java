@@ -39,7 +39,7 @@ class InstanceMainTest
             }
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), CellMain.class.getName(),
-            "--cell-dir", cellDir.toString(), "--cell", EchoCell.NAME, "--latency", "eco"));
+            "--cell-dir", cellDir.toString(), "--cell", EchoCell.NAME, "--latency", "eco", "--trace", "all"));
         final ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
             .redirectOutput(cellDir.resolve("stdout.txt").toFile());
         pb.environment().put("CELL_HOME", home.toString());
@@ -70,13 +70,29 @@ class InstanceMainTest
             for (final String line : lines)
             {
                 final Map<String, Object> entry = Json.parseObject(line);
-                for (final String key : List.of("ts", "level", "cell", "instance", "event", "traceId", "fields"))
+                for (final String key : List.of("ts", "level", "cell", "instance", "event", "traceId", "spanId",
+                    "fields"))
                 {
                     assertTrue(entry.containsKey(key), key + " in " + line);
                 }
-                events.add((String)entry.get("event"));
+                final String event = (String)entry.get("event");
+                events.add(event);
+                if ("span".equals(event))
+                {
+                    // --trace all: the one call's span, though the test's new trace was most likely not sampled.
+                    assertTrue(String.valueOf(entry.get("traceId")).matches("[0-9a-f]{32}"), line);
+                    assertTrue(String.valueOf(entry.get("spanId")).matches("[0-9a-f]{16}"), line);
+                    final Map<?, ?> fields = (Map<?, ?>)entry.get("fields");
+                    assertEquals("echo", fields.get("handler"), line);
+                    assertEquals("ok", fields.get("outcome"), line);
+                    assertNull(fields.get("parentSpanId"), line);
+                }
+                else
+                {
+                    assertNull(entry.get("traceId"), "instance lines outside a call carry no trace: " + line);
+                }
             }
-            assertEquals(List.of("instance.started", "echo.started", "connection.opened", "connection.closed",
+            assertEquals(List.of("instance.started", "echo.started", "connection.opened", "span", "connection.closed",
                 "instance.stopped").stream().sorted().toList(), events.stream().sorted().toList(), lines.toString());
             final String started = lines.stream().filter(l -> l.contains("instance.started")).findFirst().orElseThrow();
             assertTrue(started.contains("\"pid\":" + child.pid()), started);

@@ -36,10 +36,16 @@ final class TestSupport
         final List<String> lines = Collections.synchronizedList(new ArrayList<>());
 
         @Override
-        public void log(final Level level, final String event, final long traceId, final Object... fields)
+        public void log(
+            final Level level,
+            final String event,
+            final long traceIdHigh,
+            final long traceIdLow,
+            final long spanId,
+            final Object... fields)
         {
             final String line = dev.cell.runtime.log.JsonLinesLog.format(
-                java.time.Instant.now(), level, EchoCell.NAME, "test", event, traceId, fields);
+                java.time.Instant.now(), level, EchoCell.NAME, "test", event, traceIdHigh, traceIdLow, spanId, fields);
             lines.add(line);
             System.out.println(line);
         }

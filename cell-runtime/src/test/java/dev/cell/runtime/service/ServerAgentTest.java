@@ -36,7 +36,7 @@ class ServerAgentTest
         final Path cellDir = Files.createTempDirectory(base, "cell-").toAbsolutePath();
         final Path runDir = cellDir.resolve(".cell").resolve("run").resolve("echo-stepped");
         final List<String> events = Collections.synchronizedList(new ArrayList<>());
-        final CellLog log = (level, event, traceId, fields) -> events.add(event);
+        final CellLog log = (level, event, high, low, span, fields) -> events.add(event);
         final CachedNanoClock nanoClock = new CachedNanoClock();
         final CachedEpochClock epochClock = new CachedEpochClock();
         nanoClock.update(1_000_000_000L);

@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  * [state]                 # a replicated, stateful cell: a Raft group of this many replicas (default 3)
  * replicas = 3
  * </pre>
- * Its remote transport settings ({@code [axon]}, {@code [auth]}, {@code [deps]} endpoints) are {@link AxonConfig}.
+ * Its remote transport settings ({@code [axon]}, {@code [auth]}, {@code [deps]} endpoints) are {@link AxonConfig},
+ * how its calls are traced ({@code [observe]}) {@link ObserveConfig}.
  * A folder whose {@code cell.toml} has {@code [cell]} and no {@code [cells]} is a tissue of that one cell, so
  * {@code cell mitosis .} works inside a project made by {@code cell init}.
  *
@@ -67,16 +68,36 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
      * @param latency       the instances' idle profile.
      * @param stateReplicas the size of its Raft group when it has a {@code [state]} table, else 0.
      * @param axon          its {@code [axon]}, {@code [auth]} and the dependencies it calls at an endpoint.
+     * @param observe       its {@code [observe]}, with what the folders above it set.
      */
     public record CellSpec(String name, Path dir, Path file, int replicas, IdleProfile latency, int stateReplicas,
-        AxonConfig axon)
+        AxonConfig axon, ObserveConfig observe)
     {
         /**
-         * Canonical constructor: a null {@code axon} is {@link AxonConfig#NONE}.
+         * Canonical constructor: a null {@code axon} is {@link AxonConfig#NONE}, a null {@code observe}
+         * {@link ObserveConfig#NONE}.
          */
         public CellSpec
         {
             axon = axon == null ? AxonConfig.NONE : axon;
+            observe = observe == null ? ObserveConfig.NONE : observe;
+        }
+
+        /**
+         * A cell without {@code [observe]} settings.
+         *
+         * @param name          the cell's name.
+         * @param dir           its folder.
+         * @param file          its {@code cell.toml}.
+         * @param replicas      how many instances.
+         * @param latency       their idle profile.
+         * @param stateReplicas its Raft group's size, 0 for none.
+         * @param axon          its remote settings.
+         */
+        public CellSpec(final String name, final Path dir, final Path file, final int replicas,
+            final IdleProfile latency, final int stateReplicas, final AxonConfig axon)
+        {
+            this(name, dir, file, replicas, latency, stateReplicas, axon, ObserveConfig.NONE);
         }
 
         /**
@@ -156,7 +177,16 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
          */
         public CellSpec withAxon(final AxonConfig axon)
         {
-            return new CellSpec(name, dir, file, replicas, latency, stateReplicas, axon);
+            return new CellSpec(name, dir, file, replicas, latency, stateReplicas, axon, observe);
+        }
+
+        /**
+         * @param value how its calls are traced.
+         * @return this cell with it.
+         */
+        public CellSpec withObserve(final ObserveConfig value)
+        {
+            return new CellSpec(name, dir, file, replicas, latency, stateReplicas, axon, value);
         }
     }
 
@@ -193,7 +223,8 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
         }
         final int state = stateReplicas(toml, file);
         final CellSpec cell = cell(cellTable, root, file, Math.max(1, state), state);
-        return cell.withAxon(AxonConfig.read(toml, file, root, CellDeps.from(toml, file, root)));
+        return cell.withAxon(AxonConfig.read(toml, file, root, CellDeps.from(toml, file, root)))
+            .withObserve(ObserveConfig.read(toml, file));
     }
 
     /**

@@ -22,8 +22,9 @@ import java.util.Set;
 /**
  * A tissue as a tree: a folder's {@code cell.toml} may have a {@code [cell]} (this folder is a runnable cell), a
  * {@code [cells]} table naming children (folders with their own {@code cell.toml}, which may list children in turn),
- * {@code [resources]} and {@code [life_cycle]} (a cell's own {@code [state]}, {@code [deps]}, {@code [axon]} and
- * {@code [auth]} are read with it, see {@link TissueConfig}, {@link CellDeps}, {@link AxonConfig}):
+ * {@code [resources]}, {@code [life_cycle]} and {@code [observe]} (inherited by the cells below, see
+ * {@link ObserveConfig}; a cell's own {@code [state]}, {@code [deps]}, {@code [axon]} and {@code [auth]} are read
+ * with it, see {@link TissueConfig}, {@link CellDeps}, {@link AxonConfig}):
  * <pre>
  * [cell]                       # optional: this folder is a cell too (it starts after its children are ready)
  * name = "gateway"
@@ -57,7 +58,7 @@ import java.util.Set;
 public record TissueTree(Node root, List<Node> cells, MetricsListen metrics)
 {
     private static final Set<String> TOP_LEVEL_KEYS = Set.of("cell", "cells", "tissue", "resources", "life_cycle",
-        "state", "deps", "offline", "axon", "auth");
+        "state", "deps", "offline", "axon", "auth", "observe");
     private static final Set<String> ENTRY_KEYS = Set.of("path", "replicas", "depends_on");
 
     /**
@@ -204,7 +205,7 @@ public record TissueTree(Node root, List<Node> cells, MetricsListen metrics)
                 " (a tissue with [cells], or a cell with [cell])");
         }
         final Loader loader = new Loader();
-        final Node root = loader.load(dir, 0, null, 0, null, true);
+        final Node root = loader.load(dir, 0, null, 0, null, true, ObserveConfig.NONE);
         if (!loader.problems.isEmpty())
         {
             throw new ConfigError(loader.problems);
@@ -241,7 +242,7 @@ public record TissueTree(Node root, List<Node> cells, MetricsListen metrics)
          *                 {@code [state] replicas} (3 when the table is there), else 1.
          */
         Node load(final Path dir, final int entryReplicas, final List<String> dependsOn, final int entryLine,
-            final Path entryFile, final boolean top)
+            final Path entryFile, final boolean top, final ObserveConfig above)
         {
             final Path key = real(dir);
             final Node already = loaded.get(key);
@@ -309,7 +310,8 @@ public record TissueTree(Node root, List<Node> cells, MetricsListen metrics)
                     "this file has no [cell] table; move it to the cell.toml of the cell it is for" +
                     CellToml.at(toml, cellOnly));
             }
-            final CellSpec cell = bare == null ? null : bare.withAxon(axon);
+            final ObserveConfig observe = ObserveConfig.read(toml, file).under(above);
+            final CellSpec cell = bare == null ? null : bare.withAxon(axon).withObserve(observe);
             loading.push(key);
             final List<Node> children = new ArrayList<>();
             if (cellsTable != null)
@@ -321,7 +323,7 @@ public record TissueTree(Node root, List<Node> cells, MetricsListen metrics)
                 }
                 for (final String k : cellsTable.keySet())
                 {
-                    final Node child = child(cellsTable, k, dir, file);
+                    final Node child = child(cellsTable, k, dir, file, observe);
                     if (child != null && !children.contains(child))
                     {
                         children.add(child);
@@ -337,7 +339,8 @@ public record TissueTree(Node root, List<Node> cells, MetricsListen metrics)
             return node;
         }
 
-        private Node child(final TomlTable cells, final String key, final Path dir, final Path file)
+        private Node child(final TomlTable cells, final String key, final Path dir, final Path file,
+            final ObserveConfig observe)
         {
             final String where = file + ": cells." + key;
             final int line = line(cells, key);
@@ -375,7 +378,7 @@ public record TissueTree(Node root, List<Node> cells, MetricsListen metrics)
             }
             final int replicas = replicas(entry, where, cells, key, file);
             final List<String> dependsOn = dependsOn(entry, where, cells, key, file);
-            return load(childDir, replicas, dependsOn, line, file, false);
+            return load(childDir, replicas, dependsOn, line, file, false, observe);
         }
 
         private static int replicas(final TomlTable entry, final String where, final TomlTable cells,

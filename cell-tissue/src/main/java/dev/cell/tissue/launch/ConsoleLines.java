@@ -9,7 +9,7 @@ import java.util.Map;
  * disk stay JSON lines; {@code --json} prints those):
  * <pre>
  * 12:04:05.678 exchange-4711 | INFO  instance.started pid=4711 fingerprint=9c0f… latency=eco
- * 12:04:07.002 trader-4712   | WARN  call.failed handler=quote error=Unavailable trace=4bf92f3577b34da6
+ * 12:04:07.002 trader-4712   | WARN  call.failed handler=quote error=Unavailable trace=4bf92f3577b34da6a3ce929d0e0e4736
  * </pre>
  * The name column has one colour per instance when the output is a terminal and {@code NO_COLOR} is not set;
  * {@code ERROR} and {@code WARN} are coloured too. A line that is not a log object (JVM warnings, a stack trace)

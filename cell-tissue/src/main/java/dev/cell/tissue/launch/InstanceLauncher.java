@@ -32,7 +32,8 @@ import java.util.concurrent.locks.LockSupport;
  * is passed through, and so are this process's pid and start time ({@code -Dcell.supervisor.pid},
  * {@code -Dcell.supervisor.start}). What {@code cell.toml} says follows as arguments: {@code --state-replicas N}
  * for {@code [state]}, {@code --axon <host:port>} for {@code [axon] listen}, {@code --axon-plaintext},
- * {@code --allowed-keys id1,id2} for {@code [auth] allowed_keys} (files read), and for each {@code [deps]} entry with
+ * {@code --allowed-keys id1,id2} for {@code [auth] allowed_keys} (files read), {@code --trace}, {@code --trace-sample}
+ * and {@code --otlp} for {@code [observe]} (what it and the folders above set), and for each {@code [deps]} entry with
  * an endpoint {@code -Dcell.endpoint.<dep>=<host:port>} (with {@code key}, {@code -Dcell.endpoint.<dep>.key=<id>}).
  * An instance stops when the process that started it (its supervisor) is gone, however it died. Instances run in
  * their own session ({@code setsid}) so a Ctrl-C reaches only this command, which stops them in order. Attached,
@@ -141,6 +142,7 @@ public final class InstanceLauncher
         {
             jvm.args(List.of("--allowed-keys", String.join(",", cell.allowedKeys())));
         }
+        jvm.args(cell.observe().instanceArgs());
         for (final CellDeps.Dep dep : cell.remoteDeps())
         {
             jvm.property(ENDPOINT_PROPERTY_PREFIX + dep.name(), dep.endpoint());

@@ -92,6 +92,16 @@ class InstanceLauncherTest
     }
 
     @Test
+    void observeSettingsAreHandedToTheInstance() throws IOException
+    {
+        Files.writeString(dir.resolve("cell.toml"), "[cell]\nname = \"orders\"\n[observe]\ntrace = \"all\"\n" +
+            "sample = 0.25\notlp = \"http://127.0.0.1:4318\"\n");
+        final List<String> command = InstanceLauncher.command(builtCell(TissueConfig.loadCell(dir)));
+        assertEquals(List.of("--latency", "eco", "--trace", "all", "--trace-sample", "0.25", "--otlp",
+            "http://127.0.0.1:4318"), command.subList(command.size() - 8, command.size()));
+    }
+
+    @Test
     void theBuilderKeepsItsOrderWhateverTheCallsOrder()
     {
         final List<String> cmd = JvmCommand.java(Path.of("/opt/jdk")).main("a.Main", "x").property("k", 1)
