@@ -38,6 +38,8 @@ import java.io.PrintWriter;
         ScaleCommand.class,
         TopCommand.class,
         GitCommand.class,
+        ReleaseCommand.class,
+        SpawnCommand.class,
         IdCommand.class,
         GcCommand.class,
         LogsCommand.class,
