@@ -40,6 +40,8 @@ import java.io.PrintWriter;
         UiCommand.class,
         MetricsCommand.class,
         GitCommand.class,
+        ReleaseCommand.class,
+        SpawnCommand.class,
         IdCommand.class,
         GcCommand.class,
         LogsCommand.class,

@@ -21,7 +21,8 @@ import java.util.Map;
  * version and genome fingerprint (derived from the sources at the tag with {@code javac -proc:only}, as a consumer's
  * build would), the commit, the build recipe, and who pushed the tag. Kept outside the git tree, under the
  * repository's {@code cell/tags/<tag>/Cell.json}, and served at {@code /<org>/<name>/tags/<tag>/Cell.json}.
- * The artifact hash of the reproducible build is not known at push time; it is {@code null} until a build records it.
+ * The artifact hash of the reproducible build is not known at push time; it is {@code null} here, and the owner's
+ * signed manifest ({@link SignedManifest}, pushed by {@code cell release}) carries it.
  *
  * @since 0.1
  */
@@ -44,6 +45,17 @@ public final class CellManifest
     public static Path file(final Path repository, final String tag)
     {
         return repository.resolve("cell").resolve("tags").resolve(tag).resolve(FILE_NAME);
+    }
+
+    /**
+     * @param repository a bare repository folder.
+     * @param tag        a tag name.
+     * @return where the owner's signed manifest of the tag is kept once pushed ({@link SignedManifest}); its
+     * signature is {@code Cell.json.sig} beside it.
+     */
+    public static Path signedFile(final Path repository, final String tag)
+    {
+        return repository.resolve("cell").resolve("tags").resolve(tag).resolve("signed").resolve(FILE_NAME);
     }
 
     /**

@@ -46,6 +46,9 @@ import java.util.regex.Pattern;
  *     <li>Each pushed tag gets its {@link CellManifest} before the push returns:
  *     {@code GET /<org>/<name>/tags/<tag>/Cell.json}; {@code GET /<org>/<name>/instances.json} lists this host's
  *     live instances of the cell.</li>
+ *     <li>A pushed {@code refs/cell/manifests/<tag>} ({@link SignedManifest}, from {@code cell release}) must hold
+ *     a manifest whose signature holds for the key it names; it is then what {@code .../tags/<tag>/Cell.json}
+ *     serves, with its signature at {@code .../Cell.json.sig}.</li>
  * </ul>
  *
  * @since 0.1
@@ -55,7 +58,7 @@ public final class GitHost implements AutoCloseable
     private static final Pattern SEGMENT = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final Pattern TAG = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Pattern JSON_PATH = Pattern.compile("/([^/]+)/([^/]+?)(?:\\.git)?/(?:tags/([^/]+)/" +
-        "Cell\\.json|(instances)\\.json)");
+        "Cell\\.json(\\.sig)?|(instances)\\.json)");
     private static final String PUSHER = "cell.git.pusher";
     private static final String REFUSED = "push refused: the token is not from an allowed identity, or it expired";
 
@@ -177,6 +180,7 @@ public final class GitHost implements AutoCloseable
         }
         final ReceivePack rp = new ReceivePack(db);
         final Path dir = db.getDirectory().toPath();
+        rp.setPreReceiveHook((pack, commands) -> checkSignedManifests(db, commands));
         rp.setPostReceiveHook((pack, commands) ->
         {
             pointHeadAtFirstBranch(db, commands);
@@ -204,8 +208,70 @@ public final class GitHost implements AutoCloseable
                     pack.sendMessage("cell-git: no Cell.json for " + tag + ": " + ex.getMessage());
                 }
             }
+            storeSignedManifests(pack, db, dir, commands);
         });
         return rp;
+    }
+
+    /**
+     * Refuse a pushed {@code refs/cell/manifests/<tag>} that holds no manifest signed by the key it names, or one
+     * for another tag. This keeps garbage off the host; it is not what a consumer trusts (it checks the signature
+     * against the owner key it pins).
+     */
+    private static void checkSignedManifests(final Repository db, final java.util.Collection<ReceiveCommand> commands)
+    {
+        for (final ReceiveCommand c : commands)
+        {
+            if (c.getResult() != ReceiveCommand.Result.NOT_ATTEMPTED ||
+                !c.getRefName().startsWith(SignedManifest.REF_PREFIX) || c.getType() == ReceiveCommand.Type.DELETE)
+            {
+                continue;
+            }
+            final String tag = c.getRefName().substring(SignedManifest.REF_PREFIX.length());
+            String problem;
+            try
+            {
+                problem = TAG.matcher(tag).matches() ? SignedManifest.read(db, c.getNewId()).problem(tag) :
+                    "tag " + tag + " has characters Cell.json paths do not take";
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                problem = ex.getMessage();
+            }
+            if (problem != null)
+            {
+                c.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, "not a signed Cell.json: " + problem);
+            }
+        }
+    }
+
+    private static void storeSignedManifests(final ReceivePack pack, final Repository db, final Path dir,
+        final java.util.Collection<ReceiveCommand> commands)
+    {
+        for (final ReceiveCommand c : commands)
+        {
+            if (c.getResult() != ReceiveCommand.Result.OK || c.getType() == ReceiveCommand.Type.DELETE ||
+                !c.getRefName().startsWith(SignedManifest.REF_PREFIX))
+            {
+                continue;
+            }
+            final String tag = c.getRefName().substring(SignedManifest.REF_PREFIX.length());
+            try
+            {
+                final SignedManifest m = SignedManifest.read(db, c.getNewId());
+                final Path file = CellManifest.signedFile(dir, tag);
+                PrivateFiles.createDirectories(file.getParent());
+                PrivateFiles.writeAtomically(file, CellManifest.FILE_NAME + ".tmp",
+                    new String(m.json(), StandardCharsets.UTF_8));
+                PrivateFiles.writeAtomically(file.resolveSibling(SignedManifest.SIGNATURE_FILE),
+                    SignedManifest.SIGNATURE_FILE + ".tmp", new String(m.signatureFile(), StandardCharsets.US_ASCII));
+                pack.sendMessage("cell-git: signed Cell.json for " + tag + " stored (signed by " + m.signer() + ")");
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                pack.sendMessage("cell-git: signed Cell.json for " + tag + " not stored: " + ex.getMessage());
+            }
+        }
     }
 
     /**
@@ -314,13 +380,16 @@ public final class GitHost implements AutoCloseable
             {
                 body = null;
             }
-            else if (m.group(4) != null)
+            else if (m.group(5) != null)
             {
                 body = CellManifest.instances(repo, cellHome);
             }
             else
             {
-                final Path file = CellManifest.file(repo, m.group(3));
+                // The owner's signed manifest when one was pushed for the tag, else the one derived at push time.
+                final Path signed = CellManifest.signedFile(repo, m.group(3));
+                final Path file = m.group(4) != null ? signed.resolveSibling(SignedManifest.SIGNATURE_FILE) :
+                    Files.isRegularFile(signed) ? signed : CellManifest.file(repo, m.group(3));
                 body = Files.isRegularFile(file) ? Files.readString(file) : null;
             }
             if (body == null)
@@ -328,7 +397,7 @@ public final class GitHost implements AutoCloseable
                 rsp.sendError(HttpServletResponse.SC_NOT_FOUND);
                 return;
             }
-            rsp.setContentType("application/json");
+            rsp.setContentType(m.group(4) != null ? "text/plain" : "application/json");
             rsp.setCharacterEncoding("UTF-8");
             rsp.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
         }

@@ -195,7 +195,11 @@ public record ArtifactStore(Path cellHome)
         PrivateFiles.write(dir.resolve(META), Json.write(meta) + "\n");
     }
 
-    private static Path builtJar(final Path cellDir)
+    /**
+     * @param cellDir a cell's folder.
+     * @return the jar its last build left in {@code target/} (not a sources, javadoc or tests jar), or null.
+     */
+    public static Path builtJar(final Path cellDir)
     {
         final Path target = cellDir.resolve("target");
         if (!Files.isDirectory(target))
@@ -219,7 +223,20 @@ public record ArtifactStore(Path cellHome)
         return Files.size(jar) + "@" + Files.getLastModifiedTime(jar).toMillis();
     }
 
+    /**
+     * @param file a file.
+     * @return the first 16 hex digits of its SHA-256 (an artifact's folder name).
+     */
     public static String sha256(final Path file)
+    {
+        return sha256Hex(file).substring(0, 16);
+    }
+
+    /**
+     * @param file a file.
+     * @return its SHA-256, 64 lower-case hex digits (what a signed {@code Cell.json} records).
+     */
+    public static String sha256Hex(final Path file)
     {
         try (InputStream in = Files.newInputStream(file))
         {
@@ -230,7 +247,7 @@ public record ArtifactStore(Path cellHome)
             {
                 md.update(buf, 0, n);
             }
-            return HexFormat.of().formatHex(md.digest()).substring(0, 16);
+            return HexFormat.of().formatHex(md.digest());
         }
         catch (final IOException ex)
         {

@@ -13,11 +13,13 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -47,6 +49,10 @@ public final class MavenBuild
     private final PrintWriter out;
     private final boolean offline;
     private final boolean clean;
+    private final List<String> extraArgs;
+    private final Capsid.Options sandbox;
+    private final Duration timeout;
+    private volatile List<String> sandboxNotes = List.of();
 
     /**
      * One Maven run.
@@ -75,9 +81,29 @@ public final class MavenBuild
      */
     public MavenBuild(final PrintWriter out, final boolean offline, final boolean clean)
     {
+        this(out, offline, clean, List.of(), null, null);
+    }
+
+    private MavenBuild(final PrintWriter out, final boolean offline, final boolean clean,
+        final List<String> extraArgs, final Capsid.Options sandbox, final Duration timeout)
+    {
         this.out = out;
         this.offline = offline;
         this.clean = clean;
+        this.extraArgs = List.copyOf(extraArgs);
+        this.sandbox = sandbox;
+        this.timeout = timeout;
+    }
+
+    /**
+     * @param options   the sandbox every Maven run of this build runs in ({@link Capsid}), or null for none.
+     * @param arguments extra Maven arguments (e.g. {@code -Dproject.build.outputTimestamp=...}).
+     * @param limit     how long one Maven run may take before it is killed, or null for no limit.
+     * @return a copy that runs Maven that way.
+     */
+    public MavenBuild sandboxed(final Capsid.Options options, final List<String> arguments, final Duration limit)
+    {
+        return new MavenBuild(out, offline, clean, arguments, options, limit);
     }
 
     /**
@@ -128,37 +154,9 @@ public final class MavenBuild
             deleteIfExists(cell.dir().resolve(CLASSPATH_FILE));
         }
         final Path log = unit.dir().resolve(".cell").resolve("build.log");
-        final List<String> command = command();
+        final List<String> command = command(buildGoals());
         final long start = System.nanoTime();
-        final int exit;
-        Process process = null;
-        try
-        {
-            // .cell 0700 and the log 0600 from creation, like everything under .cell (this may be the first thing
-            // there); a log left by an earlier version is replaced, not chmod'ed.
-            Files.deleteIfExists(log);
-            PrivateFiles.ensureFile(log);
-            final ProcessBuilder pb = new ProcessBuilder(command)
-                .directory(unit.dir().toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            final Map<String, String> env = pb.environment();
-            env.put("JAVA_HOME", System.getProperty("java.home"));
-            env.putIfAbsent("MAVEN_OPTS", "--sun-misc-unsafe-memory-access=allow");
-            process = pb.start();
-            exit = process.waitFor();
-        }
-        catch (final IOException ex)
-        {
-            throw new UserError("cannot run Maven (" + mavenExecutable() + ") in " + unit.dir() + ": " +
-                ex.getMessage() + "; install Maven or set CELL_MAVEN to its path", ex);
-        }
-        catch (final InterruptedException ex)
-        {
-            process.destroy();
-            throw new UserError("interrupted while building " + unit.dir(), ex);
-        }
+        final int exit = run(unit.dir(), command, log, sandbox);
         final String seconds = String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - start) / 1e9);
         if (exit != 0)
         {
@@ -174,6 +172,116 @@ public final class MavenBuild
         {
             checkBuilt(cell, unit);
             progress(cell.name(), "built (" + seconds + ")");
+        }
+    }
+
+    /**
+     * Resolve a project's dependencies and plugins into the local Maven repository ({@code dependency:go-offline}),
+     * with the network, so that {@link #build} can then run offline. When this build is sandboxed the run is too,
+     * with the network kept and {@code mavenRepo} writable besides the project's folder.
+     *
+     * @param dir       the project.
+     * @param mavenRepo the local Maven repository it resolves into.
+     * @return null when it succeeded, else the last lines of its output (the offline build may still succeed:
+     * {@code go-offline} also resolves plugins a build never runs).
+     */
+    public String resolve(final Path dir, final Path mavenRepo)
+    {
+        final Path log = dir.resolve(".cell").resolve("resolve.log");
+        final Capsid.Options options = sandbox == null ? null :
+            new Capsid.Options(true, List.of(mavenRepo), sandbox.memoryBytes(), sandbox.cellHome());
+        final List<String> goals = List.of(DEPENDENCY_PLUGIN + ":go-offline");
+        final MavenBuild online = new MavenBuild(out, false, false, extraArgs, options, timeout);
+        final int exit = online.run(dir, online.command(goals), log, options);
+        return exit == 0 ? null : tail(log);
+    }
+
+    /**
+     * @return the local Maven repository Maven uses: {@code -Dmaven.repo.local} in {@code cell.maven.args} /
+     * {@code CELL_MAVEN_ARGS}, else {@code ~/.m2/repository} (a {@code localRepository} set in
+     * {@code settings.xml} is not read).
+     */
+    public static Path localRepository()
+    {
+        final String extra = setting("cell.maven.args", "CELL_MAVEN_ARGS");
+        if (extra != null)
+        {
+            for (final String a : extra.trim().split("\\s+"))
+            {
+                if (a.startsWith("-Dmaven.repo.local="))
+                {
+                    return Path.of(a.substring("-Dmaven.repo.local=".length())).toAbsolutePath();
+                }
+            }
+        }
+        return Path.of(System.getProperty("user.home"), ".m2", "repository");
+    }
+
+    /**
+     * @return what the sandbox of the last Maven run enforced ({@link Capsid#notes()}), or "not sandboxed".
+     */
+    public List<String> sandboxNotes()
+    {
+        return sandboxNotes;
+    }
+
+    private int run(final Path dir, final List<String> command, final Path log, final Capsid.Options options)
+    {
+        Process process = null;
+        Capsid capsid = null;
+        try
+        {
+            // .cell 0700 and the log 0600 from creation, like everything under .cell (this may be the first thing
+            // there); a log left by an earlier version is replaced, not chmod'ed.
+            Files.deleteIfExists(log);
+            PrivateFiles.ensureFile(log);
+            capsid = options == null ? null : Capsid.open(dir, options);
+            sandboxNotes = capsid == null ? List.of("not sandboxed") : capsid.notes();
+            final ProcessBuilder pb = new ProcessBuilder(capsid == null ? command : capsid.command(command))
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            final Map<String, String> env = pb.environment();
+            env.put("JAVA_HOME", System.getProperty("java.home"));
+            env.putIfAbsent("MAVEN_OPTS", "--sun-misc-unsafe-memory-access=allow");
+            if (capsid != null)
+            {
+                env.putAll(capsid.environment(env));
+            }
+            process = pb.start();
+            if (timeout == null)
+            {
+                return process.waitFor();
+            }
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS))
+            {
+                process.destroyForcibly().waitFor();
+                Files.writeString(log, "\n(killed after " + timeout.toSeconds() + " s)\n",
+                    java.nio.file.StandardOpenOption.APPEND);
+                return 137;
+            }
+            return process.exitValue();
+        }
+        catch (final IOException ex)
+        {
+            throw new UserError("cannot run Maven (" + mavenExecutable() + ") in " + dir + ": " +
+                ex.getMessage() + "; install Maven or set CELL_MAVEN to its path", ex);
+        }
+        catch (final InterruptedException ex)
+        {
+            if (process != null)
+            {
+                process.destroy();
+            }
+            throw new UserError("interrupted while building " + dir, ex);
+        }
+        finally
+        {
+            if (capsid != null)
+            {
+                capsid.close();
+            }
         }
     }
 
@@ -261,7 +369,22 @@ public final class MavenBuild
         }
     }
 
-    private List<String> command()
+    private List<String> buildGoals()
+    {
+        final List<String> goals = new ArrayList<>();
+        if (clean)
+        {
+            goals.add("clean");
+        }
+        goals.add("package");
+        goals.add(DEPENDENCY_PLUGIN + ":build-classpath");
+        goals.add("-Dmdep.outputFile=" + CLASSPATH_FILE);
+        goals.add("-Dmdep.includeScope=runtime");
+        goals.add("-DskipTests");
+        return goals;
+    }
+
+    private List<String> command(final List<String> goals)
     {
         final List<String> command = new ArrayList<>();
         if (Files.isExecutable(SHELL))
@@ -283,15 +406,8 @@ public final class MavenBuild
         {
             command.addAll(Arrays.asList(extra.trim().split("\\s+")));
         }
-        if (clean)
-        {
-            command.add("clean");
-        }
-        command.add("package");
-        command.add(DEPENDENCY_PLUGIN + ":build-classpath");
-        command.add("-Dmdep.outputFile=" + CLASSPATH_FILE);
-        command.add("-Dmdep.includeScope=runtime");
-        command.add("-DskipTests");
+        command.addAll(extraArgs);
+        command.addAll(goals);
         return command;
     }
 

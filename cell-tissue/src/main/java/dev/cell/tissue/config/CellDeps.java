@@ -21,11 +21,13 @@ import java.util.regex.Pattern;
  * [deps]
  * exchange = { path = "../exchange" }
  * pricing = { git = "https://example.com/pricing.git", tag = "v1.3.0", dir = "pricing" }
+ * ledger = { git = "http://10.1.0.5:7780/acme/ledger", tag = "v2.0.0", owner = "ed25519:..." }
  * quotes = { path = "../quotes", endpoint = "10.1.0.2:7400", key = "ed25519:..." }
  * </pre>
  * {@code dir} is the cell's folder inside the repository (default: its root). {@code endpoint} is optional: the
  * {@code host:port} of a remote instance to call at run time (its {@code [axon] listen}), and {@code key}, with it,
- * the public identity that instance must prove.
+ * the public identity that instance must prove. {@code owner}, with {@code git}, pins the identity whose signature
+ * a release's {@code Cell.json} must carry ({@code cell spawn} refuses any other).
  *
  * @param root    the consumer's folder.
  * @param offline whether the build may only use the lock.
@@ -39,7 +41,7 @@ public record CellDeps(Path root, boolean offline, Map<String, Dep> deps)
      */
     public static final String FILE = "cell.toml";
 
-    private static final Set<String> DEP_KEYS = Set.of("path", "git", "tag", "dir", "endpoint", "key");
+    private static final Set<String> DEP_KEYS = Set.of("path", "git", "tag", "dir", "endpoint", "key", "owner");
     // a dependency reached at an endpoint is handed over as -Dcell.endpoint.<name>: no dots, spaces or '='
     private static final Pattern REMOTE_NAME = Pattern.compile("[a-z0-9][a-z0-9-]*(@[1-9][0-9]*)?");
 
@@ -53,8 +55,10 @@ public record CellDeps(Path root, boolean offline, Map<String, Dep> deps)
      * @param dir      folder of the cell inside the repository, with {@code git}; "" for its root.
      * @param endpoint the {@code host:port} of a remote instance to call at run time, or null.
      * @param key      the public identity expected at {@code endpoint}, or null.
+     * @param owner    with {@code git}: the public identity that signs the tag's {@code Cell.json}, or null.
      */
-    public record Dep(String name, String path, String git, String tag, String dir, String endpoint, String key)
+    public record Dep(String name, String path, String git, String tag, String dir, String endpoint, String key,
+        String owner)
     {
         /**
          * A dependency without a run-time endpoint.
@@ -67,7 +71,7 @@ public record CellDeps(Path root, boolean offline, Map<String, Dep> deps)
          */
         public Dep(final String name, final String path, final String git, final String tag, final String dir)
         {
-            this(name, path, git, tag, dir, null, null);
+            this(name, path, git, tag, dir, null, null, null);
         }
 
         /**
@@ -160,7 +164,9 @@ public record CellDeps(Path root, boolean offline, Map<String, Dep> deps)
                 final String endpoint = string(dep, "endpoint", file, where);
                 final String key = string(dep, "key", file, where);
                 checkRemote(name, endpoint, key, dep, file, where);
-                deps.put(name, new Dep(name, path, git, tag, dir == null ? "" : dir, endpoint, key));
+                final String owner = string(dep, "owner", file, where);
+                checkOwner(owner, git, dep, file, where);
+                deps.put(name, new Dep(name, path, git, tag, dir == null ? "" : dir, endpoint, key, owner));
             }
         }
         return new CellDeps(root, offline, deps);
@@ -198,6 +204,26 @@ public record CellDeps(Path root, boolean offline, Map<String, Dep> deps)
                     "identity (" + Identity.PREFIX + "<43 base64url characters>; `cell id` on that host prints " +
                     "it)" + CellToml.at(dep, "key"));
             }
+        }
+    }
+
+    private static void checkOwner(final String owner, final String git, final TomlTable dep, final Path file,
+        final String where)
+    {
+        if (owner == null)
+        {
+            return;
+        }
+        if (git == null)
+        {
+            throw CellToml.error(file, dep, "owner", where + ".owner pins who signs a git release's Cell.json, but " +
+                "there is no git; add git = \"<url>\" and tag, or remove owner" + CellToml.at(dep, "owner"));
+        }
+        if (!Identity.isPublicId(owner))
+        {
+            throw CellToml.error(file, dep, "owner", where + ".owner = \"" + owner + "\" is not an Ed25519 public " +
+                "identity (" + Identity.PREFIX + "<43 base64url characters>; `cell id` on the owner's host prints " +
+                "it)" + CellToml.at(dep, "owner"));
         }
     }
 

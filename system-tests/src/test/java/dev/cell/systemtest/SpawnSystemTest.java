@@ -1,0 +1,218 @@
+package dev.cell.systemtest;
+
+import dev.cell.git.GitHost;
+import dev.cell.git.PushToken;
+import dev.cell.runtime.genome.Json;
+import dev.cell.runtime.identity.Identity;
+import dev.cell.tissue.build.Capsid;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static dev.cell.systemtest.SystemTestSupport.cell;
+import static dev.cell.systemtest.SystemTestSupport.mustSucceed;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Build-and-verify from cell-git: the owner releases a tag ({@code cell release --push}: reproducible build, signed
+ * {@code Cell.json}); consumers spawn it ({@code cell spawn}) into two cell homes with different Maven
+ * repositories, time zones and umasks and get the artifact hash the owner signed, and the spawned cell answers a
+ * call. A spawn without a pinned key, or pinning another key, is refused; a tag moved to a commit one source byte
+ * away from the release (the signed manifest unchanged) is refused naming both hashes.
+ */
+@Timeout(300)
+class SpawnSystemTest
+{
+    private static final Pattern SPAWNED = Pattern.compile("artifact sha256 ([0-9a-f]{64}) is the one in the " +
+        "Cell.json signed by (ed25519:\\S+)");
+
+    private Path root;
+    private GitHost host;
+    private final List<Path> homes = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception
+    {
+        root = SystemTestSupport.newDir("spawn");
+    }
+
+    @AfterEach
+    void stop() throws Exception
+    {
+        for (final Path home : homes)
+        {
+            SystemTestSupport.killInstances(home);
+        }
+        if (host != null)
+        {
+            host.close();
+        }
+    }
+
+    @Test
+    void theSameTagSpawnsToTheSignedHashInTwoHomesAndAnswers() throws Exception
+    {
+        final Path ownerHome = home("owner");
+        final Identity owner = Identity.host(ownerHome);
+        final Identity stranger = Identity.loadOrCreate(root.resolve("stranger.key"));
+        host = new GitHost(root.resolve("repos"), "127.0.0.1", 0, Set.of(owner.publicId()), ownerHome);
+        final String url = "http://127.0.0.1:" + host.port() + "/acme/quotes";
+        final Path work = ownerRepository("quotes");
+
+        final String released = mustSucceed(cell(root, ownerHome, 240, "release", work.toString(), "v1",
+            "--offline", "--push", url), "cell release").output();
+        assertTrue(released.contains("pushed refs/cell/manifests/v1"), released);
+        final Map<String, Object> manifest = Json.parseObject(get(url + "/tags/v1/Cell.json"));
+        final String signed = (String)manifest.get("artifactSha256");
+        assertEquals(owner.publicId(), manifest.get("owner"));
+        assertTrue(released.contains("artifact sha256 " + signed), released);
+
+        final Path homeA = home("a");
+        final SystemTestSupport.Result unpinned = cell(root, homeA, 120, "spawn", url + "@v1", "--offline");
+        assertEquals(1, unpinned.exitCode(), unpinned.output());
+        assertTrue(unpinned.output().contains("no owner key is pinned"), unpinned.output());
+        final SystemTestSupport.Result other = cell(root, homeA, 120, "spawn", url + "@v1", "--offline", "--key",
+            stranger.publicId());
+        assertEquals(1, other.exitCode(), other.output());
+        assertTrue(other.output().contains("signed by " + owner.publicId() + ", not by the owner " +
+            stranger.publicId()), other.output());
+
+        final String a = mustSucceed(cell(root, homeA, 240, "spawn", url + "@v1", "--offline", "--key",
+            owner.publicId()), "cell spawn into home a").output();
+        assertEquals(signed, spawnedHash(a), a);
+        if (Capsid.support().namespaces())
+        {
+            assertTrue(a.contains("network: enforced: an empty network namespace") &&
+                a.contains("writes: enforced: every mount read-only except"), "built in the sandbox: " + a);
+        }
+        assertTrue(a.contains("ready"), a);
+        final String reply = mustSucceed(cell(root, homeA, 60, "call", "quotes", "count"), "cell call").output();
+        assertTrue(reply.contains("\"value\":7"), reply);
+
+        // Another home, another Maven repository (hard links), another time zone and umask; trusted on first use.
+        final Path homeB = home("b");
+        final Path repoB = root.resolve("repo-b");
+        mustSucceed(SystemTestSupport.run(root, Map.of(), 300, List.of("cp", "-al", localRepository().toString(),
+            repoB.toString())), "a second Maven repository");
+        final List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "umask 077 && exec \"$@\"", "sh",
+            SystemTestSupport.java().toString()));
+        cmd.addAll(SystemTestSupport.JVM_FLAGS);
+        cmd.addAll(List.of("-jar", SystemTestSupport.CLI_JAR.toAbsolutePath().toString(), "spawn", url + "@v1",
+            "--offline", "--trust-on-first-use", "--no-start"));
+        final String b = mustSucceed(SystemTestSupport.run(root, Map.of("CELL_HOME", homeB.toString(), "TZ",
+            "Pacific/Kiritimati", "CELL_MAVEN_ARGS", "-Dmaven.repo.local=" + repoB), 240, cmd),
+            "cell spawn into home b").output();
+        assertTrue(b.contains("trusted on first use: owner " + owner.publicId()), b);
+        assertEquals(signed, spawnedHash(b), "the same tag builds to the signed hash in both homes: " + b);
+    }
+
+    @Test
+    void aTagMovedByOneSourceByteIsRefusedNamingBothHashes() throws Exception
+    {
+        final Path ownerHome = home("owner");
+        final Identity owner = Identity.host(ownerHome);
+        host = new GitHost(root.resolve("repos"), "127.0.0.1", 0, Set.of(owner.publicId()), ownerHome);
+        final String url = "http://127.0.0.1:" + host.port() + "/acme/moved";
+        final Path work = ownerRepository("moved");
+        mustSucceed(cell(root, ownerHome, 240, "release", work.toString(), "v1", "--offline", "--push", url),
+            "cell release");
+        final String signed = (String)Json.parseObject(get(url + "/tags/v1/Cell.json")).get("artifactSha256");
+
+        // The server's v1 now names a commit whose tree differs by one byte; the signed manifest is untouched.
+        final Path quotes = work.resolve("src/main/java/quotes/Quotes.java");
+        Files.writeString(quotes, Files.readString(quotes).replace("return 7;", "return 8;"));
+        try (Git git = Git.open(work.toFile()))
+        {
+            git.commit().setAll(true).setMessage("one byte").setAuthor("owner", "owner@localhost")
+                .setCommitter("owner", "owner@localhost").setSign(false).call();
+            git.tag().setName("v1").setForceUpdate(true).setAnnotated(false).call();
+            git.push().setRemote(url).setRefSpecs(new RefSpec("+refs/tags/v1:refs/tags/v1"))
+                .setCredentialsProvider(new UsernamePasswordCredentialsProvider("cell",
+                    PushToken.create(owner, System.currentTimeMillis() / 1000, Duration.ofMinutes(5)))).call();
+        }
+        assertEquals(signed, Json.parseObject(get(url + "/tags/v1/Cell.json")).get("artifactSha256"),
+            "the served manifest is still the signed one");
+
+        final Path consumer = home("consumer");
+        final SystemTestSupport.Result refused = cell(root, consumer, 240, "spawn", url + "@v1", "--offline",
+            "--key", owner.publicId());
+        assertEquals(1, refused.exitCode(), refused.output());
+        final Matcher m = Pattern.compile("builds to artifact sha256 ([0-9a-f]{64}) but its Cell.json, signed by " +
+            Pattern.quote(owner.publicId()) + ", says ([0-9a-f]{64})").matcher(refused.output());
+        assertTrue(m.find(), refused.output());
+        assertEquals(signed, m.group(2));
+        assertNotEquals(signed, m.group(1));
+        assertTrue(refused.output().contains("the tag names commit"), refused.output());
+        assertEquals(List.of(), SystemTestSupport.registeredPids(consumer), "nothing was started");
+        try (var caches = Files.list(consumer.resolve("spawn")))
+        {
+            for (final Path c : caches.toList())
+            {
+                assertFalse(Files.exists(c.resolve("v1")), "the refused clone was removed: " + c);
+            }
+        }
+    }
+
+    private Path home(final String name)
+    {
+        final Path home = root.resolve("home-" + name);
+        homes.add(home);
+        return home;
+    }
+
+    private Path ownerRepository(final String name) throws Exception
+    {
+        final Path work = root.resolve("owner-" + name);
+        SystemTestSupport.writeQuotesProducer(work, "1.0.0", "long bid, long ask", "bid, ask");
+        try (Git git = Git.init().setDirectory(work.toFile()).setInitialBranch("main").call())
+        {
+            git.add().addFilepattern(".").call();
+            git.commit().setMessage("quotes 1.0.0").setAuthor("owner", "owner@localhost")
+                .setCommitter("owner", "owner@localhost").setSign(false).call();
+            git.tag().setName("v1").setAnnotated(false).call();
+        }
+        return work;
+    }
+
+    private static String spawnedHash(final String output)
+    {
+        final Matcher m = SPAWNED.matcher(output);
+        assertTrue(m.find(), output);
+        return m.group(1);
+    }
+
+    private static Path localRepository()
+    {
+        return Path.of(System.getProperty("maven.repo.local",
+            Path.of(System.getProperty("user.home"), ".m2", "repository").toString()));
+    }
+
+    private static String get(final String url) throws Exception
+    {
+        final HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), url + ": " + r.body());
+        return r.body();
+    }
+}
