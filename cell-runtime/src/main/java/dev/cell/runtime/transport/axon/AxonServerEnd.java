@@ -67,6 +67,7 @@ final class AxonServerEnd implements ServerEnd, AxonKeepAlive
     private long lastPollNs;
     private long closedNs;
     private boolean sendFailed;
+    private volatile boolean acceptOffered;
     private final ExpandableArrayBuffer keepAliveFrame = new ExpandableArrayBuffer(16);
 
     AxonServerEnd(final AxonListener listener, final Image image, final long nowNs)
@@ -300,6 +301,7 @@ final class AxonServerEnd implements ServerEnd, AxonKeepAlive
             final long result = reply.offer(control, 0, controlLength);
             if (result > 0)
             {
+                acceptOffered |= control.getByte(0) == AxonWire.ACCEPT;
                 controlLength = 0;
                 lastSentNs = System.nanoTime();
             }
@@ -525,5 +527,13 @@ final class AxonServerEnd implements ServerEnd, AxonKeepAlive
             state = CLOSED;
             CloseHelper.quietClose(reply);
         }
+    }
+
+    /**
+     * @return whether this side's handshake answer has gone out (for the test that replays a recorded handshake).
+     */
+    boolean acceptOfferedForTest()
+    {
+        return acceptOffered;
     }
 }

@@ -118,6 +118,16 @@ class AxonTamperTest
         }
     }
 
+    private static void offer(final io.aeron.ExclusivePublication publication, final byte[] message)
+    {
+        final long deadline = System.nanoTime() + TIMEOUT_NS;
+        while (publication.offer(new UnsafeBuffer(message)) < 0)
+        {
+            assertTrue(System.nanoTime() - deadline < 0, "could not be sent");
+            Thread.onSpinWait();
+        }
+    }
+
     private static void awaitRefused(final AxonClientEnd c)
     {
         final FrameListener ignore = new FrameListener()
@@ -205,15 +215,11 @@ class AxonTamperTest
         try (var replay = listener.media().aeron().addExclusivePublication(
             AxonWire.channel(listener.endpoint()), AxonWire.STREAM_ID))
         {
-            final long deadline = System.nanoTime() + TIMEOUT_NS;
-            for (final byte[] message : handshake)
-            {
-                while (replay.offer(new UnsafeBuffer(message)) < 0)
-                {
-                    assertTrue(System.nanoTime() - deadline < 0, "replay could not be sent");
-                    Thread.onSpinWait();
-                }
-            }
+            offer(replay, handshake.get(0));
+            // As a real replayer would: FINISH only once the instance answered the HELLO with a fresh ephemeral key.
+            await(() -> sessions.size() == 2 && ((AxonServerEnd)sessions.get(1)).acceptOfferedForTest(),
+                "the instance to answer the replayed HELLO");
+            offer(replay, handshake.get(1));
             final String why = onlyBreak();
             assertTrue(why.contains("does not authenticate"), why);
             assertEquals(2, sessions.size());
