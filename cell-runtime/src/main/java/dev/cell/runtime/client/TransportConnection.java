@@ -57,6 +57,7 @@ final class TransportConnection implements CellConnection
     private volatile boolean closed;
     private volatile CellException closedCause;
     private boolean released;
+    private volatile boolean releaseOnExit;
 
     TransportConnection(
         final String cell,
@@ -471,6 +472,10 @@ final class TransportConnection implements CellConnection
             }
         }
         pending.runCompletions();
+        if (releaseOnExit)
+        {
+            release();
+        }
     }
 
     @Override
@@ -493,7 +498,14 @@ final class TransportConnection implements CellConnection
         }
         closed = true;
         transport.localDoorbell().ring();
-        if (r != null && r != Thread.currentThread())
+        if (r == Thread.currentThread())
+        {
+            // Closed from a completion on the receiver thread: the transport is still being read below this frame,
+            // so the receiver releases it once it has left its loop.
+            releaseOnExit = true;
+            return;
+        }
+        if (r != null)
         {
             try
             {
@@ -504,6 +516,11 @@ final class TransportConnection implements CellConnection
                 Thread.currentThread().interrupt();
             }
         }
+        release();
+    }
+
+    private void release()
+    {
         // Closed first, so an unlocked call of the owner ends at its next check; then every caller locks.
         gate.share();
         final ReentrantLock txLock = sender.lock();
