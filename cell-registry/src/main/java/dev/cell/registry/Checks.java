@@ -110,7 +110,8 @@ final class Checks
 
     static String identity(final String what, final String value)
     {
-        return Identity.isPublicId(value) ? null : what + " '" + clip(value) + "' is not a public identity (ed25519:...)";
+        return Identity.isPublicId(value) ? null :
+            what + " '" + clip(value) + "' is not a public identity (ed25519:...)";
     }
 
     /**

@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -42,7 +43,7 @@ final class LeaseKeeper
     private final ConcurrentHashMap<String, Long> expiring = new ConcurrentHashMap<>();
     private final AtomicLong renewals = new AtomicLong();
     private final AtomicLong expired = new AtomicLong();
-    private volatile boolean digestInFlight;
+    private final AtomicInteger digestsInFlight = new AtomicInteger();
     private boolean wasLeader;
     private long lastDigestMs;
 
@@ -116,7 +117,7 @@ final class LeaseKeeper
         }
         seen.keySet().retainAll(liveKeys);
         List<LoadReport> loads = null;
-        if (!digestInFlight && now - lastDigestMs >= config.digestEvery().toMillis())
+        if (digestsInFlight.get() == 0 && now - lastDigestMs >= config.digestEvery().toMillis())
         {
             lastDigestMs = now;
             loads = new ArrayList<>(live.size());
@@ -148,14 +149,17 @@ final class LeaseKeeper
         }
     }
 
+    /**
+     * A digest entry was proposed; no next digest is planned until every one proposed is done.
+     */
     void digestStarted()
     {
-        digestInFlight = true;
+        digestsInFlight.incrementAndGet();
     }
 
     void digestDone()
     {
-        digestInFlight = false;
+        digestsInFlight.decrementAndGet();
     }
 
     /**

@@ -1,12 +1,16 @@
 package dev.cell.registry;
 
+import dev.cell.ledger.JournalReader;
 import dev.cell.ledger.JournalSource;
 import dev.cell.ledger.State;
 import dev.cell.ledger.Stateful;
 import dev.cell.runtime.Cell;
 import dev.cell.runtime.Command;
+import dev.cell.registry.registry.codecs.DigestRequestDecoder;
+import dev.cell.registry.registry.codecs.MessageHeaderDecoder;
 import dev.cell.runtime.Query;
 
+import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +29,9 @@ import java.util.function.BooleanSupplier;
  * state alone: a message refused on apply is a recorded refusal on every replica and changes nothing.
  * <p>
  * <b>Leases.</b> Grant, revocation ({@link #revoke}, signed by the instance) and expiry ({@link #expire}, signed by
- * the leader) are log entries; {@link #renew} is a linearizable query that only the leader's memory keeps, and the
- * leader's {@link #digest} entry carries the reported loads and a clock stamp once a second. Reads
+ * the leader) are log entries; {@link #renew} (and {@link #renewAll}, many leases in one call) is a linearizable
+ * query that only the leader's memory keeps, and the leader's {@link #digest} entry carries the reported loads and a
+ * clock stamp once a second. Reads
  * ({@link #instances}, {@link #owners}, {@link #uses}) are answered by the replica they reach from what it applied.
  */
 @Cell(value = "registry", stateful = true)
@@ -38,12 +43,14 @@ public final class Registry implements Stateful
      * registry. A constant, not a setting: every replica must decide alike.
      */
     static final long WINDOW_MS = 60_000;
-    private static final int MAX_LIST = 10_000;
+    static final int PAGE = 500;
+    private static final int PAGE_BYTES = 64 * 1024;
     private static final int PRUNE_PER_DIGEST = 1_000;
 
     private final RegistryConfig config;
     private final LeaseKeeper keeper;
     private RegistryState state;
+    private JournalSource journal;
 
     /**
      * For the generated binding ({@code cell mitosis} without {@link RegistryNode}): configured from system
@@ -69,6 +76,7 @@ public final class Registry implements Stateful
     public void attach(final State state, final JournalSource journal)
     {
         this.state = new RegistryState(state);
+        this.journal = journal;
     }
 
     /**
@@ -160,14 +168,47 @@ public final class Registry implements Stateful
         {
             throw notLeader();
         }
-        final RegistryState.StoredLease l = Checks.name("cell", r.cell()) != null ||
-            Checks.instance(r.instanceId()) != null ? null : state.lease(r.cell(), r.instanceId());
-        if (l == null || l.grantIndex() != r.grantIndex() || !MessageDigest.isEqual(l.nonce(), r.nonce()))
+        if (!live(r))
         {
             throw new UnknownLease(r.cell(), r.instanceId(), r.grantIndex());
         }
         keeper.renewed(r);
         return new Renewed(config.ttlMs(), config.renewEvery().toMillis());
+    }
+
+    /**
+     * Renew several leases in one call (answered by the leader from memory: no log entry).
+     *
+     * @param batch up to 500 renewals.
+     * @return how many were renewed and which leases are unknown.
+     * @throws NotLeader when this replica does not lead.
+     */
+    @Query
+    public BatchRenewed renewAll(final Renewals batch) throws NotLeader
+    {
+        if (!keeper.isLeader())
+        {
+            throw notLeader();
+        }
+        if (batch.leases().size() > PAGE)
+        {
+            throw new IllegalArgumentException(batch.leases().size() + " renewals in one call: at most " + PAGE);
+        }
+        int renewed = 0;
+        final List<LeaseRef> unknown = new ArrayList<>();
+        for (final Renewal r : batch.leases())
+        {
+            if (live(r))
+            {
+                keeper.renewed(r);
+                renewed++;
+            }
+            else
+            {
+                unknown.add(new LeaseRef(r.cell(), r.instanceId(), r.grantIndex()));
+            }
+        }
+        return new BatchRenewed(config.ttlMs(), config.renewEvery().toMillis(), renewed, unknown);
     }
 
     /**
@@ -301,8 +342,9 @@ public final class Registry implements Stateful
     }
 
     /**
-     * @param l the cell, and optionally one version and genome.
-     * @return its live instances as this replica applied them, with the applied index and the newest leader stamp.
+     * @param l the cell, optionally one version and genome, and the page.
+     * @return a page of its live instances as this replica applied them, with the applied index and the newest
+     * leader stamp (the applied index is read first: the page is at least that recent).
      */
     @Query(stale = true)
     public Instances instances(final Lookup l)
@@ -314,14 +356,23 @@ public final class Registry implements Stateful
         final long index = state.index();
         final long stamp = state.stamp();
         final List<InstanceInfo> found = new ArrayList<>();
+        String next = "";
         if (Checks.name("cell", l.cell()) == null)
         {
-            for (final RegistryState.StoredLease s : state.leases(l.cell(), l.version(), l.fingerprint(), MAX_LIST))
+            final int limit = l.maxInstances() <= 0 || l.maxInstances() > PAGE ? PAGE : l.maxInstances();
+            final List<RegistryState.StoredLease> page = state.leases(l.cell(), l.version(), l.fingerprint(),
+                l.after(), limit, PAGE_BYTES);
+            for (final RegistryState.StoredLease s : page)
             {
                 found.add(s.info());
             }
+            if (!page.isEmpty() && state.leases(l.cell(), l.version(), l.fingerprint(),
+                RegistryState.cursor(page.getLast()), 1, PAGE_BYTES).size() == 1)
+            {
+                next = RegistryState.cursor(page.getLast());
+            }
         }
-        return new Instances(index, stamp, found);
+        return new Instances(index, stamp, found, next);
     }
 
     /**
@@ -337,7 +388,7 @@ public final class Registry implements Stateful
 
     /**
      * @param n a producer's served name.
-     * @return every recorded use of its handlers, one entry per consumer, host and handler.
+     * @return the recorded uses of its handlers, one entry per consumer, host and handler (the first 500).
      */
     @Query(stale = true)
     public Uses uses(final Name n)
@@ -345,10 +396,14 @@ public final class Registry implements Stateful
         final List<UseEntry> entries = new ArrayList<>();
         if (Checks.name("cell", n.cell()) == null)
         {
-            for (final RegistryState.StoredUse u : state.uses(n.cell(), MAX_LIST))
+            for (final RegistryState.StoredUse u : state.uses(n.cell(), PAGE))
             {
                 for (final HandlerUse h : u.handlers())
                 {
+                    if (entries.size() == PAGE)
+                    {
+                        break;
+                    }
                     entries.add(new UseEntry(u.consumer(), u.host(), u.identity(), h.handler(), h.fingerprint(),
                         u.recordedIndex()));
                 }
@@ -360,6 +415,33 @@ public final class Registry implements Stateful
     LeaseKeeper keeper()
     {
         return keeper;
+    }
+
+    /**
+     * @param index a log index.
+     * @return {commands this replica applied after it, of which digests}: what the log grew by, read from the
+     * journal (Ratis' own entries, such as its commit metadata, are not commands and are not counted).
+     */
+    long[] commandsAfter(final long index)
+    {
+        final long[] counts = new long[2];
+        try (JournalReader reader = journal.readerAfter(index))
+        {
+            while (reader.next((i, term, payload, offset, length) ->
+            {
+                counts[0]++;
+                if (length >= COMMAND_OFFSET + MessageHeaderDecoder.ENCODED_LENGTH &&
+                    payload.getShort(offset + COMMAND_OFFSET + 2, ByteOrder.LITTLE_ENDIAN) ==
+                        DigestRequestDecoder.TEMPLATE_ID)
+                {
+                    counts[1]++;
+                }
+            }))
+            {
+                // count them all
+            }
+        }
+        return counts;
     }
 
     List<RegistryState.StoredLease> liveLeases()
@@ -397,6 +479,16 @@ public final class Registry implements Stateful
         {
             throw new NotOwner(a.cell(), a.identity(), join(owners.owners()));
         }
+    }
+
+    /**
+     * @return whether a renewal names a live lease: its instance, grant and nonce.
+     */
+    private boolean live(final Renewal r)
+    {
+        final RegistryState.StoredLease l = Checks.name("cell", r.cell()) != null ||
+            Checks.instance(r.instanceId()) != null ? null : state.lease(r.cell(), r.instanceId());
+        return l != null && l.grantIndex() == r.grantIndex() && MessageDigest.isEqual(l.nonce(), r.nonce());
     }
 
     private void checkNewer(final Announcement a) throws Refused

@@ -5,8 +5,13 @@ import dev.cell.runtime.client.ClientOptions;
 import dev.cell.runtime.identity.Identity;
 
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -32,6 +37,8 @@ public final class RegistryLease implements AutoCloseable
 {
     private static final long RETRY_FOR_MS = 10_000;
     private static final long RETRY_PAUSE_NS = 50_000_000L;
+    private static final long MIN_RENEW_WAIT_MS = 100;
+    private static final long AVOID_FAILED_NS = 3_000_000_000L;
 
     /**
      * What the instance announces.
@@ -83,6 +90,7 @@ public final class RegistryLease implements AutoCloseable
     private final AtomicInteger announcements = new AtomicInteger();
     private final AtomicLong renewals = new AtomicLong();
     private final AtomicLong lastRenewedNs = new AtomicLong();
+    private final long[] failedAtNs;
     private int current;
     private volatile Lease lease;
     private volatile long renewEveryMs = 250;
@@ -104,6 +112,7 @@ public final class RegistryLease implements AutoCloseable
         this.spec = spec;
         this.replicas = List.copyOf(replicas);
         this.clients = new RegistryClient[replicas.size()];
+        this.failedAtNs = new long[replicas.size()];
     }
 
     /**
@@ -158,25 +167,55 @@ public final class RegistryLease implements AutoCloseable
             return false;
         }
         final long deadline = System.nanoTime() + RETRY_FOR_MS * 1_000_000L;
+        final Renewal renewal = new Renewal(spec.cell(), spec.instanceId(), lease.grantIndex(), nonce, load.p50Us(),
+            load.p99Us(), load.queueDepth(), load.callsPerSecond());
         while (true)
         {
+            // Waited for one renewal interval at most: a replica that still addresses a leader that is gone holds
+            // the call until its own timeout, while the next replica may already know the new leader.
+            final CompletableFuture<Renewed> sent;
             try
             {
-                final Renewed r = client().renew(new Renewal(spec.cell(), spec.instanceId(), lease.grantIndex(),
-                    nonce, load.p50Us(), load.p99Us(), load.queueDepth(), load.callsPerSecond()));
+                sent = client().renewAsync(renewal);
+            }
+            catch (final CellException ex)
+            {
+                next(ex, deadline);
+                continue;
+            }
+            try
+            {
+                final Renewed r = sent.get(Math.max(MIN_RENEW_WAIT_MS, renewEveryMs), TimeUnit.MILLISECONDS);
                 renewEveryMs = r.renewEveryMs();
                 renewals.incrementAndGet();
                 lastRenewedNs.set(System.nanoTime());
                 return true;
             }
-            catch (final UnknownLease ex)
+            catch (final TimeoutException ex)
             {
-                announce();
-                return false;
+                sent.cancel(false);
+                failedAtNs[current] = System.nanoTime();
+                advance();
+                checkDeadline(ex, deadline);
             }
-            catch (final NotLeader | CellException ex)
+            catch (final ExecutionException ex)
             {
-                next(ex, deadline);
+                final Throwable cause = ex.getCause();
+                if (cause instanceof UnknownLease)
+                {
+                    announce();
+                    return false;
+                }
+                if (!(cause instanceof NotLeader) && !(cause instanceof CellException))
+                {
+                    throw new IllegalStateException("renewal failed: " + cause, cause);
+                }
+                next((Exception)cause, deadline);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new CellException.Unavailable("registry", "interrupted while renewing");
             }
         }
     }
@@ -352,7 +391,12 @@ public final class RegistryLease implements AutoCloseable
     {
         if (clients[current] == null)
         {
-            clients[current] = RegistryClient.connect(replicas.get(current));
+            // A replica that is gone leaves no instance in its cell home, and a connect waits its whole timeout for
+            // one: keep that wait within a renewal interval.
+            final ClientOptions options = replicas.get(current);
+            final long waitMs = Math.min(options.connectTimeout().toMillis(),
+                Math.max(MIN_RENEW_WAIT_MS, 2 * renewEveryMs));
+            clients[current] = RegistryClient.connect(options.withConnectTimeout(Duration.ofMillis(waitMs)));
         }
         return clients[current];
     }
@@ -365,14 +409,38 @@ public final class RegistryLease implements AutoCloseable
         if (!(cause instanceof NotLeader))
         {
             closeClient(current);
-            current = (current + 1) % clients.length;
+            failedAtNs[current] = System.nanoTime();
+            advance();
         }
+        checkDeadline(cause, deadline);
+        LockSupport.parkNanos(RETRY_PAUSE_NS);
+    }
+
+    /**
+     * Move to the next replica, passing over those that failed within the last few seconds while another has not.
+     */
+    private void advance()
+    {
+        final long now = System.nanoTime();
+        for (int step = 1; step <= clients.length; step++)
+        {
+            final int candidate = (current + step) % clients.length;
+            if (failedAtNs[candidate] == 0 || now - failedAtNs[candidate] > AVOID_FAILED_NS)
+            {
+                current = candidate;
+                return;
+            }
+        }
+        current = (current + 1) % clients.length;
+    }
+
+    private static void checkDeadline(final Exception cause, final long deadline)
+    {
         if (System.nanoTime() - deadline > 0)
         {
             throw new CellException.Unavailable("registry", "no registry replica answered for " + RETRY_FOR_MS +
-                " ms; last: " + cause.getMessage());
+                " ms; last: " + cause);
         }
-        LockSupport.parkNanos(RETRY_PAUSE_NS);
     }
 
     private void closeClient(final int i)

@@ -37,6 +37,11 @@ import java.util.concurrent.locks.LockSupport;
 public final class RegistryNode implements AutoCloseable
 {
     private static final String LEADER_LEASE = "raft.server.read.leader.lease.enabled";
+    /**
+     * Leases per expiry or digest entry: an entry is a request frame, which must fit a junction ring (128 KiB) with
+     * instance ids of up to 128 characters.
+     */
+    private static final int PER_ENTRY = 400;
 
     private final Registry registry;
     private final Replica replica;
@@ -44,6 +49,7 @@ public final class RegistryNode implements AutoCloseable
     private final ClientOptions selfOptions;
     private final Thread keeperThread;
     private volatile boolean closed;
+    private volatile boolean reconnect;
     private RegistryClient self;
 
     private RegistryNode(final Path cellDir, final ReplicaOptions options, final RegistryConfig config)
@@ -59,7 +65,8 @@ public final class RegistryNode implements AutoCloseable
             final Replica r = started.get();
             return r != null && r.isLeader();
         });
-        this.replica = Replica.start(new NodeBinding(registry), cellDir, options.withRaftProperty(LEADER_LEASE, "true"));
+        this.replica = Replica.start(new NodeBinding(registry), cellDir,
+            options.withRaftProperty(LEADER_LEASE, "true"));
         started.set(replica);
         this.selfOptions = ClientOptions.defaults().withCellHome(options.server().cellHome())
             .withClientName("registry-keeper-" + replica.slot())
@@ -109,16 +116,32 @@ public final class RegistryNode implements AutoCloseable
             {
                 return;
             }
+            if (reconnect)
+            {
+                // Asked for by a completion, which runs on the connection's own receiving thread: closing the
+                // connection there would unmap its rings under that thread.
+                reconnect = false;
+                dropClient();
+            }
             try
             {
                 final LeaseKeeper.Plan plan = keeper.tick(registry::liveLeases);
-                if (!plan.expire().isEmpty())
+                final List<ExpiredLease> expire = plan.expire();
+                for (int from = 0; from < expire.size(); from += PER_ENTRY)
                 {
-                    proposeExpiry(keeper, plan.expire());
+                    proposeExpiry(keeper, expire.subList(from, Math.min(expire.size(), from + PER_ENTRY)));
                 }
                 if (plan.loads() != null)
                 {
-                    proposeDigest(keeper, plan.loads());
+                    // Always at least one digest: it carries the clock stamp readers judge staleness by.
+                    int from = 0;
+                    do
+                    {
+                        proposeDigest(keeper, plan.loads().subList(from, Math.min(plan.loads().size(),
+                            from + PER_ENTRY)));
+                        from += PER_ENTRY;
+                    }
+                    while (from < plan.loads().size());
                 }
             }
             catch (final RuntimeException ex)
@@ -129,8 +152,9 @@ public final class RegistryNode implements AutoCloseable
         }
     }
 
-    private void proposeExpiry(final LeaseKeeper keeper, final List<ExpiredLease> leases)
+    private void proposeExpiry(final LeaseKeeper keeper, final List<ExpiredLease> chunk)
     {
+        final List<ExpiredLease> leases = List.copyOf(chunk);
         final String signer = config.identity().publicId();
         final Expiry unsigned = new Expiry(config.clock().epochMs(), signer, new byte[0], leases);
         final Expiry signed = new Expiry(unsigned.leaderMs(), signer,
@@ -151,7 +175,7 @@ public final class RegistryNode implements AutoCloseable
             if (error != null)
             {
                 replica.log().warn("registry.expiry.failed", "leases", leases.size(), "error", String.valueOf(error));
-                dropClient();
+                reconnect = true;
             }
             else
             {
@@ -160,8 +184,9 @@ public final class RegistryNode implements AutoCloseable
         });
     }
 
-    private void proposeDigest(final LeaseKeeper keeper, final List<LoadReport> loads)
+    private void proposeDigest(final LeaseKeeper keeper, final List<LoadReport> chunk)
     {
+        final List<LoadReport> loads = List.copyOf(chunk);
         final String signer = config.identity().publicId();
         final Digest unsigned = new Digest(config.clock().epochMs(), signer, new byte[0], loads);
         final Digest signed = new Digest(unsigned.leaderMs(), signer,
@@ -183,7 +208,7 @@ public final class RegistryNode implements AutoCloseable
             if (error != null)
             {
                 replica.log().warn("registry.digest.failed", "error", String.valueOf(error));
-                dropClient();
+                reconnect = true;
             }
         });
     }
@@ -204,6 +229,11 @@ public final class RegistryNode implements AutoCloseable
             self.close();
             self = null;
         }
+    }
+
+    Registry registry()
+    {
+        return registry;
     }
 
     /**

@@ -5,7 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * The canonical bytes each signed registry message is signed over (Ed25519, {@link dev.cell.runtime.identity.Identity}).
+ * The canonical bytes each signed registry message is signed over (Ed25519,
+ * {@link dev.cell.runtime.identity.Identity}).
  * <p>
  * Every encoding starts with a label naming the message kind and its version, then the fields in a fixed order:
  * a text as its UTF-8 length (uint32, big-endian) and bytes, bytes the same way, a number as int64 big-endian, a list

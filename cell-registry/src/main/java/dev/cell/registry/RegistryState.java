@@ -134,20 +134,47 @@ final class RegistryState
      * @param cell        a cell's name.
      * @param version     one version, or empty for all.
      * @param fingerprint one genome (with a version), or empty.
+     * @param after       a page's end ({@link #cursor}), or empty to start at the beginning.
      * @param limit       most to list.
-     * @return its live leases, ordered by version, fingerprint and instance id.
+     * @param maxBytes    stop once the listed leases' texts exceed about this many bytes.
+     * @return its live leases after the cursor, ordered by version, fingerprint and instance id.
      */
-    List<StoredLease> leases(final String cell, final String version, final String fingerprint, final int limit)
+    List<StoredLease> leases(final String cell, final String version, final String fingerprint, final String after,
+        final int limit, final int maxBytes)
     {
-        final byte[] from = version.isEmpty() ? prefix(LEASES, cell) :
+        final byte[] prefix = version.isEmpty() ? prefix(LEASES, cell) :
             fingerprint.isEmpty() ? prefix(LEASES, cell, version) : prefix(LEASES, cell, version, fingerprint);
+        byte[] from = prefix;
+        if (!after.isEmpty())
+        {
+            final String[] parts = after.split(" ", -1);
+            if (parts.length == 3)
+            {
+                final byte[] k = key(LEASES, cell, parts[0], parts[1], parts[2]);
+                final byte[] past = Arrays.copyOf(k, k.length + 1);
+                if (Arrays.compareUnsigned(past, prefix) > 0)
+                {
+                    from = past;
+                }
+            }
+        }
         final List<StoredLease> found = new ArrayList<>();
-        state.scan(from, end(from), limit, (k, v) ->
+        final int[] bytes = {0};
+        state.scan(from, end(prefix), limit, (k, v) ->
         {
             found.add(decodeLease(k, v));
-            return true;
+            bytes[0] += k.length + v.length + 64;
+            return bytes[0] < maxBytes;
         });
         return found;
+    }
+
+    /**
+     * @return the cursor that continues a listing after this lease.
+     */
+    static String cursor(final StoredLease l)
+    {
+        return l.version() + " " + l.fingerprint() + " " + l.instanceId();
     }
 
     void forEachLease(final Consumer<StoredLease> visitor)

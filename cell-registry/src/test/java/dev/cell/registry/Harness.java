@@ -171,7 +171,16 @@ final class Harness implements AutoCloseable
 
     List<InstanceInfo> instances(final String cell)
     {
-        return registry.instances(new Lookup(cell, "", "")).instances();
+        final List<InstanceInfo> all = new ArrayList<>();
+        String after = "";
+        do
+        {
+            final Instances page = registry.instances(new Lookup(cell, "", "", after, 0));
+            all.addAll(page.instances());
+            after = page.next();
+        }
+        while (!after.isEmpty());
+        return all;
     }
 
     static Path tmp(final String name) throws IOException

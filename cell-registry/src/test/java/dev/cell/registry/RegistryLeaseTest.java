@@ -100,6 +100,26 @@ class RegistryLeaseTest
     }
 
     @Test
+    void aBatchOfRenewalsRenewsTheLiveLeasesAndNamesTheOthers() throws Exception
+    {
+        final Announcement one = by("exchange-1");
+        final Announcement two = by("exchange-2");
+        final Lease l1 = h.announceAndGrant(one);
+        final Lease l2 = h.announceAndGrant(two);
+        tick();
+        h.clock.advance(TTL);
+        final Renewal stale = new Renewal("exchange", "exchange-2", l2.grantIndex() + 1, two.nonce(), 0, 0, 0, 0);
+        final BatchRenewed r = h.registry.renewAll(new Renewals(List.of(renewal(one, l1, 70), stale,
+            renewal(two, l2, 90))));
+        assertEquals(2, r.renewed());
+        assertEquals(List.of(new LeaseRef("exchange", "exchange-2", l2.grantIndex() + 1)), r.unknown());
+        h.clock.advance(TTL);
+        assertEquals(List.of(), tick().expire(), "both renewed at one TTL");
+        h.leader = false;
+        assertThrows(NotLeader.class, () -> h.registry.renewAll(new Renewals(List.of(renewal(one, l1, 1)))));
+    }
+
+    @Test
     void anExpiryInFlightIsNotProposedTwiceAndOneThatFailedIsProposedAgain() throws Exception
     {
         final Lease l = h.announceAndGrant(by("exchange-1"));
@@ -211,7 +231,7 @@ class RegistryLeaseTest
         assertEquals(1, plan.loads().size());
         assertEquals(700, plan.loads().getFirst().renewedAgoMs());
         assertEquals(1, h.apply(() -> h.registry.digest(h.digest(plan.loads()))).updated());
-        final Instances listed = h.registry.instances(new Lookup("exchange", "1.0.0", "0123456789abcdef"));
+        final Instances listed = h.registry.instances(new Lookup("exchange", "1.0.0", "0123456789abcdef", "", 0));
         final InstanceInfo info = listed.instances().getFirst();
         assertEquals(120, info.p50Us());
         assertEquals(480, info.p99Us());
@@ -219,7 +239,7 @@ class RegistryLeaseTest
         assertEquals(1200, info.callsPerSecond());
         assertEquals(h.clock.epochMs() - 700, info.lastRenewalMs());
         assertEquals(h.clock.epochMs(), listed.leaderStampMs());
-        assertEquals(List.of(), h.registry.instances(new Lookup("exchange", "2.0.0", "")).instances());
+        assertEquals(List.of(), h.registry.instances(new Lookup("exchange", "2.0.0", "", "", 0)).instances());
         assertNull(tick().loads(), "the next digest is a second away");
     }
 
@@ -273,6 +293,32 @@ class RegistryLeaseTest
                 .toList(), "exchange-3 was forged, exchange-2 expired and its replayed grant refused");
             assertEquals(50, other.instances("exchange").getFirst().p50Us());
         }
+    }
+
+    @Test
+    void instancesAreListedInPagesByVersionGenomeAndId() throws Exception
+    {
+        for (int i = 0; i < 7; i++)
+        {
+            h.announceAndGrant(by("exchange-" + (6 - i)));
+        }
+        final List<String> seen = new ArrayList<>();
+        String after = "";
+        int pages = 0;
+        do
+        {
+            final Instances page = h.registry.instances(new Lookup("exchange", "1.0.0", "", after, 3));
+            assertTrue(page.instances().size() <= 3);
+            page.instances().forEach(info -> seen.add(info.instanceId()));
+            after = page.next();
+            pages++;
+        }
+        while (!after.isEmpty());
+        assertEquals(3, pages);
+        assertEquals(List.of("exchange-0", "exchange-1", "exchange-2", "exchange-3", "exchange-4", "exchange-5",
+            "exchange-6"), seen);
+        assertEquals(List.of(), h.registry.instances(new Lookup("exchange", "1.0.0", "",
+            "1.0.0 0123456789abcdef exchange-6", 3)).instances());
     }
 
     private Revocation revocation(final Identity signer, final long grantIndex)
