@@ -51,24 +51,39 @@ class RegistryGroupTest
         final RegistryLease crashing = lease(key, "exchange", "exchange-1");
         final long announcedNs = System.nanoTime();
         crashing.announce();
-        group.await("exchange-1 listed on every replica", Duration.ofSeconds(10),
+        RegistryGroup.await("exchange-1 listed on every replica", Duration.ofSeconds(10),
             () -> group.everyReplicaLists("exchange", List.of("exchange-1")));
         final long visibleMs = (System.nanoTime() - announcedNs) / 1_000_000L;
         crashing.startRenewing(() -> new RegistryLease.Load(80, 400, 0, 1000));
-        group.await("six renewals", Duration.ofSeconds(20), () -> crashing.renewals() >= 6);
+        RegistryGroup.await("six renewals and a digest with them", Duration.ofSeconds(20),
+            () -> crashing.renewals() >= 6 && group.reader(2).instances(new Lookup("exchange", "", "", "", 0))
+                .instances().getFirst().p50Us() == 80);
         assertEquals(1, crashing.announcements(), "a renewing lease never expired");
         assertTrue(group.everyReplicaLists("exchange", List.of("exchange-1")));
+        // Each replica's read says how fresh it is: now minus the newest leader stamp it applied (a digest a second).
+        final long digestMs = group.config().digestEvery().toMillis();
+        final StringBuilder staleness = new StringBuilder();
+        for (int i = 0; i < RegistryGroup.REPLICAS; i++)
+        {
+            final Instances read = group.reader(i).instances(new Lookup("exchange", "", "", "", 0));
+            final long ageMs = System.currentTimeMillis() - read.leaderStampMs();
+            staleness.append(staleness.isEmpty() ? "" : ", ").append("r").append(i).append(' ').append(ageMs)
+                .append(" ms");
+            assertTrue(read.leaderStampMs() > 0 && ageMs <= digestMs + 1_000, "replica " + i + ": " + ageMs + " ms");
+            assertEquals(80, read.instances().getFirst().p50Us(), "the digest carried the reported load");
+        }
 
         final int leader = group.leader();
         final long expiredBefore = group.nodes[leader].expired();
         crashing.stopRenewing(); // as if killed: no revocation
         final long lastRenewalNs = crashing.lastRenewedNanos();
-        group.await("exchange-1 gone from every replica", Duration.ofSeconds(20),
+        RegistryGroup.await("exchange-1 gone from every replica", Duration.ofSeconds(20),
             () -> group.everyReplicaLists("exchange", List.of()));
         final long goneMs = (System.nanoTime() - lastRenewalNs) / 1_000_000L;
         System.out.println("registry: after its last renewal a silent instance was gone from all 3 replicas in " +
             goneMs + " ms (TTL " + ttl + " ms = 250 ms x 4, keeper tick " + tick + " ms); announce to listed " +
-            "everywhere " + visibleMs + " ms");
+            "everywhere " + visibleMs + " ms; reads' staleness (now - leader stamp, digest every " + digestMs +
+            " ms): " + staleness);
         assertTrue(goneMs >= ttl - tick, "expired " + goneMs + " ms after its last renewal: before its TTL");
         assertTrue(goneMs <= ttl + 1_000, "gone only " + goneMs + " ms after its last renewal");
         if (group.leader() == leader)
@@ -79,11 +94,11 @@ class RegistryGroupTest
         final RegistryLease stopping = lease(key, "exchange", "exchange-2");
         stopping.announce();
         stopping.startRenewing(() -> RegistryLease.Load.NONE);
-        group.await("exchange-2 listed on every replica", Duration.ofSeconds(10),
+        RegistryGroup.await("exchange-2 listed on every replica", Duration.ofSeconds(10),
             () -> group.everyReplicaLists("exchange", List.of("exchange-2")));
         final long stopNs = System.nanoTime();
         stopping.close();
-        group.await("exchange-2 gone from every replica", Duration.ofSeconds(10),
+        RegistryGroup.await("exchange-2 gone from every replica", Duration.ofSeconds(10),
             () -> group.everyReplicaLists("exchange", List.of()));
         final long revokedMs = (System.nanoTime() - stopNs) / 1_000_000L;
         System.out.println("registry: a clean stop was gone from all 3 replicas in " + revokedMs + " ms");
@@ -100,14 +115,14 @@ class RegistryGroupTest
         final RegistryLease renewing = lease(key, "exchange", "exchange-1");
         final long grant = renewing.announce().grantIndex();
         renewing.startRenewing(() -> RegistryLease.Load.NONE);
-        group.await("exchange-1 listed on every replica", Duration.ofSeconds(10),
+        RegistryGroup.await("exchange-1 listed on every replica", Duration.ofSeconds(10),
             () -> group.everyReplicaLists("exchange", List.of("exchange-1")));
-        group.await("four renewals", Duration.ofSeconds(20), () -> renewing.renewals() >= 4);
+        RegistryGroup.await("four renewals", Duration.ofSeconds(20), () -> renewing.renewals() >= 4);
 
         final int old = group.leader();
         final long stoppedNs = System.nanoTime();
         group.stop(old);
-        group.await("a new leader", Duration.ofSeconds(30), () -> group.leader() >= 0);
+        RegistryGroup.await("a new leader", Duration.ofSeconds(30), () -> group.leader() >= 0);
         final long electedMs = (System.nanoTime() - stoppedNs) / 1_000_000L;
         final int elected = group.leader();
         final long renewalsAtElection = renewing.renewals();

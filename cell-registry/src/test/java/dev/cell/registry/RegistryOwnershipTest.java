@@ -179,7 +179,8 @@ class RegistryOwnershipTest
         assertThrows(Refused.class, () -> h.apply(() -> h.registry.recordUse(forged)));
         assertThrows(Refused.class, () -> h.apply(() -> h.registry.recordUse(use)), "a replay is not newer");
 
-        h.apply(() -> h.registry.recordUse(use(a, "trader", 13, List.of(new HandlerUse("cancel", "00000000000000cc")))));
+        final ConsumerUse replaced = use(a, "trader", 13, List.of(new HandlerUse("cancel", "00000000000000cc")));
+        h.apply(() -> h.registry.recordUse(replaced));
         assertEquals(List.of("cancel=00000000000000cc"), h.registry.uses(new Name("exchange")).uses().stream()
             .map(u -> u.handler() + "=" + u.fingerprint()).toList());
         assertEquals(0, h.apply(() -> h.registry.recordUse(use(a, "trader", 14, List.of()))).handlers());

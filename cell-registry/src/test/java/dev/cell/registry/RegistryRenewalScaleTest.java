@@ -77,7 +77,7 @@ class RegistryRenewalScaleTest
             final long grantMs = grantAll(Harness.identity(group.root, "load"));
             System.out.println("registry: 1000 announcements and grants took " + grantMs + " ms (" + IN_FLIGHT +
                 " in flight), each instance renewing from its grant on");
-            group.await("1000 instances listed on every replica", Duration.ofSeconds(60),
+            RegistryGroup.await("1000 instances listed on every replica", Duration.ofSeconds(60),
                 () -> group.listed("load").stream().allMatch(ids -> ids.size() == INSTANCES));
             measure("each with its own calls");
             agents.set(true);
@@ -89,7 +89,7 @@ class RegistryRenewalScaleTest
             stop.set(true);
             renewer.join(10_000);
         }
-        group.await("every renewal call answered", Duration.ofSeconds(30), () -> answered.get() == calls.get());
+        RegistryGroup.await("every renewal call answered", Duration.ofSeconds(30), () -> answered.get() == calls.get());
         assertEquals(0, failed.get(), "every renewal was taken");
         long leaderRenewals = 0;
         for (final RegistryNode node : group.nodes)
