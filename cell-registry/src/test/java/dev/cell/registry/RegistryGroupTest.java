@@ -69,7 +69,8 @@ class RegistryGroupTest
             final long ageMs = System.currentTimeMillis() - read.leaderStampMs();
             staleness.append(staleness.isEmpty() ? "" : ", ").append("r").append(i).append(' ').append(ageMs)
                 .append(" ms");
-            assertTrue(read.leaderStampMs() > 0 && ageMs <= digestMs + 1_000, "replica " + i + ": " + ageMs + " ms");
+            // A digest a second, stamped when proposed: the age adds a commit, seconds on a loaded shared machine.
+            assertTrue(read.leaderStampMs() > 0 && ageMs <= digestMs + 3_000, "replica " + i + ": " + ageMs + " ms");
             assertEquals(80, read.instances().getFirst().p50Us(), "the digest carried the reported load");
         }
 
