@@ -1,5 +1,6 @@
 package dev.cell.perf.suite;
 
+import dev.cell.runtime.transport.axon.AxonMedia;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -62,12 +63,13 @@ class SpinBudgetTest
             final Map<String, Contender> byId = Contender.all(SpinBudget.forCores(cores)).stream()
                 .collect(Collectors.toMap(Contender::id, c -> c));
             final Contender udp = byId.get("aeron-udp");
-            assertEquals("peer back-off, pinger back-off, a driver per process, SHARED, warm idle (eco)",
-                udp.profile());
+            assertEquals("peer back-off, pinger back-off, " + AeronIpc.UDP_DRIVER_PROFILE, udp.profile());
+            assertTrue(AeronIpc.UDP_DRIVER_PROFILE.contains(AxonMedia.INVOKED ? "INVOKER" : "SHARED"),
+                AeronIpc.UDP_DRIVER_PROFILE);
             for (final String id : List.of("axon", "axon-plain"))
             {
                 final Contender axon = byId.get(id);
-                assertEquals("instance eco, client eco, a driver per process, SHARED, warm idle (eco)",
+                assertEquals("instance eco, client eco, " + AeronIpc.UDP_DRIVER_PROFILE,
                     axon.profile(), id);
                 assertEquals(0, axon.spinners(), id);
             }
