@@ -1,8 +1,10 @@
 package dev.cell.runtime.junction;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -138,6 +140,37 @@ final class Children
         catch (final Exception ex)
         {
             throw new IllegalStateException("kill -" + signal + " " + pid + " failed", ex);
+        }
+        if (signal.equals("STOP"))
+        {
+            awaitState(pid, 'T'); // delivery is asynchronous: a call sent before it lands would still be answered
+        }
+    }
+
+    private static void awaitState(final long pid, final char state)
+    {
+        final Path stat = Path.of("/proc", Long.toString(pid), "stat");
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true)
+        {
+            try
+            {
+                final String text = Files.readString(stat);
+                final int end = text.lastIndexOf(')');
+                if (end > 0 && end + 2 < text.length() && text.charAt(end + 2) == state)
+                {
+                    return;
+                }
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalStateException("process " + pid + " is gone", ex);
+            }
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new IllegalStateException("process " + pid + " did not reach state " + state + " in 10 s");
+            }
+            Thread.onSpinWait();
         }
     }
 
