@@ -12,11 +12,14 @@ import dev.cell.runtime.service.StatefulHost;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 
@@ -28,6 +31,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One replica of a stateful cell: its Ratis server, its {@link Ledger}, and a junction server through which clients
@@ -49,6 +54,8 @@ public final class Replica implements StatefulHost.Running
     /** The status file's name in the replica's folder. */
     public static final String STATUS_FILE = "raft-status";
     private static final long STATUS_EVERY_NS = 500_000_000L;
+    /** A local submission not answered within this long is resent through the Raft client. */
+    private static final long LOCAL_TIMEOUT_MS = 3_000;
 
     private final int slot;
     private final Path cellDir;
@@ -64,6 +71,9 @@ public final class Replica implements StatefulHost.Running
     private final Parameters raftParameters;
     private final Object clientLock = new Object();
     private volatile RaftClient client;
+    private final ClientId localClientId = ClientId.randomId();
+    private final AtomicLong localCallIds = new AtomicLong();
+    private volatile RaftServer.Division division;
     private volatile boolean closed;
     private volatile boolean failed;
     private Thread watchdog;
@@ -258,13 +268,103 @@ public final class Replica implements StatefulHost.Running
         }
     }
 
-    CompletableFuture<RaftClientReply> submitCommand(final Message entry)
+    /**
+     * Commit a command entry. While this replica leads (and {@link ReplicaOptions#localSubmit()}), an entry whose
+     * command carries a client session goes straight into this replica's own Ratis server: no Raft client, no
+     * loopback RPC, and over Netty no server event loop held for the whole commit (Ratis' Netty server answers one
+     * client request per connection at a time, so forwarded commands do not pipeline). If the local submission fails
+     * or times out, typically because leadership moved, the entry is resent through the Raft client, which finds the
+     * new leader; the session table applies a (session, sequence) once even if both copies reach the log. Entries
+     * without a session (sequence 0) are never sent twice, so they always take the Raft client, whose retries Ratis'
+     * retry cache deduplicates.
+     *
+     * @param entry        the log entry.
+     * @param deduplicated whether the entry's command carries a client session and sequence.
+     * @return the group's reply.
+     */
+    CompletableFuture<RaftClientReply> submitCommand(final Message entry, final boolean deduplicated)
+    {
+        if (deduplicated)
+        {
+            final CompletableFuture<RaftClientReply> local = submitLocally(entry, RaftClientRequest.writeRequestType());
+            if (local != null)
+            {
+                return local.handle((reply, error) -> localAnswered(reply, error) ? local :
+                    forwardCommand(entry)).thenCompose(f -> f);
+            }
+        }
+        return forwardCommand(entry);
+    }
+
+    private CompletableFuture<RaftClientReply> forwardCommand(final Message entry)
     {
         final RaftClient c = client;
         return c.async().send(entry).whenComplete((reply, error) -> renewAfterFailure(c, error));
     }
 
+    /**
+     * @return the local server's answer, or null when this replica does not lead (or local submission is off).
+     */
+    private CompletableFuture<RaftClientReply> submitLocally(final Message message, final RaftClientRequest.Type type)
+    {
+        if (!options.localSubmit() || closed)
+        {
+            return null;
+        }
+        RaftServer.Division d = division;
+        try
+        {
+            if (d == null)
+            {
+                d = server.getDivision(groupId);
+                division = d;
+            }
+            if (!d.getInfo().isLeader() || !d.getInfo().isLeaderReady())
+            {
+                return null;
+            }
+            final RaftClientRequest request = RaftClientRequest.newBuilder()
+                .setClientId(localClientId)
+                .setServerId(self)
+                .setGroupId(groupId)
+                .setCallId(localCallIds.incrementAndGet())
+                .setMessage(message)
+                .setType(type)
+                .build();
+            return server.submitClientRequestAsync(request).copy()
+                .orTimeout(LOCAL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return null; // not running (yet or any more): the Raft client path decides
+        }
+    }
+
+    /**
+     * @return true when the local server's reply is the answer: success, or the state machine's refusal; false when
+     * another leader should be asked (not leader, not ready, closed, timed out, overloaded).
+     */
+    private static boolean localAnswered(final RaftClientReply reply, final Throwable error)
+    {
+        if (error != null || reply == null)
+        {
+            return false;
+        }
+        return reply.isSuccess() || reply.getException() instanceof StateMachineException;
+    }
+
     CompletableFuture<RaftClientReply> submitQuery(final Message query)
+    {
+        final CompletableFuture<RaftClientReply> local = submitLocally(query, RaftClientRequest.readRequestType());
+        if (local != null)
+        {
+            return local.handle((reply, error) -> localAnswered(reply, error) ? local : forwardQuery(query))
+                .thenCompose(f -> f);
+        }
+        return forwardQuery(query);
+    }
+
+    private CompletableFuture<RaftClientReply> forwardQuery(final Message query)
     {
         // Answered by the leader after its read index, addressed to it explicitly: a follower asked for a linearizable
         // read would need a read index from the leader, which Ratis' Netty transport cannot request (the request
@@ -311,6 +411,14 @@ public final class Replica implements StatefulHost.Running
     public int slot()
     {
         return slot;
+    }
+
+    /**
+     * @return this replica's Ratis member name ({@code r<slot>@group-…}, as in Ratis' logs and metrics).
+     */
+    public String raftMember()
+    {
+        return self + "@" + groupId;
     }
 
     /**

@@ -8,8 +8,9 @@ import java.util.Map;
  * How a replica runs. Immutable; start from {@link #defaults()}. Every value can also be set with a system property
  * (read by {@link #fromSystemProperties(ServerOptions)}, which is what {@code cell mitosis} uses):
  * {@code cell.replica.slot}, {@code cell.raft.transport} ({@code netty}|{@code grpc}),
- * {@code cell.raft.snapshot.every}, {@code cell.raft.log.preserve}, {@code cell.raft.election.ms}; any
- * {@code raft.*} system property goes to Ratis as it is.
+ * {@code cell.raft.snapshot.every}, {@code cell.raft.log.preserve}, {@code cell.raft.election.ms},
+ * {@code cell.raft.local.submit} ({@code true}|{@code false}); any {@code raft.*} system property goes to Ratis as it
+ * is.
  *
  * @param slot          the replica slot to run, or -1 for the first one no running replica holds.
  * @param groupSize     replicas in the group when this replica creates it (1 to 9; {@code CellMain} passes the
@@ -23,12 +24,14 @@ import java.util.Map;
  *                      wiped replica) gets the snapshot installed.
  * @param raftProperties Ratis properties set last, over this project's settings and the {@code raft.*} system
  *                      properties (e.g. {@code raft.server.log.segment.size.max}); tests use it.
+ * @param localSubmit   while this replica leads, submit the commands (that carry a client session) and the
+ *                      linearizable queries it receives straight into its own Ratis server instead of through its
+ *                      Raft client and a loopback RPC (default true; false measures the forwarding path).
  * @since 0.1
  */
 public record ReplicaOptions(
     int slot, int groupSize, ServerOptions server, Transport transport, long snapshotEvery, long electionMs,
-        long logPreserve,
-    Map<String, String> raftProperties)
+    long logPreserve, Map<String, String> raftProperties, boolean localSubmit)
 {
     /**
      * @throws IllegalArgumentException when a value is out of range.
@@ -65,12 +68,12 @@ public record ReplicaOptions(
 
     /**
      * @return slot -1, a group of 3, default server options, Netty, a snapshot every 10,000 commands, 400 ms
-     * elections, 10,000
-     * log entries preserved below a snapshot.
+     * elections, 10,000 log entries preserved below a snapshot, local submission on the leader.
      */
     public static ReplicaOptions defaults()
     {
-        return new ReplicaOptions(-1, 3, ServerOptions.defaults(), Transport.NETTY, 10_000, 400, 10_000, Map.of());
+        return new ReplicaOptions(-1, 3, ServerOptions.defaults(), Transport.NETTY, 10_000, 400, 10_000, Map.of(),
+            true);
     }
 
     /**
@@ -95,7 +98,8 @@ public record ReplicaOptions(
             Long.getLong("cell.raft.snapshot.every", 10_000),
             Long.getLong("cell.raft.election.ms", 400),
             Long.getLong("cell.raft.log.preserve", 10_000),
-            Map.of());
+            Map.of(),
+            Boolean.parseBoolean(System.getProperty("cell.raft.local.submit", "true")));
     }
 
     /**
@@ -105,7 +109,7 @@ public record ReplicaOptions(
     public ReplicaOptions withGroupSize(final int value)
     {
         return new ReplicaOptions(slot, value, server, transport, snapshotEvery, electionMs, logPreserve,
-            raftProperties);
+            raftProperties, localSubmit);
     }
 
     /**
@@ -115,7 +119,7 @@ public record ReplicaOptions(
     public ReplicaOptions withSlot(final int value)
     {
         return new ReplicaOptions(value, groupSize, server, transport, snapshotEvery, electionMs, logPreserve,
-            raftProperties);
+            raftProperties, localSubmit);
     }
 
     /**
@@ -125,7 +129,7 @@ public record ReplicaOptions(
     public ReplicaOptions withServer(final ServerOptions value)
     {
         return new ReplicaOptions(slot, groupSize, value, transport, snapshotEvery, electionMs, logPreserve,
-            raftProperties);
+            raftProperties, localSubmit);
     }
 
     /**
@@ -135,7 +139,7 @@ public record ReplicaOptions(
     public ReplicaOptions withTransport(final Transport value)
     {
         return new ReplicaOptions(slot, groupSize, server, value, snapshotEvery, electionMs, logPreserve,
-            raftProperties);
+            raftProperties, localSubmit);
     }
 
     /**
@@ -144,7 +148,8 @@ public record ReplicaOptions(
      */
     public ReplicaOptions withSnapshotEvery(final long value)
     {
-        return new ReplicaOptions(slot, groupSize, server, transport, value, electionMs, logPreserve, raftProperties);
+        return new ReplicaOptions(slot, groupSize, server, transport, value, electionMs, logPreserve, raftProperties,
+            localSubmit);
     }
 
     /**
@@ -154,7 +159,7 @@ public record ReplicaOptions(
     public ReplicaOptions withElectionMs(final long value)
     {
         return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, value, logPreserve,
-            raftProperties);
+            raftProperties, localSubmit);
     }
 
     /**
@@ -163,7 +168,8 @@ public record ReplicaOptions(
      */
     public ReplicaOptions withLogPreserve(final long value)
     {
-        return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, electionMs, value, raftProperties);
+        return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, electionMs, value, raftProperties,
+            localSubmit);
     }
 
     /**
@@ -175,6 +181,17 @@ public record ReplicaOptions(
     {
         final Map<String, String> copy = new java.util.HashMap<>(raftProperties);
         copy.put(key, value);
-        return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, electionMs, logPreserve, copy);
+        return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, electionMs, logPreserve, copy,
+            localSubmit);
+    }
+
+    /**
+     * @param value true to submit into the local Ratis server while this replica leads.
+     * @return a copy with it.
+     */
+    public ReplicaOptions withLocalSubmit(final boolean value)
+    {
+        return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, electionMs, logPreserve,
+            raftProperties, value);
     }
 }
