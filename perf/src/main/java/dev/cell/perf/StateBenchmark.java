@@ -43,7 +43,8 @@ import java.util.function.Supplier;
  * <pre>
  * java $(JVM flags) -cp 'perf/target/classes:perf/target/lib/*' dev.cell.perf.StateBenchmark \
  *      [--seconds 5] [--rounds 2] [--clients 64] [--warmup 3] [--only id,id] [--unsafe] [--breakdown] \
- *      [--transport netty|grpc] [--no-local-submit] [--dir folder] [--json file]
+ *      [--connections 8] [--transport netty|grpc] [--no-local-submit] [--forward-clients 4] [--dir folder] \
+ *      [--json file]
  * </pre>
  * ({@code ./cell perf state} runs it; see perf/README.md). Not a test: it asserts nothing.
  */
@@ -59,6 +60,10 @@ public final class StateBenchmark
         "complete; a power loss of a majority can lose acknowledged writes";
     static final String FLOOR = "one write + FileChannel.force(false) (fdatasync) per append, preallocated file";
 
+    private static final Runnable NOTHING = () ->
+    {
+    };
+
     private StateBenchmark()
     {
     }
@@ -66,8 +71,9 @@ public final class StateBenchmark
     /**
      * Options of one run.
      */
-    record Options(double seconds, int rounds, int clients, double warmup, Set<String> only, boolean unsafe,
-        boolean breakdown, ReplicaOptions.Transport transport, boolean localSubmit, Path dir, Path json)
+    record Options(double seconds, int rounds, int clients, int connections, double warmup, Set<String> only,
+        boolean unsafe, boolean breakdown, ReplicaOptions.Transport transport, boolean localSubmit, int forwardClients,
+        Path dir, Path json)
     {
         boolean runs(final String id)
         {
@@ -97,6 +103,8 @@ public final class StateBenchmark
         double seconds = 5;
         int rounds = 2;
         int clients = 64;
+        int connections = 8;
+        int forwardClients = ReplicaOptions.defaults().forwardClients();
         double warmup = 3;
         Set<String> only = Set.of();
         boolean unsafe = false;
@@ -113,7 +121,8 @@ public final class StateBenchmark
                 case "--unsafe" -> unsafe = true;
                 case "--breakdown" -> breakdown = true;
                 case "--no-local-submit" -> localSubmit = false;
-                case "--seconds", "--rounds", "--clients", "--warmup", "--only", "--transport", "--dir", "--json" ->
+                case "--seconds", "--rounds", "--clients", "--connections", "--warmup", "--only", "--transport",
+                     "--forward-clients", "--dir", "--json" ->
                 {
                     if (i + 1 >= args.length)
                     {
@@ -125,6 +134,8 @@ public final class StateBenchmark
                         case "--seconds" -> seconds = Double.parseDouble(v);
                         case "--rounds" -> rounds = Integer.parseInt(v);
                         case "--clients" -> clients = Integer.parseInt(v);
+                        case "--connections" -> connections = Integer.parseInt(v);
+                        case "--forward-clients" -> forwardClients = Integer.parseInt(v);
                         case "--warmup" -> warmup = Double.parseDouble(v);
                         case "--only" -> only = Set.of(v.split(","));
                         case "--transport" ->
@@ -134,8 +145,8 @@ public final class StateBenchmark
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown option " + a + "; use --seconds S, " +
-                    "--rounds N, --clients N, --warmup S, --only id,id, --unsafe, --breakdown, " +
-                    "--transport netty|grpc, --no-local-submit, --dir folder, --json file");
+                    "--rounds N, --clients N, --connections N, --warmup S, --only id,id, --unsafe, --breakdown, " +
+                    "--transport netty|grpc, --no-local-submit, --forward-clients N, --dir folder, --json file");
             }
         }
         if (json == null)
@@ -143,15 +154,16 @@ public final class StateBenchmark
             json = Path.of("perf", "results", ComparisonSuite.resultsBaseName(LocalDate.now(ZoneOffset.UTC),
                 Runtime.getRuntime().availableProcessors(), ComparisonSuite.cpuModel()) + "-state.json");
         }
-        return new Options(seconds, rounds, clients, warmup, only, unsafe, breakdown, transport, localSubmit, dir,
-            json);
+        return new Options(seconds, rounds, clients, Math.max(1, Math.min(connections, clients)), warmup, only, unsafe,
+            breakdown, transport, localSubmit, forwardClients, dir, json);
     }
 
     /**
      * One path of the run: what it is, its durability, and how to call it.
      */
     private record Target(String id, String what, String durability, boolean majoritySynced, boolean engine,
-        Runnable blocking, Supplier<? extends CompletableFuture<?>> async, List<String> members)
+        Runnable prepare, Runnable blocking, Supplier<? extends CompletableFuture<?>> async,
+        Supplier<List<String>> members)
     {
     }
 
@@ -162,9 +174,10 @@ public final class StateBenchmark
             ", " + System.getProperty("os.name") + " " + System.getProperty("os.version") + ", JDK " +
             Runtime.version();
         System.out.printf(Locale.ROOT, "StateBenchmark: %s; load average %s; %d-byte commands, %d round(s) of " +
-            "%.1f s per row, %d in flight for the concurrent rows; replicas' transport %s, local submit %s%n",
-            machine, loadAtStart, COMMAND_BYTES, o.rounds(), o.seconds(), o.clients(),
-            o.transport().name().toLowerCase(Locale.ROOT), o.localSubmit());
+            "%.1f s per row, %d in flight for the concurrent rows (kv: over %d connections); replicas' transport %s, " +
+            "local submit %s, %d forwarding clients%n", machine, loadAtStart, COMMAND_BYTES, o.rounds(), o.seconds(),
+            o.clients(), o.connections(),
+            o.transport().name().toLowerCase(Locale.ROOT), o.localSubmit(), o.forwardClients());
         Files.createDirectories(o.dir());
         final Path root = Files.createTempDirectory(o.dir(), "cell-state-bench-");
         final StateReport report = new StateReport();
@@ -175,11 +188,13 @@ public final class StateBenchmark
             startGroups(o, root, open, paths);
             for (final Target p : paths)
             {
+                p.prepare().run();
                 Load.backToBack(o.warmup(), p.blocking());
             }
-            if (o.breakdown())
+            for (final Target p : paths)
             {
-                breakdown(paths);
+                p.prepare().run();
+                Load.inFlight(o.warmup(), o.clients(), p.async()); // the concurrent paths compile too
             }
             for (int round = 0; round < o.rounds(); round++)
             {
@@ -201,19 +216,29 @@ public final class StateBenchmark
                 }
                 for (final Target p : paths)
                 {
-                    double load = load1();
-                    Map<String, Long> before = counts(p);
-                    Load.Sample s = Load.backToBack(o.seconds(), p.blocking());
-                    report.add(p.id(), p.what(), 1, p.durability(), p.majoritySynced(), p.engine(), s,
-                        batching(p, before), load);
-                    load = load1();
-                    before = counts(p);
-                    s = Load.inFlight(o.seconds(), o.clients(), p.async());
-                    report.add(p.id(), p.what(), o.clients(), p.durability(), p.majoritySynced(), p.engine(), s,
-                        batching(p, before), load);
+                    for (final int clients : new int[] {1, o.clients()})
+                    {
+                        p.prepare().run();
+                        final double load = load1();
+                        final List<String> members = p.members().get();
+                        final Map<String, Long> before = counts(members);
+                        final Load.Sample s = clients == 1 ? Load.backToBack(o.seconds(), p.blocking()) :
+                            Load.inFlight(o.seconds(), clients, p.async());
+                        final Map<String, Object> extra = batching(members, before);
+                        if (!members.isEmpty() && !members.get(0).equals(p.members().get().get(0)))
+                        {
+                            extra.put("leaderChanged", true); // the row measured a leader change
+                        }
+                        report.add(p.id(), p.what(), clients, p.durability(), p.majoritySynced(), p.engine(), s,
+                            extra, load);
+                    }
                 }
                 System.out.printf(Locale.ROOT, "round %d of %d done, load average %s%n", round + 1, o.rounds(),
                     ComparisonSuite.loadAverage());
+            }
+            if (o.breakdown())
+            {
+                breakdown(paths);
             }
         }
         finally
@@ -244,8 +269,10 @@ public final class StateBenchmark
         json.put("seconds", o.seconds());
         json.put("rounds", o.rounds());
         json.put("concurrentClients", o.clients());
+        json.put("kvConnections", o.connections());
         json.put("replicaTransport", o.transport().name().toLowerCase(Locale.ROOT));
         json.put("localSubmit", o.localSubmit());
+        json.put("forwardClients", o.forwardClients());
         json.put("ratisProperties", ratisOverrides());
         json.put("rows", report.jsonRows());
         json.put("goals", report.goals());
@@ -264,13 +291,13 @@ public final class StateBenchmark
             if (o.runs("ratis-netty"))
             {
                 paths.add(new Target("ratis-netty", "plain Ratis, Raft client over Netty to the leader", RATIS_SAFE,
-                    true, true, () -> plain.send(command), () -> plain.sendAsync(command), plain.members()));
+                    true, true, NOTHING, () -> plain.send(command), () -> plain.sendAsync(command), plain::members));
             }
             if (o.runs("ratis-embedded"))
             {
                 paths.add(new Target("ratis-embedded", "plain Ratis, submitted into the leader's server in-process " +
-                    "(Netty between servers)", RATIS_SAFE, true, true, () -> plain.submitToLeader(command),
-                    () -> plain.submitToLeaderAsync(command), plain.members()));
+                    "(Netty between servers)", RATIS_SAFE, true, true, NOTHING, () -> plain.submitToLeader(command),
+                    () -> plain.submitToLeaderAsync(command), plain::members));
             }
         }
         if (o.runs("ratis-grpc"))
@@ -279,7 +306,7 @@ public final class StateBenchmark
                 ReplicaOptions.Transport.GRPC);
             open.add(plain);
             paths.add(new Target("ratis-grpc", "plain Ratis, Raft client over gRPC to the leader", RATIS_SAFE, true,
-                true, () -> plain.send(command), () -> plain.sendAsync(command), plain.members()));
+                true, NOTHING, () -> plain.send(command), () -> plain.sendAsync(command), plain::members));
         }
         if (o.unsafe() && (o.only().isEmpty() || o.runs("ratis-embedded-unsafe-flush")))
         {
@@ -287,8 +314,8 @@ public final class StateBenchmark
                 ReplicaOptions.Transport.NETTY, Map.of("raft.server.log.unsafe-flush.enabled", "true"));
             open.add(plain);
             paths.add(new Target("ratis-embedded-unsafe-flush", "plain Ratis in-process, unsafe flush", UNSAFE, false,
-                true, () -> plain.submitToLeader(command), () -> plain.submitToLeaderAsync(command),
-                plain.members()));
+                true, NOTHING, () -> plain.submitToLeader(command), () -> plain.submitToLeaderAsync(command),
+                plain::members));
         }
         if (o.runs("kv-leader") || o.runs("kv-follower"))
         {
@@ -307,40 +334,53 @@ public final class StateBenchmark
         {
             final Replica r = Replica.start(new KvBinding(), cellDir, ReplicaOptions.defaults()
                 .withSlot(i).withTransport(o.transport()).withSnapshotEvery(0).withLocalSubmit(o.localSubmit())
+                .withForwardClients(o.forwardClients())
                 .withServer(ServerOptions.defaults().withCellHome(root.resolve("home-" + i))
                     .withInstanceId("kv-state-bench-" + i)));
             replicas.add(r);
             open.add(r);
         }
-        final int leader = awaitLeader(replicas);
-        final List<String> members = new ArrayList<>();
-        members.add(replicas.get(leader).raftMember());
-        for (final Replica r : replicas)
+        // Clients to every replica; each row picks the leader's (or a follower's) when it starts, as leadership
+        // can move while the machine is loaded.
+        final List<List<KvClient>> bySlot = new ArrayList<>();
+        for (int i = 0; i < 3; i++)
         {
-            if (!members.contains(r.raftMember()))
-            {
-                members.add(r.raftMember());
-            }
+            bySlot.add(connect(root, i, o.connections(), open));
         }
+        final Supplier<List<String>> members = () ->
+        {
+            final int leader = awaitLeader(replicas);
+            final List<String> names = new ArrayList<>();
+            names.add(replicas.get(leader).raftMember());
+            names.add(replicas.get((leader + 1) % 3).raftMember());
+            names.add(replicas.get((leader + 2) % 3).raftMember());
+            return names;
+        };
         // key "k" + 7 digits (8 bytes) and an 8-byte value: the put's SBE frame is 8 + 4 + 8 + 4 + 8 = 32 bytes
         final byte[] value = new byte[8];
         final long[] seq = {0};
+        final int[] slot = {0, 1};
         if (o.runs("kv-leader"))
         {
-            final KvClient c = connect(root, leader);
-            open.add(0, c);
-            paths.add(new Target("kv-leader", "kv cell: typed client to the leader's replica, put of 32 bytes",
-                KV_SAFE, true, true, () -> c.put(new Put(key(++seq[0]), value)),
-                () -> c.putAsync(new Put(key(++seq[0]), value)), members));
+            paths.add(new Target("kv-leader", "kv cell: typed clients (" + o.connections() + " connections when " +
+                "concurrent, each its own session) to the leader's replica, put of 32 bytes", KV_SAFE, true, true,
+                () -> slot[0] = awaitLeader(replicas),
+                () -> bySlot.get(slot[0]).get(0).put(new Put(key(++seq[0]), value)),
+                () -> pick(bySlot.get(slot[0]), seq[0]).putAsync(new Put(key(++seq[0]), value)), members));
         }
         if (o.runs("kv-follower"))
         {
-            final KvClient c = connect(root, (leader + 1) % 3);
-            open.add(0, c);
-            paths.add(new Target("kv-follower", "kv cell: typed client to a follower's replica (forwards to the " +
-                "leader), put of 32 bytes", KV_SAFE, true, true, () -> c.put(new Put(key(++seq[0]), value)),
-                () -> c.putAsync(new Put(key(++seq[0]), value)), members));
+            paths.add(new Target("kv-follower", "kv cell: typed clients (" + o.connections() + " connections when " +
+                "concurrent) to a follower's replica, which forwards to the leader, put of 32 bytes", KV_SAFE, true,
+                true, () -> slot[1] = (awaitLeader(replicas) + 1) % 3,
+                () -> bySlot.get(slot[1]).get(0).put(new Put(key(++seq[0]), value)),
+                () -> pick(bySlot.get(slot[1]), seq[0]).putAsync(new Put(key(++seq[0]), value)), members));
         }
+    }
+
+    private static KvClient pick(final List<KvClient> clients, final long n)
+    {
+        return clients.get((int)(n % clients.size()));
     }
 
     private static String key(final long n)
@@ -348,10 +388,18 @@ public final class StateBenchmark
         return String.format(Locale.ROOT, "k%07d", n & 1023);
     }
 
-    private static KvClient connect(final Path root, final int slot)
+    private static List<KvClient> connect(final Path root, final int slot, final int connections,
+        final List<AutoCloseable> open)
     {
-        return KvClient.connect(ClientOptions.defaults().withCellHome(root.resolve("home-" + slot))
-            .withCallTimeout(Duration.ofSeconds(30)));
+        final List<KvClient> clients = new ArrayList<>();
+        for (int i = 0; i < connections; i++)
+        {
+            final KvClient c = KvClient.connect(ClientOptions.defaults().withCellHome(root.resolve("home-" + slot))
+                .withCallTimeout(Duration.ofSeconds(30)));
+            clients.add(c);
+            open.add(0, c);
+        }
+        return clients;
     }
 
     private static int awaitLeader(final List<Replica> replicas)
@@ -374,26 +422,26 @@ public final class StateBenchmark
     /**
      * Ratis' counters of the leader and one follower, for the entries per fsync and per append of a row.
      */
-    private static Map<String, Long> counts(final Target p)
+    private static Map<String, Long> counts(final List<String> members)
     {
         final Map<String, Long> all = new LinkedHashMap<>();
-        if (p.members().size() < 2)
+        if (members.size() < 2)
         {
             return all;
         }
-        RatisTimers.counts(p.members().get(0)).forEach((k, v) -> all.put("leader." + k, v));
-        RatisTimers.counts(p.members().get(1)).forEach((k, v) -> all.put("follower." + k, v));
+        RatisTimers.counts(members.get(0)).forEach((k, v) -> all.put("leader." + k, v));
+        RatisTimers.counts(members.get(1)).forEach((k, v) -> all.put("follower." + k, v));
         return all;
     }
 
-    private static Map<String, Object> batching(final Target p, final Map<String, Long> before)
+    private static Map<String, Object> batching(final List<String> members, final Map<String, Long> before)
     {
         final Map<String, Object> m = new LinkedHashMap<>();
         if (before.isEmpty())
         {
             return m;
         }
-        final Map<String, Long> after = counts(p);
+        final Map<String, Long> after = counts(members);
         final String entries = "log_worker.appendEntryCount";
         final String flushes = "log_worker.flushCount";
         m.put("entriesPerLeaderFsync", ratio(after, before, "leader." + entries, "leader." + flushes));
@@ -415,20 +463,31 @@ public final class StateBenchmark
     {
         for (final Target p : paths)
         {
-            if (p.members().isEmpty())
+            final List<String> members = p.members().get();
+            if (members.isEmpty())
             {
                 continue;
             }
-            System.out.printf("%nRatis' timers after the warm-up (1 client) of %s; leader %s%n", p.id(),
-                p.members().get(0));
+            System.out.printf("%nRatis' timers of %s's group after the run (a sample biased to recent values; run " +
+                "with --clients 1 for one client's commit); leader %s%n", p.id(), members.get(0));
             System.out.println("| server | timer | count | median us | p99 us |");
             System.out.println("|---|---|---|---|---|");
-            final String group = p.members().get(0).substring(p.members().get(0).indexOf('@'));
+            final String group = members.get(0).substring(members.get(0).indexOf('@'));
             for (final RatisTimers.Stage s : RatisTimers.stages(group))
             {
                 System.out.println(s.row());
             }
         }
+        System.out.println();
+        System.out.println("threads of this JVM by name (digits and group ids folded), " +
+            Thread.getAllStackTraces().size() + " in all:");
+        final Map<String, Integer> threads = new java.util.TreeMap<>();
+        for (final Thread t : Thread.getAllStackTraces().keySet())
+        {
+            threads.merge(t.getName().replaceAll("group-[0-9A-F]+", "group").replaceAll("\\d+", "N"), 1,
+                Integer::sum);
+        }
+        threads.forEach((name, n) -> System.out.printf("  %3d %s%n", n, name));
         System.out.println();
     }
 

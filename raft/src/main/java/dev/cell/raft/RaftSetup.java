@@ -43,24 +43,21 @@ final class RaftSetup
 
     /**
      * Settings measured to shorten a commit without weakening durability (perf/README.md, "Stateful cells: where a
-     * commit's time goes"). Ratis' log worker already groups entries into one fsync and its appender many entries into
-     * one append: nothing here trades durability for speed. Settings rejected because they acknowledge writes a power
-     * loss of a majority could lose: {@code raft.server.log.unsafe-flush.enabled} and
-     * {@code raft.server.log.async-flush.enabled} (both stay false), and the follower's
-     * {@code raft.server.log.statemachine.data.sync} is irrelevant here (no state machine data).
-     * <ul>
-     * <li>{@code raft.server.log.log-metadata.enabled = false}: by default the leader appends a metadata entry (the
-     * new commit index) after every commit, which is replicated and fsync'ed like a command: two log entries, two
-     * fsyncs on every server and two appends per follower for each command. The commit index is not needed for
-     * safety (Raft does not persist it; a restarted server learns it from the leader, and the ledger knows what it
-     * applied).</li>
-     * <li>{@code raft.server.log.appender.wait-time.min = 0ms}: gRPC's appender waits at least this long between two
-     * appends to a follower (1 ms by default); Netty's appender does not use it.</li>
-     * </ul>
+     * commit's time goes"). Ratis' log worker already groups the entries queued behind a sync into the next fsync and
+     * its appender sends every pending entry in one append: nothing here trades durability for speed. Rejected because
+     * they acknowledge writes a power loss of a majority could lose: {@code raft.server.log.unsafe-flush.enabled}
+     * (counts an entry flushed before its fsync) and {@code raft.server.log.async-flush.enabled} (in Ratis 3.3.0 the
+     * asynchronous sync marks as flushed every entry written by the time it completes, also those written after it
+     * started); both stay false. {@code raft.server.log.appender.wait-time.min} (gRPC's appender only) stays at 1 ms:
+     * 0 measured no better.
+     * <p>
+     * {@code raft.server.log.log-metadata.enabled = false}: by default the leader appends a metadata entry (the new
+     * commit index) after every commit, which is replicated and fsync'ed like a command: for each command two log
+     * entries, two fsyncs on every server and two appends per follower, and the next command's sync queues behind the
+     * metadata entry's. The commit index is not needed for safety (Raft does not persist it; a restarted server learns
+     * it from the leader, and the ledger records what it applied).
      */
-    static final Map<String, String> TUNED = Map.of(
-        RaftServerConfigKeys.Log.LOG_METADATA_ENABLED_KEY, "false",
-        RaftServerConfigKeys.Log.Appender.WAIT_TIME_MIN_KEY, "0ms");
+    static final Map<String, String> TUNED = Map.of(RaftServerConfigKeys.Log.LOG_METADATA_ENABLED_KEY, "false");
 
     private RaftSetup()
     {

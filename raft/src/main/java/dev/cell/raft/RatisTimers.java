@@ -100,10 +100,11 @@ public final class RatisTimers
             {
                 continue;
             }
+            // A server can hold more than one registry of a kind (re-created at a role change): keep the larger count.
             impl.getDropWizardMetricRegistry().getCounters()
-                .forEach((name, c) -> counts.put(shortName(name, member), c.getCount()));
+                .forEach((name, c) -> counts.merge(shortName(name, member), c.getCount(), Math::max));
             impl.getDropWizardMetricRegistry().getTimers()
-                .forEach((name, t) -> counts.put(shortName(name, member), t.getCount()));
+                .forEach((name, t) -> counts.merge(shortName(name, member), t.getCount(), Math::max));
         }
         return counts;
     }

@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * One replica of a stateful cell: its Ratis server, its {@link Ledger}, and a junction server through which clients
@@ -70,7 +71,8 @@ public final class Replica implements StatefulHost.Running
     private final RaftGroup group;
     private final Parameters raftParameters;
     private final Object clientLock = new Object();
-    private volatile RaftClient client;
+    private final AtomicReferenceArray<RaftClient> clients;
+    private final AtomicLong nextQueryClient = new AtomicLong();
     private final ClientId localClientId = ClientId.randomId();
     private final AtomicLong localCallIds = new AtomicLong();
     private volatile RaftServer.Division division;
@@ -83,13 +85,14 @@ public final class Replica implements StatefulHost.Running
     {
         this.cellDir = cellDir;
         this.options = options;
+        this.clients = new AtomicReferenceArray<>(options.forwardClients());
         final GroupConfig config = GroupConfig.loadOrCreate(cellDir, options.groupSize());
         this.lock = config.claim(options.slot());
         this.slot = lock.slot();
         this.dir = config.slotDir(slot);
         Ledger openedLedger = null;
         RaftServer startedServer = null;
-        RaftClient openedClient = null;
+        final List<RaftClient> openedClients = new ArrayList<>();
         try
         {
             openedLedger = Ledger.open(dir.resolve("ledger"));
@@ -132,8 +135,12 @@ public final class Replica implements StatefulHost.Running
                 .build();
             startedServer.start();
             this.server = startedServer;
-            openedClient = RaftSetup.client(group, options.transport(), null, raftParameters);
-            this.client = openedClient;
+            for (int i = 0; i < clients.length(); i++)
+            {
+                final RaftClient c = RaftSetup.client(group, options.transport(), null, raftParameters);
+                openedClients.add(c);
+                clients.set(i, c);
+            }
             this.cellServer = CellServer.start(binding.cellName(), binding.genome(),
                 new ReplicatedDispatcher(this, table, localDispatcher, groupKey),
                 cell instanceof CellLifecycle l ? l : null, cellDir, options.server());
@@ -145,7 +152,7 @@ public final class Replica implements StatefulHost.Running
         }
         catch (final IOException | RuntimeException ex)
         {
-            closeQuietly(openedClient);
+            openedClients.forEach(Replica::closeQuietly);
             closeQuietly(startedServer);
             if (openedLedger != null)
             {
@@ -278,28 +285,36 @@ public final class Replica implements StatefulHost.Running
      * without a session (sequence 0) are never sent twice, so they always take the Raft client, whose retries Ratis'
      * retry cache deduplicates.
      *
+     * <p>
+     * Forwarded commands go through one of {@link ReplicaOptions#forwardClients()} Raft clients chosen by the client
+     * session, so one session's commands keep their order while different sessions' commands are in flight at once
+     * (Ratis' Netty server answers one request per connection at a time).
+     *
      * @param entry        the log entry.
+     * @param session      a hash of the command's client session (picks the forwarding client).
      * @param deduplicated whether the entry's command carries a client session and sequence.
      * @return the group's reply.
      */
-    CompletableFuture<RaftClientReply> submitCommand(final Message entry, final boolean deduplicated)
+    CompletableFuture<RaftClientReply> submitCommand(final Message entry, final long session,
+        final boolean deduplicated)
     {
+        final int forwarder = (int)Math.floorMod(session, (long)clients.length());
         if (deduplicated)
         {
             final CompletableFuture<RaftClientReply> local = submitLocally(entry, RaftClientRequest.writeRequestType());
             if (local != null)
             {
                 return local.handle((reply, error) -> localAnswered(reply, error) ? local :
-                    forwardCommand(entry)).thenCompose(f -> f);
+                    forwardCommand(entry, forwarder)).thenCompose(f -> f);
             }
         }
-        return forwardCommand(entry);
+        return forwardCommand(entry, forwarder);
     }
 
-    private CompletableFuture<RaftClientReply> forwardCommand(final Message entry)
+    private CompletableFuture<RaftClientReply> forwardCommand(final Message entry, final int forwarder)
     {
-        final RaftClient c = client;
-        return c.async().send(entry).whenComplete((reply, error) -> renewAfterFailure(c, error));
+        final RaftClient c = clients.get(forwarder);
+        return c.async().send(entry).whenComplete((reply, error) -> renewAfterFailure(forwarder, c, error));
     }
 
     /**
@@ -378,17 +393,18 @@ public final class Replica implements StatefulHost.Running
         {
             // No division yet: let the client find the leader.
         }
-        final RaftClient c = client;
+        final int forwarder = (int)Math.floorMod(nextQueryClient.getAndIncrement(), (long)clients.length());
+        final RaftClient c = clients.get(forwarder);
         final CompletableFuture<RaftClientReply> reply = leader != null ?
             c.async().sendReadOnly(query, leader) : c.async().sendReadOnly(query);
-        return reply.whenComplete((r, error) -> renewAfterFailure(c, error));
+        return reply.whenComplete((r, error) -> renewAfterFailure(forwarder, c, error));
     }
 
     /**
      * Ratis' ordered async client closes its sliding window for good once one request fails after all its retries;
      * every later request would fail at once. Replace it (the caller retries; client sessions keep that exactly once).
      */
-    private void renewAfterFailure(final RaftClient failed, final Throwable error)
+    private void renewAfterFailure(final int forwarder, final RaftClient failed, final Throwable error)
     {
         if (error == null || closed)
         {
@@ -396,11 +412,11 @@ public final class Replica implements StatefulHost.Running
         }
         synchronized (clientLock)
         {
-            if (client != failed || closed)
+            if (clients.get(forwarder) != failed || closed)
             {
                 return;
             }
-            client = RaftSetup.client(group, options.transport(), null, raftParameters);
+            clients.set(forwarder, RaftSetup.client(group, options.transport(), null, raftParameters));
         }
         Thread.ofVirtual().name("raft-client-close").start(() -> closeQuietly(failed));
     }
@@ -640,7 +656,10 @@ public final class Replica implements StatefulHost.Running
         {
             closed = true;
         }
-        closeQuietly(client);
+        for (int i = 0; i < clients.length(); i++)
+        {
+            closeQuietly(clients.get(i));
+        }
         closeQuietly(server);
         ledger.close();
         lock.close();

@@ -74,7 +74,7 @@ final class ReplicatedDispatcher implements AsyncDispatcher
                 buffer.getBytes(offset, entry, CellStateMachine.ENTRY_HEADER, length);
                 auth.sign(entry);
                 complete(replica.submitCommand(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry)),
-                    envelope.sequence() != 0), completion);
+                    envelope.sessionHigh() * 31 + envelope.sessionLow(), envelope.sequence() != 0), completion);
                 return true;
             }
             case HandlerTable.QUERY ->

@@ -212,8 +212,10 @@ public final class StateReport
         sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (final Row r : rows.values())
         {
-            sb.append(String.format(Locale.ROOT, "| %s%s | %d | %.1f | %.1f | %,.0f | %s | %s | %s | %s | %s |%n",
+            final boolean moved = r.rounds().stream().anyMatch(x -> Boolean.TRUE.equals(x.get("leaderChanged")));
+            sb.append(String.format(Locale.ROOT, "| %s%s%s | %d | %.1f | %.1f | %,.0f | %s | %s | %s | %s | %s |%n",
                 r.id(), r.majoritySynced() ? "" : " (UNSAFE: acks before a majority synced, not a goal)",
+                moved ? " (the leader changed during a round)" : "",
                 r.clients(), r.p50Us(), r.p99Us(), r.commitsPerSec(), figure(r.mean("cpuUsPerCommit")),
                 figure(r.mean("entriesPerLeaderFsync")), figure(r.mean("entriesPerFollowerAppend")),
                 figure(r.mean("loadAverage1m")), r.durability()));
