@@ -42,8 +42,8 @@ final class RaftSetup
     }
 
     /**
-     * Settings measured to shorten a commit without weakening durability (perf/README.md, "Stateful cells: where a
-     * commit's time goes"). Ratis' log worker already groups the entries queued behind a sync into the next fsync and
+     * Settings measured to shorten a commit without weakening durability (perf/README.md, "Tuning: what was measured
+     * and decided"). Ratis' log worker already groups the entries queued behind a sync into the next fsync and
      * its appender sends every pending entry in one append: nothing here trades durability for speed. Rejected because
      * they acknowledge writes a power loss of a majority could lose: {@code raft.server.log.unsafe-flush.enabled}
      * (counts an entry flushed before its fsync) and {@code raft.server.log.async-flush.enabled} (in Ratis 3.3.0 the
