@@ -216,7 +216,7 @@ public final class StateBenchmark
                 }
                 for (final Target p : paths)
                 {
-                    for (final int clients : new int[] {1, o.clients()})
+                    for (final int clients : o.clients() == 1 ? new int[] {1} : new int[] {1, o.clients()})
                     {
                         p.prepare().run();
                         final double load = load1();
@@ -243,11 +243,11 @@ public final class StateBenchmark
         }
         finally
         {
-            for (int i = open.size() - 1; i >= 0; i--)
+            for (final AutoCloseable c : open) // clients first (added at the front), then the groups
             {
                 try
                 {
-                    open.get(i).close();
+                    c.close();
                 }
                 catch (final Exception ignore)
                 {
