@@ -1,8 +1,10 @@
 package dev.cell.raft;
 
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -20,6 +22,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A plain Ratis group with a trivial state machine (it counts entries), configured exactly as {@link Replica}s are
@@ -32,6 +37,10 @@ public final class PlainRatisBaseline implements AutoCloseable
 {
     private final List<RaftServer> servers = new ArrayList<>();
     private final RaftClient client;
+    private final RaftGroup group;
+    private final ClientId localClientId = ClientId.randomId();
+    private final AtomicLong localCallIds = new AtomicLong();
+    private volatile RaftServer leader;
 
     /**
      * Start {@code replicas} servers in this JVM under {@code dir} and a client.
@@ -42,6 +51,21 @@ public final class PlainRatisBaseline implements AutoCloseable
      */
     public PlainRatisBaseline(final Path dir, final int replicas, final ReplicaOptions.Transport transport)
     {
+        this(dir, replicas, transport, Map.of());
+    }
+
+    /**
+     * Start {@code replicas} servers in this JVM under {@code dir} and a client, with Ratis properties set over the
+     * replicas' settings (tuning experiments, e.g. {@code raft.server.log.unsafe-flush.enabled = true}).
+     *
+     * @param dir        a fresh folder.
+     * @param replicas   group size.
+     * @param transport  Ratis' transport.
+     * @param properties Ratis properties set last.
+     */
+    public PlainRatisBaseline(final Path dir, final int replicas, final ReplicaOptions.Transport transport,
+        final Map<String, String> properties)
+    {
         try
         {
             final Map<Integer, Integer> ports = new TreeMap<>();
@@ -51,7 +75,7 @@ public final class PlainRatisBaseline implements AutoCloseable
                 ports.put(i, GroupConfig.freePort());
                 members.add(i);
             }
-            final RaftGroup group = RaftSetup.group(UUID.randomUUID(), ports, members);
+            group = RaftSetup.group(UUID.randomUUID(), ports, members);
             for (int i = 0; i < replicas; i++)
             {
                 final Path storage = dir.resolve("plain-" + i);
@@ -62,7 +86,7 @@ public final class PlainRatisBaseline implements AutoCloseable
                     .setStateMachine(new Counter())
                     .setProperties(RaftSetup.serverProperties(storage.toFile(), ports.get(i), transport,
                         ReplicaOptions.defaults().electionMs(), 0, ReplicaOptions.defaults().logPreserve(),
-                        java.util.Map.of()))
+                        properties))
                     .setOption(RaftStorage.StartupOption.FORMAT)
                     .build();
                 server.start();
@@ -75,6 +99,15 @@ public final class PlainRatisBaseline implements AutoCloseable
             close();
             throw new UncheckedIOException("cannot start the plain Ratis group in " + dir, ex);
         }
+    }
+
+    /**
+     * @return the Ratis settings this project changes from Ratis' defaults for speed (none weakens durability; see
+     * perf/README.md), as Ratis names them.
+     */
+    public static Map<String, String> tunedProperties()
+    {
+        return new TreeMap<>(RaftSetup.TUNED);
     }
 
     /**
@@ -109,6 +142,109 @@ public final class PlainRatisBaseline implements AutoCloseable
                     throw new IllegalStateException("not committed: " + reply.getException());
                 }
             });
+    }
+
+    /**
+     * Commit one entry by submitting it straight into the leader's server in this JVM (no client, no RPC to the
+     * leader: what a replica that leads does with its commands), asynchronously.
+     *
+     * @param payload the entry.
+     * @return completes when it is committed and applied.
+     */
+    public CompletableFuture<Void> submitToLeaderAsync(final byte[] payload)
+    {
+        final RaftServer l = leader();
+        final RaftClientRequest request = RaftClientRequest.newBuilder()
+            .setClientId(localClientId)
+            .setServerId(l.getId())
+            .setGroupId(group.getGroupId())
+            .setCallId(localCallIds.incrementAndGet())
+            .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(payload)))
+            .setType(RaftClientRequest.writeRequestType())
+            .build();
+        try
+        {
+            return l.submitClientRequestAsync(request).thenAccept(reply ->
+            {
+                if (!reply.isSuccess())
+                {
+                    leader = null;
+                    throw new IllegalStateException("not committed: " + reply.getException());
+                }
+            });
+        }
+        catch (final IOException ex)
+        {
+            leader = null;
+            return CompletableFuture.failedFuture(ex);
+        }
+    }
+
+    /**
+     * Commit one entry through the leader's server in this JVM and wait for it.
+     *
+     * @param payload the entry.
+     */
+    public void submitToLeader(final byte[] payload)
+    {
+        submitToLeaderAsync(payload).join();
+    }
+
+    /**
+     * @return the leader's Ratis member name ({@code r0@group-…}, as in Ratis' logs and metrics).
+     */
+    public String leaderMember()
+    {
+        return leader().getId() + "@" + group.getGroupId();
+    }
+
+    /**
+     * @return every member's Ratis name, the leader's first.
+     */
+    public List<String> members()
+    {
+        final List<String> names = new ArrayList<>();
+        names.add(leaderMember());
+        for (final RaftServer s : servers)
+        {
+            final String name = s.getId() + "@" + group.getGroupId();
+            if (!names.contains(name))
+            {
+                names.add(name);
+            }
+        }
+        return names;
+    }
+
+    private RaftServer leader()
+    {
+        final RaftServer known = leader;
+        if (known != null)
+        {
+            return known;
+        }
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline)
+        {
+            for (final RaftServer s : servers)
+            {
+                try
+                {
+                    final RaftServer.Division d = s.getDivision(group.getGroupId());
+                    if (d.getInfo().isLeader() && d.getInfo().isLeaderReady())
+                    {
+                        leader = s;
+                        return s;
+                    }
+                }
+                catch (final IOException ignore)
+                {
+                    // not started yet
+                }
+            }
+            LockSupport.parkNanos(10_000_000L);
+        }
+        throw new IllegalStateException("the plain group has no ready leader within 30 s");
     }
 
     @Override

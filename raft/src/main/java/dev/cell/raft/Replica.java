@@ -12,11 +12,14 @@ import dev.cell.runtime.service.StatefulHost;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 
@@ -28,6 +31,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * One replica of a stateful cell: its Ratis server, its {@link Ledger}, and a junction server through which clients
@@ -49,6 +55,8 @@ public final class Replica implements StatefulHost.Running
     /** The status file's name in the replica's folder. */
     public static final String STATUS_FILE = "raft-status";
     private static final long STATUS_EVERY_NS = 500_000_000L;
+    /** A local submission not answered within this long is resent through the Raft client. */
+    private static final long LOCAL_TIMEOUT_MS = 3_000;
 
     private final int slot;
     private final Path cellDir;
@@ -63,7 +71,11 @@ public final class Replica implements StatefulHost.Running
     private final RaftGroup group;
     private final Parameters raftParameters;
     private final Object clientLock = new Object();
-    private volatile RaftClient client;
+    private final AtomicReferenceArray<RaftClient> clients;
+    private final AtomicLong nextQueryClient = new AtomicLong();
+    private final ClientId localClientId = ClientId.randomId();
+    private final AtomicLong localCallIds = new AtomicLong();
+    private volatile RaftServer.Division division;
     private volatile boolean closed;
     private volatile boolean failed;
     private Thread watchdog;
@@ -73,13 +85,14 @@ public final class Replica implements StatefulHost.Running
     {
         this.cellDir = cellDir;
         this.options = options;
+        this.clients = new AtomicReferenceArray<>(options.forwardClients());
         final GroupConfig config = GroupConfig.loadOrCreate(cellDir, options.groupSize());
         this.lock = config.claim(options.slot());
         this.slot = lock.slot();
         this.dir = config.slotDir(slot);
         Ledger openedLedger = null;
         RaftServer startedServer = null;
-        RaftClient openedClient = null;
+        final List<RaftClient> openedClients = new ArrayList<>();
         try
         {
             openedLedger = Ledger.open(dir.resolve("ledger"));
@@ -122,8 +135,12 @@ public final class Replica implements StatefulHost.Running
                 .build();
             startedServer.start();
             this.server = startedServer;
-            openedClient = RaftSetup.client(group, options.transport(), null, raftParameters);
-            this.client = openedClient;
+            for (int i = 0; i < clients.length(); i++)
+            {
+                final RaftClient c = RaftSetup.client(group, options.transport(), null, raftParameters);
+                openedClients.add(c);
+                clients.set(i, c);
+            }
             this.cellServer = CellServer.start(binding.cellName(), binding.genome(),
                 new ReplicatedDispatcher(this, table, localDispatcher, groupKey),
                 cell instanceof CellLifecycle l ? l : null, cellDir, options.server());
@@ -135,7 +152,7 @@ public final class Replica implements StatefulHost.Running
         }
         catch (final IOException | RuntimeException ex)
         {
-            closeQuietly(openedClient);
+            openedClients.forEach(Replica::closeQuietly);
             closeQuietly(startedServer);
             if (openedLedger != null)
             {
@@ -258,13 +275,111 @@ public final class Replica implements StatefulHost.Running
         }
     }
 
-    CompletableFuture<RaftClientReply> submitCommand(final Message entry)
+    /**
+     * Commit a command entry. While this replica leads (and {@link ReplicaOptions#localSubmit()}), an entry whose
+     * command carries a client session goes straight into this replica's own Ratis server: no Raft client, no
+     * loopback RPC, and over Netty no server event loop held for the whole commit (Ratis' Netty server answers one
+     * client request per connection at a time, so forwarded commands do not pipeline). If the local submission fails
+     * or times out, typically because leadership moved, the entry is resent through the Raft client, which finds the
+     * new leader; the session table applies a (session, sequence) once even if both copies reach the log. Entries
+     * without a session (sequence 0) are never sent twice, so they always take the Raft client, whose retries Ratis'
+     * retry cache deduplicates.
+     *
+     * <p>
+     * Forwarded commands go through one of {@link ReplicaOptions#forwardClients()} Raft clients chosen by the client
+     * session, so one session's commands keep their order while different sessions' commands are in flight at once
+     * (Ratis' Netty server answers one request per connection at a time).
+     *
+     * @param entry        the log entry.
+     * @param session      a hash of the command's client session (picks the forwarding client).
+     * @param deduplicated whether the entry's command carries a client session and sequence.
+     * @return the group's reply.
+     */
+    CompletableFuture<RaftClientReply> submitCommand(final Message entry, final long session,
+        final boolean deduplicated)
     {
-        final RaftClient c = client;
-        return c.async().send(entry).whenComplete((reply, error) -> renewAfterFailure(c, error));
+        final int forwarder = (int)Math.floorMod(session, (long)clients.length());
+        if (deduplicated)
+        {
+            final CompletableFuture<RaftClientReply> local = submitLocally(entry, RaftClientRequest.writeRequestType());
+            if (local != null)
+            {
+                return local.handle((reply, error) -> localAnswered(reply, error) ? local :
+                    forwardCommand(entry, forwarder)).thenCompose(f -> f);
+            }
+        }
+        return forwardCommand(entry, forwarder);
+    }
+
+    private CompletableFuture<RaftClientReply> forwardCommand(final Message entry, final int forwarder)
+    {
+        final RaftClient c = clients.get(forwarder);
+        return c.async().send(entry).whenComplete((reply, error) -> renewAfterFailure(forwarder, c, error));
+    }
+
+    /**
+     * @return the local server's answer, or null when this replica does not lead (or local submission is off).
+     */
+    private CompletableFuture<RaftClientReply> submitLocally(final Message message, final RaftClientRequest.Type type)
+    {
+        if (!options.localSubmit() || closed)
+        {
+            return null;
+        }
+        RaftServer.Division d = division;
+        try
+        {
+            if (d == null)
+            {
+                d = server.getDivision(groupId);
+                division = d;
+            }
+            if (!d.getInfo().isLeader() || !d.getInfo().isLeaderReady())
+            {
+                return null;
+            }
+            final RaftClientRequest request = RaftClientRequest.newBuilder()
+                .setClientId(localClientId)
+                .setServerId(self)
+                .setGroupId(groupId)
+                .setCallId(localCallIds.incrementAndGet())
+                .setMessage(message)
+                .setType(type)
+                .build();
+            return server.submitClientRequestAsync(request).copy()
+                .orTimeout(LOCAL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return null; // not running (yet or any more): the Raft client path decides
+        }
+    }
+
+    /**
+     * @return true when the local server's reply is the answer: success, or the state machine's refusal; false when
+     * another leader should be asked (not leader, not ready, closed, timed out, overloaded).
+     */
+    private static boolean localAnswered(final RaftClientReply reply, final Throwable error)
+    {
+        if (error != null || reply == null)
+        {
+            return false;
+        }
+        return reply.isSuccess() || reply.getException() instanceof StateMachineException;
     }
 
     CompletableFuture<RaftClientReply> submitQuery(final Message query)
+    {
+        final CompletableFuture<RaftClientReply> local = submitLocally(query, RaftClientRequest.readRequestType());
+        if (local != null)
+        {
+            return local.handle((reply, error) -> localAnswered(reply, error) ? local : forwardQuery(query))
+                .thenCompose(f -> f);
+        }
+        return forwardQuery(query);
+    }
+
+    private CompletableFuture<RaftClientReply> forwardQuery(final Message query)
     {
         // Answered by the leader after its read index, addressed to it explicitly: a follower asked for a linearizable
         // read would need a read index from the leader, which Ratis' Netty transport cannot request (the request
@@ -278,17 +393,18 @@ public final class Replica implements StatefulHost.Running
         {
             // No division yet: let the client find the leader.
         }
-        final RaftClient c = client;
+        final int forwarder = (int)Math.floorMod(nextQueryClient.getAndIncrement(), (long)clients.length());
+        final RaftClient c = clients.get(forwarder);
         final CompletableFuture<RaftClientReply> reply = leader != null ?
             c.async().sendReadOnly(query, leader) : c.async().sendReadOnly(query);
-        return reply.whenComplete((r, error) -> renewAfterFailure(c, error));
+        return reply.whenComplete((r, error) -> renewAfterFailure(forwarder, c, error));
     }
 
     /**
      * Ratis' ordered async client closes its sliding window for good once one request fails after all its retries;
      * every later request would fail at once. Replace it (the caller retries; client sessions keep that exactly once).
      */
-    private void renewAfterFailure(final RaftClient failed, final Throwable error)
+    private void renewAfterFailure(final int forwarder, final RaftClient failed, final Throwable error)
     {
         if (error == null || closed)
         {
@@ -296,11 +412,11 @@ public final class Replica implements StatefulHost.Running
         }
         synchronized (clientLock)
         {
-            if (client != failed || closed)
+            if (clients.get(forwarder) != failed || closed)
             {
                 return;
             }
-            client = RaftSetup.client(group, options.transport(), null, raftParameters);
+            clients.set(forwarder, RaftSetup.client(group, options.transport(), null, raftParameters));
         }
         Thread.ofVirtual().name("raft-client-close").start(() -> closeQuietly(failed));
     }
@@ -311,6 +427,14 @@ public final class Replica implements StatefulHost.Running
     public int slot()
     {
         return slot;
+    }
+
+    /**
+     * @return this replica's Ratis member name ({@code r<slot>@group-…}, as in Ratis' logs and metrics).
+     */
+    public String raftMember()
+    {
+        return self + "@" + groupId;
     }
 
     /**
@@ -532,7 +656,10 @@ public final class Replica implements StatefulHost.Running
         {
             closed = true;
         }
-        closeQuietly(client);
+        for (int i = 0; i < clients.length(); i++)
+        {
+            closeQuietly(clients.get(i));
+        }
         closeQuietly(server);
         ledger.close();
         lock.close();

@@ -8,7 +8,8 @@ import java.util.Map;
  * How a replica runs. Immutable; start from {@link #defaults()}. Every value can also be set with a system property
  * (read by {@link #fromSystemProperties(ServerOptions)}, which is what {@code cell mitosis} uses):
  * {@code cell.replica.slot}, {@code cell.raft.transport} ({@code netty}|{@code grpc}),
- * {@code cell.raft.snapshot.every}, {@code cell.raft.log.preserve}, {@code cell.raft.election.ms}; any
+ * {@code cell.raft.snapshot.every}, {@code cell.raft.log.preserve}, {@code cell.raft.election.ms},
+ * {@code cell.raft.local.submit} ({@code true}|{@code false}), {@code cell.raft.forward.clients}; any
  * {@code raft.*} system property goes to Ratis as it is.
  *
  * @param slot          the replica slot to run, or -1 for the first one no running replica holds.
@@ -23,12 +24,17 @@ import java.util.Map;
  *                      wiped replica) gets the snapshot installed.
  * @param raftProperties Ratis properties set last, over this project's settings and the {@code raft.*} system
  *                      properties (e.g. {@code raft.server.log.segment.size.max}); tests use it.
+ * @param localSubmit   while this replica leads, submit the commands (that carry a client session) and the
+ *                      linearizable queries it receives straight into its own Ratis server instead of through its
+ *                      Raft client and a loopback RPC (default true; false measures the forwarding path).
+ * @param forwardClients Raft clients a replica forwards commands through (1 to 64, default 4); a client session's
+ *                      commands always take the same one, so they stay in order. Ratis' Netty server answers one
+ *                      request per connection at a time: one client would admit one forwarded command at a time.
  * @since 0.1
  */
 public record ReplicaOptions(
     int slot, int groupSize, ServerOptions server, Transport transport, long snapshotEvery, long electionMs,
-        long logPreserve,
-    Map<String, String> raftProperties)
+    long logPreserve, Map<String, String> raftProperties, boolean localSubmit, int forwardClients)
 {
     /**
      * @throws IllegalArgumentException when a value is out of range.
@@ -42,6 +48,10 @@ public record ReplicaOptions(
         if (logPreserve < 0)
         {
             throw new IllegalArgumentException("logPreserve = " + logPreserve + " must be 0 or more");
+        }
+        if (forwardClients < 1 || forwardClients > 64)
+        {
+            throw new IllegalArgumentException("forwardClients = " + forwardClients + " must be from 1 to 64");
         }
         raftProperties = Map.copyOf(raftProperties);
     }
@@ -65,12 +75,13 @@ public record ReplicaOptions(
 
     /**
      * @return slot -1, a group of 3, default server options, Netty, a snapshot every 10,000 commands, 400 ms
-     * elections, 10,000
-     * log entries preserved below a snapshot.
+     * elections, 10,000 log entries preserved below a snapshot, local submission on the leader, 4 forwarding
+     * clients.
      */
     public static ReplicaOptions defaults()
     {
-        return new ReplicaOptions(-1, 3, ServerOptions.defaults(), Transport.NETTY, 10_000, 400, 10_000, Map.of());
+        return new ReplicaOptions(-1, 3, ServerOptions.defaults(), Transport.NETTY, 10_000, 400, 10_000, Map.of(),
+            true, 4);
     }
 
     /**
@@ -95,7 +106,9 @@ public record ReplicaOptions(
             Long.getLong("cell.raft.snapshot.every", 10_000),
             Long.getLong("cell.raft.election.ms", 400),
             Long.getLong("cell.raft.log.preserve", 10_000),
-            Map.of());
+            Map.of(),
+            Boolean.parseBoolean(System.getProperty("cell.raft.local.submit", "true")),
+            Integer.getInteger("cell.raft.forward.clients", 4));
     }
 
     /**
@@ -105,7 +118,7 @@ public record ReplicaOptions(
     public ReplicaOptions withGroupSize(final int value)
     {
         return new ReplicaOptions(slot, value, server, transport, snapshotEvery, electionMs, logPreserve,
-            raftProperties);
+            raftProperties, localSubmit, forwardClients);
     }
 
     /**
@@ -115,7 +128,7 @@ public record ReplicaOptions(
     public ReplicaOptions withSlot(final int value)
     {
         return new ReplicaOptions(value, groupSize, server, transport, snapshotEvery, electionMs, logPreserve,
-            raftProperties);
+            raftProperties, localSubmit, forwardClients);
     }
 
     /**
@@ -125,7 +138,7 @@ public record ReplicaOptions(
     public ReplicaOptions withServer(final ServerOptions value)
     {
         return new ReplicaOptions(slot, groupSize, value, transport, snapshotEvery, electionMs, logPreserve,
-            raftProperties);
+            raftProperties, localSubmit, forwardClients);
     }
 
     /**
@@ -135,7 +148,7 @@ public record ReplicaOptions(
     public ReplicaOptions withTransport(final Transport value)
     {
         return new ReplicaOptions(slot, groupSize, server, value, snapshotEvery, electionMs, logPreserve,
-            raftProperties);
+            raftProperties, localSubmit, forwardClients);
     }
 
     /**
@@ -144,7 +157,8 @@ public record ReplicaOptions(
      */
     public ReplicaOptions withSnapshotEvery(final long value)
     {
-        return new ReplicaOptions(slot, groupSize, server, transport, value, electionMs, logPreserve, raftProperties);
+        return new ReplicaOptions(slot, groupSize, server, transport, value, electionMs, logPreserve, raftProperties,
+            localSubmit, forwardClients);
     }
 
     /**
@@ -154,7 +168,7 @@ public record ReplicaOptions(
     public ReplicaOptions withElectionMs(final long value)
     {
         return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, value, logPreserve,
-            raftProperties);
+            raftProperties, localSubmit, forwardClients);
     }
 
     /**
@@ -163,7 +177,8 @@ public record ReplicaOptions(
      */
     public ReplicaOptions withLogPreserve(final long value)
     {
-        return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, electionMs, value, raftProperties);
+        return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, electionMs, value, raftProperties,
+            localSubmit, forwardClients);
     }
 
     /**
@@ -175,6 +190,27 @@ public record ReplicaOptions(
     {
         final Map<String, String> copy = new java.util.HashMap<>(raftProperties);
         copy.put(key, value);
-        return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, electionMs, logPreserve, copy);
+        return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, electionMs, logPreserve, copy,
+            localSubmit, forwardClients);
+    }
+
+    /**
+     * @param value true to submit into the local Ratis server while this replica leads.
+     * @return a copy with it.
+     */
+    public ReplicaOptions withLocalSubmit(final boolean value)
+    {
+        return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, electionMs, logPreserve,
+            raftProperties, value, forwardClients);
+    }
+
+    /**
+     * @param value Raft clients to forward commands through.
+     * @return a copy with it.
+     */
+    public ReplicaOptions withForwardClients(final int value)
+    {
+        return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, electionMs, logPreserve,
+            raftProperties, localSubmit, value);
     }
 }

@@ -22,7 +22,9 @@ import java.util.concurrent.CompletionException;
  * client, which follows the leader: callers reach any replica and never see leader changes; a retry through another
  * replica under the same sequence applies once); linearizable queries go through a read index on this replica; stale
  * queries and unknown template ids are dispatched locally at once. A command the group refuses (session expired, not
- * a command of this cell) is answered with {@code Completion.refuse}: the caller gets {@code Rejected}.
+ * a command of this cell) is answered with {@code Completion.refuse}: the caller gets {@code Rejected}. On the leader,
+ * commands with a session and linearizable queries go straight into the local Ratis server (see
+ * {@code Replica.submitCommand}).
  */
 final class ReplicatedDispatcher implements AsyncDispatcher
 {
@@ -71,7 +73,8 @@ final class ReplicatedDispatcher implements AsyncDispatcher
                 e.putLong(29, envelope.sequence(), ByteOrder.LITTLE_ENDIAN);
                 buffer.getBytes(offset, entry, CellStateMachine.ENTRY_HEADER, length);
                 auth.sign(entry);
-                complete(replica.submitCommand(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry))), completion);
+                complete(replica.submitCommand(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry)),
+                    envelope.sessionHigh() * 31 + envelope.sessionLow(), envelope.sequence() != 0), completion);
                 return true;
             }
             case HandlerTable.QUERY ->

@@ -422,7 +422,11 @@ public final class ComparisonSuite
         return Duration.ofNanos((long)(s * 1e9));
     }
 
-    private static String cpuModel() throws IOException
+    /**
+     * @return the CPU's model name from {@code /proc/cpuinfo}, else the architecture.
+     * @throws IOException when {@code /proc/cpuinfo} cannot be read.
+     */
+    public static String cpuModel() throws IOException
     {
         final Path cpuinfo = Path.of("/proc/cpuinfo");
         if (!Files.isReadable(cpuinfo))
@@ -437,9 +441,29 @@ public final class ComparisonSuite
     }
 
     /**
+     * @param date  the run's date.
+     * @param cores cores of the machine.
+     * @param cpu   its CPU model name.
+     * @return the name results files of that run start with ({@code <date>-<cores>cpu-<cpu model>}).
+     */
+    public static String resultsBaseName(final java.time.LocalDate date, final int cores, final String cpu)
+    {
+        return SuiteReport.baseName(date, cores, cpu);
+    }
+
+    /**
+     * @param value a JSON-ready tree (maps, lists, strings, numbers, booleans, null).
+     * @return it as indented JSON, the way the suite writes its results.
+     */
+    public static String prettyJson(final Object value)
+    {
+        return SuiteReport.prettyJson(value);
+    }
+
+    /**
      * @return the 1, 5 and 15 minute load averages from {@code /proc/loadavg}, or "unknown".
      */
-    static String loadAverage()
+    public static String loadAverage()
     {
         try
         {
