@@ -1,6 +1,7 @@
 package dev.cell.perf.suite;
 
 import dev.cell.runtime.transport.axon.AxonMedia;
+import dev.cell.runtime.transport.axon.AxonPace;
 import dev.cell.tools.bench.Probe;
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
@@ -90,8 +91,10 @@ final class AeronIpc
         final Wait.Waiter wait = mode.newWaiter();
         final ExclusivePublication pong = aeron.addExclusivePublication(pongChannel, PONG_STREAM);
         final Subscription ping = aeron.addSubscription(pingChannel, PING_STREAM);
+        final AxonPace pace = new AxonPace();
         final FragmentHandler echo = (buffer, offset, length, header) ->
         {
+            pace.traffic(System.nanoTime()); // as the axon's ends do: a SHARED driver goes by the process's frames
             while (pong.offer(buffer, offset, length) < 0)
             {
                 duty(media);
@@ -127,6 +130,7 @@ final class AeronIpc
     static final class AeronProbe implements Probe, FragmentHandler, AutoCloseable
     {
         private final AxonMedia media;
+        private final AxonPace pace = new AxonPace();
         private final Aeron aeron;
         private final ExclusivePublication ping;
         private final Subscription pong;
@@ -202,6 +206,7 @@ final class AeronIpc
         @Override
         public void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
         {
+            pace.traffic(System.nanoTime());
             received = buffer.getLong(offset);
         }
 
