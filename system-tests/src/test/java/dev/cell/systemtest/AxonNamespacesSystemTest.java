@@ -109,8 +109,10 @@ class AxonNamespacesSystemTest
             final Matcher counters = COUNTERS.matcher(relay.output());
             assertTrue(counters.find(), relay.output());
             System.out.println("relay " + counters.group());
-            assertTrue(Long.parseLong(counters.group(1)) > 0 && Long.parseLong(counters.group(2)) > 0,
-                "datagrams were lost both ways, and every call still got its right answer: " + counters.group());
+            // Requests were lost (thousands of datagrams at 1 %); the way back carries only ~100 status messages and
+            // NAKs, so a loss there is likely but not certain.
+            assertTrue(Long.parseLong(counters.group(1)) > 0,
+                "requests were lost, and every call still got its right answer: " + counters.group());
             // The supervisor restarts the killed instance; wait for it before the next runs.
             awaitLive(homeB, instance.pid());
 
