@@ -6,6 +6,8 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -146,6 +148,31 @@ class RegistryGroupTest
         assertEquals(1, renewing.announcements(), "never expired, never announced again");
         assertEquals(grant, renewing.lease().grantIndex());
         assertEquals(0, group.nodes[elected].expired());
+    }
+
+    @Test
+    void anAnnouncementAskedWhileTheGroupHasNoLeaderIsAnsweredOnceOneIsElected() throws Exception
+    {
+        group = new RegistryGroup("electing", Duration.ofMillis(250), 4);
+        group.startAll();
+        final Identity key = Harness.identity(group.root, "exchange");
+        final int old = group.leader();
+        final int via = (old + 1) % RegistryGroup.REPLICAS;
+        final int other = (old + 2) % RegistryGroup.REPLICAS;
+        final RegistryClient reader = group.reader(via);
+        reader.announce(Harness.announcement(key, key.publicId(), "exchange", "exchange-0", System.currentTimeMillis(),
+            List.of()));
+        group.stop(old);
+        group.stop(other);
+        // Asked of the one replica left: it names the stopped leader, then none; a quorum is back when other restarts.
+        final long askedMs = System.currentTimeMillis();
+        final CompletableFuture<Ticket> asked = reader.announceAsync(Harness.announcement(key, key.publicId(),
+            "exchange", "exchange-1", askedMs, List.of()));
+        group.start(other);
+        final Ticket ticket = asked.get(30, TimeUnit.SECONDS);
+        System.out.println("registry: an announcement asked with no quorum was answered " +
+            (System.currentTimeMillis() - askedMs) + " ms later, once r" + group.leader() + " led");
+        assertTrue(ticket.ticket().length > 0 && ticket.admittedMs() >= askedMs, "admitted after it was asked");
     }
 
     @Test

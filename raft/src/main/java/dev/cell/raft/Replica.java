@@ -19,6 +19,11 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.protocol.exceptions.RaftException;
+import org.apache.ratis.protocol.exceptions.ReadIndexException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -57,6 +62,9 @@ public final class Replica implements StatefulHost.Running
     private static final long STATUS_EVERY_NS = 500_000_000L;
     /** A local submission not answered within this long is resent through the Raft client. */
     private static final long LOCAL_TIMEOUT_MS = 3_000;
+    /** How long a read keeps asking while the group elects a leader (the forwarding clients' own budget is 15 s). */
+    private static final long QUERY_RETRY_MS = 15_000;
+    private static final long QUERY_RETRY_PAUSE_MS = 50;
 
     private final int slot;
     private final Path cellDir;
@@ -381,23 +389,92 @@ public final class Replica implements StatefulHost.Running
 
     private CompletableFuture<RaftClientReply> forwardQuery(final Message query)
     {
+        final CompletableFuture<RaftClientReply> answer = new CompletableFuture<>();
+        forwardQuery(query, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(QUERY_RETRY_MS), answer);
+        return answer;
+    }
+
+    /**
+     * Ask the member this replica believes leads. A read sent to a member that has just lost (or not yet won) the
+     * lead fails with a read-index, not-leader or leader-not-ready answer that Ratis' client does not retry when it
+     * is addressed to one member; ask again, after a pause, until the group has a leader or the time is up.
+     */
+    private void forwardQuery(final Message query, final long deadlineNs,
+        final CompletableFuture<RaftClientReply> answer)
+    {
         // Answered by the leader after its read index, addressed to it explicitly: a follower asked for a linearizable
         // read would need a read index from the leader, which Ratis' Netty transport cannot request (the request
         // would hang until it times out).
-        RaftPeerId leader = null;
-        try
+        final RaftPeerId leader = knownLeader();
+        if (leader == null)
         {
-            leader = server.getDivision(groupId).getInfo().getLeaderId();
-        }
-        catch (final IOException ignore)
-        {
-            // No division yet: let the client find the leader.
+            // Sent to no member in particular, Ratis' client may pick a follower, which cannot answer it (above).
+            if (!closed && System.nanoTime() - deadlineNs < 0)
+            {
+                retryQuery(query, deadlineNs, answer);
+            }
+            else
+            {
+                answer.completeExceptionally(new RaftException(raftMember() + ": no leader was known within " +
+                    QUERY_RETRY_MS + " ms"));
+            }
+            return;
         }
         final int forwarder = (int)Math.floorMod(nextQueryClient.getAndIncrement(), (long)clients.length());
         final RaftClient c = clients.get(forwarder);
-        final CompletableFuture<RaftClientReply> reply = leader != null ?
-            c.async().sendReadOnly(query, leader) : c.async().sendReadOnly(query);
-        return reply.whenComplete((r, error) -> renewAfterFailure(forwarder, c, error));
+        c.async().sendReadOnly(query, leader).whenComplete((r, error) ->
+        {
+            renewAfterFailure(forwarder, c, error);
+            final Throwable failure = error != null ? error : r != null ? r.getException() : null;
+            if (failure != null && leaderChanging(failure) && !closed && System.nanoTime() - deadlineNs < 0)
+            {
+                retryQuery(query, deadlineNs, answer);
+            }
+            else if (error != null)
+            {
+                answer.completeExceptionally(error);
+            }
+            else
+            {
+                answer.complete(r);
+            }
+        });
+    }
+
+    private void retryQuery(final Message query, final long deadlineNs, final CompletableFuture<RaftClientReply> answer)
+    {
+        CompletableFuture.delayedExecutor(QUERY_RETRY_PAUSE_MS, TimeUnit.MILLISECONDS)
+            .execute(() -> forwardQuery(query, deadlineNs, answer));
+    }
+
+    /**
+     * @return the member this replica knows to lead and, when that is this replica, to be ready; else null.
+     */
+    private RaftPeerId knownLeader()
+    {
+        try
+        {
+            final RaftServer.Division d = server.getDivision(groupId);
+            final RaftPeerId leader = d.getInfo().getLeaderId();
+            return leader == null || (leader.equals(self) && !d.getInfo().isLeaderReady()) ? null : leader;
+        }
+        catch (final IOException noDivisionYet)
+        {
+            return null;
+        }
+    }
+
+    static boolean leaderChanging(final Throwable failure)
+    {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause())
+        {
+            if (t instanceof ReadIndexException || t instanceof NotLeaderException ||
+                t instanceof LeaderNotReadyException || t instanceof LeaderSteppingDownException)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
