@@ -118,34 +118,59 @@ public final class JsonLinesLog implements CellLog, AutoCloseable
         final long spanId,
         final Object... fields)
     {
-        if (level.ordinal() < threshold.ordinal())
+        if (!writes(level))
         {
             return;
         }
         final String line = format(Instant.now(), level, cell, instance, event, traceIdHigh, traceIdLow, spanId,
             fields);
         final byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
-        synchronized (this)
+        writeLines(bytes, bytes.length);
+    }
+
+    /**
+     * @param level a level.
+     * @return true when lines of that level are written.
+     */
+    public boolean writes(final Level level)
+    {
+        return level.ordinal() >= threshold.ordinal();
+    }
+
+    /**
+     * Write whole lines, newlines included, to the file and the echo (allocates nothing).
+     *
+     * @param lines  UTF-8 bytes.
+     * @param length how many.
+     */
+    public synchronized void writeLines(final byte[] lines, final int length)
+    {
+        if (file != null && !fileFailed)
         {
-            if (file != null && !fileFailed)
+            try
             {
-                try
-                {
-                    file.write(bytes);
-                    file.flush();
-                }
-                catch (final IOException ex)
-                {
-                    fileFailed = true;
-                    System.err.println("cell: cannot write log " + path + ": " + ex + "; logging to it stops");
-                }
+                file.write(lines, 0, length);
+                file.flush();
             }
-            if (stdout != null)
+            catch (final IOException ex)
             {
-                stdout.print(line + "\n");
-                stdout.flush();
+                fileFailed = true;
+                System.err.println("cell: cannot write log " + path + ": " + ex + "; logging to it stops");
             }
         }
+        if (stdout != null)
+        {
+            stdout.write(lines, 0, length);
+            stdout.flush();
+        }
+    }
+
+    /**
+     * @return a formatter of this log's span lines (for its span writer).
+     */
+    public SpanLines spanLines()
+    {
+        return new SpanLines(cell, instance);
     }
 
     /**

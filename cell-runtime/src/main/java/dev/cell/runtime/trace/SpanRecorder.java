@@ -1,6 +1,8 @@
 package dev.cell.runtime.trace;
 
 import dev.cell.runtime.log.CellLog;
+import dev.cell.runtime.log.JsonLinesLog;
+import dev.cell.runtime.log.SpanLines;
 
 import java.time.Instant;
 import java.util.List;
@@ -333,15 +335,22 @@ public final class SpanRecorder implements AutoCloseable
     }
 
     /**
-     * Writes each span as one line of the instance's log.
+     * Writes each span as one line of the instance's log; into a {@link JsonLinesLog} without allocating, the lines of
+     * one drain in one write.
      */
     private static final class LogSink implements Sink
     {
+        private static final int WRITE_AT = 32 * 1024;
+
         private final CellLog log;
+        private final JsonLinesLog lines;
+        private final SpanLines spanLines;
 
         LogSink(final CellLog log)
         {
             this.log = log;
+            this.lines = log instanceof JsonLinesLog j && j.writes(CellLog.Level.INFO) ? j : null;
+            this.spanLines = lines != null ? lines.spanLines() : null;
         }
 
         @Override
@@ -355,12 +364,42 @@ public final class SpanRecorder implements AutoCloseable
             final long durationNs,
             final int outcome)
         {
+            if (spanLines != null)
+            {
+                spanLines.append(System.currentTimeMillis(), traceIdHigh, traceIdLow, spanId, parentSpanId, handler,
+                    startEpochNs, durationNs, outcomeName(outcome));
+                if (spanLines.length() >= WRITE_AT)
+                {
+                    spanLines.drainTo(lines);
+                }
+                return;
+            }
             log.log(CellLog.Level.INFO, "span", traceIdHigh, traceIdLow, spanId,
                 "handler", handler,
                 "parentSpanId", parentSpanId == 0 ? null : TraceContext.spanIdHex(parentSpanId),
                 "start", Instant.ofEpochSecond(0, startEpochNs).toString(),
                 "durationUs", durationNs / 1_000.0,
                 "outcome", outcomeName(outcome));
+        }
+
+        @Override
+        public void idle(final long nowNs)
+        {
+            flush();
+        }
+
+        @Override
+        public void close()
+        {
+            flush();
+        }
+
+        private void flush()
+        {
+            if (spanLines != null)
+            {
+                spanLines.drainTo(lines);
+            }
         }
     }
 }
