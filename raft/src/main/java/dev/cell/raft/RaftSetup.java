@@ -13,6 +13,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.util.TimeDuration;
@@ -57,6 +58,8 @@ final class RaftSetup
      * metadata entry's. The commit index is not needed for safety (Raft does not persist it; a restarted server learns
      * it from the leader, and the ledger records what it applied).
      */
+    private static final long REQUEST_TIMEOUT_MS = 3_000;
+    static final long READ_TIMEOUT_MS = 2_000;
     static final Map<String, String> TUNED = Map.of(RaftServerConfigKeys.Log.LOG_METADATA_ENABLED_KEY, "false");
 
     private RaftSetup()
@@ -152,16 +155,32 @@ final class RaftSetup
     static RaftClient client(final RaftGroup group, final ReplicaOptions.Transport transport, final RaftPeerId leader,
         final Parameters parameters)
     {
+        return client(group, transport, leader, parameters, REQUEST_TIMEOUT_MS,
+            RetryPolicies.retryUpToMaximumCountWithFixedSleep(150, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)));
+    }
+
+    /**
+     * A client for reads addressed to the leader: one attempt each, answered within {@link #READ_TIMEOUT_MS} (a
+     * leader's read index takes one heartbeat round); the replica retries, addressed to whoever leads then.
+     */
+    static RaftClient reader(final RaftGroup group, final ReplicaOptions.Transport transport,
+        final Parameters parameters)
+    {
+        return client(group, transport, null, parameters, READ_TIMEOUT_MS, RetryPolicies.noRetry());
+    }
+
+    private static RaftClient client(final RaftGroup group, final ReplicaOptions.Transport transport,
+        final RaftPeerId leader, final Parameters parameters, final long timeoutMs, final RetryPolicy retry)
+    {
         final RaftProperties p = new RaftProperties();
         transport(p, transport);
-        RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+        RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(timeoutMs, TimeUnit.MILLISECONDS));
         passThrough(p);
         final RaftClient.Builder b = RaftClient.newBuilder()
             .setProperties(p)
             .setRaftGroup(group)
             .setClientId(ClientId.randomId())
-            .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                150, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)));
+            .setRetryPolicy(retry);
         if (leader != null)
         {
             b.setLeaderId(leader);

@@ -19,11 +19,7 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
-import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
-import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.RaftException;
-import org.apache.ratis.protocol.exceptions.ReadIndexException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -36,6 +32,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -80,6 +77,7 @@ public final class Replica implements StatefulHost.Running
     private final Parameters raftParameters;
     private final Object clientLock = new Object();
     private final AtomicReferenceArray<RaftClient> clients;
+    private final AtomicReferenceArray<RaftClient> readers;
     private final AtomicLong nextQueryClient = new AtomicLong();
     private final ClientId localClientId = ClientId.randomId();
     private final AtomicLong localCallIds = new AtomicLong();
@@ -94,6 +92,7 @@ public final class Replica implements StatefulHost.Running
         this.cellDir = cellDir;
         this.options = options;
         this.clients = new AtomicReferenceArray<>(options.forwardClients());
+        this.readers = new AtomicReferenceArray<>(options.forwardClients());
         final GroupConfig config = GroupConfig.loadOrCreate(cellDir, options.groupSize());
         this.lock = config.claim(options.slot());
         this.slot = lock.slot();
@@ -148,6 +147,9 @@ public final class Replica implements StatefulHost.Running
                 final RaftClient c = RaftSetup.client(group, options.transport(), null, raftParameters);
                 openedClients.add(c);
                 clients.set(i, c);
+                final RaftClient r = RaftSetup.reader(group, options.transport(), raftParameters);
+                openedClients.add(r);
+                readers.set(i, r);
             }
             this.cellServer = CellServer.start(binding.cellName(), binding.genome(),
                 new ReplicatedDispatcher(this, table, localDispatcher, groupKey),
@@ -395,9 +397,12 @@ public final class Replica implements StatefulHost.Running
     }
 
     /**
-     * Ask the member this replica believes leads. A read sent to a member that has just lost (or not yet won) the
-     * lead fails with a read-index, not-leader or leader-not-ready answer that Ratis' client does not retry when it
-     * is addressed to one member; ask again, after a pause, until the group has a leader or the time is up.
+     * Ask the member this replica knows to lead, once, through a reader client that does not retry on its own: a
+     * read sent to a member that has just lost (or not yet won) the lead fails with a read-index, not-leader or
+     * leader-not-ready answer, or, from a leader without its quorum, times out ({@link RaftSetup#READ_TIMEOUT_MS}).
+     * Ratis' retrying client would then try the other members in turn, followers among them, whose answer never
+     * comes over Netty. Ask again, after a pause, whoever leads then, until the time is up; an answer the state
+     * machine gave is final.
      */
     private void forwardQuery(final Message query, final long deadlineNs,
         final CompletableFuture<RaftClientReply> answer)
@@ -420,13 +425,15 @@ public final class Replica implements StatefulHost.Running
             }
             return;
         }
-        final int forwarder = (int)Math.floorMod(nextQueryClient.getAndIncrement(), (long)clients.length());
-        final RaftClient c = clients.get(forwarder);
+        final int forwarder = (int)Math.floorMod(nextQueryClient.getAndIncrement(), (long)readers.length());
+        final RaftClient c = readers.get(forwarder);
         c.async().sendReadOnly(query, leader).whenComplete((r, error) ->
         {
-            renewAfterFailure(forwarder, c, error);
-            final Throwable failure = error != null ? error : r != null ? r.getException() : null;
-            if (failure != null && leaderChanging(failure) && !closed && System.nanoTime() - deadlineNs < 0)
+            renew(readers, forwarder, c, error, () -> RaftSetup.reader(group, options.transport(), raftParameters));
+            final Throwable failure = error instanceof CompletionException && error.getCause() != null ?
+                error.getCause() : error != null ? error : r != null ? r.getException() : null;
+            if (failure != null && !(failure instanceof StateMachineException) && !closed &&
+                System.nanoTime() - deadlineNs < 0)
             {
                 retryQuery(query, deadlineNs, answer);
             }
@@ -464,24 +471,18 @@ public final class Replica implements StatefulHost.Running
         }
     }
 
-    static boolean leaderChanging(final Throwable failure)
-    {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause())
-        {
-            if (t instanceof ReadIndexException || t instanceof NotLeaderException ||
-                t instanceof LeaderNotReadyException || t instanceof LeaderSteppingDownException)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /**
      * Ratis' ordered async client closes its sliding window for good once one request fails after all its retries;
      * every later request would fail at once. Replace it (the caller retries; client sessions keep that exactly once).
      */
     private void renewAfterFailure(final int forwarder, final RaftClient failed, final Throwable error)
+    {
+        renew(clients, forwarder, failed, error, () -> RaftSetup.client(group, options.transport(), null,
+            raftParameters));
+    }
+
+    private void renew(final AtomicReferenceArray<RaftClient> pool, final int index, final RaftClient failed,
+        final Throwable error, final java.util.function.Supplier<RaftClient> fresh)
     {
         if (error == null || closed)
         {
@@ -489,11 +490,11 @@ public final class Replica implements StatefulHost.Running
         }
         synchronized (clientLock)
         {
-            if (clients.get(forwarder) != failed || closed)
+            if (pool.get(index) != failed || closed)
             {
                 return;
             }
-            clients.set(forwarder, RaftSetup.client(group, options.transport(), null, raftParameters));
+            pool.set(index, fresh.get());
         }
         Thread.ofVirtual().name("raft-client-close").start(() -> closeQuietly(failed));
     }
@@ -736,6 +737,7 @@ public final class Replica implements StatefulHost.Running
         for (int i = 0; i < clients.length(); i++)
         {
             closeQuietly(clients.get(i));
+            closeQuietly(readers.get(i));
         }
         closeQuietly(server);
         ledger.close();
