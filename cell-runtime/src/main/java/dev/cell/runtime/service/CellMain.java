@@ -27,12 +27,13 @@ import java.util.concurrent.locks.LockSupport;
  * </pre>
  * Each option may also be given as a system property: {@code cell.dir}, {@code cell.name}, {@code cell.instance},
  * {@code cell.latency}, {@code cell.state.replicas}, {@code cell.trace}, {@code cell.trace.sample},
- * {@code cell.otlp}. {@code --trace} says which requests get a span record ({@code [observe] trace}, default
- * {@code sampled}), {@code --trace-sample} the share of the traces this instance starts that are sampled
- * ({@code [observe] sample}), {@code --otlp} a collector to export spans to ({@code [observe] otlp}). An instance
- * reads no {@code cell.toml}: its launcher (the tissue module) resolves the cell's settings and hands them over here; {@code --state-replicas} is the size of the
- * Raft group a {@code [state]} table asks for (0 or absent: none). The instance id defaults to {@code <cell>-<pid>};
- * the cell may be omitted when the class path
+ * {@code cell.otlp}; {@code cell.metrics.handlers=false} keeps no per-handler counters. {@code --trace} says which
+ * requests get a span record ({@code [observe] trace}, default {@code sampled}), {@code --trace-sample} the share of
+ * the traces this instance starts that are sampled ({@code [observe] sample}), {@code --otlp} a collector to export
+ * spans to ({@code [observe] otlp}). An instance reads no {@code cell.toml}: its launcher (the tissue module)
+ * resolves the cell's settings and hands them over here; {@code --state-replicas} is the size of the Raft group a
+ * {@code [state]} table asks for (0 or absent: none). The instance id defaults to {@code <cell>-<pid>}; the cell may
+ * be omitted when the class path
  * holds exactly one binding. Exit status: 0 after a clean stop, 2 for bad arguments, 1 when the instance failed,
  * {@value IdleTimeout#EXIT_STATUS} when it stopped itself after its idle timeout ({@link IdleTimeout}).
  * <p>
@@ -213,7 +214,8 @@ public final class CellMain
             .withInstanceId(instanceId)
             .withLog(log)
             .withAxon(axon)
-            .withTrace(trace);
+            .withTrace(trace)
+            .withHandlerMetrics(!"false".equals(System.getProperty(ServerOptions.HANDLER_METRICS_PROPERTY)));
         final int groupSize;
         try
         {

@@ -50,6 +50,7 @@ final class RequestHandler implements FrameListener, ServerListener
     private final UnsafeBuffer requestView = new UnsafeBuffer(0, 0);
     private final Envelope envelope = new Envelope();
     private final HandlerSlots slots;
+    private final boolean handlerMetrics;
     private final RequestTracing tracing;
     private ServerConnection current;
     private int pendingCount;
@@ -70,6 +71,7 @@ final class RequestHandler implements FrameListener, ServerListener
         this.requestCheck = ctx.requestCheck();
         this.log = ctx.log();
         this.slots = new HandlerSlots(ctx.genome());
+        this.handlerMetrics = ctx.handlerMetrics();
         this.tracing = new RequestTracing(ctx);
     }
 
@@ -273,7 +275,7 @@ final class RequestHandler implements FrameListener, ServerListener
             slot = slots.slotOf(requestCheck.templateId()); // a schema whose header is not SBE's standard one
         }
         acceptor.incrementCalls();
-        acceptor.handlerCall(slot);
+        countCall();
         requestView.wrap(buffer, appOffset, appLength);
         tracing.enter(traceIdHigh, traceIdLow, parentSpanId, traceFlags, requestCheck.handlerName());
         try
@@ -313,7 +315,7 @@ final class RequestHandler implements FrameListener, ServerListener
             result = dispatcher.dispatch(requestView, 0, appLength, out, Protocol.RESPONSE_PREFIX_LENGTH);
             final long serviceNs = System.nanoTime() - startNs;
             acceptor.recordServiceTime(serviceNs);
-            acceptor.handlerServiceTime(slot, serviceNs);
+            countServiceTime(serviceNs);
             tracing.end(result < 0 ? SpanRecorder.ERROR : SpanRecorder.OK);
         }
         catch (final UnknownHandlerException ex)
@@ -323,7 +325,7 @@ final class RequestHandler implements FrameListener, ServerListener
         }
         catch (final Throwable ex)
         {
-            acceptor.handlerServiceTime(slot, System.nanoTime() - startNs); // it ran, and failed
+            countServiceTime(System.nanoTime() - startNs); // it ran, and failed
             // Errors included: an OutOfMemoryError thrown here was caused by this request (the frame itself was
             // checked before, so it cannot be a length read from the wire), and the instance serves on.
             final String detail = "handler of template " + templateIdOf(requestView, appLength) + " threw " +
@@ -336,7 +338,7 @@ final class RequestHandler implements FrameListener, ServerListener
         if (result < 0)
         {
             acceptor.incrementErrors(); // a declared error
-            acceptor.handlerDeclaredError(slot);
+            countDeclaredError();
         }
         final int replyLength = result == Integer.MIN_VALUE ? 0 : Math.abs(result);
         final int total = Protocol.RESPONSE_PREFIX_LENGTH + replyLength;
@@ -362,7 +364,7 @@ final class RequestHandler implements FrameListener, ServerListener
             return false;
         }
         slot = r.slot;
-        acceptor.handlerServiceTime(slot, System.nanoTime() - r.startNs); // once: it is answered (or dropped) now
+        countServiceTime(System.nanoTime() - r.startNs); // once: it is answered (or dropped) now
         tracing.endAsync(r);
         try
         {
@@ -388,7 +390,7 @@ final class RequestHandler implements FrameListener, ServerListener
                 if (r.kind == AsyncReply.APP_ERROR)
                 {
                     acceptor.incrementErrors(); // a declared error
-                    acceptor.handlerDeclaredError(slot);
+                    countDeclaredError();
                 }
                 final int total = Protocol.RESPONSE_PREFIX_LENGTH + r.length;
                 if (total > conn.end.maxMessageLength())
@@ -473,7 +475,7 @@ final class RequestHandler implements FrameListener, ServerListener
         final ServerConnection conn, final long correlationId, final FailureCode code, final String detail)
     {
         acceptor.incrementErrors();
-        acceptor.handlerFailure(slot, code.value());
+        countFailure(code.value());
         return send(conn, proxy.failure(out, 0, correlationId, code, detail));
     }
 
@@ -521,5 +523,37 @@ final class RequestHandler implements FrameListener, ServerListener
     {
         return length >= Protocol.HEADER_LENGTH ?
             buffer.getShort(offset + 2, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF : -1;
+    }
+
+    private void countCall()
+    {
+        if (handlerMetrics)
+        {
+            acceptor.handlerCall(slot);
+        }
+    }
+
+    private void countServiceTime(final long nanos)
+    {
+        if (handlerMetrics)
+        {
+            acceptor.handlerServiceTime(slot, nanos);
+        }
+    }
+
+    private void countDeclaredError()
+    {
+        if (handlerMetrics)
+        {
+            acceptor.handlerDeclaredError(slot);
+        }
+    }
+
+    private void countFailure(final int code)
+    {
+        if (handlerMetrics)
+        {
+            acceptor.handlerFailure(slot, code);
+        }
     }
 }

@@ -327,6 +327,14 @@ public final class ServerContext
     }
 
     /**
+     * @return true when the instance counts calls per handler.
+     */
+    public boolean handlerMetrics()
+    {
+        return options.handlerMetrics();
+    }
+
+    /**
      * @return which requests get a span record, and where spans are exported.
      */
     public TraceOptions trace()

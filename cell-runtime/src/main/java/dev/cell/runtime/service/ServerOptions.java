@@ -18,12 +18,20 @@ import java.nio.file.Path;
  * @param axon           how remote callers reach the instance; null: only this host's, through junctions.
  * @param trace          which requests get a span record, and where spans are exported; null:
  *                       {@link TraceOptions#DEFAULT} (sampled traces, no export).
+ * @param handlerMetrics count calls, errors, failures and service times per handler in the instance file (the
+ *                       default; {@code -Dcell.metrics.handlers=false} turns it off: the instance's own totals are
+ *                       kept either way, the supervisor reads them to tell how the instance is doing).
  * @since 0.1
  */
 public record ServerOptions(
     Path cellHome, IdleProfile idleProfile, String instanceId, CellLog log, int maxConnections, AxonOptions axon,
-    TraceOptions trace)
+    TraceOptions trace, boolean handlerMetrics)
 {
+    /**
+     * Set to {@code false} to keep no per-handler counters ({@link #handlerMetrics()}).
+     */
+    public static final String HANDLER_METRICS_PROPERTY = "cell.metrics.handlers";
+
     /**
      * Default connection limit.
      */
@@ -35,7 +43,7 @@ public record ServerOptions(
     public static ServerOptions defaults()
     {
         return new ServerOptions(CellHome.resolve(), IdleProfile.ECO, null, null, DEFAULT_MAX_CONNECTIONS, null,
-            TraceOptions.DEFAULT);
+            TraceOptions.DEFAULT, true);
     }
 
     /**
@@ -44,7 +52,7 @@ public record ServerOptions(
      */
     public ServerOptions withCellHome(final Path value)
     {
-        return new ServerOptions(value, idleProfile, instanceId, log, maxConnections, axon, trace);
+        return new ServerOptions(value, idleProfile, instanceId, log, maxConnections, axon, trace, handlerMetrics);
     }
 
     /**
@@ -53,7 +61,7 @@ public record ServerOptions(
      */
     public ServerOptions withIdleProfile(final IdleProfile value)
     {
-        return new ServerOptions(cellHome, value, instanceId, log, maxConnections, axon, trace);
+        return new ServerOptions(cellHome, value, instanceId, log, maxConnections, axon, trace, handlerMetrics);
     }
 
     /**
@@ -62,7 +70,7 @@ public record ServerOptions(
      */
     public ServerOptions withInstanceId(final String value)
     {
-        return new ServerOptions(cellHome, idleProfile, value, log, maxConnections, axon, trace);
+        return new ServerOptions(cellHome, idleProfile, value, log, maxConnections, axon, trace, handlerMetrics);
     }
 
     /**
@@ -71,7 +79,7 @@ public record ServerOptions(
      */
     public ServerOptions withLog(final CellLog value)
     {
-        return new ServerOptions(cellHome, idleProfile, instanceId, value, maxConnections, axon, trace);
+        return new ServerOptions(cellHome, idleProfile, instanceId, value, maxConnections, axon, trace, handlerMetrics);
     }
 
     /**
@@ -80,7 +88,7 @@ public record ServerOptions(
      */
     public ServerOptions withMaxConnections(final int value)
     {
-        return new ServerOptions(cellHome, idleProfile, instanceId, log, value, axon, trace);
+        return new ServerOptions(cellHome, idleProfile, instanceId, log, value, axon, trace, handlerMetrics);
     }
 
     /**
@@ -89,7 +97,7 @@ public record ServerOptions(
      */
     public ServerOptions withAxon(final AxonOptions value)
     {
-        return new ServerOptions(cellHome, idleProfile, instanceId, log, maxConnections, value, trace);
+        return new ServerOptions(cellHome, idleProfile, instanceId, log, maxConnections, value, trace, handlerMetrics);
     }
 
     /**
@@ -98,6 +106,15 @@ public record ServerOptions(
      */
     public ServerOptions withTrace(final TraceOptions value)
     {
-        return new ServerOptions(cellHome, idleProfile, instanceId, log, maxConnections, axon, value);
+        return new ServerOptions(cellHome, idleProfile, instanceId, log, maxConnections, axon, value, handlerMetrics);
+    }
+
+    /**
+     * @param value false to keep no per-handler counters.
+     * @return a copy with it.
+     */
+    public ServerOptions withHandlerMetrics(final boolean value)
+    {
+        return new ServerOptions(cellHome, idleProfile, instanceId, log, maxConnections, axon, trace, value);
     }
 }

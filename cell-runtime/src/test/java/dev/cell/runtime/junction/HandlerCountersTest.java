@@ -111,6 +111,37 @@ class HandlerCountersTest
     }
 
     @Test
+    void withHandlerMetricsOffOnlyTheInstanceTotalsCount() throws Exception
+    {
+        final Path home = newDir("home");
+        try (CellServer server = CellServer.start(EchoCell.NAME, EchoCell.genome(), EchoCell.dispatcher(), null,
+                newDir("cell"), dev.cell.runtime.service.ServerOptions.defaults().withCellHome(home)
+                    .withLog(new MemoryLog()).withHandlerMetrics(false));
+            CellConnection c = CellConnection.connect(EchoCell.NAME, fingerprint(), client(home)))
+        {
+            final Path file = server.runDir().resolve(InstanceFile.FILE_NAME);
+            final ExpandableArrayBuffer req = new ExpandableArrayBuffer(64);
+            final Reply reply = new Reply();
+            for (int i = 0; i < 5; i++)
+            {
+                c.call(req, 0, EchoCell.request(req, EchoCell.ECHO, i), reply);
+            }
+            EchoCell.request(req, EchoCell.FAIL, 0);
+            c.call(req, 0, 16, reply);
+            EchoCell.request(req, EchoCell.BOOM, 0);
+            assertThrows(CellException.HandlerFailed.class, () -> c.call(req, 0, 16, reply));
+            final CountersSnapshot after = snapshot(file);
+            assertEquals(7, after.calls());
+            assertEquals(2, after.errors());
+            for (final int slot : new int[]{BOOM, ECHO, FAIL, InstanceCounters.OTHER_SLOT})
+            {
+                assertEquals(0, after.slotCalls(slot) + after.slotCount(slot) + after.slotDeclaredErrors(slot) +
+                    after.slotFailures(slot, FailureCode.HANDLER_FAILED.value()), "slot " + slot);
+            }
+        }
+    }
+
+    @Test
     void aLateRequestFailsInItsHandlersSlotAndAReplyThatWaitsForRingSpaceIsCounted() throws Exception
     {
         final Path home = newDir("home");

@@ -52,7 +52,18 @@ final class Children
         final Path work, final List<String> mainAndArgs, final Map<String, String> env, final boolean discardOutput)
         throws IOException
     {
-        final ProcessBuilder builder = JvmCommand.java().ownClassPath().main(mainAndArgs.getFirst())
+        return start(work, mainAndArgs, env, Map.of(), discardOutput);
+    }
+
+    /**
+     * @param properties system properties for the child.
+     */
+    static Process start(final Path work, final List<String> mainAndArgs, final Map<String, String> env,
+        final Map<String, String> properties, final boolean discardOutput) throws IOException
+    {
+        final JvmCommand command = JvmCommand.java().ownClassPath();
+        properties.forEach(command::property);
+        final ProcessBuilder builder = command.main(mainAndArgs.getFirst())
             .args(mainAndArgs.subList(1, mainAndArgs.size())).processBuilder().directory(work.toFile())
             .redirectError(ProcessBuilder.Redirect.INHERIT);
         if (discardOutput)

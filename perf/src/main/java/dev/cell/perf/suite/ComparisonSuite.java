@@ -383,7 +383,8 @@ public final class ComparisonSuite
         return "usage: ./cell perf [--rounds N (3)] [--warmup S (1)] [--warmup-calls N (20000)] " +
             "[--seconds S (2, back to back)] " +
             "[--rate N (2000/s)] [--rate-seconds S (2)] [--out DIR (perf/results)] " +
-            "[--only floor,ring,junction-spin,junction-eco,aeron-ipc,aeron-udp,axon,axon-plain,tcp,uds,grpc]";
+            "[--only floor,ring,junction-spin,junction-eco,junction-bare,junction-observed,aeron-ipc,aeron-udp,axon," +
+            "axon-plain,tcp,uds,grpc]";
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.cell.perf.EchoClient;
 import dev.cell.perf.Ping;
 import dev.cell.runtime.IdleProfile;
 import dev.cell.runtime.client.ClientOptions;
+import dev.cell.runtime.service.ServerOptions;
 import dev.cell.tools.bench.Probe;
 
 import java.net.InetAddress;
@@ -78,6 +79,8 @@ record Contender(String id, String name, String profile, int spinners, Opener op
             list.add(junction(IdleProfile.SPIN, budget.junctionSpinClientSpins() ? IdleProfile.SPIN : IdleProfile.ECO));
         }
         list.add(junction(IdleProfile.ECO, IdleProfile.ECO));
+        list.add(observed(false));
+        list.add(observed(true));
         list.add(new Contender("aeron-ipc", "Aeron IPC, embedded driver", shm + ", " + AeronIpc.DRIVER_PROFILE,
             shmSpinners, work ->
             {
@@ -138,16 +141,39 @@ record Contender(String id, String name, String profile, int spinners, Opener op
     private static Contender junction(final IdleProfile instance, final IdleProfile client)
     {
         final String instanceName = instance.name().toLowerCase(Locale.ROOT);
+        return junction("junction-" + instanceName, "Cell junction call, " + instanceName, instance, client, "",
+            Map.of());
+    }
+
+    /**
+     * The eco junction call with the instance's observability all off ({@code bare}: no per-handler counters, no
+     * span records) or all on ({@code observed}: per-handler counters and a span record for every request).
+     */
+    private static Contender observed(final boolean on)
+    {
+        return on ?
+            junction("junction-observed", "Cell junction call, eco, handler metrics + trace all", IdleProfile.ECO,
+                IdleProfile.ECO, ", metrics on, trace all", Map.of(ServerOptions.HANDLER_METRICS_PROPERTY, "true",
+                    "cell.trace", "all")) :
+            junction("junction-bare", "Cell junction call, eco, no handler metrics, trace off", IdleProfile.ECO,
+                IdleProfile.ECO, ", metrics off, trace off", Map.of(ServerOptions.HANDLER_METRICS_PROPERTY, "false",
+                    "cell.trace", "off"));
+    }
+
+    private static Contender junction(final String id, final String label, final IdleProfile instance,
+        final IdleProfile client, final String profileNote, final Map<String, String> properties)
+    {
+        final String instanceName = instance.name().toLowerCase(Locale.ROOT);
         final String clientName = client.name().toLowerCase(Locale.ROOT);
         final int spinners = (instance == IdleProfile.SPIN ? 1 : 0) + (client == IdleProfile.SPIN ? 1 : 0);
-        return new Contender("junction-" + instanceName, "Cell junction call, " + instanceName,
-            "instance " + instanceName + ", client " + clientName, spinners, work ->
+        return new Contender(id, label, "instance " + instanceName + ", client " + clientName + profileNote, spinners,
+            work ->
             {
-                final Path cellDir = Files.createDirectories(work.resolve("echo-" + instanceName));
-                final Path home = work.resolve("home-" + instanceName);
+                final Path cellDir = Files.createDirectories(work.resolve("echo-" + id));
+                final Path home = work.resolve("home-" + id);
                 final Process process = Children.start(work, List.of("dev.cell.runtime.service.CellMain",
                     "--cell-dir", cellDir.toString(), "--cell", "echo", "--latency", instanceName),
-                    Map.of("CELL_HOME", home.toString()), true);
+                    Map.of("CELL_HOME", home.toString()), properties, true);
                 try
                 {
                     final EchoClient echo = EchoClient.connect(ClientOptions.defaults()

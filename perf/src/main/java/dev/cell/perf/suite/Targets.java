@@ -8,10 +8,11 @@ import java.util.Map;
 
 /**
  * The ratios the project aims for, each taken from two paths of the same run: a Cell path against the raw transport
- * it is built on (the junction against Aeron IPC, the axon against Aeron UDP, both at most 1.5 times as slow) and
- * gRPC against the axon (at least 10 times as slow at the median, 100 times at p99.9). A p50 ratio is the median of
- * the per-round ratios, like every p50 ratio of the suite; a p99.9 ratio comes from all rounds merged. A target
- * whose two paths did not both run is left out.
+ * it is built on (the junction against Aeron IPC, the axon against Aeron UDP, both at most 1.5 times as slow),
+ * gRPC against the axon (at least 10 times as slow at the median, 100 times at p99.9), and the junction call with
+ * per-handler metrics and a span per request against the same call with neither (at most 1.2 times as slow). A p50
+ * ratio is the median of the per-round ratios, like every p50 ratio of the suite; a p99.9 ratio comes from all
+ * rounds merged. A target whose two paths did not both run is left out.
  */
 final class Targets
 {
@@ -52,6 +53,7 @@ final class Targets
     static final List<Target> ALL = List.of(
         new Target("junction-eco", "aeron-ipc", "p50", 1.5, true),
         new Target("junction-spin", "aeron-ipc", "p50", 1.5, true),
+        new Target("junction-observed", "junction-bare", "p50", 1.2, true),
         new Target("axon", "aeron-udp", "p50", 1.5, true),
         new Target(SuiteReport.GRPC, "axon", "p50", 10, false),
         new Target(SuiteReport.GRPC, "axon", "p99.9", 100, false));

@@ -51,8 +51,8 @@ class SpinBudgetTest
         final SpinBudget budget = SpinBudget.forCores(1);
         assertEquals(0, budget.spinnersInUse());
         final List<String> ids = Contender.all(budget).stream().map(Contender::id).toList();
-        assertEquals(List.of("floor", "ring", "junction-eco", "aeron-ipc", "aeron-udp", "axon", "axon-plain", "tcp",
-            "uds", "grpc"), ids);
+        assertEquals(List.of("floor", "ring", "junction-eco", "junction-bare", "junction-observed", "aeron-ipc",
+            "aeron-udp", "axon", "axon-plain", "tcp", "uds", "grpc"), ids);
     }
 
     @Test
