@@ -74,15 +74,14 @@ class BenchCommandTest
     @TempDir
     Path tmp;
 
-    private String previousHome;
+    private CellHomeProperty cellHome;
     private CellServer server;
 
     @BeforeEach
     void setUp() throws Exception
     {
         final Path home = Files.createDirectories(tmp.resolve("home"));
-        previousHome = System.getProperty("cell.home");
-        System.setProperty("cell.home", home.toString());
+        cellHome = CellHomeProperty.set(home);
         server = CellServer.start("benchee", GENOME, dispatcher(), null, Files.createDirectories(tmp.resolve("cell")),
             ServerOptions.defaults().withCellHome(home).withIdleProfile(IdleProfile.ECO)
                 .withInstanceId("benchee-test-" + ProcessHandle.current().pid()));
@@ -95,13 +94,9 @@ class BenchCommandTest
         {
             server.close();
         }
-        if (null == previousHome)
+        if (cellHome != null)
         {
-            System.clearProperty("cell.home");
-        }
-        else
-        {
-            System.setProperty("cell.home", previousHome);
+            cellHome.close();
         }
     }
 

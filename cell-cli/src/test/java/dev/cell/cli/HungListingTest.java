@@ -36,15 +36,14 @@ class HungListingTest
     Path tmp;
 
     private Path home;
-    private String previousHome;
+    private CellHomeProperty cellHome;
     private Process process;
 
     @BeforeEach
     void setUp() throws Exception
     {
         home = Files.createDirectories(tmp.resolve("home"));
-        previousHome = System.getProperty("cell.home");
-        System.setProperty("cell.home", home.toString());
+        cellHome = CellHomeProperty.set(home);
     }
 
     @AfterEach
@@ -54,13 +53,9 @@ class HungListingTest
         {
             process.destroyForcibly();
         }
-        if (previousHome == null)
+        if (cellHome != null)
         {
-            System.clearProperty("cell.home");
-        }
-        else
-        {
-            System.setProperty("cell.home", previousHome);
+            cellHome.close();
         }
     }
 

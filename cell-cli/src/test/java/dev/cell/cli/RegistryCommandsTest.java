@@ -29,7 +29,7 @@ class RegistryCommandsTest
 
     private Path home;
     private Path cellDir;
-    private String previousHome;
+    private CellHomeProperty cellHome;
     private Process sleeper;
 
     @BeforeEach
@@ -38,20 +38,15 @@ class RegistryCommandsTest
         home = Files.createDirectories(tmp.resolve("home"));
         cellDir = Files.createDirectories(tmp.resolve("exchange"));
         Files.writeString(cellDir.resolve("cell.toml"), "[cell]\nname = \"exchange\"\n");
-        previousHome = System.getProperty("cell.home");
-        System.setProperty("cell.home", home.toString());
+        cellHome = CellHomeProperty.set(home);
     }
 
     @AfterEach
     void tearDown()
     {
-        if (previousHome == null)
+        if (cellHome != null)
         {
-            System.clearProperty("cell.home");
-        }
-        else
-        {
-            System.setProperty("cell.home", previousHome);
+            cellHome.close();
         }
         if (sleeper != null)
         {

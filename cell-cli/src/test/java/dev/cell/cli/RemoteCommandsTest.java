@@ -33,7 +33,7 @@ class RemoteCommandsTest
     @TempDir
     Path tmp;
 
-    private String previousHome;
+    private CellHomeProperty cellHome;
     private Path serverHome;
     private Path cellDir;
     private CellServer server;
@@ -52,8 +52,7 @@ class RemoteCommandsTest
                 .withAxon(new AxonOptions("127.0.0.1:0", false, Set.of(), null)));
         endpoint = server.record().axon();
         assertNotNull(endpoint, "the instance registers its axon endpoint");
-        previousHome = System.getProperty("cell.home");
-        System.setProperty("cell.home", Files.createDirectories(tmp.resolve("client-home")).toString());
+        cellHome = CellHomeProperty.set(Files.createDirectories(tmp.resolve("client-home")));
     }
 
     @AfterEach
@@ -63,13 +62,9 @@ class RemoteCommandsTest
         {
             server.close();
         }
-        if (null == previousHome)
+        if (cellHome != null)
         {
-            System.clearProperty("cell.home");
-        }
-        else
-        {
-            System.setProperty("cell.home", previousHome);
+            cellHome.close();
         }
     }
 

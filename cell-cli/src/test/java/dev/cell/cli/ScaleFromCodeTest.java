@@ -36,27 +36,22 @@ class ScaleFromCodeTest
     Path tmp;
 
     private Path home;
-    private String previousHome;
+    private CellHomeProperty cellHome;
 
     @BeforeEach
     void setUp() throws IOException
     {
         home = Files.createDirectories(tmp.resolve("home"));
-        previousHome = System.getProperty("cell.home");
-        System.setProperty("cell.home", home.toString());
+        cellHome = CellHomeProperty.set(home);
     }
 
     @AfterEach
     void tearDown()
     {
         TissueProcesses.killAll(home);
-        if (previousHome == null)
+        if (cellHome != null)
         {
-            System.clearProperty("cell.home");
-        }
-        else
-        {
-            System.setProperty("cell.home", previousHome);
+            cellHome.close();
         }
     }
 

@@ -41,15 +41,14 @@ class SupervisionTest
     Path tmp;
 
     private Path home;
-    private String previousHome;
+    private CellHomeProperty cellHome;
     private final List<Long> stopped = new ArrayList<>();
 
     @BeforeEach
     void setUp() throws IOException
     {
         home = Files.createDirectories(tmp.resolve("home"));
-        previousHome = System.getProperty("cell.home");
-        System.setProperty("cell.home", home.toString());
+        cellHome = CellHomeProperty.set(home);
     }
 
     @AfterEach
@@ -61,13 +60,9 @@ class SupervisionTest
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         }
         TissueProcesses.killAll(home);
-        if (previousHome == null)
+        if (cellHome != null)
         {
-            System.clearProperty("cell.home");
-        }
-        else
-        {
-            System.setProperty("cell.home", previousHome);
+            cellHome.close();
         }
     }
 

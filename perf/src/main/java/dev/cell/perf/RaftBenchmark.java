@@ -188,7 +188,10 @@ public final class RaftBenchmark
             .withCallTimeout(Duration.ofSeconds(30)));
     }
 
-    private static int awaitLeader(final List<Replica> replicas)
+    /**
+     * @return the index of the replica that leads, within 60 s.
+     */
+    static int awaitLeader(final List<Replica> replicas)
     {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline)

@@ -349,7 +349,7 @@ public final class StateBenchmark
         }
         final Supplier<List<String>> members = () ->
         {
-            final int leader = awaitLeader(replicas);
+            final int leader = RaftBenchmark.awaitLeader(replicas);
             final List<String> names = new ArrayList<>();
             names.add(replicas.get(leader).raftMember());
             names.add(replicas.get((leader + 1) % 3).raftMember());
@@ -364,7 +364,7 @@ public final class StateBenchmark
         {
             paths.add(new Target("kv-leader", "kv cell: typed clients (" + o.connections() + " connections when " +
                 "concurrent, each its own session) to the leader's replica, put of 32 bytes", KV_SAFE, true, true,
-                () -> slot[0] = awaitLeader(replicas),
+                () -> slot[0] = RaftBenchmark.awaitLeader(replicas),
                 () -> bySlot.get(slot[0]).get(0).put(new Put(key(++seq[0]), value)),
                 () -> pick(bySlot.get(slot[0]), seq[0]).putAsync(new Put(key(++seq[0]), value)), members));
         }
@@ -372,7 +372,7 @@ public final class StateBenchmark
         {
             paths.add(new Target("kv-follower", "kv cell: typed clients (" + o.connections() + " connections when " +
                 "concurrent) to a follower's replica, which forwards to the leader, put of 32 bytes", KV_SAFE, true,
-                true, () -> slot[1] = (awaitLeader(replicas) + 1) % 3,
+                true, () -> slot[1] = (RaftBenchmark.awaitLeader(replicas) + 1) % 3,
                 () -> bySlot.get(slot[1]).get(0).put(new Put(key(++seq[0]), value)),
                 () -> pick(bySlot.get(slot[1]), seq[0]).putAsync(new Put(key(++seq[0]), value)), members));
         }
@@ -400,23 +400,6 @@ public final class StateBenchmark
             open.add(0, c);
         }
         return clients;
-    }
-
-    private static int awaitLeader(final List<Replica> replicas)
-    {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline)
-        {
-            for (int i = 0; i < replicas.size(); i++)
-            {
-                if (replicas.get(i).isLeader())
-                {
-                    return i;
-                }
-            }
-            LockSupport.parkNanos(10_000_000L);
-        }
-        throw new IllegalStateException("no leader within 60 s");
     }
 
     /**

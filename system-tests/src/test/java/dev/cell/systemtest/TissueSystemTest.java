@@ -51,7 +51,7 @@ class TissueSystemTest
     {
         final Path root = SystemTestSupport.newDir("shop");
         cellHome = root.resolve("cell-home");
-        final Path shop = copy(SHOP, root.resolve("shop"));
+        final Path shop = SystemTestSupport.copyProject(SHOP, root.resolve("shop"));
 
         final String up = mustSucceed(cell(root, cellHome, 600, "mitosis", shop.toString(), "--detach", "--offline"),
             "cell mitosis shop").output();
@@ -334,30 +334,5 @@ class TissueSystemTest
                 assertFalse(left.findAny().isPresent(), "no run files left in " + run);
             }
         }
-    }
-
-    private static Path copy(final Path from, final Path to) throws IOException
-    {
-        try (Stream<Path> files = Files.walk(from))
-        {
-            for (final Path p : files.toList())
-            {
-                final Path rel = from.relativize(p);
-                if (rel.toString().contains("target") || rel.toString().contains(".cell"))
-                {
-                    continue;
-                }
-                final Path dest = to.resolve(rel.toString());
-                if (Files.isDirectory(p))
-                {
-                    Files.createDirectories(dest);
-                }
-                else
-                {
-                    Files.copy(p, dest);
-                }
-            }
-        }
-        return to;
     }
 }

@@ -134,13 +134,7 @@ final class TransportConnection implements CellConnection
     @Override
     public Genome genome()
     {
-        checkOpen();
-        final boolean unlocked = gate.enterUnlocked();
-        if (!unlocked)
-        {
-            gate.share();
-            callLock.lock();
-        }
+        final boolean unlocked = enterCall();
         try
         {
             checkOpen();
@@ -158,14 +152,37 @@ final class TransportConnection implements CellConnection
         finally
         {
             replies.end();
-            if (unlocked)
-            {
-                gate.exitUnlocked();
-            }
-            else
-            {
-                callLock.unlock();
-            }
+            exitCall(unlocked);
+        }
+    }
+
+    /**
+     * Begin a synchronous exchange: alone on the connection without a lock while no other thread calls, else in turn
+     * under the call lock.
+     *
+     * @return true when it entered without the lock (pass it to {@link #exitCall}).
+     */
+    private boolean enterCall()
+    {
+        checkOpen();
+        final boolean unlocked = gate.enterUnlocked();
+        if (!unlocked)
+        {
+            gate.share();
+            callLock.lock();
+        }
+        return unlocked;
+    }
+
+    private void exitCall(final boolean unlocked)
+    {
+        if (unlocked)
+        {
+            gate.exitUnlocked();
+        }
+        else
+        {
+            callLock.unlock();
         }
     }
 
@@ -185,13 +202,7 @@ final class TransportConnection implements CellConnection
     @Override
     public void call(final DirectBuffer request, final int offset, final int length, final Reply into)
     {
-        checkOpen();
-        final boolean unlocked = gate.enterUnlocked();
-        if (!unlocked)
-        {
-            gate.share();
-            callLock.lock();
-        }
+        final boolean unlocked = enterCall();
         try
         {
             checkOpen();
@@ -210,14 +221,7 @@ final class TransportConnection implements CellConnection
         finally
         {
             replies.end();
-            if (unlocked)
-            {
-                gate.exitUnlocked();
-            }
-            else
-            {
-                callLock.unlock();
-            }
+            exitCall(unlocked);
         }
     }
 
