@@ -127,9 +127,19 @@ public final class RegistryNode implements AutoCloseable
             {
                 final LeaseKeeper.Plan plan = keeper.tick(registry::liveLeases);
                 final List<ExpiredLease> expire = plan.expire();
-                for (int from = 0; from < expire.size(); from += PER_ENTRY)
+                int from = 0;
+                try
                 {
-                    proposeExpiry(keeper, expire.subList(from, Math.min(expire.size(), from + PER_ENTRY)));
+                    for (; from < expire.size(); from += PER_ENTRY)
+                    {
+                        proposeExpiry(keeper, expire.subList(from, Math.min(expire.size(), from + PER_ENTRY)));
+                    }
+                }
+                catch (final RuntimeException ex)
+                {
+                    // The batch that failed and those never sent: planned again next tick, not marked forever.
+                    keeper.expiryDone(List.copyOf(expire.subList(from, expire.size())), false);
+                    throw ex;
                 }
                 if (plan.loads() != null)
                 {
@@ -159,17 +169,7 @@ public final class RegistryNode implements AutoCloseable
         final Expiry unsigned = new Expiry(config.clock().epochMs(), signer, new byte[0], leases);
         final Expiry signed = new Expiry(unsigned.leaderMs(), signer,
             config.identity().sign(RegistrySignatures.expiry(unsigned)), leases);
-        final CompletableFuture<Expired> sent;
-        try
-        {
-            sent = client().expireAsync(signed);
-        }
-        catch (final RuntimeException ex)
-        {
-            keeper.expiryDone(leases, false);
-            throw ex;
-        }
-        sent.whenComplete((done, error) ->
+        client().expireAsync(signed).whenComplete((done, error) ->
         {
             keeper.expiryDone(leases, error == null);
             if (error != null)

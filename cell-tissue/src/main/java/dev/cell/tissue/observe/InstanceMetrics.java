@@ -70,7 +70,10 @@ final class InstanceMetrics
         .name("cell_handler_service_seconds").unit(Unit.SECONDS)
         .help("Time a handler ran on the instance (synchronous handlers: the dispatch; asynchronous ones: from " +
             "dispatch to completion), per call.");
+    private static final long MAX_COUNT = 1L << 53;
+
     private int points;
+    private int skipped;
 
     private static CounterSnapshot.Builder counter(final String name, final String help)
     {
@@ -90,6 +93,11 @@ final class InstanceMetrics
     void add(final String cell, final String instance, final String idle, final CountersSnapshot s,
         final List<String> handlers, final long nowMs)
     {
+        if (!plausible(s))
+        {
+            skipped++;
+            return;
+        }
         points++;
         final Labels labels = Labels.of("cell", cell, "instance", instance);
         calls.dataPoint(counterPoint(labels, s.calls()));
@@ -113,6 +121,55 @@ final class InstanceMetrics
                 addSlot(labels.add("handler", name), s, slot);
             }
         }
+    }
+
+    /**
+     * @return how many instances {@link #add} left out because their counters cannot be counts.
+     */
+    int skipped()
+    {
+        return skipped;
+    }
+
+    /**
+     * Another process writes the file: a negative counter (or one past 2^53, where sums of them could wrap and a
+     * double stops counting by ones) would make the Prometheus model refuse the whole scrape, so such an instance is
+     * left out of it instead.
+     */
+    static boolean plausible(final CountersSnapshot s)
+    {
+        if (!count(s.calls()) || !count(s.errors()) || !count(s.backPressured()) || !count(s.idleSleeps()) ||
+            !count(s.idleSleptNs()) || !count(s.connections()))
+        {
+            return false;
+        }
+        for (int slot = 0; slot < InstanceCounters.SLOTS; slot++)
+        {
+            if (!count(s.slotCalls(slot)) || !count(s.slotDeclaredErrors(slot)) || !count(s.slotSumNs(slot)))
+            {
+                return false;
+            }
+            for (int code = 0; code < InstanceCounters.FAILURE_CODES; code++)
+            {
+                if (!count(s.slotFailures(slot, code)))
+                {
+                    return false;
+                }
+            }
+            for (int b = 0; b < ServiceTimes.BUCKETS; b++)
+            {
+                if (!count(s.slotBucket(slot, b)))
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static boolean count(final long v)
+    {
+        return v >= 0 && v < MAX_COUNT;
     }
 
     private static String slotName(final int slot, final List<String> handlers)

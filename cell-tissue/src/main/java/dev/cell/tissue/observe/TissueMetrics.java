@@ -29,7 +29,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -89,11 +91,16 @@ public final class TissueMetrics implements MultiCollector
         for (final Node n : tree.cells())
         {
             final Path cellDir = Supervisors.real(n.cell().dir());
+            final Set<String> seen = new HashSet<>();
             for (final Instance i : instances.live(n.cell().name()))
             {
                 if (i.cellDir() != null && !Supervisors.real(i.cellDir()).equals(cellDir))
                 {
                     continue; // the same name run from another folder: not this tissue's
+                }
+                if (!seen.add(i.instanceId()))
+                {
+                    continue; // a second entry under one id would repeat its label set
                 }
                 if (counters.read(i.runDir().resolve(InstanceFile.FILE_NAME)))
                 {
@@ -131,6 +138,11 @@ public final class TissueMetrics implements MultiCollector
                 return null;
             }
             final List<String> handlers = HandlerSlots.names(g);
+            if (new HashSet<>(handlers).size() != handlers.size() || handlers.contains(HandlerSlots.OTHER) ||
+                handlers.stream().anyMatch(h -> h.startsWith("slot-")))
+            {
+                return null; // two slots would get one label set, and the scrape would be refused
+            }
             if (names.size() > 4096)
             {
                 names.clear(); // run folders of instances long gone
