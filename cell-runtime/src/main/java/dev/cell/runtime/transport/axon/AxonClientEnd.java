@@ -12,6 +12,7 @@ import io.aeron.ControlledFragmentAssembler;
 import io.aeron.ExclusivePublication;
 import io.aeron.Publication;
 import io.aeron.Subscription;
+import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.ControlledFragmentHandler.Action;
 import io.aeron.logbuffer.Header;
 import org.agrona.CloseHelper;
@@ -52,6 +53,10 @@ public final class AxonClientEnd implements ClientEnd, AxonKeepAlive
     private final Subscription subscription;
     private final ExclusivePublication publication;
     private final ControlledFragmentAssembler assembler = new ControlledFragmentAssembler(this::onMessage);
+    /** Fragments of an image whose term length is not ours are dropped unassembled (a message may be 1/8 term). */
+    private final ControlledFragmentHandler guarded = (buffer, offset, length, header) ->
+        header.positionBitsToShift() == AxonMedia.TERM_SHIFT ? assembler.onFragment(buffer, offset, length, header) :
+            Action.CONTINUE;
     private final ExpandableArrayBuffer control = new ExpandableArrayBuffer(AxonWire.MAX_HANDSHAKE_LENGTH + 256);
     private final ExpandableArrayBuffer claimed = new ExpandableArrayBuffer(4096);
     private final Doorbell doorbell = new Doorbell(new UnsafeBuffer(ByteBuffer.allocateDirect(Doorbell.LENGTH)), 0);
@@ -235,7 +240,7 @@ public final class AxonClientEnd implements ClientEnd, AxonKeepAlive
                     corruption);
             }
             media.duty();
-            if (subscription.controlledPoll(assembler, 1) > 0)
+            if (subscription.controlledPoll(guarded, 1) > 0)
             {
                 continue;
             }
@@ -339,7 +344,7 @@ public final class AxonClientEnd implements ClientEnd, AxonKeepAlive
         framesRead = 0;
         try
         {
-            subscription.controlledPoll(assembler, limit);
+            subscription.controlledPoll(guarded, limit);
         }
         finally
         {

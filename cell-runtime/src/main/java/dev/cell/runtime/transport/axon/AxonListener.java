@@ -42,6 +42,7 @@ public final class AxonListener implements AutoCloseable
     private final ManyToOneConcurrentLinkedQueue<Image> available = new ManyToOneConcurrentLinkedQueue<>();
     private final SecureRandom random = new SecureRandom();
     private final String endpoint;
+    private volatile long refusedImages; // written by the serving thread only
     private boolean closed;
 
     /**
@@ -126,10 +127,25 @@ public final class AxonListener implements AutoCloseable
         Image image;
         while ((image = available.poll()) != null)
         {
+            // The sender chooses an image's term length in its SETUP; a message may be an eighth of it. Never poll
+            // (so never assemble) an image of another length: unread, it stays within the receiver window.
+            if (image.termBufferLength() != AxonMedia.TERM_LENGTH)
+            {
+                refusedImages++;
+                continue;
+            }
             onSession.accept(new AxonServerEnd(this, image, nowNs));
             n++;
         }
         return n;
+    }
+
+    /**
+     * @return images never polled because their term length is not {@link AxonMedia#TERM_LENGTH}.
+     */
+    public long refusedImages()
+    {
+        return refusedImages;
     }
 
     AxonMedia media()

@@ -48,6 +48,11 @@ public final class AxonMedia implements AutoCloseable
      */
     public static final int TERM_LENGTH = 1024 * 1024;
 
+    /**
+     * log2 of {@link #TERM_LENGTH}: a fragment header's {@code positionBitsToShift}.
+     */
+    public static final int TERM_SHIFT = Integer.numberOfTrailingZeros(TERM_LENGTH);
+
     private static final String DIR_PREFIX = "cell-aeron-";
     /**
      * Whether the driver runs on the threads that wait for its frames ({@code cell.axon.driver=invoker}, the default)

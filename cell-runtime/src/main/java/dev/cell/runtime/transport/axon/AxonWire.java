@@ -99,7 +99,7 @@ public final class AxonWire
 
     /**
      * @param reply an endpoint text from the wire.
-     * @return true when it is {@code host:port} of plain ASCII host characters.
+     * @return true when it is {@code host:port}: plain ASCII host characters, a port of 1 to 65535.
      */
     static boolean validReply(final String reply)
     {
@@ -116,7 +116,23 @@ public final class AxonWire
                 return false;
             }
         }
-        return reply.lastIndexOf(':') > 0;
+        final int colon = reply.lastIndexOf(':');
+        final int digits = reply.length() - colon - 1;
+        if (colon <= 0 || digits < 1 || digits > 5)
+        {
+            return false;
+        }
+        int port = 0;
+        for (int i = colon + 1; i < reply.length(); i++)
+        {
+            final char c = reply.charAt(i);
+            if (c < '0' || c > '9')
+            {
+                return false;
+            }
+            port = port * 10 + (c - '0');
+        }
+        return port >= 1 && port <= 65_535;
     }
 
     static String hostOf(final String endpoint)

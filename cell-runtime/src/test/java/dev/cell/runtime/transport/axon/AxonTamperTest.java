@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -235,5 +236,34 @@ class AxonTamperTest
         assertTrue(c.offerRawForTest(c.handshakeSentForTest().getFirst()) > 0);
         final String why = onlyBreak();
         assertTrue(why.contains("after the handshake"), why);
+    }
+
+    @Test
+    void anImageWhoseSenderChoseAnotherTermLengthIsNeverPolled() throws Exception
+    {
+        // 64 MiB terms would let one message be 8 MiB, assembled before any check: no session is made of it.
+        try (var big = listener.media().aeron().addExclusivePublication(
+            "aeron:udp?endpoint=" + listener.endpoint() + "|term-length=67108864", AxonWire.STREAM_ID))
+        {
+            await(() -> listener.refusedImages() == 1, "the instance to see the image and leave it unread");
+            assertEquals(0, sessions.size());
+            final AxonClientEnd c = connect();
+            assertEquals(Junction.OK, c.send(text("still served"), 0, 12));
+            await(() -> frames.contains("still served"), "a caller with our term length to be served");
+        }
+    }
+
+    @Test
+    void aReplyEndpointIsHostColonPortOfOneTo65535()
+    {
+        for (final String ok : new String[]{"10.0.0.2:7400", "host-b:1", "[::1]:65535"})
+        {
+            assertTrue(AxonWire.validReply(ok), ok);
+        }
+        for (final String bad : new String[]{"1.2.3.4:abc", "1.2.3.4:", "1.2.3.4:0", "1.2.3.4:65536", ":7400",
+            "1.2.3.4:123456", "1.2.3.4", "a b:1", ""})
+        {
+            assertFalse(AxonWire.validReply(bad), bad);
+        }
     }
 }
