@@ -46,6 +46,9 @@ import java.util.function.Consumer;
 final class ServerAgent implements Agent
 {
     private static final int ACCEPT_BATCH = 8;
+    /** Sessions at most that have not finished their transport handshake (an axon one lasts up to 5 s). */
+    static final int MAX_AUTHENTICATING = 64;
+    private static final long DROP_REPORT_NS = 10_000_000_000L;
     private static final int FRAME_BATCH = 64;
     private static final long HOUSEKEEPING_INTERVAL_NS = 100_000_000L;
     private static final int ORPHAN_SWEEP_EVERY = 50;
@@ -70,6 +73,10 @@ final class ServerAgent implements Agent
 
     private volatile boolean running = true;
     private volatile int connectionCount;
+    private int admitted;
+    private long droppedHandshakes;
+    private long reportedDroppedHandshakes;
+    private long droppedReportNs;
     private volatile boolean stoppedIdle;
     private InstanceRecord record;
     private boolean opened;
@@ -320,6 +327,10 @@ final class ServerAgent implements Agent
                 conn.close("client closed its side");
             }
         }
+        if (!conn.admitted)
+        {
+            admit(conn);
+        }
         if (!conn.closing)
         {
             final int read = handler.read(conn, FRAME_BATCH);
@@ -370,16 +381,49 @@ final class ServerAgent implements Agent
         return 0;
     }
 
-    private void onSession(final ServerEnd junction)
+    private void onSession(final ServerEnd end)
     {
-        final ServerConnection conn = new ServerConnection(junction, epochClock.time());
+        if (!end.authenticated() && authenticating() >= MAX_AUTHENTICATING)
+        {
+            // Unauthenticated callers (or spoofed SETUPs) take none of the places of those who proved themselves.
+            end.closeAndDelete();
+            droppedHandshakes++;
+            return;
+        }
+        final ServerConnection conn = new ServerConnection(end, epochClock.time());
         connections.add(conn);
         connectionCount = connections.size();
-        if (connections.size() > ctx.maxConnections())
+        admit(conn);
+    }
+
+    /**
+     * Count an authenticated session against the limit (once), refusing it when the limit is reached.
+     */
+    private void admit(final ServerConnection conn)
+    {
+        if (conn.admitted || !conn.end.authenticated())
+        {
+            return;
+        }
+        conn.admitted = true;
+        if (++admitted > ctx.maxConnections())
         {
             handler.reject(conn, RejectCode.TOO_MANY_CONNECTIONS, "instance " + ctx.instanceId() + " has " +
                 ctx.maxConnections() + " connections open");
         }
+    }
+
+    private int authenticating()
+    {
+        int n = 0;
+        for (int i = 0, size = connections.size(); i < size; i++)
+        {
+            if (!connections.get(i).admitted)
+            {
+                n++;
+            }
+        }
+        return n;
     }
 
     private void closeConnection(final ServerConnection conn, final int index)
@@ -387,6 +431,10 @@ final class ServerAgent implements Agent
         if (conn.end.hasPending())
         {
             handler.pendingCleared();
+        }
+        if (conn.admitted)
+        {
+            admitted--;
         }
         final int last = connections.size() - 1;
         connections.set(index, connections.get(last));
@@ -413,6 +461,13 @@ final class ServerAgent implements Agent
         final long nowNs = nanoClock.nanoTime();
         acceptor.housekeeping(nowMs, nowNs, ctx.claimTimeoutNs());
         acceptor.idle(idleStrategy.spins(), idleStrategy.sleeps(), idleStrategy.sleptNs(), connections.size());
+        if (droppedHandshakes != reportedDroppedHandshakes && nowNs - droppedReportNs >= DROP_REPORT_NS)
+        {
+            log.warn("axon.handshakes.dropped", "dropped", droppedHandshakes - reportedDroppedHandshakes, "total",
+                droppedHandshakes, "reason", MAX_AUTHENTICATING + " sessions were already proving who they are");
+            reportedDroppedHandshakes = droppedHandshakes;
+            droppedReportNs = nowNs;
+        }
         for (int i = connections.size() - 1; i >= 0; i--)
         {
             final ServerConnection conn = connections.get(i);

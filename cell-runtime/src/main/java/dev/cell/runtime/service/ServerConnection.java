@@ -12,6 +12,7 @@ final class ServerConnection
     final String name;
     final long attachedEpochMs;
     boolean welcomed;
+    boolean admitted; // counted against the connection limit
     boolean closing;
     String closeReason;
     long clientPid;

@@ -94,6 +94,16 @@ public interface ServerEnd
     int maxMessageLength();
 
     /**
+     * @return false while the transport's own handshake has not finished (an axon session before its caller proved
+     * its identity; a junction has none): such a session does not count against the instance's connection limit,
+     * and the first read after it finishes returns before any frame of the session.
+     */
+    default boolean authenticated()
+    {
+        return true;
+    }
+
+    /**
      * @return true when a frame may be waiting to be read (cheap, no side effects).
      */
     boolean hasInbound();

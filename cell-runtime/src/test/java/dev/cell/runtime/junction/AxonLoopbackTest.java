@@ -10,6 +10,8 @@ import dev.cell.runtime.identity.Identity;
 import dev.cell.runtime.service.AxonOptions;
 import dev.cell.runtime.service.CellServer;
 import dev.cell.runtime.service.ServerOptions;
+import dev.cell.runtime.transport.axon.AxonMedia;
+import io.aeron.ExclusivePublication;
 import org.agrona.ExpandableArrayBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -94,6 +96,45 @@ class AxonLoopbackTest
             }
             await(() -> server.connections() == 0, "the instance noticed the goodbye");
             assertTrue(log.contains("\"connection.opened\""));
+        }
+    }
+
+    @Test
+    void sessionsStillInTheirHandshakeTakeNoPlaceOfAuthenticatedOnesAndTheLimitIsSaidInAReject() throws Exception
+    {
+        final TestSupport.MemoryLog log = new TestSupport.MemoryLog();
+        final AxonMedia media = AxonMedia.acquire();
+        final List<ExclusivePublication> silent = new ArrayList<>();
+        try (CellServer server = CellServer.start(EchoCell.NAME, EchoCell.genome(), EchoCell.dispatcher(), null,
+            newDir("cell"), ServerOptions.defaults().withCellHome(newDir("home")).withLog(log).withMaxConnections(1)
+                .withInstanceId("echo-axon-limit-" + System.nanoTime())
+                .withAxon(new AxonOptions("127.0.0.1:0", false, Set.of(), null))))
+        {
+            // Three Aeron sessions that never say HELLO: what spoofed SETUPs look like to the instance.
+            for (int i = 0; i < 3; i++)
+            {
+                silent.add(media.aeron().addExclusivePublication("aeron:udp?endpoint=" + server.record().axon() +
+                    "|term-length=" + AxonMedia.TERM_LENGTH, 0xCE11)); // the axon stream id
+            }
+            await(() -> server.connections() == 3, "the instance to see the three sessions");
+            try (CellConnection first = CellConnection.connect(EchoCell.NAME, fingerprint(), remote(server, null)))
+            {
+                final ExpandableArrayBuffer req = new ExpandableArrayBuffer(64);
+                final Reply reply = new Reply();
+                first.call(req, 0, EchoCell.request(req, EchoCell.ECHO, 7), reply);
+                assertEquals(7, reply.buffer().getLong(8, ByteOrder.LITTLE_ENDIAN), "served, though 3 > 1 sessions");
+                // Told at once, as a place another instance may have (not left to the connect timeout).
+                final long startNs = System.nanoTime();
+                final CellException.Unavailable ex = assertThrows(CellException.Unavailable.class,
+                    () -> CellConnection.connect(EchoCell.NAME, fingerprint(), remote(server, null)));
+                assertTrue(ex.getMessage().contains("has 1 connections open"), ex.getMessage());
+                assertTrue(System.nanoTime() - startNs < TimeUnit.SECONDS.toNanos(5), "a reject, not a timeout");
+            }
+        }
+        finally
+        {
+            silent.forEach(ExclusivePublication::close);
+            media.release();
         }
     }
 

@@ -95,6 +95,12 @@ final class AxonServerEnd implements ServerEnd, AxonKeepAlive
     }
 
     @Override
+    public boolean authenticated()
+    {
+        return state != HANDSHAKING;
+    }
+
+    @Override
     public int read(final FrameListener listener, final int limit)
     {
         if (controlLength > 0)
@@ -178,7 +184,7 @@ final class AxonServerEnd implements ServerEnd, AxonKeepAlive
                 handshake = null;
                 state = OPEN;
                 listener.media().register(this);
-                return Action.CONTINUE;
+                return Action.BREAK; // the instance admits the session before it reads the session's frames
             }
             return fail("axon message of type " + type + " out of turn in the handshake");
         }
@@ -240,7 +246,7 @@ final class AxonServerEnd implements ServerEnd, AxonKeepAlive
             controlLength = 1 + msg2.length;
         }
         offerControl();
-        return Action.CONTINUE;
+        return state == OPEN ? Action.BREAK : Action.CONTINUE;
     }
 
     private Action onData(final DirectBuffer buffer, final int offset, final int length)
