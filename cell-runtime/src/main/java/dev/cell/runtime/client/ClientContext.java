@@ -13,8 +13,10 @@ import java.util.Objects;
 
 /**
  * Every setting of one client connection, clocks included: the {@link ClientOptions} it was opened with, plus what
- * only a system property sets. {@link #conclude()} reads those properties (the only place the client reads any) and
- * fills the defaults; after it the context does not change.
+ * only a system property sets. {@link #conclude()} reads those properties and fills the defaults; after it the
+ * context does not change, except for what is looked up when first needed: the identity the caller proves
+ * ({@code cell.identity.file}, read once) and a cell's configured endpoint ({@code cell.endpoint.<cell>}, read per
+ * connect).
  *
  * @since 0.1
  */

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.StringJoiner;
 
 /**
- * The layout of an SBE schema's messages as {@link GenomeCodec} walks them: built once from SBE's IR tokens, so
+ * The layout of an SBE schema's messages as the JSON codec ({@code GenomeCodec}, in cell-tools) walks them: built once from SBE's IR tokens, so
  * encoding and decoding need not re-scan token lists.
  */
 final class GenomeCodecLayout

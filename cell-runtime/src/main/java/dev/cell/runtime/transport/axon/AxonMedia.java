@@ -22,15 +22,17 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The process's Aeron: one embedded media driver (SHARED threading: one thread moves every axon's UDP traffic) and
- * one client on it, started when the first axon opens and closed when the last one closes. Embedded per process
- * rather than one driver per host: no daemon to install or keep alive, a crashed process takes only its own driver
- * with it, and the measured cost of the extra hop a host driver would save is nil for UDP (see docs/architecture.md,
- * "Axon"). Its folder is private to the process ({@code cell-aeron-<pid>-<random>} under {@code /dev/shm} where that
- * exists), owner-only, deleted at close; the folders of processes that died without closing theirs are swept when
- * the next one starts.
+ * The process's Aeron: one embedded media driver and one client on it, started when the first axon opens and closed
+ * when the last one closes. Embedded per process rather than one driver per host: no daemon to install or keep alive, a
+ * crashed process takes only its own driver with it, and the measured cost of the extra hop a host driver would save is
+ * nil for UDP (see docs/architecture.md, "Axon"). Its folder is private to the process
+ * ({@code cell-aeron-<pid>-<random>} under {@code /dev/shm} where that exists), owner-only, deleted at close; the
+ * folders of processes that died without closing theirs are swept when the next one starts.
  * <p>
- * The driver idles with a {@link WarmIdleStrategy} ({@code eco}) or busy-spins ({@code cell.axon.driver.idle=spin}).
+ * By default ({@code cell.axon.driver=invoker}) the driver has no thread of its own: INVOKER threading, its duty
+ * cycle run by the threads that wait for axon frames ({@link #duty()}, under a try-lock) and, while none does, by a
+ * duty thread of the media. With {@code cell.axon.driver=shared} one SHARED driver thread moves every axon's UDP
+ * traffic, idling with a {@link WarmIdleStrategy} ({@code eco}) or busy-spinning ({@code cell.axon.driver.idle=spin}).
  * A keeper thread beats on every quiet session (both sides) every {@link #KEEPALIVE_INTERVAL_NS}, so that silence means
  * a dead process or path, never a quiet caller or a long handler.
  *

@@ -9,8 +9,9 @@ import java.nio.ByteBuffer;
 
 /**
  * One direction of an axon session's DATA messages: seals frames under the next nonce (or, in plaintext mode, only
- * frames them) and opens them. Buffers grow to the largest message seen, then nothing is allocated but what the JDK's
- * cipher does per message.
+ * frames them) and opens them. Buffers grow to the largest message seen and views of the buffers read are kept, so
+ * nothing is allocated but what the JDK's cipher needs per message (its nonce's {@code IvParameterSpec} and what
+ * {@code Cipher.init} makes).
  * <p>
  * <b>Note:</b> not thread safe.
  */
@@ -21,6 +22,8 @@ final class AxonSeal
     private ByteBuffer outView;
     private ByteBuffer inView;
     private byte[] inArray;
+    private ByteBuffer directSource;
+    private ByteBuffer directView;
 
     /**
      * @param cipher the direction's cipher, null for plaintext.
@@ -115,10 +118,14 @@ final class AxonSeal
         final ByteBuffer direct = src.byteBuffer();
         if (direct != null)
         {
-            final ByteBuffer view = direct.duplicate();
+            if (directSource != direct)
+            {
+                directSource = direct; // an image's term buffer: one view of it for as long as it is read
+                directView = direct.duplicate();
+            }
             final int at = (int)src.wrapAdjustment() + offset;
-            view.limit(at + length).position(at);
-            return view;
+            directView.limit(at + length).position(at);
+            return directView;
         }
         final byte[] copy = new byte[length];
         src.getBytes(offset, copy);

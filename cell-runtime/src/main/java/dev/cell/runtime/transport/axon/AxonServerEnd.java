@@ -411,7 +411,8 @@ final class AxonServerEnd implements ServerEnd, AxonKeepAlive
     @Override
     public void sendOnce(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (state == OPEN && length <= maxMessageLength() && reply.availableWindow() >= length + tx.overhead() + KEEPALIVE_MARGIN)
+        if (state == OPEN && length <= maxMessageLength() &&
+            reply.availableWindow() >= length + tx.overhead() + KEEPALIVE_MARGIN)
         {
             offerSealed(buffer, offset, length);
         }
@@ -431,7 +432,8 @@ final class AxonServerEnd implements ServerEnd, AxonKeepAlive
             pendingLength = 0;
             return Junction.CLOSED;
         }
-        if (controlLength > 0 && !flushControl() || reply.availableWindow() < pendingLength + tx.overhead() + KEEPALIVE_MARGIN)
+        if (controlLength > 0 && !flushControl() ||
+            reply.availableWindow() < pendingLength + tx.overhead() + KEEPALIVE_MARGIN)
         {
             return Junction.BACK_PRESSURED;
         }

@@ -6,10 +6,9 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The media driver's idle strategy under {@code eco}: after work it spins a little, then yields, then parks for at
- * most the process's {@link AxonPace} cap (50 µs while any axon session had traffic within a second, 2 ms once
- * cold). Aeron's default back-off parks up
- * to 1 ms whatever the rate; this one parks short exactly while frames flow and long only when nothing did for a
- * second.
+ * most the process's {@link AxonPace} cap (50 µs while any axon session had traffic within a second, 2 ms for the
+ * next nine, 20 ms after that). Aeron's default back-off parks up to 1 ms whatever the rate; this one parks short
+ * exactly while frames flow and long only when nothing did for a while.
  * <p>
  * <b>Note:</b> not thread safe: one per agent thread. Allocates nothing.
  *
