@@ -250,12 +250,27 @@ public final class GitHost implements AutoCloseable
     {
         for (final ReceiveCommand c : commands)
         {
-            if (c.getResult() != ReceiveCommand.Result.OK || c.getType() == ReceiveCommand.Type.DELETE ||
-                !c.getRefName().startsWith(SignedManifest.REF_PREFIX))
+            if (c.getResult() != ReceiveCommand.Result.OK || !c.getRefName().startsWith(SignedManifest.REF_PREFIX))
             {
                 continue;
             }
             final String tag = c.getRefName().substring(SignedManifest.REF_PREFIX.length());
+            if (c.getType() == ReceiveCommand.Type.DELETE)
+            {
+                // The ref is gone, so is what was served from it (the manifest derived at push time stays).
+                final Path file = CellManifest.signedFile(dir, tag);
+                try
+                {
+                    Files.deleteIfExists(file.resolveSibling(SignedManifest.SIGNATURE_FILE));
+                    Files.deleteIfExists(file);
+                    pack.sendMessage("cell-git: signed Cell.json for " + tag + " removed");
+                }
+                catch (final IOException ex)
+                {
+                    pack.sendMessage("cell-git: signed Cell.json for " + tag + " not removed: " + ex.getMessage());
+                }
+                continue;
+            }
             try
             {
                 final SignedManifest m = SignedManifest.read(db, c.getNewId());

@@ -2,6 +2,7 @@ package dev.cell.git;
 
 import dev.cell.runtime.genome.Json;
 import dev.cell.runtime.identity.Identity;
+import org.eclipse.jgit.errors.LargeObjectException;
 import org.eclipse.jgit.lib.CommitBuilder;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
@@ -56,6 +57,7 @@ public final class SignedManifest
 
     private static final byte[] LABEL = "cell-manifest v1\n".getBytes(StandardCharsets.US_ASCII);
     private static final int MAX_BYTES = 64 * 1024;
+    private static final int MAX_SIGNATURE_BYTES = 1024;
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
     private final byte[] json;
@@ -105,9 +107,13 @@ public final class SignedManifest
      */
     public static SignedManifest parse(final byte[] json, final byte[] signature)
     {
-        if (json.length > MAX_BYTES || signature.length > 1024)
+        if (json.length > MAX_BYTES)
         {
             throw new IllegalArgumentException("a signed Cell.json is at most " + MAX_BYTES + " bytes");
+        }
+        if (signature.length > MAX_SIGNATURE_BYTES)
+        {
+            throw new IllegalArgumentException(SIGNATURE_FILE + " is at most " + MAX_SIGNATURE_BYTES + " bytes");
         }
         final String[] lines = new String(signature, StandardCharsets.US_ASCII).strip().split("\n");
         if (lines.length != 2 || !Identity.isPublicId(lines[0].strip()))
@@ -303,7 +309,15 @@ public final class SignedManifest
             {
                 throw new IllegalArgumentException("commit " + commit.name() + " has no file " + name);
             }
-            return reader.open(tw.getObjectId(0), Constants.OBJ_BLOB).getCachedBytes(MAX_BYTES);
+            try
+            {
+                return reader.open(tw.getObjectId(0), Constants.OBJ_BLOB).getCachedBytes(MAX_BYTES);
+            }
+            catch (final LargeObjectException ex)
+            {
+                throw new IllegalArgumentException(name + " of commit " + commit.name() + " is larger than " +
+                    MAX_BYTES + " bytes");
+            }
         }
     }
 

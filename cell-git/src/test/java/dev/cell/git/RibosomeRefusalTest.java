@@ -121,6 +121,17 @@ class RibosomeRefusalTest
         final Map<String, Object> served = dev.cell.runtime.genome.Json.parseObject(
             new String(get(url + "/tags/v1/Cell.json"), StandardCharsets.UTF_8));
         assertEquals(owner.publicId(), served.get("owner"));
+
+        // The owner deletes the manifest ref: what was served from it goes with it.
+        try (Git git = Git.open(work.toFile()))
+        {
+            git.push().setRemote(url).setRefSpecs(new RefSpec(":" + SignedManifest.REF_PREFIX + "v1"))
+                .setCredentialsProvider(new UsernamePasswordCredentialsProvider("cell", token(owner))).call();
+        }
+        final HttpResponse<byte[]> gone = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create(url + "/tags/v1/Cell.json.sig")).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(404, gone.statusCode(), "no signature served for a deleted manifest ref");
     }
 
     private void publish(final SignedManifest manifest) throws Exception

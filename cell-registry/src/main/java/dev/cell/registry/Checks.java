@@ -8,8 +8,9 @@ import java.util.regex.Pattern;
 
 /**
  * The shape every registry message must have before anything else is looked at: names a key can hold (no zero byte,
- * bounded lengths), identities that parse, endpoints that parse, nonces of a useful length. The same checks run
- * before the log and on apply, so a malformed message is refused alike on every replica.
+ * bounded lengths), identities that parse, endpoints that parse, nonces of a useful length. An announcement is
+ * checked by the leader before it is admitted, and every message is checked again on apply, so a malformed one that
+ * reached the log is refused alike on every replica.
  */
 final class Checks
 {

@@ -37,6 +37,11 @@ final class RaftSetup
     private static final java.util.logging.Logger NETTY_LOGGING = java.util.logging.Logger.getLogger(
         "org.apache.ratis.thirdparty.io.netty.handler.logging.LoggingHandler");
 
+    /** A forwarding client's request timeout (it retries, up to 150 times, 100 ms apart). */
+    private static final long REQUEST_TIMEOUT_MS = 3_000;
+    /** A reader client's one attempt: a leader's read index takes one heartbeat round. */
+    static final long READ_TIMEOUT_MS = 2_000;
+
     static
     {
         NETTY_LOGGING.setLevel(java.util.logging.Level.WARNING);
@@ -58,8 +63,6 @@ final class RaftSetup
      * metadata entry's. The commit index is not needed for safety (Raft does not persist it; a restarted server learns
      * it from the leader, and the ledger records what it applied).
      */
-    private static final long REQUEST_TIMEOUT_MS = 3_000;
-    static final long READ_TIMEOUT_MS = 2_000;
     static final Map<String, String> TUNED = Map.of(RaftServerConfigKeys.Log.LOG_METADATA_ENABLED_KEY, "false");
 
     private RaftSetup()
