@@ -144,14 +144,14 @@ public final class RegistryNode implements AutoCloseable
                 if (plan.loads() != null)
                 {
                     // Always at least one digest: it carries the clock stamp readers judge staleness by.
-                    int from = 0;
+                    int at = 0;
                     do
                     {
-                        proposeDigest(keeper, plan.loads().subList(from, Math.min(plan.loads().size(),
-                            from + PER_ENTRY)));
-                        from += PER_ENTRY;
+                        proposeDigest(keeper, plan.loads().subList(at, Math.min(plan.loads().size(),
+                            at + PER_ENTRY)));
+                        at += PER_ENTRY;
                     }
-                    while (from < plan.loads().size());
+                    while (at < plan.loads().size());
                 }
             }
             catch (final RuntimeException ex)
