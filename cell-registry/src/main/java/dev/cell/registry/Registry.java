@@ -301,7 +301,8 @@ public final class Registry implements Stateful
      * @param u the use, signed by the consumer.
      * @return how many handlers are recorded.
      * @throws NotOwner when the consumer's name is owned by other keys, or another key recorded this consumer first.
-     * @throws Refused  when it is malformed, its signature does not verify, or it is not newer than the record.
+     * @throws Refused  when it is malformed, its signature does not verify, it is not newer than the record, or
+     *                  older than the log's clock stamp allows.
      */
     @Command
     public UseRecorded recordUse(final ConsumerUse u) throws NotOwner, Refused
@@ -331,11 +332,13 @@ public final class Registry implements Stateful
             throw new Refused("the use issued at " + u.issuedMs() + " is not newer than the one recorded (" +
                 prior.issuedMs() + ")");
         }
-        if (u.handlers().isEmpty())
+        if (u.issuedMs() < state.stamp() - WINDOW_MS)
         {
-            state.deleteUse(u.cell(), u.consumer(), u.host());
-            return new UseRecorded(0);
+            throw new Refused("the use issued at " + u.issuedMs() + " is more than " + WINDOW_MS + " ms older " +
+                "than the registry's clock stamp (" + state.stamp() + ")");
         }
+        // No handlers: the consumer stopped using the cell. Kept as a record without handlers, so its time still
+        // refuses any older use of that consumer replayed later.
         state.putUse(u.cell(), new RegistryState.StoredUse(u.consumer(), u.host(), u.identity(), u.issuedMs(),
             state.index(), List.copyOf(u.handlers())));
         return new UseRecorded(u.handlers().size());

@@ -277,20 +277,22 @@ final class RegistryState
         state.put(key(USES, cell, u.consumer(), u.host()), w.done());
     }
 
-    void deleteUse(final String cell, final String consumer, final String host)
-    {
-        state.delete(key(USES, cell, consumer, host));
-    }
-
+    /**
+     * @return up to {@code limit} uses of {@code cell} with handlers (records a consumer emptied are skipped).
+     */
     List<StoredUse> uses(final String cell, final int limit)
     {
         final byte[] from = prefix(USES, cell);
         final List<StoredUse> found = new ArrayList<>();
-        state.scan(from, end(from), limit, (k, v) ->
+        state.scan(from, end(from), Integer.MAX_VALUE, (k, v) ->
         {
             final String[] parts = parts(k, USES.length);
-            found.add(decodeUse(parts[1], parts[2], v));
-            return true;
+            final StoredUse u = decodeUse(parts[1], parts[2], v);
+            if (!u.handlers().isEmpty())
+            {
+                found.add(u);
+            }
+            return found.size() < limit;
         });
         return found;
     }

@@ -37,7 +37,9 @@ final class Harness implements AutoCloseable
      */
     static final class ManualClock implements RegistryClock
     {
-        long epoch = 1_800_000_000_000L;
+        static final long START_MS = 1_800_000_000_000L;
+
+        long epoch = START_MS;
         long mono = 1_000_000L;
 
         @Override

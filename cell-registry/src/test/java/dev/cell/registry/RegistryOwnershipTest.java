@@ -18,6 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RegistryOwnershipTest
 {
+    private static final long START_MS = Harness.ManualClock.START_MS;
+
     private Path root;
     private Harness h;
     private Identity a;
@@ -174,7 +176,7 @@ class RegistryOwnershipTest
         assertEquals("host-a", uses.getFirst().host());
 
         assertThrows(NotOwner.class, () -> h.apply(() -> h.registry.recordUse(use(b, "trader", 11, List.of()))));
-        final ConsumerUse forged = new ConsumerUse("exchange", "trader", "host-a", a.publicId(), 12,
+        final ConsumerUse forged = new ConsumerUse("exchange", "trader", "host-a", a.publicId(), START_MS + 12,
             b.sign(RegistrySignatures.use(use(a, "trader", 12, List.of()))), List.of());
         assertThrows(Refused.class, () -> h.apply(() -> h.registry.recordUse(forged)));
         assertThrows(Refused.class, () -> h.apply(() -> h.registry.recordUse(use)), "a replay is not newer");
@@ -185,16 +187,28 @@ class RegistryOwnershipTest
             .map(u -> u.handler() + "=" + u.fingerprint()).toList());
         assertEquals(0, h.apply(() -> h.registry.recordUse(use(a, "trader", 14, List.of()))).handlers());
         assertEquals(List.of(), h.registry.uses(new Name("exchange")).uses());
+        assertThrows(Refused.class, () -> h.apply(() -> h.registry.recordUse(replaced)),
+            "replayed after the consumer emptied its record, an older use is still not newer");
+        assertEquals(List.of(), h.registry.uses(new Name("exchange")).uses());
 
         // A consumer whose name nobody owns: the first key to record it keeps it.
         h.apply(() -> h.registry.recordUse(use(c, "cli", 20, List.of(new HandlerUse("quote", "00000000000000dd")))));
         assertThrows(NotOwner.class, () -> h.apply(() -> h.registry.recordUse(use(b, "cli", 21, List.of()))));
         assertEquals(1, h.registry.uses(new Name("exchange")).uses().size());
+
+        // Signed long before the log's clock stamp: refused, whoever records it first.
+        final Refused stale = assertThrows(Refused.class, () -> h.apply(() -> h.registry.recordUse(
+            use(c, "batch", -Registry.WINDOW_MS - 1, List.of(new HandlerUse("quote", "00000000000000dd"))))));
+        assertTrue(stale.getMessage().contains("older than the registry's clock stamp"), stale.getMessage());
     }
 
-    private static ConsumerUse use(final Identity key, final String consumer, final long issuedMs,
+    /**
+     * @param tick when it was issued, in ms after the harness clock's start.
+     */
+    private ConsumerUse use(final Identity key, final String consumer, final long tick,
         final List<HandlerUse> handlers)
     {
+        final long issuedMs = START_MS + tick;
         final ConsumerUse unsigned = new ConsumerUse("exchange", consumer, "host-a", key.publicId(), issuedMs,
             new byte[0], handlers);
         return new ConsumerUse(unsigned.cell(), consumer, unsigned.host(), unsigned.identity(), issuedMs,
