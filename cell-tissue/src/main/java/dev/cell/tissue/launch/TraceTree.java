@@ -227,25 +227,45 @@ public record TraceTree(String traceId, List<Span> roots, List<Line> lines)
             }
         }
         final List<Span> roots = new ArrayList<>();
+        final Set<String> reached = new HashSet<>();
         for (final String r : rootIds)
         {
-            roots.add(build(r, spans, childrenOf, new HashSet<>()));
+            roots.add(build(r, spans, childrenOf, new HashSet<>(), reached));
+        }
+        // Spans whose parents form a cycle (possible only in corrupt or forged logs) have no root: show each such
+        // group from its earliest span rather than drop it.
+        final List<String> unreached = new ArrayList<>();
+        for (final String spanId : spans.keySet())
+        {
+            if (!reached.contains(spanId))
+            {
+                unreached.add(spanId);
+            }
+        }
+        unreached.sort(Comparator.comparing(u -> String.valueOf(spans.get(u).get("start"))));
+        for (final String u : unreached)
+        {
+            if (!reached.contains(u))
+            {
+                roots.add(build(u, spans, childrenOf, new HashSet<>(), reached));
+            }
         }
         roots.sort(Comparator.comparing(Span::start));
         return new TraceTree(traceId, List.copyOf(roots), List.copyOf(lines));
     }
 
     private static Span build(final String id, final Map<String, Map<String, Object>> spans,
-        final Map<String, List<String>> childrenOf, final Set<String> path)
+        final Map<String, List<String>> childrenOf, final Set<String> path, final Set<String> reached)
     {
         path.add(id);
+        reached.add(id);
         final Map<String, Object> s = spans.get(id);
         final List<Span> children = new ArrayList<>();
         for (final String c : childrenOf.getOrDefault(id, List.of()))
         {
             if (!path.contains(c))
             {
-                children.add(build(c, spans, childrenOf, path));
+                children.add(build(c, spans, childrenOf, path, reached));
             }
         }
         children.sort(Comparator.comparing(Span::start));

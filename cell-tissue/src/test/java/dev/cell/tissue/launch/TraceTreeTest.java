@@ -68,6 +68,16 @@ class TraceTreeTest
     }
 
     @Test
+    void spansWhoseParentsFormACycleAreShownNotDropped() throws IOException
+    {
+        final Path orders = dir.resolve("orders");
+        write(orders, "orders-3", span("orders", "orders-3", "place", 0x2, 0x3, 0, 10.0, "ok"),
+            span("orders", "orders-3", "check", 0x3, 0x2, 5, 4.0, "ok"));
+        final TraceTree tree = TraceTree.read("4bf92f3577b34da6a3ce929d0e0e4736", TraceTree.logFiles(List.of(orders)));
+        assertEquals(2, tree.spanCount(), tree.render(false));
+    }
+
+    @Test
     void aTraceWithoutSpanRecordsShowsItsLines() throws IOException
     {
         final Path orders = dir.resolve("orders");
