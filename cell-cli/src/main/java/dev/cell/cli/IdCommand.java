@@ -63,7 +63,10 @@ final class IdCommand implements Callable<Integer>
         return CellCommand.EXIT_OK;
     }
 
-    private static Identity load(final Path file)
+    /**
+     * @return the identity in {@code file}, created when absent; a file that cannot be read is a user error.
+     */
+    static Identity load(final Path file)
     {
         try
         {

@@ -13,7 +13,6 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -64,7 +63,7 @@ final class ReleaseCommand implements Callable<Integer>
     {
         final PrintWriter out = spec.commandLine().getOut();
         final Path cellHome = CellHome.resolve();
-        final Identity signer = keyFile == null ? Identity.host(cellHome) : load(keyFile);
+        final Identity signer = keyFile == null ? Identity.host(cellHome) : IdCommand.load(keyFile);
         final SignedManifest m = Release.release(dir, tag, signer, cellHome, !offline, Duration.ofMinutes(10), out);
         out.println("released " + m.field("name") + " " + m.field("version") + " at " + tag + " (commit " +
             m.field("commit") + ")");
@@ -90,17 +89,5 @@ final class ReleaseCommand implements Callable<Integer>
         }
         out.flush();
         return CellCommand.EXIT_OK;
-    }
-
-    private static Identity load(final Path file)
-    {
-        try
-        {
-            return Identity.loadOrCreate(file);
-        }
-        catch (final UncheckedIOException | IllegalArgumentException ex)
-        {
-            throw new UserError("cannot read or create the identity " + file + ": " + ex.getMessage(), ex);
-        }
     }
 }

@@ -114,13 +114,13 @@ public final class Capsid implements AutoCloseable
         }
 
         /**
-         * @param cellHome    the cell home whose identity folder is covered, or null.
-         * @param mavenRepo   the local Maven repository the step may write.
-         * @return network allowed, the build folder and {@code mavenRepo} writable.
+         * @param mavenRepo the local Maven repository the step may write.
+         * @return these options for the step that resolves dependencies: network allowed, the build folder and
+         * {@code mavenRepo} writable, the same memory limit and covered cell home.
          */
-        public static Options resolving(final Path cellHome, final Path mavenRepo)
+        public Options resolving(final Path mavenRepo)
         {
-            return new Options(true, List.of(mavenRepo), memoryLimit(), cellHome);
+            return new Options(true, List.of(mavenRepo), memoryBytes, cellHome);
         }
     }
 
@@ -181,7 +181,15 @@ public final class Capsid implements AutoCloseable
             Files.createDirectories(w);
         }
         final Capsid capsid = new Capsid(folder.toRealPath(), options);
-        Files.createDirectories(capsid.tmp);
+        try
+        {
+            Files.createDirectories(capsid.tmp);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            capsid.close(); // its cgroup, made by the constructor
+            throw ex;
+        }
         return capsid;
     }
 

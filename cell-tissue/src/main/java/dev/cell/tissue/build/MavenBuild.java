@@ -188,8 +188,7 @@ public final class MavenBuild
     public String resolve(final Path dir, final Path mavenRepo)
     {
         final Path log = dir.resolve(".cell").resolve("resolve.log");
-        final Capsid.Options options = sandbox == null ? null :
-            new Capsid.Options(true, List.of(mavenRepo), sandbox.memoryBytes(), sandbox.cellHome());
+        final Capsid.Options options = sandbox == null ? null : sandbox.resolving(mavenRepo);
         final List<String> goals = List.of(DEPENDENCY_PLUGIN + ":go-offline");
         final MavenBuild online = new MavenBuild(out, false, false, extraArgs, options, timeout);
         final int exit = online.run(dir, online.command(goals), log, options);

@@ -74,7 +74,7 @@ public final class AxonClientEnd implements ClientEnd, AxonKeepAlive
     private volatile String corruption;
     private volatile String refusal;
     private int claimedLength;
-    private long lastHeardNs;
+    private volatile long lastHeardNs; // written by the thread that reads, read by any caller that judges the peer
     private long lastPollNs;
     private volatile long lastSentNs;
     private long silentMs;

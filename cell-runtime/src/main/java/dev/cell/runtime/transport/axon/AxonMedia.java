@@ -3,6 +3,7 @@ package dev.cell.runtime.transport.axon;
 import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import org.agrona.CloseHelper;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.BusySpinIdleStrategy;
@@ -96,48 +97,56 @@ public final class AxonMedia implements AutoCloseable
             .errorHandler(AxonMedia::onDriverError)
             .warnIfDirectoryExists(false);
         this.driver = MediaDriver.launchEmbedded(driverCtx);
-        ownerOnly(dir); // the driver recreates its folder with the umask's permissions
-        final Aeron.Context clientCtx = new Aeron.Context()
-            .aeronDirectoryName(driver.aeronDirectoryName())
-            .idleStrategy(new SleepingMillisIdleStrategy(10))
-            .errorHandler(AxonMedia::onDriverError);
-        if (INVOKED)
+        try
         {
-            driverInvoker = driver.sharedAgentInvoker();
-            // The client's own waits (adding a publication) run the driver through the same lock as everyone else.
-            final AgentInvoker locked = new AgentInvoker(AxonMedia::onDriverError, null, new Agent()
+            ownerOnly(dir); // the driver recreates its folder with the umask's permissions
+            final Aeron.Context clientCtx = new Aeron.Context()
+                .aeronDirectoryName(driver.aeronDirectoryName())
+                .idleStrategy(new SleepingMillisIdleStrategy(10))
+                .errorHandler(AxonMedia::onDriverError);
+            if (INVOKED)
             {
-                @Override
-                public int doWork()
+                driverInvoker = driver.sharedAgentInvoker();
+                // The client's own waits (adding a publication) run the driver through the same lock as everyone else.
+                final AgentInvoker locked = new AgentInvoker(AxonMedia::onDriverError, null, new Agent()
                 {
-                    return runDriver();
-                }
+                    @Override
+                    public int doWork()
+                    {
+                        return runDriver();
+                    }
 
-                @Override
-                public String roleName()
-                {
-                    return "cell-axon-driver";
-                }
-            });
-            locked.start();
-            clientCtx.useConductorAgentInvoker(true).driverAgentInvoker(locked);
+                    @Override
+                    public String roleName()
+                    {
+                        return "cell-axon-driver";
+                    }
+                });
+                locked.start();
+                clientCtx.useConductorAgentInvoker(true).driverAgentInvoker(locked);
+            }
+            else
+            {
+                driverInvoker = null;
+            }
+            this.aeron = Aeron.connect(clientCtx);
+            this.clientInvoker = INVOKED ? aeron.conductorAgentInvoker() : null;
+            this.keeper = Thread.ofPlatform().daemon(true).name("cell-axon-keeper").unstarted(this::keep);
+            keeper.start();
+            if (INVOKED)
+            {
+                this.dutyThread = Thread.ofPlatform().daemon(true).name("cell-axon-duty").unstarted(this::runDuty);
+                dutyThread.start();
+            }
+            else
+            {
+                this.dutyThread = null;
+            }
         }
-        else
+        catch (final RuntimeException | Error ex)
         {
-            driverInvoker = null;
-        }
-        this.aeron = Aeron.connect(clientCtx);
-        this.clientInvoker = INVOKED ? aeron.conductorAgentInvoker() : null;
-        this.keeper = Thread.ofPlatform().daemon(true).name("cell-axon-keeper").unstarted(this::keep);
-        keeper.start();
-        if (INVOKED)
-        {
-            this.dutyThread = Thread.ofPlatform().daemon(true).name("cell-axon-duty").unstarted(this::runDuty);
-            dutyThread.start();
-        }
-        else
-        {
-            this.dutyThread = null;
+            CloseHelper.quietClose(driver); // and its folder (deleted on shutdown)
+            throw ex;
         }
     }
 

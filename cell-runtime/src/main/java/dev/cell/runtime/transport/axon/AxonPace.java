@@ -8,7 +8,9 @@ package dev.cell.runtime.transport.axon;
  * nine (2 ms) and cold after that ({@link #COLD_SLEEP_NS}, 20 ms: an idle process's polling threads wake about 50
  * times a second, and the first frame after a long quiet spell waits up to that).
  * <p>
- * <b>Note:</b> not thread safe: one per polling thread.
+ * <b>Note:</b> plain fields: meant for one polling thread. A session's pace is also marked by the threads that send
+ * on it; a lost or stale mark only makes one sleep shorter or longer than the traffic asked for (it is advice, and
+ * no frame is missed for it: a poll still follows every sleep).
  *
  * @since 0.2
  */
