@@ -117,10 +117,7 @@ final class AsyncReply implements AsyncDispatcher.Completion
     {
         if (KIND.compareAndSet(this, 0, outcome))
         {
-            if (traced)
-            {
-                endNs = System.nanoTime();
-            }
+            endNs = System.nanoTime(); // the handler's time ends here, not when the serving thread sends the reply
             completed.accept(this);
         }
     }

@@ -364,7 +364,7 @@ final class RequestHandler implements FrameListener, ServerListener
             return false;
         }
         slot = r.slot;
-        countServiceTime(System.nanoTime() - r.startNs); // once: it is answered (or dropped) now
+        countServiceTime(r.endNs - r.startNs); // once, dispatch to completion, as its span
         tracing.endAsync(r);
         try
         {

@@ -3,12 +3,15 @@ package dev.cell.runtime.trace;
 import dev.cell.runtime.genome.Json;
 import dev.cell.runtime.log.CellLog;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Sends spans to an OpenTelemetry collector with OTLP over HTTP, JSON encoding ({@code POST <endpoint>/v1/traces},
@@ -19,8 +22,10 @@ import java.time.Duration;
  * error. Ids are hex strings and times decimal strings of epoch nanoseconds, as OTLP/JSON has them.
  * <p>
  * A {@link SpanRecorder.Sink}: runs on the recorder's writer thread, never on the serving thread. A batch is sent
- * at 256 spans or a second after its first span, whichever comes first, and at close. A failed send loses that batch
- * (spans stay in the instance's log) and is logged as {@code trace.otlp.failed} at most once a minute.
+ * at 256 spans or a second after its first span, whichever comes first, and at close; it is posted without waiting
+ * for the answer, one post at a time (spans batch meanwhile, up to 1,024), so a slow or absent collector never holds
+ * the writer thread the log also depends on. A failed post, or a batch past that bound, is lost to the collector
+ * (the spans stay in the instance's log) and logged as {@code trace.otlp.failed} at most once a minute.
  *
  * @since 0.4
  */
@@ -30,6 +35,7 @@ public final class OtlpExporter implements SpanRecorder.Sink
     private static final long BATCH_DELAY_NS = 1_000_000_000L;
     private static final long FAILURE_REPORT_NS = 60_000_000_000L;
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    private static final int MAX_PENDING = 4 * BATCH;
 
     private final URI endpoint;
     private final String cell;
@@ -42,6 +48,8 @@ public final class OtlpExporter implements SpanRecorder.Sink
     private long lost;
     private long lastFailureReportNs;
     private boolean reportedOnce;
+    private CompletableFuture<HttpResponse<Void>> inFlight;
+    private int inFlightCount;
 
     /**
      * @param collector the collector's base URL ({@code http://host:4318}), or its full {@code /v1/traces} URL.
@@ -140,6 +148,7 @@ public final class OtlpExporter implements SpanRecorder.Sink
     @Override
     public void idle(final long nowNs)
     {
+        settle(false);
         if (batched > 0 && nowNs - firstBatchedNs >= BATCH_DELAY_NS)
         {
             send();
@@ -149,19 +158,36 @@ public final class OtlpExporter implements SpanRecorder.Sink
     @Override
     public void close()
     {
+        settle(true);
         if (batched > 0)
         {
             send();
+            settle(true);
         }
     }
 
+    /**
+     * Post the batch without waiting for the answer: one post at a time, so a slow or absent collector never holds
+     * the writer thread (which also feeds the log). While one is on its way, spans keep batching up to
+     * {@link #MAX_PENDING}; past that the batch is dropped and counted as lost.
+     */
     private void send()
     {
+        settle(false);
+        if (inFlight != null)
+        {
+            if (batched >= MAX_PENDING)
+            {
+                failed(batched, "the collector has not answered the previous post");
+                spans.setLength(0);
+                batched = 0;
+            }
+            return;
+        }
         final String body = resourcePrefix + spans + "]}]}]}";
-        final int count = batched;
+        inFlightCount = batched;
         spans.setLength(0);
         batched = 0;
-        String problem;
         try
         {
             if (client == null)
@@ -173,12 +199,39 @@ public final class OtlpExporter implements SpanRecorder.Sink
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build();
-            final HttpResponse<Void> response = client.send(request, HttpResponse.BodyHandlers.discarding());
+            inFlight = client.sendAsync(request, HttpResponse.BodyHandlers.discarding());
+        }
+        catch (final RuntimeException ex)
+        {
+            failed(inFlightCount, ex.toString());
+        }
+    }
+
+    /**
+     * Take the answer to the post on its way once it came (or, when {@code wait}, within the timeout).
+     */
+    private void settle(final boolean wait)
+    {
+        final CompletableFuture<HttpResponse<Void>> f = inFlight;
+        if (f == null || !wait && !f.isDone())
+        {
+            return;
+        }
+        inFlight = null;
+        String problem;
+        try
+        {
+            final HttpResponse<Void> response = f.get(TIMEOUT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
             problem = response.statusCode() / 100 == 2 ? null : "HTTP " + response.statusCode();
         }
-        catch (final IOException | RuntimeException ex)
+        catch (final ExecutionException ex)
         {
-            problem = ex.toString();
+            problem = String.valueOf(ex.getCause());
+        }
+        catch (final TimeoutException ex)
+        {
+            f.cancel(true);
+            problem = "no answer within " + TIMEOUT.toMillis() + " ms";
         }
         catch (final InterruptedException ex)
         {
@@ -187,14 +240,19 @@ public final class OtlpExporter implements SpanRecorder.Sink
         }
         if (problem != null)
         {
-            lost += count;
-            final long nowNs = System.nanoTime();
-            if (!reportedOnce || nowNs - lastFailureReportNs >= FAILURE_REPORT_NS)
-            {
-                reportedOnce = true;
-                lastFailureReportNs = nowNs;
-                log.warn("trace.otlp.failed", "endpoint", endpoint.toString(), "error", problem, "lostSpans", lost);
-            }
+            failed(inFlightCount, problem);
+        }
+    }
+
+    private void failed(final int count, final String problem)
+    {
+        lost += count;
+        final long nowNs = System.nanoTime();
+        if (!reportedOnce || nowNs - lastFailureReportNs >= FAILURE_REPORT_NS)
+        {
+            reportedOnce = true;
+            lastFailureReportNs = nowNs;
+            log.warn("trace.otlp.failed", "endpoint", endpoint.toString(), "error", problem, "lostSpans", lost);
         }
     }
 

@@ -1,12 +1,19 @@
 package dev.cell.runtime.trace;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.cell.runtime.log.CellLog;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -86,6 +93,56 @@ class SpanRecorderTest
         final Line dropped = log.lines.stream().filter(l -> l.event().equals("trace.spans.dropped")).findFirst()
             .orElseThrow(() -> new AssertionError("no drop report in " + log.lines));
         assertEquals(1L, dropped.fields().get("total"));
+    }
+
+    @Test
+    void aCollectorThatNeverAnswersHoldsNoSpanLineBack() throws Exception
+    {
+        final Lines log = new Lines();
+        final CountDownLatch release = new CountDownLatch(1);
+        final HttpServer collector = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        collector.createContext("/", exchange ->
+        {
+            try
+            {
+                release.await(30, TimeUnit.SECONDS); // takes the post and answers nothing
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
+        collector.setExecutor(Executors.newCachedThreadPool());
+        collector.start();
+        final OtlpExporter exporter = new OtlpExporter(URI.create("http://127.0.0.1:" +
+            collector.getAddress().getPort()), "echo", "echo-1", log);
+        final SpanRecorder recorder = new SpanRecorder("test-spans", log, 1024, List.of(exporter)).start();
+        try
+        {
+            // 600 spans: a post at 256, another due at 512 while the first is unanswered.
+            for (int i = 1; i <= 600; i++)
+            {
+                assertTrue(recorder.record(7, 8, i, 0, "echo", 1_000_000_000L * i, 1_000, SpanRecorder.OK));
+            }
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            List<Line> seen = List.copyOf(log.lines); // toArray: under the list's lock
+            while (seen.stream().filter(l -> l.event().equals("span")).count() < 600)
+            {
+                assertTrue(System.nanoTime() - deadline < 0, "span lines: " + seen.size());
+                Thread.onSpinWait();
+                seen = List.copyOf(log.lines);
+            }
+            final List<String> events = seen.stream().map(Line::event).distinct().toList();
+            assertFalse(seen.subList(0, 600).stream().anyMatch(l -> l.event().equals("trace.otlp.failed")),
+                "every span line was written before the unanswered post failed: " + events);
+        }
+        finally
+        {
+            release.countDown();
+            recorder.close();
+            collector.stop(0);
+        }
     }
 
     @Test
