@@ -154,14 +154,9 @@ public final class PlainRatisBaseline implements AutoCloseable
     public CompletableFuture<Void> submitToLeaderAsync(final byte[] payload)
     {
         final RaftServer l = leader();
-        final RaftClientRequest request = RaftClientRequest.newBuilder()
-            .setClientId(localClientId)
-            .setServerId(l.getId())
-            .setGroupId(group.getGroupId())
-            .setCallId(localCallIds.incrementAndGet())
-            .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(payload)))
-            .setType(RaftClientRequest.writeRequestType())
-            .build();
+        final RaftClientRequest request = RaftSetup.localRequest(localClientId, l.getId(), group.getGroupId(),
+            localCallIds.incrementAndGet(), Message.valueOf(UnsafeByteOperations.unsafeWrap(payload)),
+            RaftClientRequest.writeRequestType());
         try
         {
             return l.submitClientRequestAsync(request).thenAccept(reply ->

@@ -8,6 +8,8 @@ import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.netty.NettyConfigKeys;
 import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -119,6 +121,11 @@ final class RaftSetup
         RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(electionMs, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * electionMs, TimeUnit.MILLISECONDS));
+        // A leader that lost its quorum may stand again after two of the longest election timeouts, not Ratis' 10 s:
+        // when the members that come back have older logs, it is the only one that can win, and the group would
+        // have no leader for those 10 s (measured: RegistryGroupTest, a read asked of a leader left alone).
+        RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(p,
+            TimeDuration.valueOf(4 * electionMs, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(3, TimeUnit.SECONDS));
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, snapshotEvery > 0);
         if (snapshotEvery > 0)
@@ -193,5 +200,21 @@ final class RaftSetup
             b.setParameters(parameters);
         }
         return b.build();
+    }
+
+    /**
+     * A request handed straight to a server of this process (no client, no RPC).
+     */
+    static RaftClientRequest localRequest(final ClientId clientId, final RaftPeerId server, final RaftGroupId groupId,
+        final long callId, final Message message, final RaftClientRequest.Type type)
+    {
+        return RaftClientRequest.newBuilder()
+            .setClientId(clientId)
+            .setServerId(server)
+            .setGroupId(groupId)
+            .setCallId(callId)
+            .setMessage(message)
+            .setType(type)
+            .build();
     }
 }

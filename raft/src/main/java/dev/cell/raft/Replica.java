@@ -12,15 +12,11 @@ import dev.cell.runtime.service.StatefulHost;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.protocol.Message;
-import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.protocol.exceptions.RaftException;
-import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 
@@ -32,10 +28,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * One replica of a stateful cell: its Ratis server, its {@link Ledger}, and a junction server through which clients
@@ -58,10 +50,6 @@ public final class Replica implements StatefulHost.Running
     public static final String STATUS_FILE = "raft-status";
     private static final long STATUS_EVERY_NS = 500_000_000L;
     /** A local submission not answered within this long is resent through the Raft client. */
-    private static final long LOCAL_TIMEOUT_MS = 3_000;
-    /** How long a read keeps asking while the group elects a leader (the forwarding clients' own budget is 15 s). */
-    private static final long QUERY_RETRY_MS = 15_000;
-    private static final long QUERY_RETRY_PAUSE_MS = 50;
 
     private final int slot;
     private final Path cellDir;
@@ -75,13 +63,7 @@ public final class Replica implements StatefulHost.Running
     private final ReplicaOptions options;
     private final RaftGroup group;
     private final Parameters raftParameters;
-    private final Object clientLock = new Object();
-    private final AtomicReferenceArray<RaftClient> clients;
-    private final AtomicReferenceArray<RaftClient> readers;
-    private final AtomicLong nextQueryClient = new AtomicLong();
-    private final ClientId localClientId = ClientId.randomId();
-    private final AtomicLong localCallIds = new AtomicLong();
-    private volatile RaftServer.Division division;
+    private final Forwarder forwarder;
     private volatile boolean closed;
     private volatile boolean failed;
     private Thread watchdog;
@@ -91,15 +73,13 @@ public final class Replica implements StatefulHost.Running
     {
         this.cellDir = cellDir;
         this.options = options;
-        this.clients = new AtomicReferenceArray<>(options.forwardClients());
-        this.readers = new AtomicReferenceArray<>(options.forwardClients());
         final GroupConfig config = GroupConfig.loadOrCreate(cellDir, options.groupSize());
         this.lock = config.claim(options.slot());
         this.slot = lock.slot();
         this.dir = config.slotDir(slot);
         Ledger openedLedger = null;
         RaftServer startedServer = null;
-        final List<RaftClient> openedClients = new ArrayList<>();
+        Forwarder openedForwarder = null;
         try
         {
             openedLedger = Ledger.open(dir.resolve("ledger"));
@@ -142,15 +122,8 @@ public final class Replica implements StatefulHost.Running
                 .build();
             startedServer.start();
             this.server = startedServer;
-            for (int i = 0; i < clients.length(); i++)
-            {
-                final RaftClient c = RaftSetup.client(group, options.transport(), null, raftParameters);
-                openedClients.add(c);
-                clients.set(i, c);
-                final RaftClient r = RaftSetup.reader(group, options.transport(), raftParameters);
-                openedClients.add(r);
-                readers.set(i, r);
-            }
+            openedForwarder = new Forwarder(server, group, self, options, raftParameters);
+            this.forwarder = openedForwarder;
             this.cellServer = CellServer.start(binding.cellName(), binding.genome(),
                 new ReplicatedDispatcher(this, table, localDispatcher, groupKey),
                 cell instanceof CellLifecycle l ? l : null, cellDir, options.server());
@@ -162,7 +135,7 @@ public final class Replica implements StatefulHost.Running
         }
         catch (final IOException | RuntimeException ex)
         {
-            openedClients.forEach(Replica::closeQuietly);
+            closeQuietly(openedForwarder);
             closeQuietly(startedServer);
             if (openedLedger != null)
             {
@@ -285,218 +258,15 @@ public final class Replica implements StatefulHost.Running
         }
     }
 
-    /**
-     * Commit a command entry. While this replica leads (and {@link ReplicaOptions#localSubmit()}), an entry whose
-     * command carries a client session goes straight into this replica's own Ratis server: no Raft client, no
-     * loopback RPC, and over Netty no server event loop held for the whole commit (Ratis' Netty server answers one
-     * client request per connection at a time, so forwarded commands do not pipeline). If the local submission fails
-     * or times out, typically because leadership moved, the entry is resent through the Raft client, which finds the
-     * new leader; the session table applies a (session, sequence) once even if both copies reach the log. Entries
-     * without a session (sequence 0) are never sent twice, so they always take the Raft client, whose retries Ratis'
-     * retry cache deduplicates.
-     *
-     * <p>
-     * Forwarded commands go through one of {@link ReplicaOptions#forwardClients()} Raft clients chosen by the client
-     * session, so one session's commands keep their order while different sessions' commands are in flight at once
-     * (Ratis' Netty server answers one request per connection at a time).
-     *
-     * @param entry        the log entry.
-     * @param session      a hash of the command's client session (picks the forwarding client).
-     * @param deduplicated whether the entry's command carries a client session and sequence.
-     * @return the group's reply.
-     */
     CompletableFuture<RaftClientReply> submitCommand(final Message entry, final long session,
         final boolean deduplicated)
     {
-        final int forwarder = (int)Math.floorMod(session, (long)clients.length());
-        if (deduplicated)
-        {
-            final CompletableFuture<RaftClientReply> local = submitLocally(entry, RaftClientRequest.writeRequestType());
-            if (local != null)
-            {
-                return local.handle((reply, error) -> localAnswered(reply, error) ? local :
-                    forwardCommand(entry, forwarder)).thenCompose(f -> f);
-            }
-        }
-        return forwardCommand(entry, forwarder);
-    }
-
-    private CompletableFuture<RaftClientReply> forwardCommand(final Message entry, final int forwarder)
-    {
-        final RaftClient c = clients.get(forwarder);
-        return c.async().send(entry).whenComplete((reply, error) -> renewAfterFailure(forwarder, c, error));
-    }
-
-    /**
-     * @return the local server's answer, or null when this replica does not lead (or local submission is off).
-     */
-    private CompletableFuture<RaftClientReply> submitLocally(final Message message, final RaftClientRequest.Type type)
-    {
-        if (!options.localSubmit() || closed)
-        {
-            return null;
-        }
-        RaftServer.Division d = division;
-        try
-        {
-            if (d == null)
-            {
-                d = server.getDivision(groupId);
-                division = d;
-            }
-            if (!d.getInfo().isLeader() || !d.getInfo().isLeaderReady())
-            {
-                return null;
-            }
-            final RaftClientRequest request = RaftClientRequest.newBuilder()
-                .setClientId(localClientId)
-                .setServerId(self)
-                .setGroupId(groupId)
-                .setCallId(localCallIds.incrementAndGet())
-                .setMessage(message)
-                .setType(type)
-                .build();
-            return server.submitClientRequestAsync(request).copy()
-                .orTimeout(LOCAL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            return null; // not running (yet or any more): the Raft client path decides
-        }
-    }
-
-    /**
-     * @return true when the local server's reply is the answer: success, or the state machine's refusal; false when
-     * another leader should be asked (not leader, not ready, closed, timed out, overloaded).
-     */
-    private static boolean localAnswered(final RaftClientReply reply, final Throwable error)
-    {
-        if (error != null || reply == null)
-        {
-            return false;
-        }
-        return reply.isSuccess() || reply.getException() instanceof StateMachineException;
+        return forwarder.submitCommand(entry, session, deduplicated);
     }
 
     CompletableFuture<RaftClientReply> submitQuery(final Message query)
     {
-        final CompletableFuture<RaftClientReply> local = submitLocally(query, RaftClientRequest.readRequestType());
-        if (local != null)
-        {
-            return local.handle((reply, error) -> localAnswered(reply, error) ? local : forwardQuery(query))
-                .thenCompose(f -> f);
-        }
-        return forwardQuery(query);
-    }
-
-    private CompletableFuture<RaftClientReply> forwardQuery(final Message query)
-    {
-        final CompletableFuture<RaftClientReply> answer = new CompletableFuture<>();
-        forwardQuery(query, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(QUERY_RETRY_MS), answer);
-        return answer;
-    }
-
-    /**
-     * Ask the member this replica knows to lead, once, through a reader client that does not retry on its own: a
-     * read sent to a member that has just lost (or not yet won) the lead fails with a read-index, not-leader or
-     * leader-not-ready answer, or, from a leader without its quorum, times out ({@link RaftSetup#READ_TIMEOUT_MS}).
-     * Ratis' retrying client would then try the other members in turn, followers among them, whose answer never
-     * comes over Netty. Ask again, after a pause, whoever leads then, until the time is up; an answer the state
-     * machine gave is final.
-     */
-    private void forwardQuery(final Message query, final long deadlineNs,
-        final CompletableFuture<RaftClientReply> answer)
-    {
-        // Answered by the leader after its read index, addressed to it explicitly: a follower asked for a linearizable
-        // read would need a read index from the leader, which Ratis' Netty transport cannot request (the request
-        // would hang until it times out).
-        final RaftPeerId leader = knownLeader();
-        if (leader == null)
-        {
-            // Sent to no member in particular, Ratis' client may pick a follower, which cannot answer it (above).
-            if (!closed && System.nanoTime() - deadlineNs < 0)
-            {
-                retryQuery(query, deadlineNs, answer);
-            }
-            else
-            {
-                answer.completeExceptionally(new RaftException(raftMember() + ": no leader was known within " +
-                    QUERY_RETRY_MS + " ms"));
-            }
-            return;
-        }
-        final int forwarder = (int)Math.floorMod(nextQueryClient.getAndIncrement(), (long)readers.length());
-        final RaftClient c = readers.get(forwarder);
-        c.async().sendReadOnly(query, leader).whenComplete((r, error) ->
-        {
-            renew(readers, forwarder, c, error, () -> RaftSetup.reader(group, options.transport(), raftParameters));
-            final Throwable failure = error instanceof CompletionException && error.getCause() != null ?
-                error.getCause() : error != null ? error : r != null ? r.getException() : null;
-            if (failure != null && !(failure instanceof StateMachineException) && !closed &&
-                System.nanoTime() - deadlineNs < 0)
-            {
-                retryQuery(query, deadlineNs, answer);
-            }
-            else if (error != null)
-            {
-                answer.completeExceptionally(error);
-            }
-            else
-            {
-                answer.complete(r);
-            }
-        });
-    }
-
-    private void retryQuery(final Message query, final long deadlineNs, final CompletableFuture<RaftClientReply> answer)
-    {
-        CompletableFuture.delayedExecutor(QUERY_RETRY_PAUSE_MS, TimeUnit.MILLISECONDS)
-            .execute(() -> forwardQuery(query, deadlineNs, answer));
-    }
-
-    /**
-     * @return the member this replica knows to lead and, when that is this replica, to be ready; else null.
-     */
-    private RaftPeerId knownLeader()
-    {
-        try
-        {
-            final RaftServer.Division d = server.getDivision(groupId);
-            final RaftPeerId leader = d.getInfo().getLeaderId();
-            return leader == null || (leader.equals(self) && !d.getInfo().isLeaderReady()) ? null : leader;
-        }
-        catch (final IOException noDivisionYet)
-        {
-            return null;
-        }
-    }
-
-    /**
-     * Ratis' ordered async client closes its sliding window for good once one request fails after all its retries;
-     * every later request would fail at once. Replace it (the caller retries; client sessions keep that exactly once).
-     */
-    private void renewAfterFailure(final int forwarder, final RaftClient failed, final Throwable error)
-    {
-        renew(clients, forwarder, failed, error, () -> RaftSetup.client(group, options.transport(), null,
-            raftParameters));
-    }
-
-    private void renew(final AtomicReferenceArray<RaftClient> pool, final int index, final RaftClient failed,
-        final Throwable error, final java.util.function.Supplier<RaftClient> fresh)
-    {
-        if (error == null || closed)
-        {
-            return;
-        }
-        synchronized (clientLock)
-        {
-            if (pool.get(index) != failed || closed)
-            {
-                return;
-            }
-            pool.set(index, fresh.get());
-        }
-        Thread.ofVirtual().name("raft-client-close").start(() -> closeQuietly(failed));
+        return forwarder.submitQuery(query);
     }
 
     /**
@@ -730,21 +500,14 @@ public final class Replica implements StatefulHost.Running
     public void close()
     {
         cellServer.close();
-        synchronized (clientLock)
-        {
-            closed = true;
-        }
-        for (int i = 0; i < clients.length(); i++)
-        {
-            closeQuietly(clients.get(i));
-            closeQuietly(readers.get(i));
-        }
+        closed = true;
+        forwarder.close();
         closeQuietly(server);
         ledger.close();
         lock.close();
     }
 
-    private static void closeQuietly(final AutoCloseable c)
+    static void closeQuietly(final AutoCloseable c)
     {
         if (c != null)
         {

@@ -24,7 +24,7 @@ import java.util.concurrent.CompletionException;
  * queries and unknown template ids are dispatched locally at once. A command the group refuses (session expired, not
  * a command of this cell) is answered with {@code Completion.refuse}: the caller gets {@code Rejected}. On the leader,
  * commands with a session and linearizable queries go straight into the local Ratis server (see
- * {@code Replica.submitCommand}).
+ * {@code Forwarder.submitCommand}).
  */
 final class ReplicatedDispatcher implements AsyncDispatcher
 {
