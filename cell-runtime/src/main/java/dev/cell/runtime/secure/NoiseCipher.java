@@ -3,12 +3,13 @@ package dev.cell.runtime.secure;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * A Noise {@code CipherState} for ChaChaPoly: a 32-byte key and a 64-bit counter nonce (4 zero bytes, then the
- * counter little-endian), ChaCha20-Poly1305 from the JDK. Each message uses the next nonce; a message that does not
+ * A Noise {@code CipherState}: a 32-byte key and a 64-bit counter nonce, for the {@link Suite}'s AEAD from the JDK
+ * (ChaCha20-Poly1305 or AES-256-GCM). Each message uses the next nonce; a message that does not
  * authenticate (tampered, replayed, reordered: its nonce is not the expected one) throws, and the caller closes the
  * connection. Not thread safe.
  *
@@ -21,21 +22,50 @@ public final class NoiseCipher
      */
     public static final int TAG_BYTES = 16;
 
+    /**
+     * The AEAD of a Noise protocol name.
+     */
+    public enum Suite
+    {
+        /** {@code ChaChaPoly}: ChaCha20-Poly1305, nonce = 4 zero bytes, the counter little-endian. */
+        CHACHA_POLY("ChaChaPoly", "ChaCha20-Poly1305", "ChaCha20", false),
+        /**
+         * {@code AESGCM}: AES-256-GCM, nonce = 4 zero bytes, the counter big-endian. The JDK runs it on the CPU's AES
+         * and carry-less multiply instructions: about half the time of its ChaCha20-Poly1305 for a small message.
+         */
+        AES_GCM("AESGCM", "AES/GCM/NoPadding", "AES", true);
+
+        final String noiseName;
+        private final String transformation;
+        private final String keyAlgorithm;
+        private final boolean gcm;
+
+        Suite(final String noiseName, final String transformation, final String keyAlgorithm, final boolean gcm)
+        {
+            this.noiseName = noiseName;
+            this.transformation = transformation;
+            this.keyAlgorithm = keyAlgorithm;
+            this.gcm = gcm;
+        }
+    }
+
+    private final Suite suite;
     private final SecretKeySpec key;
     private final Cipher cipher;
     private final byte[] nonce = new byte[12];
     private long n;
 
-    NoiseCipher(final byte[] key)
+    NoiseCipher(final Suite suite, final byte[] key)
     {
-        this.key = new SecretKeySpec(key, "ChaCha20");
+        this.suite = suite;
+        this.key = new SecretKeySpec(key, suite.keyAlgorithm);
         try
         {
-            this.cipher = Cipher.getInstance("ChaCha20-Poly1305");
+            this.cipher = Cipher.getInstance(suite.transformation);
         }
         catch (final GeneralSecurityException ex)
         {
-            throw new IllegalStateException("ChaCha20-Poly1305 is not available", ex);
+            throw new IllegalStateException(suite.transformation + " is not available", ex);
         }
     }
 
@@ -152,8 +182,8 @@ public final class NoiseCipher
         final long v = n++;
         for (int i = 0; i < 8; i++)
         {
-            nonce[4 + i] = (byte)(v >>> (8 * i));
+            nonce[suite.gcm ? 11 - i : 4 + i] = (byte)(v >>> (8 * i));
         }
-        cipher.init(mode, key, new IvParameterSpec(nonce));
+        cipher.init(mode, key, suite.gcm ? new GCMParameterSpec(TAG_BYTES * 8, nonce) : new IvParameterSpec(nonce));
     }
 }

@@ -11,7 +11,8 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The Noise {@code XX} handshake, {@code Noise_XX_25519_ChaChaPoly_SHA256} (Noise revision 34): three messages
+ * The Noise {@code XX} handshake, {@code Noise_XX_25519_AESGCM_SHA256} or {@code Noise_XX_25519_ChaChaPoly_SHA256}
+ * (Noise revision 34): three messages
  * <pre>
  *   -&gt; e
  *   &lt;- e, ee, s, es
@@ -27,14 +28,11 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class NoiseXX
 {
-    /**
-     * The protocol name, hashed into every handshake.
-     */
-    public static final String PROTOCOL = "Noise_XX_25519_ChaChaPoly_SHA256";
 
     private static final int HASH_BYTES = 32;
 
     private final boolean initiator;
+    private final NoiseCipher.Suite suite;
     private final X25519 s;
     private final Supplier<X25519> ephemerals;
     private X25519 e;
@@ -49,21 +47,32 @@ public final class NoiseXX
     private boolean failed;
 
     /**
+     * @param suite      the AEAD (the protocol name, hashed into every handshake, names it).
      * @param initiator  true for the side that sends the first message.
      * @param prologue   bytes both sides must agree on (a version, the service), hashed in.
      * @param staticKey  this side's static key pair.
      * @param ephemerals where ephemeral key pairs come from (random; fixed in tests).
      */
-    public NoiseXX(final boolean initiator, final byte[] prologue, final X25519 staticKey,
-        final Supplier<X25519> ephemerals)
+    public NoiseXX(final NoiseCipher.Suite suite, final boolean initiator, final byte[] prologue,
+        final X25519 staticKey, final Supplier<X25519> ephemerals)
     {
+        this.suite = suite;
         this.initiator = initiator;
         this.s = staticKey;
         this.ephemerals = ephemerals;
-        final byte[] name = PROTOCOL.getBytes(StandardCharsets.US_ASCII);
-        h = name.length == HASH_BYTES ? name : sha256(name);
+        final byte[] name = protocolName(suite).getBytes(StandardCharsets.US_ASCII);
+        h = name.length <= HASH_BYTES ? Arrays.copyOf(name, HASH_BYTES) : sha256(name); // padded with zeros, per Noise
         ck = h.clone();
         mixHash(prologue);
+    }
+
+    /**
+     * @param suite an AEAD.
+     * @return the protocol name, e.g. {@code Noise_XX_25519_AESGCM_SHA256}.
+     */
+    public static String protocolName(final NoiseCipher.Suite suite)
+    {
+        return "Noise_XX_25519_" + suite.noiseName + "_SHA256";
     }
 
     /**
@@ -247,8 +256,8 @@ public final class NoiseXX
         if (message == 3)
         {
             final byte[][] k = hkdf(ck, new byte[0]);
-            final NoiseCipher c1 = new NoiseCipher(k[0]);
-            final NoiseCipher c2 = new NoiseCipher(k[1]);
+            final NoiseCipher c1 = new NoiseCipher(suite, k[0]);
+            final NoiseCipher c2 = new NoiseCipher(suite, k[1]);
             send = initiator ? c1 : c2;
             receive = initiator ? c2 : c1;
             Arrays.fill(ck, (byte)0);
@@ -265,7 +274,7 @@ public final class NoiseXX
     {
         final byte[][] k = hkdf(ck, ikm);
         ck = k[0];
-        cipher = new NoiseCipher(k[1]);
+        cipher = new NoiseCipher(suite, k[1]);
     }
 
     private byte[] encryptAndHash(final byte[] plaintext)

@@ -27,6 +27,12 @@ public final class SecureHandshake
 
     private static final byte[] SIGNED_LABEL = "cell noise static key v1\n".getBytes(StandardCharsets.US_ASCII);
 
+    /**
+     * The axon's AEAD: AES-256-GCM, which the JDK runs on AES instructions (per small message about half the time of
+     * its ChaCha20-Poly1305 on this project's x86 machines; perf/README.md, axon).
+     */
+    public static final NoiseCipher.Suite SUITE = NoiseCipher.Suite.AES_GCM;
+
     private final Identity identity;
     private final X25519 staticKey;
     private final Predicate<String> allowed;
@@ -46,7 +52,7 @@ public final class SecureHandshake
         this.identity = identity;
         this.allowed = allowed;
         this.staticKey = X25519.generate(random); // a Noise static key per session, vouched for by the identity
-        this.noise = new NoiseXX(initiator, prologue, staticKey, () -> X25519.generate(random));
+        this.noise = new NoiseXX(SUITE, initiator, prologue, staticKey, () -> X25519.generate(random));
     }
 
     /**

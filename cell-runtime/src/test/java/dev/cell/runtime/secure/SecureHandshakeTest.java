@@ -68,7 +68,8 @@ class SecureHandshakeTest
         final Identity exchange = Identity.loadOrCreate(dir.resolve("exchange.key"));
         final byte[] stolen = SecureHandshake.payload(exchange, X25519.generate(random).publicKey());
         final SecureHandshake victim = new SecureHandshake(true, PROLOGUE, trader, id -> true, random);
-        final NoiseXX attacker = new NoiseXX(false, PROLOGUE, X25519.generate(random), () -> X25519.generate(random));
+        final NoiseXX attacker = new NoiseXX(SecureHandshake.SUITE, false, PROLOGUE, X25519.generate(random),
+            () -> X25519.generate(random));
         attacker.read(victim.write());
         final NoiseException refused = assertThrows(NoiseException.class, () -> victim.read(attacker.write(stolen)));
         assertTrue(refused.getMessage().contains("did not sign the static key"), refused.getMessage());

@@ -34,7 +34,7 @@ public final class AxonWire
     static final byte REFUSE = 4;
     static final byte DATA = 5;
 
-    static final int VERSION = 1;
+    static final int VERSION = 2; // 2: the Noise AEAD is AES-256-GCM (1 was ChaCha20-Poly1305)
     static final int FLAG_PLAINTEXT = 1;
     static final int HELLO_HEADER = 6;
     static final int MAX_REPLY_LENGTH = 128;
@@ -44,7 +44,7 @@ public final class AxonWire
     /**
      * Prologue both sides mix into the Noise handshake: a session of another protocol or version cannot be spliced.
      */
-    static final byte[] PROLOGUE = "cell axon 1".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] PROLOGUE = "cell axon 2".getBytes(StandardCharsets.US_ASCII);
 
     /**
      * Associated data of every DATA message.
