@@ -383,13 +383,13 @@ final class TransportConnection implements CellConnection
         }
         if (read == Junction.CORRUPT)
         {
-            markClosed(new CellException.Rejected(cell, "the reply ring from instance " + instanceId() +
-                " is corrupt: " + transport.corruption()));
+            markClosed(new CellException.Rejected(cell, "the replies of instance " + instanceId() +
+                " cannot be read: " + transport.corruption()));
             return 1;
         }
         if (read == 0 && transport.peerClosed() && !closed)
         {
-            markClosed(new CellException.Unavailable(cell, "instance " + instanceId() + " closed the junction"));
+            markClosed(new CellException.Unavailable(cell, "instance " + instanceId() + " closed the session"));
             return 1;
         }
         return read;

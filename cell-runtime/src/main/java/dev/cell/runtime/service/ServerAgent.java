@@ -336,7 +336,7 @@ final class ServerAgent implements Agent
             final int read = handler.read(conn, FRAME_BATCH);
             if (read == Junction.CORRUPT)
             {
-                handler.refuse(conn, "corrupt ring: " + conn.end.corruption());
+                handler.refuse(conn, "corrupt session: " + conn.end.corruption());
                 work++;
             }
             else
