@@ -39,7 +39,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * @since 0.2
  */
-public final class AxonMedia implements AutoCloseable
+public final class AxonMedia
 {
     /**
      * Longest a session may send nothing: then it sends an empty frame, {@code cell.axon.keepalive.ms} (200 ms).
@@ -363,8 +363,11 @@ public final class AxonMedia implements AutoCloseable
         }
     }
 
-    @Override
-    public void close()
+    /**
+     * Stop the threads, close the client and the driver (its folder goes with it). Only through {@link #release()}:
+     * the media is the process's, shared by every axon.
+     */
+    private void close()
     {
         closed = true;
         keeper.interrupt();
