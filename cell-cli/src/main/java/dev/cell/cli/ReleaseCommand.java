@@ -5,7 +5,6 @@ import dev.cell.git.Release;
 import dev.cell.git.SignedManifest;
 import dev.cell.runtime.client.CellHome;
 import dev.cell.runtime.identity.Identity;
-import dev.cell.tissue.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
