@@ -31,6 +31,7 @@ import java.util.UUID;
 final class GroupConfig
 {
     static final String FILE = "group.properties";
+    private static final int LOWEST_PORT = 20_000;
 
     final Path replicasDir;
     final UUID groupId;
@@ -233,12 +234,44 @@ final class GroupConfig
                 "replica through a membership change to run more");
     }
 
+    /**
+     * A free loopback port below the kernel's ephemeral range, where possible: the slot keeps it for life, and a port
+     * inside that range may be the local end of some outgoing connection (another replica's, or anyone's) by the
+     * time the replica binds it (a test caught {@code Address already in use} on a fresh group).
+     */
     static int freePort() throws IOException
     {
+        final int high = ephemeralLow() - 1;
+        final java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; high - LOWEST_PORT >= 1_000 && attempt < 64; attempt++)
+        {
+            final int port = random.nextInt(LOWEST_PORT, high + 1);
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress()))
+            {
+                return s.getLocalPort();
+            }
+            catch (final java.net.BindException taken)
+            {
+                // in use: try another
+            }
+        }
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
         {
-            s.setReuseAddress(true);
             return s.getLocalPort();
+        }
+    }
+
+    private static int ephemeralLow()
+    {
+        try
+        {
+            final String[] range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim()
+                .split("\\s+");
+            return Integer.parseInt(range[0]);
+        }
+        catch (final IOException | RuntimeException notLinux)
+        {
+            return 49_152; // the IANA dynamic range
         }
     }
 

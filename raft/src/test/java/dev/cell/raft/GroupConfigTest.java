@@ -45,4 +45,18 @@ class GroupConfigTest
         assertEquals(created.ports, again.ports);
         assertEquals("rw-------", permissions(dir.resolve(GroupConfig.FILE)));
     }
+
+    @Test
+    void slotPortsLieBelowTheEphemeralRangeOutgoingConnectionsUse() throws Exception
+    {
+        final Path range = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(range), "not Linux");
+        final int low = Integer.parseInt(Files.readString(range).trim().split("\\s+")[0]);
+        org.junit.jupiter.api.Assumptions.assumeTrue(low > 21_000, "no room below the ephemeral range here");
+        for (int i = 0; i < 20; i++)
+        {
+            final int port = GroupConfig.freePort();
+            org.junit.jupiter.api.Assertions.assertTrue(port >= 20_000 && port < low, port + " vs " + low);
+        }
+    }
 }
