@@ -265,13 +265,13 @@ final class GroupConfig
     {
         try
         {
-            final String[] range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim()
+            final String[] range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim()
                 .split("\\s+");
             return Integer.parseInt(range[0]);
         }
         catch (final IOException | RuntimeException notLinux)
         {
-            return 49_152; // the IANA dynamic range
+            return 49_152; // the IANA dynamic range (a /proc file reads as empty through Files.readString)
         }
     }
 

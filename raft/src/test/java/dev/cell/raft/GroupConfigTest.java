@@ -51,7 +51,7 @@ class GroupConfigTest
     {
         final Path range = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(range), "not Linux");
-        final int low = Integer.parseInt(Files.readString(range).trim().split("\\s+")[0]);
+        final int low = Integer.parseInt(Files.readAllLines(range).get(0).trim().split("\\s+")[0]);
         org.junit.jupiter.api.Assumptions.assumeTrue(low > 21_000, "no room below the ephemeral range here");
         for (int i = 0; i < 20; i++)
         {
