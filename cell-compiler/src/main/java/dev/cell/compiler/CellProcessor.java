@@ -237,7 +237,7 @@ public final class CellProcessor extends AbstractProcessor
             }
             handlers.add(new Genome.Handler(h.name(), h.request().name(), h.request().templateId(),
                 h.response().name(), h.response().templateId(), errors,
-                Genome.fingerprintHex(Fingerprints.of(h)), compatible));
+                Genome.fingerprintHex(Fingerprints.of(h)), compatible, idempotent(h)));
         }
         final List<Genome.ErrorType> errors = new ArrayList<>();
         for (final ErrorType e : model.errors())
@@ -246,6 +246,24 @@ public final class CellProcessor extends AbstractProcessor
         }
         return new Genome(model.name(), model.version(), Genome.fingerprintHex(fingerprint), model.schemaId(),
             model.schemaVersion(), handlers, errors, xml);
+    }
+
+    /**
+     * @param h a handler.
+     * @return true when its method carries {@code @Idempotent} or {@code @Query} (read by name: the processor does not
+     * load the cell's classes).
+     */
+    static boolean idempotent(final Handler h)
+    {
+        for (final javax.lang.model.element.AnnotationMirror a : h.method().getAnnotationMirrors())
+        {
+            final String type = a.getAnnotationType().toString();
+            if (type.equals("dev.cell.runtime.Idempotent") || type.equals("dev.cell.runtime.Query"))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String binaryName(final TypeElement type)

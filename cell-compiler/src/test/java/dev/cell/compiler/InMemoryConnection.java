@@ -111,6 +111,12 @@ public final class InMemoryConnection implements CellConnection
     }
 
     @Override
+    public boolean isOpen()
+    {
+        return true;
+    }
+
+    @Override
     public void close()
     {
         replies.shutdownNow();

@@ -106,6 +106,11 @@ public interface CellConnection extends AutoCloseable
     CompletableFuture<Reply> callAsync(DirectBuffer request, int offset, int length);
 
     /**
+     * @return false once the connection is closed or found broken (a later call fails at once, without sending).
+     */
+    boolean isOpen();
+
+    /**
      * Close the junction: tell the instance, fail outstanding calls with Unavailable, release the files.
      */
     @Override

@@ -159,6 +159,22 @@ public final class ClientContext
     }
 
     /**
+     * @param cell a cell's served name.
+     * @return every remote endpoint to race it at: the options' endpoint alone, else {@code cell.endpoint.<cell>}
+     * (a list; the name without {@code @major} when the served name has none set); empty for none.
+     */
+    public java.util.List<Endpoint> endpointsOf(final String cell)
+    {
+        if (options.endpoint() != null)
+        {
+            return java.util.List.of(options.endpoint());
+        }
+        final java.util.List<Endpoint> named = Endpoint.allFromProperties(cell);
+        final int at = cell.indexOf('@');
+        return !named.isEmpty() || at < 0 ? named : Endpoint.allFromProperties(cell.substring(0, at));
+    }
+
+    /**
      * @return this process's identity (loaded or created on first use).
      */
     public synchronized Identity identity()

@@ -21,11 +21,13 @@ import java.time.Duration;
  *                       longer than this makes the instance look hung.
  * @param endpoint       a remote instance to reach over an axon, whatever cell is connected; null: the cell's
  *                       {@code cell.endpoint.<cell>} property if set, else the instances on this host.
+ * @param race           race the cell's instances per call ({@link RaceOptions}); null: as the cell's
+ *                       {@code cell.race.<cell>} property says, else one instance.
  * @since 0.1
  */
 public record ClientOptions(
     Path cellHome, Duration connectTimeout, Duration callTimeout, IdleProfile idleProfile, String clientName,
-    ClientSession session, Duration hungTimeout, Endpoint endpoint)
+    ClientSession session, Duration hungTimeout, Endpoint endpoint, RaceOptions race)
 {
     /**
      * Default {@link #hungTimeout()}: {@code cell.client.hung.timeout.ms} (2000 ms).
@@ -46,7 +48,7 @@ public record ClientOptions(
             IdleProfile.parse(System.getProperty("cell.client.idle", "eco")),
             System.getProperty("cell.client.name", ProcessHandle.current().pid() + "@" + hostName()),
             null,
-            Duration.ofMillis(Long.getLong("cell.client.hung.timeout.ms", DEFAULT_HUNG_TIMEOUT_MS)), null);
+            Duration.ofMillis(Long.getLong("cell.client.hung.timeout.ms", DEFAULT_HUNG_TIMEOUT_MS)), null, null);
     }
 
     /**
@@ -55,7 +57,8 @@ public record ClientOptions(
      */
     public ClientOptions withConnectTimeout(final Duration value)
     {
-        return new ClientOptions(cellHome, value, callTimeout, idleProfile, clientName, session, hungTimeout, endpoint);
+        return new ClientOptions(cellHome, value, callTimeout, idleProfile, clientName, session, hungTimeout, endpoint,
+            race);
     }
 
     /**
@@ -65,7 +68,7 @@ public record ClientOptions(
     public ClientOptions withCallTimeout(final Duration value)
     {
         return new ClientOptions(cellHome, connectTimeout, value, idleProfile, clientName, session, hungTimeout,
-            endpoint);
+            endpoint, race);
     }
 
     /**
@@ -75,7 +78,7 @@ public record ClientOptions(
     public ClientOptions withIdleProfile(final IdleProfile value)
     {
         return new ClientOptions(cellHome, connectTimeout, callTimeout, value, clientName, session, hungTimeout,
-            endpoint);
+            endpoint, race);
     }
 
     /**
@@ -85,7 +88,7 @@ public record ClientOptions(
     public ClientOptions withCellHome(final Path value)
     {
         return new ClientOptions(value, connectTimeout, callTimeout, idleProfile, clientName, session, hungTimeout,
-            endpoint);
+            endpoint, race);
     }
 
     /**
@@ -95,7 +98,7 @@ public record ClientOptions(
     public ClientOptions withClientName(final String value)
     {
         return new ClientOptions(cellHome, connectTimeout, callTimeout, idleProfile, value, session, hungTimeout,
-            endpoint);
+            endpoint, race);
     }
 
     /**
@@ -105,7 +108,7 @@ public record ClientOptions(
     public ClientOptions withSession(final ClientSession value)
     {
         return new ClientOptions(cellHome, connectTimeout, callTimeout, idleProfile, clientName, value, hungTimeout,
-            endpoint);
+            endpoint, race);
     }
 
     /**
@@ -115,7 +118,7 @@ public record ClientOptions(
     public ClientOptions withHungTimeout(final Duration value)
     {
         return new ClientOptions(cellHome, connectTimeout, callTimeout, idleProfile, clientName, session, value,
-            endpoint);
+            endpoint, race);
     }
 
     /**
@@ -125,7 +128,17 @@ public record ClientOptions(
     public ClientOptions withEndpoint(final Endpoint value)
     {
         return new ClientOptions(cellHome, connectTimeout, callTimeout, idleProfile, clientName, session, hungTimeout,
-            value);
+            value, race);
+    }
+
+    /**
+     * @param value how to race the cell's instances, or null to follow the system properties.
+     * @return a copy with it.
+     */
+    public ClientOptions withRace(final RaceOptions value)
+    {
+        return new ClientOptions(cellHome, connectTimeout, callTimeout, idleProfile, clientName, session, hungTimeout,
+            endpoint, value);
     }
 
     private static String hostName()

@@ -2,6 +2,9 @@ package dev.cell.runtime.client;
 
 import dev.cell.runtime.identity.Identity;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Where a remote instance listens for axon sessions, and (optionally) the identity it must prove: without a key any
  * identity that completes the handshake is accepted, and the connection logs which one it was.
@@ -79,8 +82,38 @@ public record Endpoint(String host, int port, String key)
      */
     public static Endpoint fromProperties(final String cell)
     {
+        final List<Endpoint> all = allFromProperties(cell);
+        return all.isEmpty() ? null : all.get(0);
+    }
+
+    /**
+     * @param cell a cell's name.
+     * @return every endpoint {@code cell.endpoint.<cell>} names (a comma-separated list of {@code host:port}), each
+     * with the key at the same place in {@code cell.endpoint.<cell>.key} (a comma-separated list too; an empty place:
+     * no key); empty when none is set.
+     * @throws IllegalArgumentException naming what is wrong.
+     */
+    public static List<Endpoint> allFromProperties(final String cell)
+    {
         final String text = System.getProperty(PROPERTY_PREFIX + cell);
-        return text == null || text.isBlank() ? null : parse(text, System.getProperty(PROPERTY_PREFIX + cell + ".key"));
+        if (text == null || text.isBlank())
+        {
+            return List.of();
+        }
+        final String[] at = text.split(",", -1);
+        final String keyText = System.getProperty(PROPERTY_PREFIX + cell + ".key", "");
+        final String[] keys = keyText.split(",", -1);
+        if (!keyText.isBlank() && keys.length > at.length)
+        {
+            throw new IllegalArgumentException(PROPERTY_PREFIX + cell + ".key names " + keys.length +
+                " keys for " + at.length + " endpoints");
+        }
+        final List<Endpoint> all = new ArrayList<>(at.length);
+        for (int i = 0; i < at.length; i++)
+        {
+            all.add(parse(at[i], i < keys.length ? keys[i] : null));
+        }
+        return List.copyOf(all);
     }
 
     /**

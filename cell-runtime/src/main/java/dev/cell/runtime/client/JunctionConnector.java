@@ -132,6 +132,39 @@ final class JunctionConnector
         }
     }
 
+    /**
+     * Open a junction to one given instance and handshake (what a racing client does for each instance it keeps).
+     *
+     * @param cell        the cell's served name.
+     * @param fingerprint the fingerprint the caller was built against, 0 for any.
+     * @param handlers    handler name → handler fingerprint; empty: judged by the whole fingerprint.
+     * @param ctx         the client's settings.
+     * @param record      the instance.
+     * @return the connection.
+     * @throws CellException.Unavailable when the instance cannot be reached or turned the caller away for now.
+     */
+    static CellConnection openInstance(
+        final String cell,
+        final long fingerprint,
+        final Map<String, String> handlers,
+        final ClientContext ctx,
+        final InstanceRecord record)
+    {
+        try
+        {
+            return connect(cell, fingerprint, handlers, ctx, record, ctx.nanoClock().nanoTime() +
+                ctx.connectTimeoutNs());
+        }
+        catch (final Unreachable ex)
+        {
+            if (ex.malformed)
+            {
+                throw new CellException.Rejected(cell, ex.getMessage());
+            }
+            throw new CellException.Unavailable(cell, "instance " + record.instanceId() + ": " + ex.getMessage());
+        }
+    }
+
     private static TransportConnection connect(
         final String cell,
         final long fingerprint,

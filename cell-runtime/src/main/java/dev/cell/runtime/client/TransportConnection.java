@@ -84,6 +84,11 @@ final class TransportConnection implements CellConnection
     static CellConnection open(
         final String cell, final long fingerprint, final Map<String, String> handlers, final ClientOptions options)
     {
+        final RaceOptions race = options.race() != null ? options.race() : RaceOptions.fromProperties(cell);
+        if (race != null)
+        {
+            return RacingConnection.open(cell, fingerprint, handlers, options, race);
+        }
         final ClientContext ctx = ClientContext.of(options);
         if (options.endpoint() != null)
         {
@@ -197,6 +202,12 @@ final class TransportConnection implements CellConnection
             throw new CellException.Rejected(cell, "instance " + instanceId() + " sent a genome that cannot be read: " +
                 Protocol.detail(ex.getMessage()));
         }
+    }
+
+    @Override
+    public boolean isOpen()
+    {
+        return !closed;
     }
 
     @Override

@@ -51,6 +51,8 @@ public record Genome(
      * @param fingerprint        fingerprint of this handler alone (16 hex digits).
      * @param compatible         fingerprints of this handler's earlier shapes that it still serves: the shape at
      *                           each earlier schema version, before optional fields ({@code @Since}) were added.
+     * @param idempotent         true when a request may be delivered twice ({@code @Idempotent}, {@code @Query}):
+     *                           a racing client may hedge it and repeat it on another instance after a failure.
      */
     public record Handler(
         String name,
@@ -60,7 +62,8 @@ public record Genome(
         int responseTemplateId,
         List<String> errors,
         String fingerprint,
-        List<String> compatible)
+        List<String> compatible,
+        boolean idempotent)
     {
         /**
          * Canonical constructor: copies the lists.
@@ -92,7 +95,7 @@ public record Genome(
             final String fingerprint)
         {
             this(name, requestMessage, requestTemplateId, responseMessage, responseTemplateId, errors, fingerprint,
-                List.of());
+                List.of(), false);
         }
 
         /**
@@ -291,6 +294,10 @@ public record Genome(
             {
                 m.put("compatible", h.compatible());
             }
+            if (h.idempotent())
+            {
+                m.put("idempotent", true);
+            }
             hs.add(m);
         }
         root.put("handlers", hs);
@@ -342,7 +349,8 @@ public record Genome(
                 integer(m, "responseTemplateId"),
                 errors,
                 string(m, "fingerprint"),
-                compatible));
+                compatible,
+                Boolean.TRUE.equals(m.get("idempotent"))));
         }
         final List<ErrorType> errors = new ArrayList<>();
         for (final Object o : list(root, "errors"))

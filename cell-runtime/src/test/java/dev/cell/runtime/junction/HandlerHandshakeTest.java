@@ -37,7 +37,7 @@ class HandlerHandshakeTest
             List.of(
                 new Genome.Handler("boom", "BoomRequest", EchoCell.BOOM, "BoomResponse", 103, List.of(), "11"),
                 new Genome.Handler("echo", "EchoRequest", EchoCell.ECHO, "EchoResponse", EchoCell.ECHO_REPLY,
-                    List.of(), "12", List.of("02")),
+                    List.of(), "12", List.of("02"), false),
                 new Genome.Handler("fail", "FailRequest", EchoCell.FAIL, "FailResponse", 102, List.of("Nope"), "03")),
             List.of(new Genome.ErrorType("Nope", EchoCell.ERROR_REPLY, "test.Nope")),
             EchoCell.genome().schemaXml());

@@ -98,6 +98,12 @@ final class CannedConnection implements CellConnection
     }
 
     @Override
+    public boolean isOpen()
+    {
+        return true;
+    }
+
+    @Override
     public void close()
     {
     }

@@ -104,6 +104,12 @@ class ReplyFuzzTest
         }
 
         @Override
+        public boolean isOpen()
+        {
+            return true;
+        }
+
+        @Override
         public void close()
         {
         }

@@ -1,0 +1,591 @@
+package dev.cell.runtime.client;
+
+import dev.cell.runtime.CellException;
+import dev.cell.runtime.genome.Genome;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.IntHashSet;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.ByteOrder;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A connection to every live instance of a cell at once, which sends each call to the one that answers fastest now
+ * ({@link RaceOptions}): the instances on this host over junctions, remote ones over axons, kept current by a daemon
+ * thread ({@link RaceMembers}).
+ * <p>
+ * The instance is drawn per call at random, each with weight 1 / (cost × (calls in flight + 1))², the cost being its
+ * peak-sensitive latency average ({@link RaceMember}): an instance 25 × slower than another gets about one call in
+ * 600, equal instances split the calls evenly whatever the number of clients (no herd moves from one to the other),
+ * and an instance that got no calls for a while is drawn again as its cost decays. An instance never heard from is
+ * tried first.
+ * <p>
+ * A call that could not be sent (back-pressure, a connection found closed) goes to the next instance. One that failed
+ * after it was sent (the instance crashed or became unreachable) is repeated on another instance only when its handler
+ * is idempotent in the instance's genome ({@code @Idempotent}, {@code @Query}); otherwise the failure is the caller's.
+ * With hedging, a slow idempotent call is also sent to a second instance and the first answer wins. Hedged and async
+ * calls allocate (futures, a copy of the request); a blocking call that is not hedged allocates nothing.
+ * <p>
+ * Each attempt has the client's call timeout. All instances share the client's session, so a stateful cell's replicas
+ * apply a repeated command once.
+ */
+final class RacingConnection implements CellConnection
+{
+    private static final double HEDGE_BUDGET_PER_CALL = 0.1;
+    private static final double HEDGE_BUDGET_MAX = 10;
+    private static final long WAIT_FOR_MEMBER_NS = 1_000_000L;
+
+    private final String cell;
+    private final ClientContext ctx;
+    private final RaceOptions race;
+    private final ClientSession session;
+    private final NanoClock clock;
+    private final RaceMembers members;
+    private final long remoteFingerprint;
+    private final IntHashSet idempotent = new IntHashSet();
+    private volatile RaceMember last;
+    private volatile boolean closed;
+    private volatile double hedgeBudget = HEDGE_BUDGET_MAX;
+
+    private RacingConnection(
+        final String cell, final ClientContext ctx, final RaceOptions race, final RaceMembers members)
+    {
+        this.cell = cell;
+        this.ctx = ctx;
+        this.race = race;
+        this.session = ctx.options().session();
+        this.clock = ctx.nanoClock();
+        this.members = members;
+        final RaceMember first = members.snapshot()[0];
+        this.last = first;
+        this.remoteFingerprint = first.connection.remoteFingerprint();
+        for (final Genome.Handler h : first.connection.genome().handlers())
+        {
+            if (h.idempotent())
+            {
+                idempotent.add(h.requestTemplateId());
+            }
+        }
+    }
+
+    /**
+     * Connect to the live instances of {@code cell}: returns once one has accepted, the others join in the background.
+     *
+     * @param cell        the cell's served name.
+     * @param fingerprint the fingerprint the caller was built against, 0 for any.
+     * @param handlers    handler name → handler fingerprint the caller was built against; empty: whole fingerprint.
+     * @param options     the client's options.
+     * @param race        how to race.
+     * @return the connection.
+     */
+    static CellConnection open(
+        final String cell,
+        final long fingerprint,
+        final Map<String, String> handlers,
+        final ClientOptions options,
+        final RaceOptions race)
+    {
+        final ClientSession session = options.session() != null ? options.session() : ClientSession.create();
+        final ClientContext ctx = ClientContext.of(options.withSession(session));
+        final RaceMembers members = new RaceMembers(cell, fingerprint, handlers, ctx, race.refresh());
+        boolean ok = false;
+        try
+        {
+            members.awaitFirst();
+            final RacingConnection connection = new RacingConnection(cell, ctx, race, members);
+            members.start();
+            ok = true;
+            return connection;
+        }
+        finally
+        {
+            if (!ok)
+            {
+                members.close();
+            }
+        }
+    }
+
+    @Override
+    public String cell()
+    {
+        return cell;
+    }
+
+    /**
+     * @return the instance the latest call went to.
+     */
+    @Override
+    public String instanceId()
+    {
+        return last.connection.instanceId();
+    }
+
+    @Override
+    public long remoteFingerprint()
+    {
+        return remoteFingerprint;
+    }
+
+    @Override
+    public Genome genome()
+    {
+        return pickAny().connection.genome();
+    }
+
+    @Override
+    public ClientSession session()
+    {
+        return session;
+    }
+
+    @Override
+    public boolean isOpen()
+    {
+        return !closed;
+    }
+
+    /**
+     * @return the members now (status and tests).
+     */
+    RaceMember[] members()
+    {
+        return members.snapshot();
+    }
+
+    @Override
+    public void call(final DirectBuffer request, final int offset, final int length, final Reply into)
+    {
+        checkOpen();
+        final boolean repeatable = idempotent.contains(templateId(request, offset));
+        addHedgeBudget();
+        final long deadlineNs = clock.nanoTime() + ctx.callTimeoutNs();
+        RaceMember[] ms = members.snapshot();
+        long tried = 0;
+        CellException failure = null;
+        while (true)
+        {
+            final RaceMember m = choose(ms, tried, clock.nanoTime());
+            if (m == null)
+            {
+                if (failure != null)
+                {
+                    throw failure;
+                }
+                ms = awaitMembers(deadlineNs);
+                tried = 0;
+                continue;
+            }
+            tried |= bit(ms, m);
+            if (race.hedge() && repeatable && ms.length > 1)
+            {
+                if (hedged(ms, tried, m, request, offset, length, into, deadlineNs))
+                {
+                    return;
+                }
+                continue;
+            }
+            final long startNs = clock.nanoTime();
+            m.begin(startNs);
+            try
+            {
+                m.connection.call(request, offset, length, into);
+                final long endNs = clock.nanoTime();
+                m.observe(endNs - startNs, endNs);
+                last = m;
+                return;
+            }
+            catch (final CellException.BackPressure ex)
+            {
+                failure = ex;
+            }
+            catch (final CellException.Unavailable | CellException.RemoteCrash ex)
+            {
+                members.drop(m);
+                failure = ex;
+                if (!repeatable)
+                {
+                    throw ex;
+                }
+            }
+            finally
+            {
+                m.end(clock.nanoTime());
+            }
+        }
+    }
+
+    /**
+     * Send to {@code m}; when no answer came after the hedge delay, to a second instance too.
+     *
+     * @return true when {@code into} holds the answer; false when {@code m} failed and the caller should go on.
+     */
+    private boolean hedged(
+        final RaceMember[] ms, final long tried, final RaceMember m,
+        final DirectBuffer request, final int offset, final int length, final Reply into, final long deadlineNs)
+    {
+        final long startNs = clock.nanoTime();
+        final CompletableFuture<Reply> first = send(m, request, offset, length);
+        final long delayNs = race.hedgeAfter() != null ? race.hedgeAfter().toNanos() : m.hedgeDelayNs();
+        try
+        {
+            copy(await(first, startNs + delayNs), into);
+            last = m;
+            return true;
+        }
+        catch (final TimeoutException ex)
+        {
+            // no answer yet: hedge below
+        }
+        catch (final CellException ex)
+        {
+            if (!retryable(ex))
+            {
+                throw ex;
+            }
+            return false;
+        }
+        final RaceMember second = choose(ms, tried, clock.nanoTime());
+        if (second == null || !spendHedge())
+        {
+            return awaitOnly(first, m, into, deadlineNs);
+        }
+        final CompletableFuture<Reply> other = send(second, request, offset, length);
+        final CompletableFuture<RaceMember> winner = new CompletableFuture<>();
+        final CompletableFuture<Reply> answer = new CompletableFuture<>();
+        final AtomicInteger failures = new AtomicInteger();
+        first.whenComplete((r, ex) -> settle(answer, winner, failures, m, r, ex));
+        other.whenComplete((r, ex) -> settle(answer, winner, failures, second, r, ex));
+        try
+        {
+            copy(await(answer, deadlineNs), into);
+        }
+        catch (final TimeoutException ex)
+        {
+            throw new CellException.DeadlineExceeded(cell, "no instance of cell '" + cell + "' answered within " +
+                ctx.options().callTimeout().toMillis() + " ms (hedged: " + m + ", " + second + ")");
+        }
+        last = winner.getNow(m);
+        return true;
+    }
+
+    private boolean awaitOnly(
+        final CompletableFuture<Reply> first, final RaceMember m, final Reply into, final long deadlineNs)
+    {
+        try
+        {
+            copy(await(first, deadlineNs), into);
+            last = m;
+            return true;
+        }
+        catch (final TimeoutException ex)
+        {
+            throw new CellException.DeadlineExceeded(cell, "instance " + m + " of cell '" + cell +
+                "' did not answer within " + ctx.options().callTimeout().toMillis() + " ms");
+        }
+        catch (final CellException ex)
+        {
+            if (!retryable(ex))
+            {
+                throw ex;
+            }
+            return false;
+        }
+    }
+
+    private static void settle(
+        final CompletableFuture<Reply> answer, final CompletableFuture<RaceMember> winner,
+        final AtomicInteger failures, final RaceMember from, final Reply reply, final Throwable failure)
+    {
+        if (failure == null)
+        {
+            if (answer.complete(reply))
+            {
+                winner.complete(from);
+            }
+        }
+        else if (failures.incrementAndGet() == 2)
+        {
+            answer.completeExceptionally(failure);
+        }
+    }
+
+    private static void copy(final Reply from, final Reply into)
+    {
+        into.set(from.buffer(), 0, from.length(), from.isError());
+    }
+
+    private Reply await(final CompletableFuture<Reply> future, final long untilNs) throws TimeoutException
+    {
+        try
+        {
+            return future.get(Math.max(0, untilNs - clock.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+        catch (final ExecutionException ex)
+        {
+            throw ex.getCause() instanceof CellException c ? c :
+                new CellException.Unavailable(cell, "call failed: " + ex.getCause());
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new CellException.Unavailable(cell, "interrupted while waiting for cell '" + cell + "'");
+        }
+    }
+
+    /**
+     * Send one attempt asynchronously, keeping the member's counts and latency.
+     */
+    private CompletableFuture<Reply> send(
+        final RaceMember m, final DirectBuffer request, final int offset, final int length)
+    {
+        final long startNs = clock.nanoTime();
+        m.begin(startNs);
+        final CompletableFuture<Reply> f = m.connection.callAsync(request, offset, length);
+        f.whenComplete((r, ex) ->
+        {
+            final long endNs = clock.nanoTime();
+            m.end(endNs);
+            if (ex == null)
+            {
+                m.observe(endNs - startNs, endNs);
+            }
+            else if (ex instanceof CellException.Unavailable || ex instanceof CellException.RemoteCrash)
+            {
+                members.drop(m);
+            }
+        });
+        return f;
+    }
+
+    @Override
+    public CompletableFuture<Reply> callAsync(final DirectBuffer request, final int offset, final int length)
+    {
+        if (closed)
+        {
+            return CompletableFuture.failedFuture(closedException());
+        }
+        final boolean repeatable = idempotent.contains(templateId(request, offset));
+        addHedgeBudget();
+        final RaceMember[] ms = members.snapshot();
+        final RaceMember m = choose(ms, 0, clock.nanoTime());
+        if (m == null)
+        {
+            return CompletableFuture.failedFuture(noInstance());
+        }
+        last = m;
+        if (!repeatable || ms.length == 1)
+        {
+            return send(m, request, offset, length);
+        }
+        final byte[] copy = new byte[length];
+        request.getBytes(offset, copy);
+        final UnsafeBuffer again = new UnsafeBuffer(copy);
+        final CompletableFuture<Reply> result = new CompletableFuture<>();
+        attemptAsync(result, ms, bit(ms, m), m, again);
+        if (race.hedge())
+        {
+            final long delayNs = race.hedgeAfter() != null ? race.hedgeAfter().toNanos() : m.hedgeDelayNs();
+            CompletableFuture.delayedExecutor(delayNs, TimeUnit.NANOSECONDS).execute(() ->
+            {
+                final RaceMember second = result.isDone() ? null : choose(ms, bit(ms, m), clock.nanoTime());
+                if (second != null && spendHedge())
+                {
+                    send(second, again, 0, copy.length).whenComplete((r, ex) ->
+                    {
+                        if (ex == null)
+                        {
+                            result.complete(r);
+                        }
+                    });
+                }
+            });
+        }
+        return result;
+    }
+
+    private void attemptAsync(
+        final CompletableFuture<Reply> result, final RaceMember[] ms, final long tried, final RaceMember m,
+        final UnsafeBuffer request)
+    {
+        send(m, request, 0, request.capacity()).whenComplete((r, ex) ->
+        {
+            if (ex == null)
+            {
+                result.complete(r);
+                return;
+            }
+            final RaceMember next = retryable(ex) ? choose(ms, tried, clock.nanoTime()) : null;
+            if (next == null)
+            {
+                result.completeExceptionally(ex);
+            }
+            else
+            {
+                attemptAsync(result, ms, tried | bit(ms, next), next, request);
+            }
+        });
+    }
+
+    private static boolean retryable(final Throwable ex)
+    {
+        return ex instanceof CellException.BackPressure || ex instanceof CellException.Unavailable ||
+            ex instanceof CellException.RemoteCrash;
+    }
+
+    /**
+     * Draw an instance: one never heard from first, else at random with weight 1 / (cost × (in flight + 1))².
+     *
+     * @return the instance, or null when none is open and untried.
+     */
+    static RaceMember choose(final RaceMember[] ms, final long tried, final long nowNs)
+    {
+        double total = 0;
+        for (int i = 0; i < ms.length; i++)
+        {
+            final RaceMember m = ms[i];
+            if (eligible(m, i, tried))
+            {
+                final double cost = m.cost(nowNs);
+                if (cost == 0)
+                {
+                    return m;
+                }
+                total += weight(m, cost);
+            }
+        }
+        if (total == 0)
+        {
+            return null;
+        }
+        double r = ThreadLocalRandom.current().nextDouble(total);
+        RaceMember chosen = null;
+        for (int i = 0; i < ms.length; i++)
+        {
+            final RaceMember m = ms[i];
+            if (eligible(m, i, tried))
+            {
+                chosen = m;
+                r -= weight(m, m.cost(nowNs));
+                if (r < 0)
+                {
+                    break;
+                }
+            }
+        }
+        return chosen;
+    }
+
+    private static boolean eligible(final RaceMember m, final int index, final long tried)
+    {
+        return (index >= 64 || (tried & (1L << index)) == 0) && m.connection.isOpen();
+    }
+
+    private static double weight(final RaceMember m, final double cost)
+    {
+        final double effective = cost * (m.inFlight() + 1);
+        return 1 / (effective * effective);
+    }
+
+    private static long bit(final RaceMember[] ms, final RaceMember m)
+    {
+        for (int i = 0; i < ms.length && i < 64; i++)
+        {
+            if (ms[i] == m)
+            {
+                return 1L << i;
+            }
+        }
+        return 0;
+    }
+
+    private RaceMember[] awaitMembers(final long deadlineNs)
+    {
+        while (true)
+        {
+            checkOpen();
+            final RaceMember[] ms = members.snapshot();
+            for (final RaceMember m : ms)
+            {
+                if (m.connection.isOpen())
+                {
+                    return ms;
+                }
+            }
+            if (clock.nanoTime() - deadlineNs >= 0)
+            {
+                throw noInstance();
+            }
+            LockSupport.parkNanos(WAIT_FOR_MEMBER_NS);
+        }
+    }
+
+    private RaceMember pickAny()
+    {
+        checkOpen();
+        final RaceMember m = choose(members.snapshot(), 0, clock.nanoTime());
+        if (m == null)
+        {
+            throw noInstance();
+        }
+        return m;
+    }
+
+    private void addHedgeBudget()
+    {
+        if (race.hedge())
+        {
+            hedgeBudget = Math.min(HEDGE_BUDGET_MAX, hedgeBudget + HEDGE_BUDGET_PER_CALL);
+        }
+    }
+
+    private boolean spendHedge()
+    {
+        final double budget = hedgeBudget;
+        if (budget < 1)
+        {
+            return false;
+        }
+        hedgeBudget = budget - 1;
+        return true;
+    }
+
+    private static int templateId(final DirectBuffer request, final int offset)
+    {
+        return request.getShort(offset + 2, ByteOrder.LITTLE_ENDIAN) & 0xFFFF;
+    }
+
+    private CellException noInstance()
+    {
+        return new CellException.Unavailable(cell, "no live instance of cell '" + cell + "' is connected (" +
+            members.lastProblem() + ")");
+    }
+
+    private CellException closedException()
+    {
+        return new CellException.Unavailable(cell, "the connection to cell '" + cell + "' was closed");
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw closedException();
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        closed = true;
+        members.close();
+    }
+}
