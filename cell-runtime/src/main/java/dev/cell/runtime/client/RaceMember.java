@@ -45,7 +45,6 @@ final class RaceMember
     private volatile double smoothedNs;
     private volatile double deviationNs;
     private volatile long samples;
-    private volatile long calls;
 
     /**
      * @param id         what identifies the target across refreshes (an instance id, or {@code axon:host:port}).
@@ -104,7 +103,6 @@ final class RaceMember
      */
     void begin(final long nowNs)
     {
-        calls++;
         if (inFlight.getAndIncrement() == 0)
         {
             busySinceNs = nowNs;
@@ -144,21 +142,6 @@ final class RaceMember
         return Math.max(MIN_HEDGE_NS, (long)(smoothedNs + 4 * deviationNs));
     }
 
-    /**
-     * @return answers observed.
-     */
-    long samples()
-    {
-        return samples;
-    }
-
-    /**
-     * @return calls sent to this instance (racy count: for status and tests).
-     */
-    long calls()
-    {
-        return calls;
-    }
 
     @Override
     public String toString()

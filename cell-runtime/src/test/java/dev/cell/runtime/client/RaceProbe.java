@@ -17,13 +17,4 @@ public final class RaceProbe
     {
         return ((RacingConnection)c).members().length;
     }
-
-    /**
-     * @param c a connection opened with race options.
-     * @return the instance its latest call went to.
-     */
-    public static String lastInstance(final CellConnection c)
-    {
-        return c.instanceId();
-    }
 }
