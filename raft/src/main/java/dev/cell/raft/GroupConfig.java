@@ -22,8 +22,10 @@ import java.util.UUID;
 
 /**
  * A stateful cell's group as written under {@code <cellDir>/.cell/replicas/}: {@code group.properties} holds the
- * group id, each replica slot's loopback port and the current members; each replica lives in {@code <slot>/}. Ports
- * are chosen once, when a slot is created, so restarted replicas keep their identity.
+ * group id, each replica slot's port (and, for a group that spans hosts, its host: {@code host.<slot>}, loopback
+ * when absent), the current voting members and the listeners (non-voting members that keep the full state); each
+ * replica lives in {@code <slot>/}. Ports are chosen once, when a slot is created, so restarted replicas keep their
+ * identity.
  * <p>
  * Every folder here is created 0700 and every file 0600 (the permissions go with the create call): another local user
  * can read neither the group id nor anything a replica stores.
@@ -33,18 +35,101 @@ final class GroupConfig
     static final String FILE = "group.properties";
     private static final int LOWEST_PORT = 20_000;
 
+    static final String LOOPBACK = "127.0.0.1";
+
     final Path replicasDir;
     final UUID groupId;
     final TreeMap<Integer, Integer> ports;
+    final TreeMap<Integer, String> hosts;
     final List<Integer> members;
+    final List<Integer> listeners;
 
     private GroupConfig(final Path replicasDir, final UUID groupId, final TreeMap<Integer, Integer> ports,
-        final List<Integer> members)
+        final TreeMap<Integer, String> hosts, final List<Integer> members, final List<Integer> listeners)
     {
         this.replicasDir = replicasDir;
         this.groupId = groupId;
         this.ports = ports;
+        this.hosts = hosts;
         this.members = members;
+        this.listeners = listeners;
+    }
+
+    /**
+     * @return the host a slot's replica runs on and binds its Raft port to.
+     */
+    String host(final int slot)
+    {
+        return hosts.getOrDefault(slot, LOOPBACK);
+    }
+
+    /**
+     * @return true when some slot lives on another host than loopback: the Raft ports then carry traffic between
+     * machines, which only gRPC with the group's mutual TLS may do.
+     */
+    boolean spansHosts()
+    {
+        return hosts.values().stream().anyMatch(h -> !h.equals(LOOPBACK) && !h.equals("localhost"));
+    }
+
+    /**
+     * Write a new group with the given members (voters and listeners, each with its host and port), with its secret
+     * and TLS key: the group that spans hosts is defined once, on one host, and its folder copied to the others
+     * ({@link #copy}).
+     */
+    static GroupConfig define(final Path cellDir, final List<GroupMember> members) throws IOException
+    {
+        final Path dir = replicasDir(cellDir);
+        PrivateFiles.createDirectories(dir);
+        try (FileChannel ch = PrivateFiles.openForWrite(dir.resolve("group.lock")); FileLock ignored = ch.lock())
+        {
+            if (Files.exists(dir.resolve(FILE)))
+            {
+                throw new IllegalStateException("a group is already defined in " + dir.resolve(FILE));
+            }
+            final TreeMap<Integer, Integer> ports = new TreeMap<>();
+            final TreeMap<Integer, String> hosts = new TreeMap<>();
+            final List<Integer> voters = new ArrayList<>();
+            final List<Integer> listening = new ArrayList<>();
+            for (final GroupMember m : members)
+            {
+                if (ports.put(m.slot(), m.port()) != null)
+                {
+                    throw new IllegalArgumentException("slot " + m.slot() + " is listed twice");
+                }
+                hosts.put(m.slot(), m.host());
+                (m.listener() ? listening : voters).add(m.slot());
+            }
+            if (voters.isEmpty())
+            {
+                throw new IllegalArgumentException("a group needs at least one voting member");
+            }
+            final GroupConfig config = new GroupConfig(dir, UUID.randomUUID(), ports, hosts, voters, listening);
+            config.write();
+            return config;
+        }
+    }
+
+    /**
+     * Copy a group's definition and secrets (group file, entry key, TLS key and certificate; no replica's data) from
+     * one cell folder to another, e.g. to the registry folder of another host; files stay 0600 in 0700 folders.
+     */
+    static void copy(final Path fromCellDir, final Path toCellDir) throws IOException
+    {
+        final Path from = replicasDir(fromCellDir);
+        final Path to = replicasDir(toCellDir);
+        PrivateFiles.createDirectories(to.resolve(GroupTls.DIR));
+        for (final String name : List.of(FILE, EntryAuth.FILE, GroupTls.DIR + "/" + GroupTls.KEY,
+            GroupTls.DIR + "/" + GroupTls.CERTIFICATE))
+        {
+            final Path source = from.resolve(name);
+            if (!Files.isRegularFile(source))
+            {
+                throw new IllegalStateException("the group in " + from + " has no " + name +
+                    " (define it with Replica.defineGroup)");
+            }
+            PrivateFiles.writeAtomically(to.resolve(name), Files.readAllBytes(source), true);
+        }
     }
 
     static Path replicasDir(final Path cellDir)
@@ -81,7 +166,8 @@ final class GroupConfig
                     ports.put(i, freePort());
                     members.add(i);
                 }
-                final GroupConfig config = new GroupConfig(dir, UUID.randomUUID(), ports, members);
+                final GroupConfig config = new GroupConfig(dir, UUID.randomUUID(), ports, new TreeMap<>(), members,
+                    new ArrayList<>());
                 config.write();
                 return config;
             }
@@ -114,35 +200,56 @@ final class GroupConfig
             p.load(r);
         }
         final TreeMap<Integer, Integer> ports = new TreeMap<>();
+        final TreeMap<Integer, String> hosts = new TreeMap<>();
         for (final String key : p.stringPropertyNames())
         {
             if (key.startsWith("port."))
             {
                 ports.put(Integer.parseInt(key.substring(5)), Integer.parseInt(p.getProperty(key)));
             }
+            else if (key.startsWith("host."))
+            {
+                hosts.put(Integer.parseInt(key.substring(5)), p.getProperty(key).strip());
+            }
         }
-        final List<Integer> members = new ArrayList<>();
-        for (final String m : p.getProperty("members", "").split(","))
+        return new GroupConfig(dir, UUID.fromString(p.getProperty("group")), ports, hosts,
+            slots(p.getProperty("members", "")), slots(p.getProperty("listeners", "")));
+    }
+
+    private static List<Integer> slots(final String list)
+    {
+        final List<Integer> slots = new ArrayList<>();
+        for (final String m : list.split(","))
         {
             if (!m.isBlank())
             {
-                members.add(Integer.parseInt(m.strip()));
+                slots.add(Integer.parseInt(m.strip()));
             }
         }
-        return new GroupConfig(dir, UUID.fromString(p.getProperty("group")), ports, members);
+        return slots;
+    }
+
+    private static String join(final List<Integer> slots)
+    {
+        final StringBuilder b = new StringBuilder();
+        for (final int slot : slots)
+        {
+            b.append(b.isEmpty() ? "" : ",").append(slot);
+        }
+        return b.toString();
     }
 
     void write() throws IOException
     {
         final Properties p = new Properties();
         p.setProperty("group", groupId.toString());
-        final StringBuilder m = new StringBuilder();
-        for (final int member : members)
+        p.setProperty("members", join(members));
+        if (!listeners.isEmpty())
         {
-            m.append(m.isEmpty() ? "" : ",").append(member);
+            p.setProperty("listeners", join(listeners));
         }
-        p.setProperty("members", m.toString());
         ports.forEach((slot, port) -> p.setProperty("port." + slot, Integer.toString(port)));
+        hosts.forEach((slot, host) -> p.setProperty("host." + slot, host));
         final StringWriter w = new StringWriter();
         p.store(w, "replica group of this stateful cell: slot ports and members");
         PrivateFiles.writeAtomically(replicasDir.resolve(FILE), w.toString().getBytes(StandardCharsets.UTF_8), true);
@@ -177,16 +284,23 @@ final class GroupConfig
     }
 
     /**
-     * Record the members after a membership change, under the group lock.
+     * Record the voters and listeners after a membership change, under the group lock.
      */
-    static void writeMembers(final Path cellDir, final List<Integer> members) throws IOException
+    static void writeMembers(final Path cellDir, final List<Integer> members, final List<Integer> listeners)
+        throws IOException
     {
         final Path dir = replicasDir(cellDir);
         try (FileChannel ch = PrivateFiles.openForWrite(dir.resolve("group.lock")); FileLock ignored = ch.lock())
         {
             final GroupConfig config = read(dir);
+            if (config.members.equals(members) && config.listeners.equals(listeners))
+            {
+                return;
+            }
             config.members.clear();
             config.members.addAll(members);
+            config.listeners.clear();
+            config.listeners.addAll(listeners);
             config.write();
         }
     }
@@ -202,7 +316,11 @@ final class GroupConfig
      */
     SlotLock claim(final int wanted) throws IOException
     {
-        final List<Integer> candidates = wanted >= 0 ? List.of(wanted) : members;
+        final List<Integer> candidates = new ArrayList<>(wanted >= 0 ? List.of(wanted) : members);
+        if (wanted < 0)
+        {
+            candidates.addAll(listeners);
+        }
         for (final int slot : candidates)
         {
             if (!ports.containsKey(slot))

@@ -84,7 +84,7 @@ public final class PlainRatisBaseline implements AutoCloseable
                     .setServerId(RaftSetup.peerId(i))
                     .setGroup(group)
                     .setStateMachine(new Counter())
-                    .setProperties(RaftSetup.serverProperties(storage.toFile(), ports.get(i), transport,
+                    .setProperties(RaftSetup.serverProperties(storage.toFile(), GroupConfig.LOOPBACK, ports.get(i), transport,
                         ReplicaOptions.defaults().electionMs(), 0, ReplicaOptions.defaults().logPreserve(),
                         properties))
                     .setOption(RaftStorage.StartupOption.FORMAT)

@@ -7,6 +7,7 @@ import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.netty.NettyConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -78,7 +79,14 @@ final class RaftSetup
 
     static RaftPeer peer(final int slot, final int port)
     {
-        return RaftPeer.newBuilder().setId(peerId(slot)).setAddress("127.0.0.1:" + port).build();
+        return peer(slot, GroupConfig.LOOPBACK, port, false);
+    }
+
+    static RaftPeer peer(final int slot, final String host, final int port, final boolean listener)
+    {
+        final String address = host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+        return RaftPeer.newBuilder().setId(peerId(slot)).setAddress(address)
+            .setStartupRole(listener ? RaftPeerRole.LISTENER : RaftPeerRole.FOLLOWER).build();
     }
 
     static RaftGroup group(final UUID groupId, final Map<Integer, Integer> ports, final List<Integer> members)
@@ -92,6 +100,23 @@ final class RaftSetup
     }
 
     /**
+     * @return the group's voters and listeners, each at its host and port.
+     */
+    static RaftGroup group(final GroupConfig config, final List<Integer> members, final List<Integer> listeners)
+    {
+        final List<RaftPeer> peers = new ArrayList<>();
+        for (final int m : members)
+        {
+            peers.add(peer(m, config.host(m), config.ports.get(m), false));
+        }
+        for (final int l : listeners)
+        {
+            peers.add(peer(l, config.host(l), config.ports.get(l), true));
+        }
+        return RaftGroup.valueOf(RaftGroupId.valueOf(config.groupId), peers);
+    }
+
+    /**
      * The server's properties. Log purging is deliberate: after each snapshot Ratis deletes the closed log segments
      * that lie entirely below {@code snapshot index - logPreserve} (purge up to the snapshot index, not only to the
      * slowest follower's commit index, so a replica that is down cannot make the log grow without bound; a purge is
@@ -102,19 +127,20 @@ final class RaftSetup
      * loads them.
      */
     static RaftProperties serverProperties(
-        final File storage, final int port, final ReplicaOptions.Transport transport, final long electionMs,
+        final File storage, final String host, final int port, final ReplicaOptions.Transport transport,
+        final long electionMs,
         final long snapshotEvery, final long logPreserve, final Map<String, String> overrides)
     {
         final RaftProperties p = new RaftProperties();
         transport(p, transport);
         if (transport == ReplicaOptions.Transport.NETTY)
         {
-            NettyConfigKeys.Server.setHost(p, "127.0.0.1");
+            NettyConfigKeys.Server.setHost(p, host);
             NettyConfigKeys.Server.setPort(p, port);
         }
         else
         {
-            GrpcConfigKeys.Server.setHost(p, "127.0.0.1");
+            GrpcConfigKeys.Server.setHost(p, host);
             GrpcConfigKeys.Server.setPort(p, port);
         }
         RaftServerConfigKeys.setStorageDir(p, List.of(storage));

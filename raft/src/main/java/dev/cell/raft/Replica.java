@@ -11,12 +11,14 @@ import dev.cell.runtime.service.Dispatcher;
 import dev.cell.runtime.service.StatefulHost;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 
@@ -26,6 +28,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -68,12 +72,18 @@ public final class Replica implements StatefulHost.Running
     private volatile boolean failed;
     private Thread watchdog;
     private final CellServer cellServer;
+    private Promotion promotion;
+    private List<Integer> lastVoters = List.of();
+    private List<Integer> lastListeners = List.of();
 
-    private Replica(final CellBinding<?> binding, final Path cellDir, final ReplicaOptions options) throws IOException
+    private Replica(final CellBinding<?> binding, final Path cellDir, final ReplicaOptions requested)
+        throws IOException
     {
         this.cellDir = cellDir;
-        this.options = options;
-        final GroupConfig config = GroupConfig.loadOrCreate(cellDir, options.groupSize());
+        final GroupConfig config = GroupConfig.loadOrCreate(cellDir, requested.groupSize());
+        // Between hosts the Raft ports must authenticate and encrypt: only gRPC with the group's mutual TLS does.
+        this.options = config.spansHosts() ? requested.withTransport(ReplicaOptions.Transport.GRPC) : requested;
+        final ReplicaOptions options = this.options;
         this.lock = config.claim(options.slot());
         this.slot = lock.slot();
         this.dir = config.slotDir(slot);
@@ -95,11 +105,11 @@ public final class Replica implements StatefulHost.Running
             this.stateMachine = new CellStateMachine(ledger, () -> dispatcher(binding, cell), dir.resolve("snapshots"),
                 table, groupKey);
             final List<Integer> members = new ArrayList<>(config.members);
-            if (!members.contains(slot))
+            if (!members.contains(slot) && !config.listeners.contains(slot))
             {
                 members.add(slot); // a replica being added: it joins once a membership change names it
             }
-            this.group = RaftSetup.group(config.groupId, config.ports, members);
+            this.group = RaftSetup.group(config, members, config.listeners);
             this.groupId = group.getGroupId();
             this.self = RaftSetup.peerId(slot);
             this.raftParameters = raftParameters(cellDir, config.groupId, options.transport());
@@ -115,7 +125,7 @@ public final class Replica implements StatefulHost.Running
                 .setServerId(self)
                 .setGroup(group)
                 .setStateMachine(stateMachine)
-                .setProperties(RaftSetup.serverProperties(raftDir.toFile(), config.ports.get(slot),
+                .setProperties(RaftSetup.serverProperties(raftDir.toFile(), config.host(slot), config.ports.get(slot),
                     options.transport(), options.electionMs(), options.snapshotEvery(), options.logPreserve(),
                     options.raftProperties()))
                 .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER)
@@ -127,9 +137,12 @@ public final class Replica implements StatefulHost.Running
             this.cellServer = CellServer.start(binding.cellName(), binding.genome(),
                 new ReplicatedDispatcher(this, table, localDispatcher, groupKey),
                 cell instanceof CellLifecycle l ? l : null, cellDir, options.server());
+            this.promotion = new Promotion(self, options.promoteAfterMs(), () -> RaftSetup.client(RaftGroup.valueOf(
+                groupId, currentPeers()), options.transport(), self, raftParameters), cellServer.log());
             watchdog = Thread.ofPlatform().daemon(true).name("replica-watchdog-" + slot).start(this::watch);
             cellServer.log().info("replica.started", "slot", slot, "dir", dir.toString(),
-                "port", config.ports.get(slot), "members", config.members.toString(),
+                "host", config.host(slot), "port", config.ports.get(slot), "members", config.members.toString(),
+                "listeners", config.listeners.toString(),
                 "transport", options.transport().name().toLowerCase(java.util.Locale.ROOT),
                 "appliedIndex", ledger.appliedIndex());
         }
@@ -168,6 +181,8 @@ public final class Replica implements StatefulHost.Running
                 final RaftServer.Division division = server.getDivision(groupId);
                 state = division.getInfo().getLifeCycleState();
                 writeStatus(division);
+                promotion.check(division);
+                recordMembers(division);
                 final int installs = stateMachine.installedSnapshots();
                 if (installs != installsLogged)
                 {
@@ -194,6 +209,51 @@ public final class Replica implements StatefulHost.Running
                 return;
             }
         }
+    }
+
+    private Collection<RaftPeer> currentPeers()
+    {
+        try
+        {
+            return server.getDivision(groupId).getRaftConf().getAllPeers();
+        }
+        catch (final IOException ex)
+        {
+            return group.getPeers();
+        }
+    }
+
+    /**
+     * Keep {@code group.properties}' voters and listeners as the group's committed configuration has them (after a
+     * promotion or a membership change made elsewhere), so status shows them and a restart starts from them.
+     */
+    private void recordMembers(final RaftServer.Division division) throws IOException
+    {
+        final RaftConfiguration conf = division.getRaftConf();
+        if (!conf.getPreviousPeers().isEmpty())
+        {
+            return;
+        }
+        final List<Integer> voters = slotsOf(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
+        final List<Integer> listening = slotsOf(conf.getCurrentPeers(
+            RaftPeerRole.LISTENER));
+        if (!voters.equals(lastVoters) || !listening.equals(lastListeners))
+        {
+            GroupConfig.writeMembers(cellDir, voters, listening);
+            lastVoters = voters;
+            lastListeners = listening;
+        }
+    }
+
+    private static List<Integer> slotsOf(final Collection<RaftPeer> peers)
+    {
+        final List<Integer> slots = new ArrayList<>();
+        for (final RaftPeer p : peers)
+        {
+            slots.add(Integer.parseInt(p.getId().toString().substring(1)));
+        }
+        Collections.sort(slots);
+        return slots;
     }
 
     /**
@@ -267,6 +327,22 @@ public final class Replica implements StatefulHost.Running
     CompletableFuture<RaftClientReply> submitQuery(final Message query)
     {
         return forwarder.submitQuery(query);
+    }
+
+    /**
+     * @return this replica's Raft role now: {@code LEADER}, {@code FOLLOWER}, {@code CANDIDATE} or {@code LISTENER}
+     * ({@code STARTING} before its division exists).
+     */
+    public String role()
+    {
+        try
+        {
+            return server.getDivision(groupId).getInfo().getCurrentRole().name();
+        }
+        catch (final IOException ex)
+        {
+            return "STARTING";
+        }
     }
 
     /**
@@ -435,25 +511,79 @@ public final class Replica implements StatefulHost.Running
                     throw new IllegalArgumentException("slot " + s + " is not part of the group (slots " +
                         config.ports.keySet() + "); add it with Replica.addSlot first");
                 }
-                peers.add(RaftSetup.peer(s, port));
+                peers.add(RaftSetup.peer(s, config.host(s), port, false));
             }
-            final RaftGroup current = RaftSetup.group(config.groupId, config.ports, config.members);
-            final ReplicaOptions.Transport transport = ReplicaOptions.fromSystemProperties(null).transport();
+            final List<RaftPeer> listeners = new ArrayList<>();
+            for (final int l : config.listeners)
+            {
+                if (!slots.contains(l))
+                {
+                    listeners.add(RaftSetup.peer(l, config.host(l), config.ports.get(l), true));
+                }
+            }
+            final RaftGroup current = RaftSetup.group(config, config.members, config.listeners);
+            final ReplicaOptions.Transport transport = config.spansHosts() ? ReplicaOptions.Transport.GRPC :
+                ReplicaOptions.fromSystemProperties(null).transport();
             try (RaftClient admin = RaftSetup.client(current, transport, null,
                 raftParameters(cellDir.toAbsolutePath(), config.groupId, transport)))
             {
-                final RaftClientReply reply = admin.admin().setConfiguration(peers);
+                final RaftClientReply reply = admin.admin().setConfiguration(peers, listeners);
                 if (!reply.isSuccess())
                 {
                     throw new IllegalStateException("membership change to " + slots + " refused: " +
                         reply.getException());
                 }
             }
-            GroupConfig.writeMembers(cellDir.toAbsolutePath(), slots);
+            GroupConfig.writeMembers(cellDir.toAbsolutePath(), slots,
+                config.listeners.stream().filter(l -> !slots.contains(l)).toList());
         }
         catch (final IOException ex)
         {
             throw new UncheckedIOException("membership change to " + slots + " failed", ex);
+        }
+    }
+
+    /**
+     * Define a group whose members live on several hosts (each with its address and port; voters and listeners) in
+     * {@code cellDir}, with new secrets (entry key, TLS key and certificate). Copy it to every other host's cell
+     * folder with {@link #copyGroup}, then start each host's replica with its slot. Such a group always runs Ratis
+     * over gRPC with mutual TLS.
+     *
+     * @param cellDir the cell's folder on this host (no group defined yet).
+     * @param members the group's members.
+     * @throws IllegalStateException when a group is already defined there.
+     */
+    public static void defineGroup(final Path cellDir, final List<GroupMember> members)
+    {
+        try
+        {
+            final Path dir = cellDir.toAbsolutePath().normalize();
+            final GroupConfig config = GroupConfig.define(dir, members);
+            EntryAuth.loadOrCreateKey(dir);
+            GroupConfig.tls(dir, config.groupId);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot define the group under " + cellDir, ex);
+        }
+    }
+
+    /**
+     * Copy a defined group (definition and secrets, no replica's data) to another cell folder: how a group reaches
+     * another host's copy of the cell. The files are private to their owner there too.
+     *
+     * @param fromCellDir the folder the group was defined in (or copied to).
+     * @param toCellDir   the other folder.
+     */
+    public static void copyGroup(final Path fromCellDir, final Path toCellDir)
+    {
+        try
+        {
+            GroupConfig.copy(fromCellDir.toAbsolutePath().normalize(), toCellDir.toAbsolutePath().normalize());
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot copy the group from " + fromCellDir + " to " + toCellDir, ex);
         }
     }
 

@@ -30,11 +30,14 @@ import java.util.Map;
  * @param forwardClients Raft clients a replica forwards commands through (1 to 64, default 4); a client session's
  *                      commands always take the same one, so they stay in order. Ratis' Netty server answers one
  *                      request per connection at a time: one client would admit one forwarded command at a time.
+ * @param promoteAfterMs a voter silent for longer than this (its host gone) swaps roles with a listener that
+ *                      answers ({@code cell.raft.promote.after.ms}; 0, the default: never); see {@link GroupMember}.
  * @since 0.1
  */
 public record ReplicaOptions(
     int slot, int groupSize, ServerOptions server, Transport transport, long snapshotEvery, long electionMs,
-    long logPreserve, Map<String, String> raftProperties, boolean localSubmit, int forwardClients)
+    long logPreserve, Map<String, String> raftProperties, boolean localSubmit, int forwardClients,
+    long promoteAfterMs)
 {
     /**
      * @throws IllegalArgumentException when a value is out of range.
@@ -48,6 +51,10 @@ public record ReplicaOptions(
         if (logPreserve < 0)
         {
             throw new IllegalArgumentException("logPreserve = " + logPreserve + " must be 0 or more");
+        }
+        if (promoteAfterMs < 0)
+        {
+            throw new IllegalArgumentException("promoteAfterMs = " + promoteAfterMs + " must be 0 (never) or more");
         }
         if (forwardClients < 1 || forwardClients > 64)
         {
@@ -81,7 +88,7 @@ public record ReplicaOptions(
     public static ReplicaOptions defaults()
     {
         return new ReplicaOptions(-1, 3, ServerOptions.defaults(), Transport.NETTY, 10_000, 400, 10_000, Map.of(),
-            true, 4);
+            true, 4, 0);
     }
 
     /**
@@ -108,7 +115,8 @@ public record ReplicaOptions(
             Long.getLong("cell.raft.log.preserve", 10_000),
             Map.of(),
             Boolean.parseBoolean(System.getProperty("cell.raft.local.submit", "true")),
-            Integer.getInteger("cell.raft.forward.clients", 4));
+            Integer.getInteger("cell.raft.forward.clients", 4),
+            Long.getLong("cell.raft.promote.after.ms", 0));
     }
 
     /**
@@ -118,7 +126,7 @@ public record ReplicaOptions(
     public ReplicaOptions withGroupSize(final int value)
     {
         return new ReplicaOptions(slot, value, server, transport, snapshotEvery, electionMs, logPreserve,
-            raftProperties, localSubmit, forwardClients);
+            raftProperties, localSubmit, forwardClients, promoteAfterMs);
     }
 
     /**
@@ -128,7 +136,7 @@ public record ReplicaOptions(
     public ReplicaOptions withSlot(final int value)
     {
         return new ReplicaOptions(value, groupSize, server, transport, snapshotEvery, electionMs, logPreserve,
-            raftProperties, localSubmit, forwardClients);
+            raftProperties, localSubmit, forwardClients, promoteAfterMs);
     }
 
     /**
@@ -138,7 +146,7 @@ public record ReplicaOptions(
     public ReplicaOptions withServer(final ServerOptions value)
     {
         return new ReplicaOptions(slot, groupSize, value, transport, snapshotEvery, electionMs, logPreserve,
-            raftProperties, localSubmit, forwardClients);
+            raftProperties, localSubmit, forwardClients, promoteAfterMs);
     }
 
     /**
@@ -148,7 +156,7 @@ public record ReplicaOptions(
     public ReplicaOptions withTransport(final Transport value)
     {
         return new ReplicaOptions(slot, groupSize, server, value, snapshotEvery, electionMs, logPreserve,
-            raftProperties, localSubmit, forwardClients);
+            raftProperties, localSubmit, forwardClients, promoteAfterMs);
     }
 
     /**
@@ -158,7 +166,7 @@ public record ReplicaOptions(
     public ReplicaOptions withSnapshotEvery(final long value)
     {
         return new ReplicaOptions(slot, groupSize, server, transport, value, electionMs, logPreserve, raftProperties,
-            localSubmit, forwardClients);
+            localSubmit, forwardClients, promoteAfterMs);
     }
 
     /**
@@ -168,7 +176,7 @@ public record ReplicaOptions(
     public ReplicaOptions withElectionMs(final long value)
     {
         return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, value, logPreserve,
-            raftProperties, localSubmit, forwardClients);
+            raftProperties, localSubmit, forwardClients, promoteAfterMs);
     }
 
     /**
@@ -178,7 +186,7 @@ public record ReplicaOptions(
     public ReplicaOptions withLogPreserve(final long value)
     {
         return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, electionMs, value, raftProperties,
-            localSubmit, forwardClients);
+            localSubmit, forwardClients, promoteAfterMs);
     }
 
     /**
@@ -191,7 +199,7 @@ public record ReplicaOptions(
         final Map<String, String> copy = new java.util.HashMap<>(raftProperties);
         copy.put(key, value);
         return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, electionMs, logPreserve, copy,
-            localSubmit, forwardClients);
+            localSubmit, forwardClients, promoteAfterMs);
     }
 
     /**
@@ -201,7 +209,7 @@ public record ReplicaOptions(
     public ReplicaOptions withLocalSubmit(final boolean value)
     {
         return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, electionMs, logPreserve,
-            raftProperties, value, forwardClients);
+            raftProperties, value, forwardClients, promoteAfterMs);
     }
 
     /**
@@ -211,6 +219,16 @@ public record ReplicaOptions(
     public ReplicaOptions withForwardClients(final int value)
     {
         return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, electionMs, logPreserve,
-            raftProperties, localSubmit, value);
+            raftProperties, localSubmit, value, promoteAfterMs);
+    }
+
+    /**
+     * @param value ms a voter may be silent before a listener takes its vote (0: never).
+     * @return a copy with it.
+     */
+    public ReplicaOptions withPromoteAfterMs(final long value)
+    {
+        return new ReplicaOptions(slot, groupSize, server, transport, snapshotEvery, electionMs, logPreserve,
+            raftProperties, localSubmit, forwardClients, value);
     }
 }

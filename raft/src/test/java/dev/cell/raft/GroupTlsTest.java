@@ -49,7 +49,7 @@ class GroupTlsTest
 
         final int port = GroupConfig.freePort();
         final RaftGroup group = RaftSetup.group(groupId, Map.of(0, port), List.of(0));
-        final RaftProperties properties = RaftSetup.serverProperties(tmp.resolve("raft").toFile(), port,
+        final RaftProperties properties = RaftSetup.serverProperties(tmp.resolve("raft").toFile(), GroupConfig.LOOPBACK, port,
             ReplicaOptions.Transport.GRPC, 200, 0, 0, Map.of());
         try (RaftServer server = RaftServer.newBuilder()
             .setServerId(RaftSetup.peerId(0))
