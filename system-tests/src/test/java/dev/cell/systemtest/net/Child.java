@@ -142,6 +142,26 @@ public final class Child implements AutoCloseable
     }
 
     /**
+     * Wait until the child has written more than {@code count} lines, or its output ended, or the timeout passed.
+     *
+     * @param count   lines seen so far ({@link #lines()}' size).
+     * @param timeout how long to wait at most.
+     * @return true when there are more lines now.
+     */
+    public boolean awaitMoreLines(final int count, final Duration timeout)
+    {
+        return lines.awaitMore(count, timeout);
+    }
+
+    /**
+     * @return the lines read so far.
+     */
+    public List<String> lines()
+    {
+        return lines.snapshot();
+    }
+
+    /**
      * Wait for the child to exit, killing it if it overruns.
      *
      * @param timeout how long to wait.
@@ -288,6 +308,29 @@ public final class Child implements AutoCloseable
                 }
             }
             throw new IOException("no line matching '" + pattern + "' within " + timeout + ": " + describe.get());
+        }
+
+        synchronized boolean awaitMore(final int count, final Duration timeout)
+        {
+            final long deadline = System.nanoTime() + timeout.toNanos();
+            while (lines.size() <= count && !ended)
+            {
+                final long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (remainingMs <= 0)
+                {
+                    break;
+                }
+                try
+                {
+                    wait(remainingMs);
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            return lines.size() > count;
         }
 
         void awaitEnd(final Duration timeout) throws InterruptedException
