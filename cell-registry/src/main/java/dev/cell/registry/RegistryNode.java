@@ -18,7 +18,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * One replica of the registry: a {@link Replica} of the {@link Registry} cell plus its lease keeper, a thread that,
- * while this replica leads, turns missed renewals into one expiry entry per tick and writes the digest entry. The
+ * while this replica leads, turns missed renewals into one expiry entry per tick and writes the digest entry, and its
+ * host agent ({@link HostAgent}: announces this host's instances, writes the view this host's clients read). The
  * keeper proposes its entries as any client does, through the registry's own junction in this replica's cell home
  * (the replica forwards them to the leader); they are signed with the registry key, so only a registry replica can
  * expire a lease.
@@ -36,6 +37,11 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class RegistryNode implements AutoCloseable
 {
+    /**
+     * Set to {@code false} to run a replica without its host agent (no announcing of this host's instances, no
+     * view files).
+     */
+    public static final String AGENT_PROPERTY = "cell.registry.agent";
     private static final String LEADER_LEASE = "raft.server.read.leader.lease.enabled";
     /**
      * Leases per expiry or digest entry: an entry is a request frame, which must fit a junction ring (128 KiB) with
@@ -48,6 +54,7 @@ public final class RegistryNode implements AutoCloseable
     private final RegistryConfig config;
     private final ClientOptions selfOptions;
     private final Thread keeperThread;
+    private final HostAgent agent;
     private volatile boolean closed;
     private volatile boolean reconnect;
     private RegistryClient self;
@@ -74,6 +81,8 @@ public final class RegistryNode implements AutoCloseable
             .withCallTimeout(Duration.ofSeconds(5));
         this.keeperThread = Thread.ofPlatform().daemon(true).name("registry-keeper-" + replica.slot())
             .start(this::keep);
+        this.agent = Boolean.parseBoolean(System.getProperty(AGENT_PROPERTY, "true")) ?
+            new HostAgent(options.server().cellHome(), registry::liveLeases, replica.log()) : null;
     }
 
     /**
@@ -289,6 +298,10 @@ public final class RegistryNode implements AutoCloseable
     @Override
     public void close()
     {
+        if (agent != null)
+        {
+            agent.close(); // revokes this host's leases while the replica can still forward them
+        }
         closed = true;
         LockSupport.unpark(keeperThread);
         try

@@ -4,6 +4,7 @@ import dev.cell.runtime.CellException;
 import dev.cell.runtime.discovery.Dormancy;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
+import dev.cell.runtime.discovery.RegistryView;
 import dev.cell.runtime.genome.Genome;
 
 import java.time.Duration;
@@ -16,8 +17,10 @@ import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The instances a {@link RacingConnection} keeps connected: this host's live instances of the cell (its run files)
- * and the remote endpoints configured for it ({@code cell.endpoint.<cell>}, a comma-separated list). A daemon thread
+ * The instances a {@link RacingConnection} keeps connected: this host's live instances of the cell (its run files),
+ * the remote endpoints configured for it ({@code cell.endpoint.<cell>}, a comma-separated list) and the instances on
+ * other hosts that this host's registry replica lists ({@link RegistryView}; only those with this client's genome
+ * fingerprint). A daemon thread
  * reads them again every refresh interval: it connects instances that appeared and endpoints that answer again, and
  * closes members whose instance is gone. Calls see the members as an array that is replaced, never changed.
  * <p>
@@ -95,7 +98,7 @@ final class RaceMembers implements Runnable
             {
                 throw refusal;
             }
-            if (!wakeAsked && ctx.endpointsOf(cell).isEmpty())
+            if (!wakeAsked && remoteEndpoints(Set.of()).isEmpty())
             {
                 wakeAsked = true;
                 Dormancy.wake(ctx.cellHome(), cell);
@@ -157,7 +160,7 @@ final class RaceMembers implements Runnable
             {
                 wanted.add(r.instanceId());
             }
-            final List<Endpoint> endpoints = ctx.endpointsOf(cell);
+            final List<Endpoint> endpoints = remoteEndpoints(wanted);
             for (final Endpoint e : endpoints)
             {
                 wanted.add(axonId(e));
@@ -300,6 +303,38 @@ final class RaceMembers implements Runnable
         {
             m.connection.close();
         }
+    }
+
+    /**
+     * @param local the ids of this host's live instances (reached over junctions, not again over their axons).
+     * @return the configured endpoints, then those of the registry's view of other hosts' instances.
+     */
+    private List<Endpoint> remoteEndpoints(final Set<String> local)
+    {
+        final List<Endpoint> endpoints = new ArrayList<>(ctx.endpointsOf(cell));
+        final Set<String> addresses = new HashSet<>();
+        endpoints.forEach(e -> addresses.add(e.address()));
+        for (final RegistryView.Entry v : RegistryView.read(ctx.cellHome(), cell))
+        {
+            if (local.contains(v.instanceId()) || fingerprint != 0 && !Genome.fingerprintHex(fingerprint)
+                .equals(v.fingerprint()))
+            {
+                continue;
+            }
+            try
+            {
+                final Endpoint e = Endpoint.parse(v.axon(), v.identity().isEmpty() ? null : v.identity());
+                if (addresses.add(e.address()))
+                {
+                    endpoints.add(e);
+                }
+            }
+            catch (final IllegalArgumentException malformed)
+            {
+                lastProblem = "registry view of " + cell + ": " + malformed.getMessage();
+            }
+        }
+        return endpoints;
     }
 
     private static String axonId(final Endpoint e)

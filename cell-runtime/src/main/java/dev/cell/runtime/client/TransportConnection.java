@@ -5,6 +5,7 @@ import dev.cell.ring.Junction;
 import dev.cell.runtime.CellException;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
+import dev.cell.runtime.discovery.RegistryView;
 import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.session.ClientProxy;
 import dev.cell.runtime.session.Protocol;
@@ -94,12 +95,43 @@ final class TransportConnection implements CellConnection
         {
             return AxonConnector.open(cell, fingerprint, handlers, ctx, options.endpoint());
         }
-        // A cell's configured endpoint ([deps]) is for when it does not run on this host: a live local instance is
-        // reached through a junction.
-        final Endpoint endpoint = ctx.endpointOf(cell);
-        return endpoint != null && InstanceRegistry.live(ctx.cellHome(), cell).isEmpty() ?
-            AxonConnector.open(cell, fingerprint, handlers, ctx, endpoint) :
-            JunctionConnector.open(cell, fingerprint, handlers, ctx);
+        // A cell's configured endpoint ([deps]) or, without one, an instance the registry lists on another host is
+        // for when it does not run on this host: a live local instance is reached through a junction.
+        if (InstanceRegistry.live(ctx.cellHome(), cell).isEmpty())
+        {
+            final Endpoint configured = ctx.endpointOf(cell);
+            final Endpoint remote = configured != null ? configured : listed(ctx, cell, fingerprint);
+            if (remote != null)
+            {
+                return AxonConnector.open(cell, fingerprint, handlers, ctx, remote);
+            }
+        }
+        return JunctionConnector.open(cell, fingerprint, handlers, ctx);
+    }
+
+    /**
+     * @return one instance of the cell, drawn at random among those with the client's fingerprint that this host's
+     * registry view lists, or null.
+     */
+    private static Endpoint listed(final ClientContext ctx, final String cell, final long fingerprint)
+    {
+        final java.util.List<Endpoint> candidates = new java.util.ArrayList<>();
+        for (final RegistryView.Entry e : RegistryView.read(ctx.cellHome(), cell))
+        {
+            if (fingerprint == 0 || Genome.fingerprintHex(fingerprint).equals(e.fingerprint()))
+            {
+                try
+                {
+                    candidates.add(Endpoint.parse(e.axon(), e.identity().isEmpty() ? null : e.identity()));
+                }
+                catch (final IllegalArgumentException malformed)
+                {
+                    // skipped: another entry may do
+                }
+            }
+        }
+        return candidates.isEmpty() ? null :
+            candidates.get(java.util.concurrent.ThreadLocalRandom.current().nextInt(candidates.size()));
     }
 
     @Override

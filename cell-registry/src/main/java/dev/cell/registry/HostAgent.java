@@ -1,0 +1,262 @@
+package dev.cell.registry;
+
+import dev.cell.ledger.PrivateFiles;
+import dev.cell.runtime.client.ClientOptions;
+import dev.cell.runtime.discovery.InstanceRecord;
+import dev.cell.runtime.discovery.InstanceRegistry;
+import dev.cell.runtime.discovery.RegistryView;
+import dev.cell.runtime.identity.Identity;
+import dev.cell.runtime.log.CellLog;
+import dev.cell.runtime.service.AxonOptions;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+
+/**
+ * The registry replica's work for its host, so that no instance and no client needs the registry's code:
+ * <ul>
+ * <li><b>announcing</b>: every live instance of this host with an axon endpoint (its run file, as {@code cell ps}
+ * sees it) is announced with its own identity (its cell's key, which the agent, running as the same user, reads from
+ * the cell folder), renewed while its process lives, and revoked the moment its run file is gone or its process
+ * died: a clean stop and a crash both leave every host's list within one scan (250 ms) and a commit, not a TTL;</li>
+ * <li><b>the view</b>: what this replica applied, every cell's live instances, written to
+ * {@code $CELL_HOME/registry/view/<cell>} ({@link RegistryView}, 0600) whenever it changes and at least every
+ * second, which this host's clients read to reach instances on other hosts.</li>
+ * </ul>
+ * One agent works per cell home (a file lock, {@code $CELL_HOME/registry/agent.lock}); the agents of other replicas
+ * sharing the home wait and take over when it is released. An instance whose process hangs is renewed all the same
+ * (its process lives): a hung instance is the racing client's to avoid, by its latency and heartbeats.
+ */
+final class HostAgent implements AutoCloseable
+{
+    private static final long SCAN_NS = 250_000_000L;
+    private static final long REWRITE_MS = 1_000;
+
+    private final Path home;
+    private final String hostLabel;
+    private final String region;
+    private final ClientOptions local;
+    private final Supplier<List<RegistryState.StoredLease>> applied;
+    private final CellLog log;
+    private final Map<String, RegistryLease> leases = new ConcurrentHashMap<>();
+    private final Map<String, String> written = new HashMap<>();
+    private final Thread thread;
+    private volatile boolean closed;
+    private long writtenMs;
+
+    HostAgent(final Path home, final Supplier<List<RegistryState.StoredLease>> applied, final CellLog log)
+    {
+        this.home = home;
+        this.hostLabel = hostLabel();
+        this.region = System.getenv().getOrDefault("CELL_REGION", "");
+        this.local = ClientOptions.defaults().withCellHome(home).withClientName("registry-agent")
+            .withConnectTimeout(Duration.ofSeconds(2)).withCallTimeout(Duration.ofSeconds(2));
+        this.applied = applied;
+        this.log = log;
+        this.thread = Thread.ofPlatform().daemon(true).name("registry-agent").start(this::run);
+    }
+
+    private static String hostLabel()
+    {
+        final String named = System.getenv("CELL_HOST_NAME");
+        if (named != null && !named.isBlank())
+        {
+            return named.strip();
+        }
+        try
+        {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        }
+        catch (final IOException ex)
+        {
+            return "localhost";
+        }
+    }
+
+    private void run()
+    {
+        java.nio.channels.FileChannel lockFile = null;
+        java.nio.channels.FileLock held = null;
+        while (!closed)
+        {
+            try
+            {
+                if (held == null)
+                {
+                    // One agent per cell home: several replicas on one host (a single-host group) would otherwise
+                    // announce each instance several times, each announcement replacing the other's lease.
+                    PrivateFiles.createDirectories(RegistryView.dir(home).getParent());
+                    lockFile = PrivateFiles.openForWrite(RegistryView.dir(home).getParent().resolve("agent.lock"));
+                    held = tryLock(lockFile);
+                    if (held == null)
+                    {
+                        lockFile.close();
+                    }
+                }
+                if (held != null)
+                {
+                    announceLocal();
+                    writeViews();
+                }
+            }
+            catch (final IOException ex)
+            {
+                log.warn("registry.agent.lock.failed", "error", String.valueOf(ex));
+            }
+            catch (final RuntimeException ex)
+            {
+                log.warn("registry.agent.failed", "error", String.valueOf(ex));
+            }
+            LockSupport.parkNanos(SCAN_NS);
+        }
+        if (lockFile != null)
+        {
+            try
+            {
+                lockFile.close(); // releases the lock: another replica's agent takes over
+            }
+            catch (final IOException ignore)
+            {
+                // closed with the process anyway
+            }
+        }
+    }
+
+    private static java.nio.channels.FileLock tryLock(final java.nio.channels.FileChannel ch) throws IOException
+    {
+        try
+        {
+            return ch.tryLock();
+        }
+        catch (final java.nio.channels.OverlappingFileLockException heldInThisJvm)
+        {
+            return null;
+        }
+    }
+
+    private void announceLocal()
+    {
+        final Set<String> live = new HashSet<>();
+        for (final InstanceRecord r : InstanceRegistry.live(home))
+        {
+            if (r.axon() == null || r.axon().isBlank() || r.cell().equals("registry") || r.cellDir() == null)
+            {
+                continue;
+            }
+            final String key = r.cell() + "\u0000" + r.instanceId();
+            live.add(key);
+            if (!leases.containsKey(key))
+            {
+                final RegistryLease lease = new RegistryLease(Identity.loadOrCreate(
+                    AxonOptions.identityFileOf(r.cellDir())), new RegistryLease.Spec(r.cell(), "0", r.fingerprint(),
+                    r.instanceId(), hostLabel, region, r.runDir().toString(), r.axon(), List.of()), List.of(local));
+                leases.put(key, lease);
+                Thread.ofVirtual().name("registry-announce").start(() -> announce(lease, r));
+            }
+        }
+        for (final Map.Entry<String, RegistryLease> e : leases.entrySet())
+        {
+            if (!live.contains(e.getKey()) && leases.remove(e.getKey(), e.getValue()))
+            {
+                Thread.ofVirtual().name("registry-revoke").start(e.getValue()::close);
+            }
+        }
+    }
+
+    private void announce(final RegistryLease lease, final InstanceRecord r)
+    {
+        try
+        {
+            lease.announce();
+            lease.startRenewing(() -> RegistryLease.Load.NONE);
+            log.info("registry.announced", "cell", r.cell(), "instance", r.instanceId(), "axon", r.axon());
+        }
+        catch (final Exception ex)
+        {
+            // Dropped: the next scan announces it again (a replica that is not ready yet, a name it may not use).
+            log.warn("registry.announce.failed", "cell", r.cell(), "instance", r.instanceId(), "error",
+                String.valueOf(ex));
+            leases.remove(r.cell() + "\u0000" + r.instanceId(), lease);
+            lease.close();
+        }
+    }
+
+    private void writeViews()
+    {
+        final TreeMap<String, StringBuilder> views = new TreeMap<>();
+        for (final RegistryState.StoredLease l : applied.get())
+        {
+            if (!l.axon().isEmpty())
+            {
+                views.computeIfAbsent(l.cell(), c -> new StringBuilder())
+                    .append(RegistryView.line(l.instanceId(), l.axon(), l.identity(), l.fingerprint(), l.host(),
+                        l.region()));
+            }
+        }
+        final long now = System.currentTimeMillis();
+        final boolean rewrite = now - writtenMs >= REWRITE_MS;
+        final Path dir = RegistryView.dir(home);
+        try
+        {
+            PrivateFiles.createDirectories(dir);
+            for (final Map.Entry<String, StringBuilder> v : views.entrySet())
+            {
+                final String text = v.getValue().toString();
+                if (rewrite || !text.equals(written.get(v.getKey())))
+                {
+                    PrivateFiles.writeAtomically(dir.resolve(v.getKey()), text.getBytes(StandardCharsets.UTF_8),
+                        false);
+                    written.put(v.getKey(), text);
+                }
+            }
+            for (final String gone : Set.copyOf(written.keySet()))
+            {
+                if (!views.containsKey(gone))
+                {
+                    Files.deleteIfExists(dir.resolve(gone));
+                    written.remove(gone);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            log.warn("registry.view.failed", "dir", dir.toString(), "error", String.valueOf(ex));
+        }
+        if (rewrite)
+        {
+            writtenMs = now;
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        closed = true;
+        LockSupport.unpark(thread);
+        try
+        {
+            thread.join(2_000);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        for (final RegistryLease l : leases.values())
+        {
+            l.close();
+        }
+        leases.clear();
+    }
+}

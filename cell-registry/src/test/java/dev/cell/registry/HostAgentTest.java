@@ -1,0 +1,88 @@
+package dev.cell.registry;
+
+import dev.cell.ring.Liveness;
+import dev.cell.runtime.discovery.InstanceRecord;
+import dev.cell.runtime.discovery.InstanceRegistry;
+import dev.cell.runtime.discovery.RegistryView;
+import dev.cell.runtime.identity.Identity;
+import dev.cell.runtime.service.AxonOptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The replicas' host agents (three replicas, each with its own cell home, standing for three hosts): an instance
+ * registered on one home (its run file, as a starting instance writes it) is announced with its own cell's key and
+ * appears in every home's view; once its run file is gone it is revoked and leaves every view; an instance without
+ * an axon endpoint is never announced.
+ */
+@Timeout(120)
+class HostAgentTest
+{
+    private RegistryGroup group;
+
+    @AfterEach
+    void tearDown() throws Exception
+    {
+        if (group != null)
+        {
+            group.close();
+        }
+    }
+
+    private boolean everyViewLists(final List<String> ids)
+    {
+        for (int i = 0; i < RegistryGroup.REPLICAS; i++)
+        {
+            final List<String> listed = RegistryView.read(group.home(i), "exchange").stream()
+                .map(RegistryView.Entry::instanceId).toList();
+            if (!listed.equals(ids))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
+    void aLocalInstanceIsAnnouncedToEveryHostsViewAndRevokedWhenItsRunFileGoes() throws Exception
+    {
+        // A 10 s TTL: a lease left to expire would stay listed for 10 s, a revoked one is gone within a scan and a commit.
+        group = new RegistryGroup("agent", Duration.ofSeconds(1), 10);
+        group.startAll();
+        final Path cellDir = group.root.resolve("exchange");
+        final Identity key = Identity.loadOrCreate(AxonOptions.identityFileOf(cellDir));
+        final Path runDir = Files.createDirectories(group.root.resolve("run-exchange-a"));
+        final InstanceRecord axon = new InstanceRecord("exchange", "exchange-a", Liveness.currentPid(),
+            Liveness.currentStartEpochMs(), runDir, cellDir, "0123456789abcdef", "eco", "10.1.2.3:7400");
+        final InstanceRecord junctionOnly = new InstanceRecord("exchange", "exchange-b", Liveness.currentPid(),
+            Liveness.currentStartEpochMs(), runDir, cellDir, "0123456789abcdef", "eco", null);
+        InstanceRegistry.register(group.home(0), axon);
+        InstanceRegistry.register(group.home(0), junctionOnly);
+        final long registeredNs = System.nanoTime();
+        RegistryGroup.await("exchange-a in every home's view", Duration.ofSeconds(20),
+            () -> everyViewLists(List.of("exchange-a")));
+        final long listedMs = (System.nanoTime() - registeredNs) / 1_000_000L;
+        final RegistryView.Entry entry = RegistryView.read(group.home(2), "exchange").getFirst();
+        assertEquals("10.1.2.3:7400", entry.axon());
+        assertEquals(key.publicId(), entry.identity(), "announced with the instance's own key");
+        assertEquals("0123456789abcdef", entry.fingerprint());
+
+        InstanceRegistry.unregister(group.home(0), "exchange", "exchange-a");
+        final long goneNs = System.nanoTime();
+        RegistryGroup.await("exchange-a out of every view", Duration.ofSeconds(20),
+            () -> everyViewLists(List.of()));
+        final long unlistedMs = (System.nanoTime() - goneNs) / 1_000_000L;
+        System.out.println("host agent: run file -> every view in " + listedMs + " ms; run file gone -> out of " +
+            "every view in " + unlistedMs + " ms (a revocation, not a TTL of " + group.config().ttlMs() + " ms)");
+        assertTrue(unlistedMs < group.config().ttlMs() / 2, "revoked, not left to expire: " + unlistedMs);
+    }
+}

@@ -1,0 +1,56 @@
+package dev.cell.runtime.discovery;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RegistryViewTest
+{
+    @TempDir
+    Path home;
+
+    private Path write(final String cell, final String text) throws Exception
+    {
+        final Path dir = Files.createDirectories(RegistryView.dir(home));
+        return Files.writeString(dir.resolve(cell), text);
+    }
+
+    @Test
+    void readsEveryWellFormedLineAndSkipsTheRest() throws Exception
+    {
+        write("exchange", RegistryView.line("exchange-1", "10.0.0.2:7400", "ed25519:abc", "0123456789abcdef",
+            "host-b", "eu") + "garbage without tabs\n\t\t\t\t\t\n" +
+            RegistryView.line("exchange-2", "[fd00::3]:7400", "", "0123456789abcdef", "host-c", ""));
+        final List<RegistryView.Entry> entries = RegistryView.read(home, "exchange");
+        assertEquals(List.of("exchange-1", "exchange-2"), entries.stream().map(RegistryView.Entry::instanceId)
+            .toList());
+        assertEquals(new RegistryView.Entry("exchange-1", "10.0.0.2:7400", "ed25519:abc", "0123456789abcdef",
+            "host-b", "eu"), entries.getFirst());
+    }
+
+    @Test
+    void aViewNotRewrittenRecentlyIsNotUsed() throws Exception
+    {
+        final Path file = write("exchange", RegistryView.line("exchange-1", "10.0.0.2:7400", "", "0123456789abcdef",
+            "b", ""));
+        assertEquals(1, RegistryView.read(home, "exchange").size(), "fresh: used");
+        Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() - RegistryView.MAX_AGE_MS -
+            1_000));
+        assertTrue(RegistryView.read(home, "exchange").isEmpty(), "its replica stopped rewriting it: not used");
+    }
+
+    @Test
+    void noViewAndNamesThatAreNoCellNamesReadAsEmpty() throws Exception
+    {
+        assertTrue(RegistryView.read(home, "exchange").isEmpty());
+        write("x", RegistryView.line("i", "10.0.0.2:1", "", "0123456789abcdef", "b", ""));
+        assertTrue(RegistryView.read(home, "../view/x").isEmpty(), "a name with a path in it reads nothing");
+    }
+}
