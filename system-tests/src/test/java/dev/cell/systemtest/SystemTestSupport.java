@@ -118,15 +118,7 @@ final class SystemTestSupport
      */
     static void killInstances(final Path cellHome) throws IOException
     {
-        // Supervisors first (they would restart what is killed): detached ones carry -Dcell.home=<cellHome>.
-        final String marker = "-Dcell.home=" + cellHome;
-        ProcessHandle.allProcesses()
-            .filter(h -> h.info().commandLine().map(c -> c.contains(marker) && c.contains("--supervise")).orElse(false))
-            .forEach(h ->
-            {
-                h.destroyForcibly();
-                h.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(ex -> h).join();
-            });
+        killSupervisors(cellHome);
         final Path instances = cellHome.resolve("instances");
         if (!Files.isDirectory(instances))
         {
@@ -143,6 +135,22 @@ final class SystemTestSupport
                 }
             }
         }
+    }
+
+    /**
+     * kill -9 the detached supervisors of a cell home (they would restart what is killed); they carry
+     * {@code -Dcell.home=<cellHome>}.
+     */
+    static void killSupervisors(final Path cellHome)
+    {
+        final String marker = "-Dcell.home=" + cellHome;
+        ProcessHandle.allProcesses()
+            .filter(h -> h.info().commandLine().map(c -> c.contains(marker) && c.contains("--supervise")).orElse(false))
+            .forEach(h ->
+            {
+                h.destroyForcibly();
+                h.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(ex -> h).join();
+            });
     }
 
     /**

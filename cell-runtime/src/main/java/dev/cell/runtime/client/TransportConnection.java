@@ -281,6 +281,10 @@ final class TransportConnection implements CellConnection
         final long correlationId = correlationIds.incrementAndGet();
         pending.add(correlationId, future, nanoClock.nanoTime() + callTimeoutNs);
         ensureReceiver();
+        // A receiver with nothing pending sleeps up to the housekeeping interval (100 ms): a junction's reply rings it
+        // awake, an axon's does not (UDP frames are polled), so an async call over an axon waited up to 100 ms for
+        // its answer to be read. Wake it to poll at the pace a pending call asks for.
+        transport.localDoorbell().signal();
         final int status = sent(sender.request(
             correlationId, Protocol.epochNanos() + callTimeoutNs, request, offset, length, true));
         if (status != Junction.OK)

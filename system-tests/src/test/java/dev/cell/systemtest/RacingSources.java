@@ -1,0 +1,190 @@
+package dev.cell.systemtest;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import static dev.cell.systemtest.SystemTestSupport.pom;
+import static dev.cell.systemtest.SystemTestSupport.write;
+
+/**
+ * The projects of {@code RacingNamespacesSystemTest}: a {@code prices} producer whose one idempotent handler waits
+ * for as many microseconds as the file {@code delay-us} in its cell folder says (read every 20 ms, so the test can
+ * make an instance slow or fast while it runs) and answers with its folder's name, and a consumer that races the
+ * instances its host's registry lists, through its unchanged generated client.
+ */
+final class RacingSources
+{
+    private RacingSources()
+    {
+    }
+
+    static void producer(final Path dir) throws IOException
+    {
+        write(dir.resolve("pom.xml"), pom("prices", ""));
+        final Path src = dir.resolve("src/main/java/prices");
+        write(src.resolve("PriceRequest.java"), """
+            package prices;
+
+            public record PriceRequest(String ticker, long sequence)
+            {
+            }
+            """);
+        write(src.resolve("Price.java"), """
+            package prices;
+
+            public record Price(String ticker, long sequence, String servedBy)
+            {
+            }
+            """);
+        write(src.resolve("Prices.java"), """
+            package prices;
+
+            import dev.cell.runtime.Cell;
+            import dev.cell.runtime.Idempotent;
+
+            import java.nio.file.Files;
+            import java.nio.file.Path;
+            import java.util.concurrent.locks.LockSupport;
+
+            @Cell("prices")
+            public final class Prices
+            {
+                private final String servedBy = Path.of("").toAbsolutePath().getFileName().toString();
+                private long delayNs;
+                private long readAtNs;
+
+                @Idempotent
+                public Price price(final PriceRequest request)
+                {
+                    final long now = System.nanoTime();
+                    if (now - readAtNs > 20_000_000L)
+                    {
+                        readAtNs = now;
+                        try
+                        {
+                            delayNs = 1_000L * Long.parseLong(Files.readString(Path.of("delay-us")).strip());
+                        }
+                        catch (final Exception absent)
+                        {
+                            delayNs = 0;
+                        }
+                    }
+                    final long until = System.nanoTime() + delayNs;
+                    while (System.nanoTime() < until)
+                    {
+                        LockSupport.parkNanos(until - System.nanoTime());
+                    }
+                    return new Price(request.ticker(), request.sequence(), servedBy);
+                }
+            }
+            """);
+    }
+
+    static void consumer(final Path dir) throws IOException
+    {
+        write(dir.resolve("pom.xml"), pom("racer", """
+                <dependency><groupId>dev.cell.systemtest</groupId><artifactId>prices</artifactId><version>1.0-SNAPSHOT</version></dependency>
+            """));
+        write(dir.resolve("src/main/java/racer/RacerMain.java"), """
+            package racer;
+
+            import dev.cell.runtime.client.ClientOptions;
+            import prices.Price;
+            import prices.PriceRequest;
+            import prices.PricesClient;
+
+            import java.io.BufferedReader;
+            import java.io.InputStreamReader;
+            import java.util.Arrays;
+            import java.util.HashMap;
+            import java.util.Map;
+
+            /**
+             * Reads commands from stdin, one per line: "run <ms> [<mark ms>]" calls for that long (printing "MARK" after
+             * mark ms) and prints (with p99us.<servedBy>=<us> per instance)
+             * "RUN calls=<n> <servedBy>=<count>... p50us=<> p99us=<> maxus=<> lost=<>"; "quit" ends.
+             */
+            public final class RacerMain
+            {
+                public static void main(final String[] args) throws Exception
+                {
+                    final BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+                    try (PricesClient prices = PricesClient.connect(ClientOptions.defaults()))
+                    {
+                        System.out.println("CONNECTED");
+                        long sequence = 0;
+                        String line;
+                        while ((line = in.readLine()) != null && !line.equals("quit"))
+                        {
+                            final String[] words = line.split(" ");
+                            final long ms = Long.parseLong(words[1]);
+                            final long markNs = System.nanoTime() +
+                                (words.length > 2 ? Long.parseLong(words[2]) : ms + 1) * 1_000_000L;
+                            boolean marked = false;
+                            final Map<String, Integer> served = new HashMap<>();
+                            final Map<String, long[]> byServer = new HashMap<>();
+                            long[] rtts = new long[1 << 16];
+                            int n = 0;
+                            int lost = 0;
+                            final long end = System.nanoTime() + ms * 1_000_000L;
+                            while (System.nanoTime() < end)
+                            {
+                                if (!marked && System.nanoTime() > markNs)
+                                {
+                                    marked = true;
+                                    System.out.println("MARK");
+                                }
+                                final long s = ++sequence;
+                                final long t0 = System.nanoTime();
+                                try
+                                {
+                                    final Price p = prices.price(new PriceRequest("ACME", s));
+                                    if (p.sequence() != s)
+                                    {
+                                        System.out.println("WRONG " + p);
+                                        System.exit(5);
+                                    }
+                                    final int k = served.merge(p.servedBy(), 1, Integer::sum);
+                                    long[] own = byServer.computeIfAbsent(p.servedBy(), x -> new long[1024]);
+                                    if (k > own.length)
+                                    {
+                                        own = Arrays.copyOf(own, own.length * 2);
+                                        byServer.put(p.servedBy(), own);
+                                    }
+                                    own[k - 1] = (System.nanoTime() - t0) / 1_000;
+                                    if (marked && own[k - 1] > 20_000)
+                                    {
+                                        System.out.println("SLOW " + own[k - 1] + " us " + p.servedBy() + " " +
+                                            (System.nanoTime() - markNs) / 1_000_000 + " ms after the mark");
+                                    }
+                                }
+                                catch (final RuntimeException e)
+                                {
+                                    lost++;
+                                    System.out.println("LOST " + e);
+                                }
+                                if (n == rtts.length)
+                                {
+                                    rtts = Arrays.copyOf(rtts, n * 2);
+                                }
+                                rtts[n++] = (System.nanoTime() - t0) / 1_000;
+                            }
+                            Arrays.sort(rtts, 0, n);
+                            final StringBuilder b = new StringBuilder("RUN calls=" + n);
+                            served.forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
+                            byServer.forEach((k, v) ->
+                            {
+                                final int count = served.get(k);
+                                Arrays.sort(v, 0, count);
+                                b.append(" p99us.").append(k).append('=').append(v[(int)(count * 0.99)]);
+                            });
+                            b.append(" p50us=").append(rtts[n / 2]).append(" p99us=").append(rtts[(int)(n * 0.99)])
+                                .append(" maxus=").append(rtts[n - 1]).append(" lost=").append(lost);
+                            System.out.println(b);
+                        }
+                    }
+                }
+            }
+            """);
+    }
+}
