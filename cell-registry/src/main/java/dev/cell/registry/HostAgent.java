@@ -10,6 +10,9 @@ import dev.cell.runtime.log.CellLog;
 import dev.cell.runtime.service.AxonOptions;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,8 +90,8 @@ final class HostAgent implements AutoCloseable
 
     private void run()
     {
-        java.nio.channels.FileChannel lockFile = null;
-        java.nio.channels.FileLock held = null;
+        FileChannel lockFile = null;
+        FileLock held = null;
         while (!closed)
         {
             try
@@ -134,13 +137,13 @@ final class HostAgent implements AutoCloseable
         }
     }
 
-    private static java.nio.channels.FileLock tryLock(final java.nio.channels.FileChannel ch) throws IOException
+    private static FileLock tryLock(final FileChannel ch) throws IOException
     {
         try
         {
             return ch.tryLock();
         }
-        catch (final java.nio.channels.OverlappingFileLockException heldInThisJvm)
+        catch (final OverlappingFileLockException heldInThisJvm)
         {
             return null;
         }

@@ -235,8 +235,11 @@ public final class Replica implements StatefulHost.Running
             return;
         }
         final List<Integer> voters = slotsOf(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
-        final List<Integer> listening = slotsOf(conf.getCurrentPeers(
-            RaftPeerRole.LISTENER));
+        final List<Integer> listening = slotsOf(conf.getCurrentPeers(RaftPeerRole.LISTENER));
+        if (voters.isEmpty())
+        {
+            return; // no configuration loaded yet: never record a group without voters
+        }
         if (!voters.equals(lastVoters) || !listening.equals(lastListeners))
         {
             GroupConfig.writeMembers(cellDir, voters, listening);
