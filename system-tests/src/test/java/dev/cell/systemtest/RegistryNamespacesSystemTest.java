@@ -19,6 +19,7 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The registry on four hosts (network namespaces on a bridge, one JVM per host, each with its own registry folder
  * and cell home): voters on hosts 0-2, a listener on host 3, Ratis over gRPC with mutual TLS between them. Measured
  * and checked: an instance that starts or stops cleanly is on (off) every host's own list within 1 s; one killed
- * with -9 is gone from every list within its TTL plus the documented staleness; kill -9 of the leader's host → the
+ * with -9 is gone from every list within its TTL plus the documented staleness; an announcement of the name by a key
+ * that does not own it is refused and appears on no host; kill -9 of the leader's host → the
  * listener is promoted; kill -9 of a second original voter → announcements still commit.
  */
 @Timeout(600)
@@ -94,6 +96,14 @@ class RegistryNamespacesSystemTest
             assertTrue(listedMs <= 1_000, "listed everywhere within 1 s: " + listedMs + " ms");
             assertTrue(unlistedMs <= 1_000, "unlisted everywhere within 1 s: " + unlistedMs + " ms");
 
+            // A key that does not own the name (exchange-1's key registered it first) is refused before the log.
+            try (Child intruder = start(net, 3, "intruder", RegistryProbes.Instance.class, List.of(
+                home(root, 3).toString(), "exchange-evil", root.resolve("keys").resolve("intruder.key").toString())))
+            {
+                assertEquals(3, intruder.awaitExit(TIMEOUT), intruder.output());
+                assertTrue(intruder.output().contains("NOT OWNER"), intruder.output());
+            }
+
             // kill -9: gone from every list within TTL + staleness.
             final Child crashing = instance(net, root, "exchange-2");
             final long crashAnnounced = announcedAt(crashing);
@@ -130,6 +140,11 @@ class RegistryNamespacesSystemTest
             System.out.printf("registry on 4 hosts: r%d and r%d killed -> a new instance listed on both hosts left " +
                 "%d ms after its announcement committed%n", leader, second, committedMs);
             assertNotEquals(leader, second);
+            for (final Child h : hosts)
+            {
+                assertTrue(h.lines().stream().noneMatch(l -> l.startsWith("LIST") && l.contains("exchange-evil")),
+                    "the intruder's announcement appeared on no host: " + h.output());
+            }
         }
     }
 

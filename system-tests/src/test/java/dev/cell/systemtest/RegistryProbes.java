@@ -2,6 +2,7 @@ package dev.cell.systemtest;
 
 import dev.cell.raft.ReplicaOptions;
 import dev.cell.registry.Lookup;
+import dev.cell.registry.NotOwner;
 import dev.cell.registry.RegistryClient;
 import dev.cell.registry.RegistryConfig;
 import dev.cell.registry.RegistryLease;
@@ -95,7 +96,8 @@ final class RegistryProbes
 
     /**
      * An instance: {@code <cell home> <instance id> <key file>}; announces itself through its host's replica,
-     * renews, and revokes its lease on SIGTERM. Prints {@code ANNOUNCED <ms>}.
+     * renews, and revokes its lease on SIGTERM. Prints {@code ANNOUNCED <ms>}, or {@code NOT OWNER} and exits 3 when its
+     * key may not use the name.
      */
     static final class Instance
     {
@@ -107,7 +109,15 @@ final class RegistryProbes
             final RegistryLease lease = new RegistryLease(key, new RegistryLease.Spec(CELL, "1.0.0",
                 "0123456789abcdef", id, "host", "lab", "", "10.0.0.1:7400", List.of()), List.of(local(home)));
             Runtime.getRuntime().addShutdownHook(new Thread(lease::close));
-            lease.announce();
+            try
+            {
+                lease.announce();
+            }
+            catch (final NotOwner refused)
+            {
+                System.out.println("NOT OWNER " + refused.getMessage());
+                System.exit(3);
+            }
             System.out.println("ANNOUNCED " + System.currentTimeMillis());
             lease.startRenewing(() -> RegistryLease.Load.NONE);
             Thread.currentThread().join();
