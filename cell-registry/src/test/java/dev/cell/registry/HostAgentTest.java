@@ -21,8 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The replicas' host agents (three replicas, each with its own cell home, standing for three hosts): an instance
  * registered on one home (its run file, as a starting instance writes it) is announced with its own cell's key and
- * appears in every home's view; once its run file is gone it is revoked and leaves every view; an instance without
- * an axon endpoint is never announced.
+ * appears in every home's view; once its run file is gone it is revoked and leaves every view.
  */
 @Timeout(120)
 class HostAgentTest
@@ -63,10 +62,7 @@ class HostAgentTest
         final Path runDir = Files.createDirectories(group.root.resolve("run-exchange-a"));
         final InstanceRecord axon = new InstanceRecord("exchange", "exchange-a", Liveness.currentPid(),
             Liveness.currentStartEpochMs(), runDir, cellDir, "0123456789abcdef", "eco", "10.1.2.3:7400");
-        final InstanceRecord junctionOnly = new InstanceRecord("exchange", "exchange-b", Liveness.currentPid(),
-            Liveness.currentStartEpochMs(), runDir, cellDir, "0123456789abcdef", "eco", null);
         InstanceRegistry.register(group.home(0), axon);
-        InstanceRegistry.register(group.home(0), junctionOnly);
         final long registeredNs = System.nanoTime();
         RegistryGroup.await("exchange-a in every home's view", Duration.ofSeconds(20),
             () -> everyViewLists(List.of("exchange-a")));

@@ -68,11 +68,12 @@ class RacingNamespacesSystemTest
         }
     }
 
-    record Run(int calls, Map<String, Integer> served, long p50Us, long p99Us, long maxUs, int lost)
+    record Run(int calls, Map<String, Integer> served, Map<String, Long> p99UsBy, long p50Us, long p99Us, long maxUs,
+        int lost)
     {
         double share(final String servedBy)
         {
-            return (double)served.getOrDefault(servedBy, 0) / calls; // "p99us.<name>" entries are percentiles
+            return (double)served.getOrDefault(servedBy, 0) / calls;
         }
     }
 
@@ -164,7 +165,7 @@ class RacingNamespacesSystemTest
                 delay(c, 50_000); // every call to B: its healthy round trip
                 run(racer, "run 1000");
                 final Run healthy = run(racer, "run 2000");
-                final long healthyP99Us = healthy.served.get("p99us.prices-b");
+                final long healthyP99Us = healthy.p99UsBy.get("prices-b");
                 delay(c, 200);
                 run(racer, "run 2000");
                 final Run killed = runAndKill(racer, home(root, 2));
@@ -295,12 +296,13 @@ class RacingNamespacesSystemTest
                 if (m.find())
                 {
                     final Map<String, Integer> served = new HashMap<>();
+                    final Map<String, Long> p99By = new HashMap<>();
                     for (final String pair : m.group(2).trim().split(" "))
                     {
                         if (pair.startsWith("p99us."))
                         {
-                            served.put(pair.substring(0, pair.indexOf('=')),
-                                Integer.parseInt(pair.substring(pair.indexOf('=') + 1)));
+                            p99By.put(pair.substring("p99us.".length(), pair.indexOf('=')),
+                                Long.parseLong(pair.substring(pair.indexOf('=') + 1)));
                         }
                         else if (pair.contains("="))
                         {
@@ -308,7 +310,7 @@ class RacingNamespacesSystemTest
                                 Integer.parseInt(pair.substring(pair.indexOf('=') + 1)));
                         }
                     }
-                    return new Run(Integer.parseInt(m.group(1)), served, Long.parseLong(m.group(3)),
+                    return new Run(Integer.parseInt(m.group(1)), served, p99By, Long.parseLong(m.group(3)),
                         Long.parseLong(m.group(4)), Long.parseLong(m.group(5)), Integer.parseInt(m.group(6)));
                 }
             }

@@ -20,7 +20,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -123,7 +122,7 @@ class RegistryNamespacesSystemTest
                 "%d ms (promotes after %d ms of silence)%n", leader, promotedAt - leaderKilledAt, PROMOTE_AFTER_MS);
 
             // kill -9 of a second original voter: the promoted listener and the last original voter still commit.
-            int second = leader == 0 ? 1 : 0;
+            final int second = leader == 0 ? 1 : 0;
             hosts[second].process().destroyForcibly();
             final Child later = instance(net, root, "exchange-3");
             final long laterAnnounced = announcedAt(later);
@@ -139,7 +138,6 @@ class RegistryNamespacesSystemTest
                 ids -> ids.contains("exchange-3")) - laterAnnounced;
             System.out.printf("registry on 4 hosts: r%d and r%d killed -> a new instance listed on both hosts left " +
                 "%d ms after its announcement committed%n", leader, second, committedMs);
-            assertNotEquals(leader, second);
             for (final Child h : hosts)
             {
                 assertTrue(h.lines().stream().noneMatch(l -> l.startsWith("LIST") && l.contains("exchange-evil")),

@@ -1,9 +1,13 @@
 package dev.cell.runtime.client;
 
+import dev.cell.runtime.discovery.RegistryView;
+import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.identity.Identity;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Where a remote instance listens for axon sessions, and (optionally) the identity it must prove: without a key any
@@ -128,5 +132,34 @@ public record Endpoint(String host, int port, String key)
     public String toString()
     {
         return address() + (key == null ? "" : " (" + key + ")");
+    }
+
+    /**
+     * @param cellHome    this host's cell home.
+     * @param cell        a cell.
+     * @param fingerprint the genome fingerprint the caller speaks (0: any).
+     * @param except      instance ids to leave out (this host's own, reached over junctions).
+     * @return the endpoints of the cell's instances in this host's registry view, malformed entries left out.
+     */
+    static List<Endpoint> listed(final Path cellHome, final String cell, final long fingerprint,
+        final Set<String> except)
+    {
+        final List<Endpoint> endpoints = new ArrayList<>();
+        final String hex = fingerprint == 0 ? null : Genome.fingerprintHex(fingerprint);
+        for (final RegistryView.Entry v : RegistryView.read(cellHome, cell))
+        {
+            if (!except.contains(v.instanceId()) && (hex == null || hex.equals(v.fingerprint())))
+            {
+                try
+                {
+                    endpoints.add(parse(v.axon(), v.identity().isEmpty() ? null : v.identity()));
+                }
+                catch (final IllegalArgumentException malformed)
+                {
+                    // left out: the others may do
+                }
+            }
+        }
+        return endpoints;
     }
 }

@@ -4,7 +4,6 @@ import dev.cell.runtime.CellException;
 import dev.cell.runtime.discovery.Dormancy;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
-import dev.cell.runtime.discovery.RegistryView;
 import dev.cell.runtime.genome.Genome;
 
 import java.time.Duration;
@@ -314,24 +313,11 @@ final class RaceMembers implements Runnable
         final List<Endpoint> endpoints = new ArrayList<>(ctx.endpointsOf(cell));
         final Set<String> addresses = new HashSet<>();
         endpoints.forEach(e -> addresses.add(e.address()));
-        for (final RegistryView.Entry v : RegistryView.read(ctx.cellHome(), cell))
+        for (final Endpoint e : Endpoint.listed(ctx.cellHome(), cell, fingerprint, local))
         {
-            if (local.contains(v.instanceId()) || fingerprint != 0 && !Genome.fingerprintHex(fingerprint)
-                .equals(v.fingerprint()))
+            if (addresses.add(e.address()))
             {
-                continue;
-            }
-            try
-            {
-                final Endpoint e = Endpoint.parse(v.axon(), v.identity().isEmpty() ? null : v.identity());
-                if (addresses.add(e.address()))
-                {
-                    endpoints.add(e);
-                }
-            }
-            catch (final IllegalArgumentException malformed)
-            {
-                lastProblem = "registry view of " + cell + ": " + malformed.getMessage();
+                endpoints.add(e);
             }
         }
         return endpoints;

@@ -5,7 +5,6 @@ import dev.cell.ring.Junction;
 import dev.cell.runtime.CellException;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
-import dev.cell.runtime.discovery.RegistryView;
 import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.session.ClientProxy;
 import dev.cell.runtime.session.Protocol;
@@ -14,8 +13,11 @@ import dev.cell.runtime.transport.junction.DoorbellIdleStrategy;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.NanoClock;
 
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -100,38 +102,19 @@ final class TransportConnection implements CellConnection
         if (InstanceRegistry.live(ctx.cellHome(), cell).isEmpty())
         {
             final Endpoint configured = ctx.endpointOf(cell);
-            final Endpoint remote = configured != null ? configured : listed(ctx, cell, fingerprint);
-            if (remote != null)
+            if (configured != null)
             {
-                return AxonConnector.open(cell, fingerprint, handlers, ctx, remote);
+                return AxonConnector.open(cell, fingerprint, handlers, ctx, configured);
+            }
+            final List<Endpoint> listed = Endpoint.listed(ctx.cellHome(), cell, fingerprint, Set.of());
+            if (!listed.isEmpty())
+            {
+                // one of them at random, so that clients spread over the instances
+                return AxonConnector.open(cell, fingerprint, handlers, ctx,
+                    listed.get(ThreadLocalRandom.current().nextInt(listed.size())));
             }
         }
         return JunctionConnector.open(cell, fingerprint, handlers, ctx);
-    }
-
-    /**
-     * @return one instance of the cell, drawn at random among those with the client's fingerprint that this host's
-     * registry view lists, or null.
-     */
-    private static Endpoint listed(final ClientContext ctx, final String cell, final long fingerprint)
-    {
-        final java.util.List<Endpoint> candidates = new java.util.ArrayList<>();
-        for (final RegistryView.Entry e : RegistryView.read(ctx.cellHome(), cell))
-        {
-            if (fingerprint == 0 || Genome.fingerprintHex(fingerprint).equals(e.fingerprint()))
-            {
-                try
-                {
-                    candidates.add(Endpoint.parse(e.axon(), e.identity().isEmpty() ? null : e.identity()));
-                }
-                catch (final IllegalArgumentException malformed)
-                {
-                    // skipped: another entry may do
-                }
-            }
-        }
-        return candidates.isEmpty() ? null :
-            candidates.get(java.util.concurrent.ThreadLocalRandom.current().nextInt(candidates.size()));
     }
 
     @Override

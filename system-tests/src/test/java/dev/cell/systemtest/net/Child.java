@@ -291,18 +291,8 @@ public final class Child implements AutoCloseable
                             return lines.get(next);
                         }
                     }
-                    final long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                    if (ended || remainingMs <= 0)
+                    if (ended || !waitUntil(deadline))
                     {
-                        break;
-                    }
-                    try
-                    {
-                        wait(remainingMs);
-                    }
-                    catch (final InterruptedException ex)
-                    {
-                        Thread.currentThread().interrupt();
                         break;
                     }
                 }
@@ -313,24 +303,35 @@ public final class Child implements AutoCloseable
         synchronized boolean awaitMore(final int count, final Duration timeout)
         {
             final long deadline = System.nanoTime() + timeout.toNanos();
-            while (lines.size() <= count && !ended)
+            while (lines.size() <= count && !ended && waitUntil(deadline))
             {
-                final long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (remainingMs <= 0)
-                {
-                    break;
-                }
-                try
-                {
-                    wait(remainingMs);
-                }
-                catch (final InterruptedException ex)
-                {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
+                // woken by a new line, the end of the output, or the time
             }
             return lines.size() > count;
+        }
+
+        /**
+         * Wait (holding this monitor) until notified or the deadline.
+         *
+         * @return false when the deadline had passed or the thread was interrupted.
+         */
+        private boolean waitUntil(final long deadlineNs)
+        {
+            final long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime());
+            if (remainingMs <= 0)
+            {
+                return false;
+            }
+            try
+            {
+                wait(remainingMs);
+                return true;
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
 
         void awaitEnd(final Duration timeout) throws InterruptedException
