@@ -3,16 +3,20 @@ package dev.cell.runtime.client;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One instance a {@link RacingConnection} keeps: its connection and what its answers said of its latency.
+ * One instance a {@link RacingConnection} keeps: its connection and what its answers and failures said of it.
  * <p>
- * Two estimates, both updated by {@link #observe} and read without a lock (a sample lost to a race between two
- * threads only makes an estimate a little older):
+ * State is updated by {@link #observe} and {@link #failed} and read without a lock (a sample lost to a race between
+ * two threads only makes an estimate a little older):
  * <ul>
- * <li>the <b>cost</b> that calls are steered by: a peak-sensitive moving average of round trips (a round trip above
- * the cost replaces it at once; one below pulls it a quarter of the way down), which decays toward zero with a time
- * constant of {@link #TAU_NS} while the instance gets no answers, so an instance that was slow is tried again after a while (the
- * "peak EWMA" of Finagle and Linkerd), and which is never less than the time the instance has had calls in flight
- * without answering any (so a hung instance loses its calls as the wait grows, long before it is declared hung);</li>
+ * <li>the <b>cost</b> calls are steered by: a peak-sensitive moving average of round trips (Finagle's and Linkerd's
+ * "peak EWMA"), bounded: a round trip above the cost raises it at once, but to at most twice what it was, so one
+ * stall of the machine (which every instance suffers alike) does not turn the fastest instance into the slowest,
+ * while an instance that became slow is known so after a few answers; one below pulls it down by a quarter, or by
+ * more when the previous answer is older (a probe after a pause mostly replaces the old estimate). The cost is never
+ * less than the time the instance has had calls in flight without answering any, so a hung instance loses its calls
+ * as the wait grows, long before it is declared hung. Each failure doubles it;</li>
+ * <li>consecutive failures: {@link #EJECT_AFTER} of them eject the instance for a back-off that doubles with each
+ * ejection in a row ({@link #EJECT_BASE_NS} up to {@link #EJECT_MAX_NS}); an answer ends the series;</li>
  * <li>the smoothed round trip and its mean deviation, with TCP's gains (1/8, 1/4), from which the hedge delay is
  * derived as TCP derives its retransmission timeout.</li>
  * </ul>
@@ -20,20 +24,42 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class RaceMember
 {
     /**
-     * Time constant of the cost's decay toward zero while the instance gets no answers, nanoseconds.
-     */
-    static final double TAU_NS = 1_000_000_000d;
-
-    /**
-     * Weight of a round trip below the cost: a spike is forgotten within about 15 answers.
+     * Weight of a round trip below the cost when answers come back to back: a spike is forgotten within about 15.
      */
     static final double GAIN = 0.25;
+
+    /**
+     * Time constant of the weight a lower round trip gets from the pause before it, nanoseconds: after a pause of
+     * this long the answer has weight 0.63.
+     */
+    static final double PAUSE_NS = 200_000_000d;
 
     /**
      * Shortest hedge delay derived from the latency, nanoseconds: below it a hedge would mostly duplicate calls that
      * were about to answer.
      */
     static final long MIN_HEDGE_NS = 200_000L;
+
+    /**
+     * Cost of an instance never heard from while a call to it is in flight: only one call at a time goes to a new
+     * instance until it has answered (nanoseconds).
+     */
+    static final double UNKNOWN_BUSY_NS = 10_000_000_000d;
+
+    /**
+     * Failures in a row that eject an instance.
+     */
+    static final int EJECT_AFTER = 3;
+
+    /**
+     * First ejection, nanoseconds; each further one in a row doubles it.
+     */
+    static final long EJECT_BASE_NS = 200_000_000L;
+
+    /**
+     * Longest ejection, nanoseconds.
+     */
+    static final long EJECT_MAX_NS = 10_000_000_000L;
 
     final String id;
     final String where;
@@ -45,6 +71,9 @@ final class RaceMember
     private volatile double smoothedNs;
     private volatile double deviationNs;
     private volatile long samples;
+    private volatile int failuresInARow;
+    private volatile int ejections;
+    private volatile long ejectedUntilNs;
 
     /**
      * @param id         what identifies the target across refreshes (an instance id, or {@code axon:host:port}).
@@ -59,7 +88,7 @@ final class RaceMember
     }
 
     /**
-     * Record one round trip.
+     * Record one answer.
      *
      * @param rttNs the round trip, nanoseconds.
      * @param nowNs the clock when it ended.
@@ -75,25 +104,91 @@ final class RaceMember
         }
         else
         {
-            final double cost = decayed(nowNs);
-            costNs = rtt > cost ? rtt : cost + (rtt - cost) * GAIN;
+            final double cost = costNs;
+            if (rtt > cost)
+            {
+                costNs = Math.min(rtt, 2 * cost);
+            }
+            else
+            {
+                final double pause = Math.max(0, nowNs - stampNs);
+                costNs = cost + (rtt - cost) * Math.max(GAIN, 1 - Math.exp(-pause / PAUSE_NS));
+            }
             final double smoothed = smoothedNs;
             deviationNs = deviationNs + (Math.abs(rtt - smoothed) - deviationNs) / 4;
             smoothedNs = smoothed + (rtt - smoothed) / 8;
         }
         stampNs = nowNs;
         samples++;
+        failuresInARow = 0;
+        ejections = 0;
+    }
+
+    /**
+     * Record a failure that is the instance's: it crashed or became unreachable, timed out, refused the request or
+     * sent what the client refused, or its handler failed. A handler's declared error is an answer, not a failure.
+     *
+     * @param nowNs the clock now.
+     */
+    void failed(final long nowNs)
+    {
+        costNs = 2 * Math.max(costNs, MIN_HEDGE_NS);
+        if (samples == 0)
+        {
+            smoothedNs = costNs;
+            deviationNs = costNs / 2;
+        }
+        stampNs = nowNs;
+        samples++;
+        if (++failuresInARow >= EJECT_AFTER)
+        {
+            failuresInARow = 0;
+            ejectedUntilNs = nowNs + Math.min(EJECT_MAX_NS, EJECT_BASE_NS << Math.min(ejections, 16));
+            ejections++;
+        }
     }
 
     /**
      * @param nowNs the clock now.
-     * @return the cost calls are steered by, nanoseconds: 0 before the first answer (try it now).
+     * @return whether the instance is ejected after failures in a row.
+     */
+    boolean ejected(final long nowNs)
+    {
+        return ejections > 0 && nowNs - ejectedUntilNs < 0;
+    }
+
+    /**
+     * @param nowNs the clock now.
+     * @return the cost calls are steered by, nanoseconds: 0 for an instance never heard from with nothing in flight
+     * (try it now), {@link #UNKNOWN_BUSY_NS} for one never heard from with a call in flight.
      */
     double cost(final long nowNs)
     {
+        if (samples == 0)
+        {
+            return inFlight.get() == 0 ? 0 : UNKNOWN_BUSY_NS;
+        }
         final long busySince = busySinceNs;
-        final double waited = busySince == 0 ? 0 : nowNs - busySince;
-        return samples == 0 ? waited : Math.max(waited, decayed(nowNs));
+        return busySince == 0 ? costNs : Math.max(costNs, nowNs - busySince);
+    }
+
+    /**
+     * @param nowNs the clock now.
+     * @return the score calls are steered by (lower is better): cost × (calls in flight + 1), Finagle's form.
+     */
+    double score(final long nowNs)
+    {
+        return cost(nowNs) * (inFlight.get() + 1);
+    }
+
+    /**
+     * @param nowNs   the clock now.
+     * @param afterNs how old the last answer must be.
+     * @return whether the estimate is older than {@code afterNs} with nothing in flight to refresh it.
+     */
+    boolean stale(final long nowNs, final long afterNs)
+    {
+        return samples > 0 && inFlight.get() == 0 && nowNs - stampNs > afterNs;
     }
 
     /**
@@ -128,11 +223,6 @@ final class RaceMember
         return inFlight.get();
     }
 
-    private double decayed(final long nowNs)
-    {
-        return costNs * Math.exp(-Math.max(0, nowNs - stampNs) / TAU_NS);
-    }
-
     /**
      * @return when to send a hedge after the call was sent to this instance: smoothed round trip + 4 × deviation,
      * at least {@link #MIN_HEDGE_NS}.
@@ -141,7 +231,6 @@ final class RaceMember
     {
         return Math.max(MIN_HEDGE_NS, (long)(smoothedNs + 4 * deviationNs));
     }
-
 
     @Override
     public String toString()

@@ -4,8 +4,9 @@ import java.time.Duration;
 
 /**
  * How a client races the live instances of one cell ({@link RacingConnection}): every call goes to the instance that
- * answers fastest now, chosen per call at random weighted by each instance's recent latency, so that equal instances
- * share the load and a slow one gets almost none; failed idempotent calls are repeated on another instance.
+ * answers fastest now (its recent latency × its calls in flight), staying with one until another is better by a
+ * margin, so that a slow instance gets almost no calls and clients spread over equal ones; failures count against an
+ * instance, and failed idempotent calls are repeated on another instance.
  * <p>
  * With {@code hedge} an idempotent call that has no answer after {@code hedgeAfter} (or, when that is null, after
  * the chosen instance's smoothed round trip plus four mean deviations, as TCP sets its retransmission timer) is sent

@@ -13,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -22,14 +21,13 @@ import java.util.concurrent.locks.LockSupport;
  * ({@link RaceOptions}): the instances on this host over junctions, remote ones over axons, kept current by a daemon
  * thread ({@link RaceMembers}).
  * <p>
- * The instance is drawn per call at random, each with weight 1 / (cost × (calls in flight + 1))², the cost being its
- * peak-sensitive latency average ({@link RaceMember}): an instance 25 × slower than another gets about one call in
- * 600, equal instances split the calls evenly whatever the number of clients (no herd moves from one to the other),
- * and an instance that got no calls for a while is drawn again as its cost decays. An instance never heard from is
- * tried first.
+ * Each call goes to the instance {@link RaceChoice} picks: one never heard from first; a call safe to repeat now and
+ * then to an instance whose estimate has aged (so a slow instance is measured again); otherwise the current instance,
+ * until its score (peak-sensitive latency × (calls in flight + 1), {@link RaceMember}) exceeds the better of two
+ * others drawn at random by a margin. Failures count against an instance and a few in a row eject it for a while.
  * <p>
  * A call that could not be sent (back-pressure, a connection found closed) goes to the next instance. One that failed
- * after it was sent (the instance crashed or became unreachable) is repeated on another instance only when its handler
+ * after it was sent (the instance crashed, became unreachable or refused it) is repeated on another instance only when its handler
  * is idempotent in the instance's genome ({@code @Idempotent}, {@code @Query}); otherwise the failure is the caller's.
  * With hedging, a slow idempotent call is also sent to a second instance and the first answer wins. Hedged and async
  * calls allocate (futures, a copy of the request); a blocking call that is not hedged allocates nothing.
@@ -51,6 +49,7 @@ final class RacingConnection implements CellConnection
     private final RaceMembers members;
     private final long remoteFingerprint;
     private final IntHashSet idempotent = new IntHashSet();
+    private final RaceChoice choice = new RaceChoice();
     private volatile RaceMember last;
     private volatile boolean closed;
     private volatile double hedgeBudget = HEDGE_BUDGET_MAX;
@@ -173,7 +172,7 @@ final class RacingConnection implements CellConnection
         CellException failure = null;
         while (true)
         {
-            final RaceMember m = choose(ms, tried, clock.nanoTime());
+            final RaceMember m = choice.choose(ms, tried, clock.nanoTime(), repeatable);
             if (m == null)
             {
                 if (failure != null)
@@ -203,18 +202,14 @@ final class RacingConnection implements CellConnection
                 last = m;
                 return;
             }
-            catch (final CellException.BackPressure ex)
+            catch (final CellException ex)
             {
-                failure = ex;
-            }
-            catch (final CellException.Unavailable | CellException.RemoteCrash ex)
-            {
-                members.drop(m);
-                failure = ex;
-                if (!repeatable)
+                lost(m, ex);
+                if (!(ex instanceof CellException.BackPressure) && !(repeatable && repeatsElsewhere(ex)))
                 {
                     throw ex;
                 }
+                failure = ex;
             }
             finally
             {
@@ -247,13 +242,13 @@ final class RacingConnection implements CellConnection
         }
         catch (final CellException ex)
         {
-            if (!retryable(ex))
+            if (!repeatsElsewhere(ex))
             {
                 throw ex;
             }
             return false;
         }
-        final RaceMember second = choose(ms, tried, clock.nanoTime());
+        final RaceMember second = choice.choose(ms, tried, clock.nanoTime(), false);
         if (second == null || !spendHedge())
         {
             return awaitOnly(first, m, into, deadlineNs);
@@ -293,7 +288,7 @@ final class RacingConnection implements CellConnection
         }
         catch (final CellException ex)
         {
-            if (!retryable(ex))
+            if (!repeatsElsewhere(ex))
             {
                 throw ex;
             }
@@ -358,9 +353,9 @@ final class RacingConnection implements CellConnection
             {
                 m.observe(endNs - startNs, endNs);
             }
-            else if (ex instanceof CellException.Unavailable || ex instanceof CellException.RemoteCrash)
+            else
             {
-                members.drop(m);
+                lost(m, ex);
             }
         });
         return f;
@@ -376,7 +371,7 @@ final class RacingConnection implements CellConnection
         final boolean repeatable = idempotent.contains(templateId(request, offset));
         addHedgeBudget();
         final RaceMember[] ms = members.snapshot();
-        final RaceMember m = choose(ms, 0, clock.nanoTime());
+        final RaceMember m = choice.choose(ms, 0, clock.nanoTime(), repeatable);
         if (m == null)
         {
             return CompletableFuture.failedFuture(noInstance());
@@ -396,7 +391,8 @@ final class RacingConnection implements CellConnection
             final long delayNs = race.hedgeAfter() != null ? race.hedgeAfter().toNanos() : m.hedgeDelayNs();
             CompletableFuture.delayedExecutor(delayNs, TimeUnit.NANOSECONDS).execute(() ->
             {
-                final RaceMember second = result.isDone() ? null : choose(ms, bit(ms, m), clock.nanoTime());
+                final RaceMember second = result.isDone() ? null : choice.choose(ms, bit(ms, m), clock.nanoTime(),
+                    false);
                 if (second != null && spendHedge())
                 {
                     send(second, again, 0, copy.length).whenComplete((r, ex) ->
@@ -423,7 +419,8 @@ final class RacingConnection implements CellConnection
                 result.complete(r);
                 return;
             }
-            final RaceMember next = retryable(ex) ? choose(ms, tried, clock.nanoTime()) : null;
+            final RaceMember next = repeatsElsewhere(ex) ?
+                choice.choose(ms, tried, clock.nanoTime(), false) : null;
             if (next == null)
             {
                 result.completeExceptionally(ex);
@@ -435,64 +432,28 @@ final class RacingConnection implements CellConnection
         });
     }
 
-    private static boolean retryable(final Throwable ex)
+    /**
+     * A call to {@code m} failed: it counts against the instance, the next call chooses afresh, and an instance
+     * found gone is dropped until the list brings it back.
+     */
+    private void lost(final RaceMember m, final Throwable ex)
     {
-        return ex instanceof CellException.BackPressure || ex instanceof CellException.Unavailable ||
-            ex instanceof CellException.RemoteCrash;
+        m.failed(clock.nanoTime());
+        choice.failed(m);
+        if (ex instanceof CellException.Unavailable || ex instanceof CellException.RemoteCrash)
+        {
+            members.drop(m);
+        }
     }
 
     /**
-     * Draw an instance: one never heard from first, else at random with weight 1 / (cost × (in flight + 1))².
-     *
-     * @return the instance, or null when none is open and untried.
+     * @return whether a call that failed so on one instance may be sent to another when its handler is safe to
+     * repeat: nothing was sent, the instance is gone, or it refused the request or sent what the client refused.
      */
-    static RaceMember choose(final RaceMember[] ms, final long tried, final long nowNs)
+    private static boolean repeatsElsewhere(final Throwable ex)
     {
-        double total = 0;
-        for (int i = 0; i < ms.length; i++)
-        {
-            final RaceMember m = ms[i];
-            if (eligible(m, i, tried))
-            {
-                final double cost = m.cost(nowNs);
-                if (cost == 0)
-                {
-                    return m;
-                }
-                total += weight(m, cost);
-            }
-        }
-        if (total == 0)
-        {
-            return null;
-        }
-        double r = ThreadLocalRandom.current().nextDouble(total);
-        RaceMember chosen = null;
-        for (int i = 0; i < ms.length; i++)
-        {
-            final RaceMember m = ms[i];
-            if (eligible(m, i, tried))
-            {
-                chosen = m;
-                r -= weight(m, m.cost(nowNs));
-                if (r < 0)
-                {
-                    break;
-                }
-            }
-        }
-        return chosen;
-    }
-
-    private static boolean eligible(final RaceMember m, final int index, final long tried)
-    {
-        return (index >= 64 || (tried & (1L << index)) == 0) && m.connection.isOpen();
-    }
-
-    private static double weight(final RaceMember m, final double cost)
-    {
-        final double effective = cost * (m.inFlight() + 1);
-        return 1 / (effective * effective);
+        return ex instanceof CellException.BackPressure || ex instanceof CellException.Unavailable ||
+            ex instanceof CellException.RemoteCrash || ex instanceof CellException.Rejected;
     }
 
     private static long bit(final RaceMember[] ms, final RaceMember m)
@@ -531,7 +492,7 @@ final class RacingConnection implements CellConnection
     private RaceMember pickAny()
     {
         checkOpen();
-        final RaceMember m = choose(members.snapshot(), 0, clock.nanoTime());
+        final RaceMember m = choice.choose(members.snapshot(), 0, clock.nanoTime(), false);
         if (m == null)
         {
             throw noInstance();

@@ -123,7 +123,7 @@ final class EchoCell
         };
     }
 
-    private static void header(final MutableDirectBuffer out, final int offset, final int templateId, final int block)
+    static void header(final MutableDirectBuffer out, final int offset, final int templateId, final int block)
     {
         out.putShort(offset, (short)block, ByteOrder.LITTLE_ENDIAN);
         out.putShort(offset + 2, (short)templateId, ByteOrder.LITTLE_ENDIAN);
