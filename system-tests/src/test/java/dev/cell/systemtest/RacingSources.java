@@ -102,7 +102,8 @@ final class RacingSources
             /**
              * Reads commands from stdin, one per line: "run <ms> [<mark ms>]" calls for that long (printing "MARK" after
              * mark ms) and prints (with p99us.<servedBy>=<us> per instance)
-             * "RUN calls=<n> <servedBy>=<count>... p50us=<> p99us=<> maxus=<> lost=<>"; "quit" ends.
+             * "RUN calls=<n> <servedBy>=<count>... p50us=<> p99us=<> maxus=<> markmaxus=<> lost=<>" (markmaxus: the
+             * slowest call that began after the mark); "quit" ends.
              */
             public final class RacerMain
             {
@@ -126,6 +127,7 @@ final class RacingSources
                             long[] rtts = new long[1 << 16];
                             int n = 0;
                             int lost = 0;
+                            long markMax = 0;
                             final long end = System.nanoTime() + ms * 1_000_000L;
                             while (System.nanoTime() < end)
                             {
@@ -168,6 +170,10 @@ final class RacingSources
                                     rtts = Arrays.copyOf(rtts, n * 2);
                                 }
                                 rtts[n++] = (System.nanoTime() - t0) / 1_000;
+                                if (marked)
+                                {
+                                    markMax = Math.max(markMax, rtts[n - 1]);
+                                }
                             }
                             Arrays.sort(rtts, 0, n);
                             final StringBuilder b = new StringBuilder("RUN calls=" + n);
@@ -179,7 +185,8 @@ final class RacingSources
                                 b.append(" p99us.").append(k).append('=').append(v[(int)(count * 0.99)]);
                             });
                             b.append(" p50us=").append(rtts[n / 2]).append(" p99us=").append(rtts[(int)(n * 0.99)])
-                                .append(" maxus=").append(rtts[n - 1]).append(" lost=").append(lost);
+                                .append(" maxus=").append(rtts[n - 1]).append(" markmaxus=").append(markMax)
+                                .append(" lost=").append(lost);
                             System.out.println(b);
                         }
                     }
