@@ -18,7 +18,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <li>consecutive failures: {@link #EJECT_AFTER} of them eject the instance for a back-off that doubles with each
  * ejection in a row ({@link #EJECT_BASE_NS} up to {@link #EJECT_MAX_NS}); an answer ends the series;</li>
  * <li>the smoothed round trip and its mean deviation, with TCP's gains (1/8, 1/4), from which the hedge delay is
- * derived as TCP derives its retransmission timeout.</li>
+ * derived as TCP derives its retransmission timeout; or, with a hedge percentile, a running estimate of that
+ * percentile of the round trips (each answer moves it up by {@link #QUANTILE_GAIN} × p × the smoothed round trip
+ * when slower, down by {@link #QUANTILE_GAIN} × (1 − p) × it when not, so it settles where a share p is not
+ * slower).</li>
  * </ul>
  */
 final class RaceMember
@@ -61,6 +64,11 @@ final class RaceMember
      */
     static final long EJECT_MAX_NS = 10_000_000_000L;
 
+    /**
+     * Step of the percentile estimate, relative to the smoothed round trip.
+     */
+    static final double QUANTILE_GAIN = 0.1;
+
     final String id;
     final String where;
     final CellConnection connection;
@@ -74,17 +82,21 @@ final class RaceMember
     private volatile int failuresInARow;
     private volatile int ejections;
     private volatile long ejectedUntilNs;
+    private final double percentile;
+    private volatile double quantileNs;
 
     /**
      * @param id         what identifies the target across refreshes (an instance id, or {@code axon:host:port}).
      * @param where      how it is described in messages.
      * @param connection its open connection.
+     * @param percentile the round-trip percentile the hedge delay follows (0.95 for p95), or 0 for TCP's form.
      */
-    RaceMember(final String id, final String where, final CellConnection connection)
+    RaceMember(final String id, final String where, final CellConnection connection, final double percentile)
     {
         this.id = id;
         this.where = where;
         this.connection = connection;
+        this.percentile = percentile;
     }
 
     /**
@@ -101,6 +113,7 @@ final class RaceMember
             costNs = rtt;
             smoothedNs = rtt;
             deviationNs = rtt / 2;
+            quantileNs = rtt;
         }
         else
         {
@@ -117,6 +130,8 @@ final class RaceMember
             final double smoothed = smoothedNs;
             deviationNs = deviationNs + (Math.abs(rtt - smoothed) - deviationNs) / 4;
             smoothedNs = smoothed + (rtt - smoothed) / 8;
+            final double q = quantileNs;
+            quantileNs = Math.max(1, q + QUANTILE_GAIN * smoothed * (rtt > q ? percentile : percentile - 1));
         }
         stampNs = nowNs;
         samples++;
@@ -224,12 +239,12 @@ final class RaceMember
     }
 
     /**
-     * @return when to send a hedge after the call was sent to this instance: smoothed round trip + 4 × deviation,
-     * at least {@link #MIN_HEDGE_NS}.
+     * @return when to send a hedge after the call was sent to this instance: the percentile's estimate, or without
+     * one the smoothed round trip + 4 × deviation; at least {@link #MIN_HEDGE_NS}.
      */
     long hedgeDelayNs()
     {
-        return Math.max(MIN_HEDGE_NS, (long)(smoothedNs + 4 * deviationNs));
+        return Math.max(MIN_HEDGE_NS, (long)(percentile > 0 ? quantileNs : smoothedNs + 4 * deviationNs));
     }
 
     @Override

@@ -38,6 +38,7 @@ final class RaceMembers implements Runnable
     private final ClientContext ctx;
     private final ClientContext reconnectCtx;
     private final long refreshNs;
+    private final double hedgePercentile;
     private final Object refreshLock = new Object();
     private final Object publishLock = new Object();
     private volatile RaceMember[] members = NONE;
@@ -48,7 +49,7 @@ final class RaceMembers implements Runnable
 
     RaceMembers(
         final String cell, final long fingerprint, final Map<String, String> handlers, final ClientContext ctx,
-        final Duration refresh)
+        final Duration refresh, final double hedgePercentile)
     {
         this.cell = cell;
         this.fingerprint = fingerprint;
@@ -58,6 +59,7 @@ final class RaceMembers implements Runnable
         this.reconnectCtx = ClientContext.of(o.connectTimeout().compareTo(RECONNECT_TIMEOUT) > 0 ?
             o.withConnectTimeout(RECONNECT_TIMEOUT) : o);
         this.refreshNs = refresh.toNanos();
+        this.hedgePercentile = hedgePercentile;
     }
 
     /**
@@ -231,7 +233,7 @@ final class RaceMembers implements Runnable
             {
                 final RaceMember[] now = members;
                 final RaceMember[] next = Arrays.copyOf(now, now.length + 1);
-                next[now.length] = new RaceMember(id, where, c);
+                next[now.length] = new RaceMember(id, where, c, hedgePercentile);
                 members = next;
                 return;
             }

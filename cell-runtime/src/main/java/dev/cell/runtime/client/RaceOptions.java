@@ -8,21 +8,23 @@ import java.time.Duration;
  * margin, so that a slow instance gets almost no calls and clients spread over equal ones; failures count against an
  * instance, and failed idempotent calls are repeated on another instance.
  * <p>
- * With {@code hedge} an idempotent call that has no answer after {@code hedgeAfter} (or, when that is null, after
- * the chosen instance's smoothed round trip plus four mean deviations, as TCP sets its retransmission timer) is sent
- * to a second instance as well, and the first answer wins. Hedges are limited to one in ten calls over time, so a
- * slow group is not sent twice its load.
+ * With {@code hedge} an idempotent call that has no answer after {@code hedgeAfter}, or after the chosen instance's
+ * {@code hedgePercentile} round trip (its running estimate), or, when neither is given, after its smoothed round
+ * trip plus four mean deviations (as TCP sets its retransmission timer), is sent to a second instance as well, and
+ * the first answer wins. Hedges are limited to one in twenty calls over time (≤ 5 % extra calls), so a slow group is
+ * not sent twice its load.
  * <p>
- * From {@code [deps]}: {@code exchange = { path = "../exchange", race = true, hedge = true }} (or
- * {@code hedge = 3} for a fixed 3 ms), handed to the instance as {@code -Dcell.race.exchange=true} and
- * {@code -Dcell.race.exchange.hedge=true|3}. {@code -Dcell.client.race=true} races every cell.
+ * From {@code [deps]}: {@code exchange = { path = "../exchange", race = true, hedge = "p95" }} ({@code hedge = true}
+ * for TCP's form, {@code hedge = 3} for a fixed 3 ms), handed to the instance as {@code -Dcell.race.exchange=true}
+ * and {@code -Dcell.race.exchange.hedge=true|p95|3}. {@code -Dcell.client.race=true} races every cell.
  *
- * @param hedge      send a second copy of a slow idempotent call to another instance.
- * @param hedgeAfter how long to wait before hedging; null: from the chosen instance's latency.
- * @param refresh    how often the instance list is read again (new instances joined, lost ones reconnected).
+ * @param hedge           send a second copy of a slow idempotent call to another instance.
+ * @param hedgeAfter      a fixed delay before hedging, or null.
+ * @param hedgePercentile with no fixed delay: the round-trip percentile to hedge after (0.95), or 0 for TCP's form.
+ * @param refresh         how often the instance list is read again (new instances joined, lost ones reconnected).
  * @since 0.3
  */
-public record RaceOptions(boolean hedge, Duration hedgeAfter, Duration refresh)
+public record RaceOptions(boolean hedge, Duration hedgeAfter, double hedgePercentile, Duration refresh)
 {
     /**
      * System property prefix: {@code cell.race.<cell>=true}, {@code cell.race.<cell>.hedge=true|<ms>}.
@@ -48,6 +50,11 @@ public record RaceOptions(boolean hedge, Duration hedgeAfter, Duration refresh)
         {
             throw new IllegalArgumentException("hedge delay must be positive, not " + hedgeAfter);
         }
+        if (hedgePercentile != 0 && !(hedgePercentile >= 0.5 && hedgePercentile < 1))
+        {
+            throw new IllegalArgumentException("hedge percentile must be from p50 to below p100, not " +
+                hedgePercentile * 100);
+        }
         refresh = refresh == null ? DEFAULT_REFRESH : refresh;
         if (refresh.toMillis() < 10)
         {
@@ -60,7 +67,7 @@ public record RaceOptions(boolean hedge, Duration hedgeAfter, Duration refresh)
      */
     public static RaceOptions racing()
     {
-        return new RaceOptions(false, null, null);
+        return new RaceOptions(false, null, 0, null);
     }
 
     /**
@@ -69,7 +76,16 @@ public record RaceOptions(boolean hedge, Duration hedgeAfter, Duration refresh)
      */
     public static RaceOptions hedging(final Duration after)
     {
-        return new RaceOptions(true, after, null);
+        return new RaceOptions(true, after, 0, null);
+    }
+
+    /**
+     * @param percentile the round-trip percentile to hedge after, e.g. 0.95.
+     * @return racing with hedging after each instance's estimate of that percentile.
+     */
+    public static RaceOptions hedgingAt(final double percentile)
+    {
+        return new RaceOptions(true, null, percentile, null);
     }
 
     /**
@@ -78,7 +94,7 @@ public record RaceOptions(boolean hedge, Duration hedgeAfter, Duration refresh)
      */
     public RaceOptions withRefresh(final Duration value)
     {
-        return new RaceOptions(hedge, hedgeAfter, value);
+        return new RaceOptions(hedge, hedgeAfter, hedgePercentile, value);
     }
 
     /**
@@ -96,19 +112,32 @@ public record RaceOptions(boolean hedge, Duration hedgeAfter, Duration refresh)
         {
             return null;
         }
-        final String hedge = System.getProperty(PROPERTY_PREFIX + name + ".hedge", "false").trim();
-        if (hedge.equals("true") || hedge.equals("false"))
+        return parseHedge(PROPERTY_PREFIX + name + ".hedge", System.getProperty(PROPERTY_PREFIX + name + ".hedge",
+            "false"));
+    }
+
+    /**
+     * @param what  where the value comes from, for the message.
+     * @param hedge {@code true}, {@code false}, a percentile ({@code p95}) or a delay in milliseconds ({@code 3}).
+     * @return racing with that hedging.
+     * @throws IllegalArgumentException when the value is none of those.
+     */
+    public static RaceOptions parseHedge(final String what, final String hedge)
+    {
+        final String h = hedge.trim();
+        if (h.equals("true") || h.equals("false"))
         {
-            return hedge.equals("true") ? hedging(null) : racing();
+            return h.equals("true") ? hedging(null) : racing();
         }
         try
         {
-            return hedging(Duration.ofNanos(Math.round(Double.parseDouble(hedge) * 1_000_000d)));
+            return h.startsWith("p") ? hedgingAt(Double.parseDouble(h.substring(1)) / 100) :
+                hedging(Duration.ofNanos(Math.round(Double.parseDouble(h) * 1_000_000d)));
         }
-        catch (final NumberFormatException ex)
+        catch (final IllegalArgumentException ex)
         {
-            throw new IllegalArgumentException(PROPERTY_PREFIX + name + ".hedge='" + hedge +
-                "' is neither true, false nor a delay in milliseconds");
+            throw new IllegalArgumentException(what + "='" + hedge + "' is neither true, false, a percentile from " +
+                "p50 to p99.9 nor a delay in milliseconds");
         }
     }
 

@@ -37,7 +37,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class RacingConnection implements CellConnection
 {
-    private static final double HEDGE_BUDGET_PER_CALL = 0.1;
+    private static final double HEDGE_BUDGET_PER_CALL = 0.05;
     private static final double HEDGE_BUDGET_MAX = 10;
     private static final long WAIT_FOR_MEMBER_NS = 1_000_000L;
 
@@ -94,7 +94,8 @@ final class RacingConnection implements CellConnection
     {
         final ClientSession session = options.session() != null ? options.session() : ClientSession.create();
         final ClientContext ctx = ClientContext.of(options.withSession(session));
-        final RaceMembers members = new RaceMembers(cell, fingerprint, handlers, ctx, race.refresh());
+        final RaceMembers members = new RaceMembers(cell, fingerprint, handlers, ctx, race.refresh(),
+            race.hedgePercentile());
         boolean ok = false;
         try
         {

@@ -4,6 +4,8 @@ import dev.cell.runtime.genome.Genome;
 import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -81,7 +83,7 @@ class RaceChoiceTest
 
     private static RaceMember member(final String name)
     {
-        return new RaceMember(name, name, new Stub());
+        return new RaceMember(name, name, new Stub(), 0);
     }
 
     /**
@@ -245,5 +247,37 @@ class RaceChoiceTest
         }
         assertEquals(0, picked[2], "the worst loses every pair it is drawn in");
         assertTrue(picked[0] > 1_700 && picked[1] > 700, "2/3 and 1/3 of the draws: " + picked[0] + "/" + picked[1]);
+    }
+
+    @Test
+    void theHedgeDelayFollowsThePercentileAskedFor()
+    {
+        final long seed = System.nanoTime();
+        System.out.println("RaceChoiceTest percentile seed " + seed);
+        final java.util.Random random = new java.util.Random(seed);
+        final RaceMember p95 = new RaceMember("a", "a", new Stub(), 0.95);
+        final RaceMember tcp = member("b");
+        long now = 0;
+        // Round trips of 1 ms, one in ten 3 ms: the p95 is 3 ms; TCP's form gives mean + 4 deviations.
+        for (int i = 0; i < 5_000; i++)
+        {
+            final long rtt = random.nextInt(10) == 0 ? 3 * MS : MS;
+            now += rtt;
+            p95.observe(rtt, now);
+            tcp.observe(rtt, now);
+        }
+        assertTrue(p95.hedgeDelayNs() > 1.5 * MS && p95.hedgeDelayNs() <= 3.3 * MS, "p95 " + p95.hedgeDelayNs());
+        assertTrue(tcp.hedgeDelayNs() > 1.5 * MS, "smoothed + 4 deviations " + tcp.hedgeDelayNs());
+
+        assertEquals(0.95, RaceOptions.parseHedge("x", "p95").hedgePercentile(), 1e-9);
+        assertEquals(Duration.ofMillis(3), RaceOptions.parseHedge("x", "3").hedgeAfter());
+        assertTrue(RaceOptions.parseHedge("x", "true").hedge());
+        assertFalse(RaceOptions.parseHedge("x", "false").hedge());
+        for (final String bad : List.of("p100", "p40", "fast", "p"))
+        {
+            final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                () -> RaceOptions.parseHedge("cell.race.prices.hedge", bad));
+            assertTrue(ex.getMessage().startsWith("cell.race.prices.hedge='" + bad + "'"), ex.getMessage());
+        }
     }
 }

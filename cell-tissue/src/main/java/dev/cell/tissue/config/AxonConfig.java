@@ -34,7 +34,7 @@ import java.util.TreeMap;
  * @param plaintext   whether the transport runs without encryption.
  * @param allowedKeys the public identities allowed to call, files resolved.
  * @param owners      the public identities that may announce or publish this cell's name.
- * @param remotes     the dependencies with a run-time {@link CellDeps.Dep#endpoint()}, by name.
+ * @param remotes     the dependencies with a run-time {@link CellDeps.Dep#endpoint()} or racing, by name.
  * @since 0.3
  */
 public record AxonConfig(String listen, boolean plaintext, List<String> allowedKeys, List<String> owners,
@@ -120,7 +120,7 @@ public record AxonConfig(String listen, boolean plaintext, List<String> allowedK
         final List<CellDeps.Dep> remotes = new ArrayList<>();
         for (final CellDeps.Dep d : new TreeMap<>(deps.deps()).values())
         {
-            if (d.endpoint() != null)
+            if (d.endpoint() != null || d.race())
             {
                 remotes.add(d);
             }

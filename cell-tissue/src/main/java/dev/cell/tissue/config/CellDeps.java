@@ -1,5 +1,6 @@
 package dev.cell.tissue.config;
 
+import dev.cell.runtime.client.RaceOptions;
 import dev.cell.runtime.identity.Identity;
 import org.tomlj.TomlTable;
 
@@ -23,11 +24,15 @@ import java.util.regex.Pattern;
  * pricing = { git = "https://example.com/pricing.git", tag = "v1.3.0", dir = "pricing" }
  * ledger = { git = "http://10.1.0.5:7780/acme/ledger", tag = "v2.0.0", owner = "ed25519:..." }
  * quotes = { path = "../quotes", endpoint = "10.1.0.2:7400", key = "ed25519:..." }
+ * prices = { path = "../prices", race = true, hedge = "p95" }
  * </pre>
  * {@code dir} is the cell's folder inside the repository (default: its root). {@code endpoint} is optional: the
  * {@code host:port} of a remote instance to call at run time (its {@code [axon] listen}), and {@code key}, with it,
  * the public identity that instance must prove. {@code owner}, with {@code git}, pins the identity whose signature
- * a release's {@code Cell.json} must carry ({@code cell spawn} refuses any other).
+ * a release's {@code Cell.json} must carry ({@code cell spawn} refuses any other). {@code race = true} makes the
+ * consumer's client race every live instance it can see (this host's and those its registry lists) and
+ * {@code hedge} ({@code true}, a percentile such as {@code "p95"}, or a fixed delay in milliseconds) hedges slow
+ * idempotent calls ({@code RaceOptions}).
  *
  * @param root    the consumer's folder.
  * @param offline whether the build may only use the lock.
@@ -41,7 +46,8 @@ public record CellDeps(Path root, boolean offline, Map<String, Dep> deps)
      */
     public static final String FILE = "cell.toml";
 
-    private static final Set<String> DEP_KEYS = Set.of("path", "git", "tag", "dir", "endpoint", "key", "owner");
+    private static final Set<String> DEP_KEYS = Set.of("path", "git", "tag", "dir", "endpoint", "key", "owner",
+        "race", "hedge");
     // a dependency reached at an endpoint is handed over as -Dcell.endpoint.<name>: no dots, spaces or '='
     private static final Pattern REMOTE_NAME = Pattern.compile("[a-z0-9][a-z0-9-]*(@[1-9][0-9]*)?");
 
@@ -56,9 +62,12 @@ public record CellDeps(Path root, boolean offline, Map<String, Dep> deps)
      * @param endpoint the {@code host:port} of a remote instance to call at run time, or null.
      * @param key      the public identity expected at {@code endpoint}, or null.
      * @param owner    with {@code git}: the public identity that signs the tag's {@code Cell.json}, or null.
+     * @param race     whether calls race the live instances.
+     * @param hedge    with {@code race}: how slow idempotent calls are hedged ({@code true}, {@code p95}, a delay in
+     *                 milliseconds), or null for no hedging.
      */
     public record Dep(String name, String path, String git, String tag, String dir, String endpoint, String key,
-        String owner)
+        String owner, boolean race, String hedge)
     {
         /**
          * A dependency without a run-time endpoint.
@@ -71,7 +80,7 @@ public record CellDeps(Path root, boolean offline, Map<String, Dep> deps)
          */
         public Dep(final String name, final String path, final String git, final String tag, final String dir)
         {
-            this(name, path, git, tag, dir, null, null, null);
+            this(name, path, git, tag, dir, null, null, null, false, null);
         }
 
         /**
@@ -166,7 +175,10 @@ public record CellDeps(Path root, boolean offline, Map<String, Dep> deps)
                 checkRemote(name, endpoint, key, dep, file, where);
                 final String owner = string(dep, "owner", file, where);
                 checkOwner(owner, git, dep, file, where);
-                deps.put(name, new Dep(name, path, git, tag, dir == null ? "" : dir, endpoint, key, owner));
+                final boolean race = race(name, dep, file, where);
+                final String hedge = hedge(race, dep, file, where);
+                deps.put(name, new Dep(name, path, git, tag, dir == null ? "" : dir, endpoint, key, owner, race,
+                    hedge));
             }
         }
         return new CellDeps(root, offline, deps);
@@ -205,6 +217,58 @@ public record CellDeps(Path root, boolean offline, Map<String, Dep> deps)
                     "it)" + CellToml.at(dep, "key"));
             }
         }
+    }
+
+    private static boolean race(final String name, final TomlTable dep, final Path file, final String where)
+    {
+        final Object value = dep.get(List.of("race"));
+        if (value == null)
+        {
+            return false;
+        }
+        if (!(value instanceof Boolean b))
+        {
+            throw CellToml.error(file, dep, "race", where + ".race = " + CellToml.render(value) +
+                " must be true or false" + CellToml.at(dep, "race"));
+        }
+        if (b && !REMOTE_NAME.matcher(name).matches())
+        {
+            throw CellToml.error(file, dep, "race", where + " races its instances, so its name must be a cell name " +
+                "(lower case letters, digits and '-'): it is handed to the instance as -Dcell.race." + name +
+                CellToml.at(dep, "race"));
+        }
+        return b;
+    }
+
+    private static String hedge(final boolean race, final TomlTable dep, final Path file, final String where)
+    {
+        final Object value = dep.get(List.of("hedge"));
+        if (value == null)
+        {
+            return null;
+        }
+        if (!race)
+        {
+            throw CellToml.error(file, dep, "hedge", where + ".hedge sends a slow call to a second instance, " +
+                "which needs race = true" + CellToml.at(dep, "hedge"));
+        }
+        final String text = value instanceof Boolean || value instanceof Number || value instanceof String ?
+            value.toString() : null;
+        try
+        {
+            if (text == null)
+            {
+                throw new IllegalArgumentException("not a value");
+            }
+            RaceOptions.parseHedge(where + ".hedge", text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw CellToml.error(file, dep, "hedge", where + ".hedge = " + CellToml.render(value) + " must be " +
+                "true, false, a percentile such as \"p95\" or a delay in milliseconds such as 3" +
+                CellToml.at(dep, "hedge"));
+        }
+        return text;
     }
 
     private static void checkOwner(final String owner, final String git, final TomlTable dep, final Path file,

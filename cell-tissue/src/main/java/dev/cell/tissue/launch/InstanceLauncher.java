@@ -3,6 +3,7 @@ package dev.cell.tissue.launch;
 import dev.cell.ring.Liveness;
 import dev.cell.ring.PrivateFiles;
 import dev.cell.runtime.JvmFlags;
+import dev.cell.runtime.client.RaceOptions;
 import dev.cell.runtime.service.CellMain;
 import dev.cell.tissue.UserError;
 import dev.cell.tissue.build.MavenBuild;
@@ -145,10 +146,21 @@ public final class InstanceLauncher
         jvm.args(cell.observe().instanceArgs());
         for (final CellDeps.Dep dep : cell.remoteDeps())
         {
-            jvm.property(ENDPOINT_PROPERTY_PREFIX + dep.name(), dep.endpoint());
+            if (dep.endpoint() != null)
+            {
+                jvm.property(ENDPOINT_PROPERTY_PREFIX + dep.name(), dep.endpoint());
+            }
             if (dep.key() != null)
             {
                 jvm.property(ENDPOINT_PROPERTY_PREFIX + dep.name() + ".key", dep.key());
+            }
+            if (dep.race())
+            {
+                jvm.property(RaceOptions.PROPERTY_PREFIX + dep.name(), "true");
+                if (dep.hedge() != null)
+                {
+                    jvm.property(RaceOptions.PROPERTY_PREFIX + dep.name() + ".hedge", dep.hedge());
+                }
             }
         }
         return jvm.toList();

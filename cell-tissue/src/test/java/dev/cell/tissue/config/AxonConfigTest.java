@@ -209,6 +209,14 @@ class AxonConfigTest
             "[deps] exchange.key = \"ed25519:x\" is not an Ed25519 public identity");
         assertError(head + "\"ex.change\" = { path = \"../exchange\", endpoint = \"h:1\" }\n", 5,
             "it is handed to the instance as -Dcell.endpoint.ex.change");
+        assertError(head + "exchange = { path = \"../exchange\", hedge = true }\n", 5,
+            "[deps] exchange.hedge sends a slow call to a second instance, which needs race = true");
+        assertError(head + "exchange = { path = \"../exchange\", race = true, hedge = \"p100\" }\n", 5,
+            "[deps] exchange.hedge = \"p100\" must be true, false, a percentile such as \"p95\"");
+        assertError(head + "exchange = { path = \"../exchange\", race = true, hedge = \"fast\" }\n", 5,
+            "[deps] exchange.hedge = \"fast\" must be true, false");
+        assertError(head + "exchange = { path = \"../exchange\", race = \"yes\" }\n", 5,
+            "[deps] exchange.race = \"yes\" must be true or false");
         assertError(head + "exchange = { path = \"../exchange\", endpont = \"h:1\" }\n", 5,
             "unknown key 'deps.exchange.endpont'");
         assertError(head + "[deps.exchange]\npath = \"../exchange\"\n\nendpoint = \"h:99999\"\n", 8,

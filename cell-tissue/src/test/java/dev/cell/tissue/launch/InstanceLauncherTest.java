@@ -81,6 +81,27 @@ class InstanceLauncherTest
     }
 
     @Test
+    void racingDepsAreHandedToTheInstanceWithTheirHedging() throws IOException
+    {
+        Files.writeString(dir.resolve("cell.toml"), """
+            [cell]
+            name = "trader"
+
+            [deps]
+            prices = { path = "../prices", race = true, hedge = "p95" }
+            quotes = { path = "../quotes", race = true, hedge = 3 }
+            clock = { path = "../clock", race = true }
+            store = { path = "../store", race = false }
+            """);
+        final List<String> command = InstanceLauncher.command(builtCell(TissueConfig.loadCell(dir)));
+        final List<String> jvmOptions = command.subList(1, command.indexOf("-cp"));
+        assertEquals(List.of("-Dcell.race.clock=true", "-Dcell.race.prices=true", "-Dcell.race.prices.hedge=p95",
+            "-Dcell.race.quotes=true", "-Dcell.race.quotes.hedge=3"),
+            jvmOptions.stream().filter(o -> o.startsWith("-Dcell.race.")).toList());
+        assertTrue(jvmOptions.stream().noneMatch(o -> o.startsWith("-Dcell.endpoint.")), jvmOptions.toString());
+    }
+
+    @Test
     void aListenerAloneGetsOnlyItsAddress() throws IOException
     {
         Files.writeString(dir.resolve("cell.toml"), "[cell]\nname = \"exchange\"\n[axon]\nlisten = \"[::1]:0\"\n");
