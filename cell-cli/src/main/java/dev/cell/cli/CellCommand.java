@@ -43,6 +43,7 @@ import java.io.PrintWriter;
         ReleaseCommand.class,
         SpawnCommand.class,
         IdCommand.class,
+        RegistryCommand.class,
         GcCommand.class,
         LogsCommand.class,
         TraceCommand.class,

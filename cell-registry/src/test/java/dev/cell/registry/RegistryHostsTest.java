@@ -1,6 +1,7 @@
 package dev.cell.registry;
 
 import dev.cell.raft.GroupMember;
+import dev.cell.raft.GroupStatus;
 import dev.cell.raft.ReplicaOptions;
 import dev.cell.runtime.client.ClientOptions;
 import dev.cell.runtime.identity.Identity;
@@ -182,6 +183,22 @@ class RegistryHostsTest
         RegistryGroup.await("exchange-1 on every host", Duration.ofSeconds(20),
             () -> everyRunningHostLists(List.of("exchange-1")));
 
+        // The group as its servers answer, asked from the listener's host over the group's gRPC with mutual TLS.
+        final int leaderNow = leader();
+        final GroupStatus status = GroupStatus.query(dir(3), Duration.ofSeconds(5));
+        System.out.println("group status from host 3: " + status);
+        assertEquals(leaderNow, status.leader());
+        assertEquals(List.of(0, 1, 2, 3), status.peers().stream().map(GroupStatus.Peer::slot).toList(),
+            "voters first, then the listener");
+        for (final GroupStatus.Peer p : status.peers())
+        {
+            assertEquals(p.slot() == 3 ? "listener" : "voter", p.member());
+            assertEquals(p.slot() == leaderNow ? "LEADER" : p.slot() == 3 ? "LISTENER" : "FOLLOWER", p.role());
+            assertEquals(address(p.slot()), p.address().substring(0, p.address().indexOf(':')));
+            assertTrue(p.appliedIndex() > 0 && p.lag() >= 0, p.toString());
+            assertTrue(p.slot() == leaderNow ? p.lastContactMs() == -1 : p.lastContactMs() >= 0, p.toString());
+        }
+
         // The leader's host goes: after PROMOTE_AFTER_MS without an answer the next leader swaps it for the listener.
         final int gone = leader();
         final long goneNs = System.nanoTime();
@@ -189,6 +206,16 @@ class RegistryHostsTest
         RegistryGroup.await("the listener promoted", Duration.ofSeconds(60),
             () -> !nodes[3].replica().role().equals("LISTENER"));
         final long promotedMs = (System.nanoTime() - goneNs) / 1_000_000L;
+        final GroupStatus after = GroupStatus.query(dir(3), Duration.ofSeconds(2));
+        System.out.println("group status from host 3 after r" + gone + " went: " + after);
+        final GroupStatus.Peer lost = after.peers().stream().filter(p -> p.slot() == gone).findFirst().orElseThrow();
+        assertEquals("unreachable", lost.role());
+        assertTrue(!lost.problem().isEmpty() && lost.appliedIndex() == -1, lost.toString());
+        if (after.leader() >= 0 && !nodes[3].replica().role().equals("LISTENER"))
+        {
+            assertEquals("voter", after.peers().stream().filter(p -> p.slot() == 3).findFirst().orElseThrow()
+                .member(), "the promoted listener votes in the leader's configuration: " + after);
+        }
         System.out.println("leader host r" + gone + " gone -> listener r3 voting after " + promotedMs + " ms " +
             "(promote after " + PROMOTE_AFTER_MS + " ms of silence)");
         RegistryGroup.await("host 3 records itself as a voter", Duration.ofSeconds(10), () ->

@@ -196,6 +196,15 @@ final class RaftSetup
     }
 
     /**
+     * A client for status questions to one server at a time: one attempt, answered within {@code timeoutMs}.
+     */
+    static RaftClient asker(final RaftGroup group, final ReplicaOptions.Transport transport,
+        final Parameters parameters, final long timeoutMs)
+    {
+        return client(group, transport, null, parameters, timeoutMs, RetryPolicies.noRetry());
+    }
+
+    /**
      * A client for reads addressed to the leader: one attempt each, answered within {@link #READ_TIMEOUT_MS} (a
      * leader's read index takes one heartbeat round); the replica retries, addressed to whoever leads then.
      */

@@ -1,0 +1,146 @@
+package dev.cell.cli;
+
+import dev.cell.raft.GroupStatus;
+import dev.cell.runtime.genome.Json;
+import dev.cell.tissue.UserError;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code cell registry status [dir]}: the registry's replica group as its servers answer now (any host holding the
+ * group's folder may ask: over gRPC with the group's mutual TLS when it spans hosts): each replica's slot, address,
+ * whether it votes or listens, its role, applied and commit index, its lag behind the leader's commit index and how
+ * long since the leader last heard from it. Works for any stateful cell's folder.
+ *
+ * @since 0.3
+ */
+@Command(
+    name = "registry",
+    mixinStandardHelpOptions = true,
+    versionProvider = CellVersion.class,
+    description = "The registry every host runs.",
+    subcommands = RegistryCommand.Status.class)
+final class RegistryCommand implements Callable<Integer>
+{
+    @Spec
+    private CommandSpec spec;
+
+    @Override
+    public Integer call()
+    {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return CellCommand.EXIT_USER_ERROR;
+    }
+
+    @Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
+        versionProvider = CellVersion.class,
+        description = {"Voters, listeners, leader and each replica's lag, as the replicas answer now.",
+            "<dir> is this host's registry folder (the one RegistryHost runs with --dir), or any stateful cell's."})
+    static final class Status implements Callable<Integer>
+    {
+        /**
+         * gRPC announces its epoll support at INFO through java.util.logging; held here so the level sticks.
+         */
+        private static final java.util.logging.Logger GRPC_LOGGING = java.util.logging.Logger.getLogger(
+            "org.apache.ratis.thirdparty.io.grpc.netty");
+
+        @Spec
+        private CommandSpec spec;
+
+        @Parameters(index = "0", arity = "0..1", paramLabel = "<dir>", description = "The group's folder; default: .")
+        private Path dir = Path.of(".");
+
+        @Option(names = "--timeout-ms", description = "How long each replica may take to answer (default 2000).")
+        private long timeoutMs = 2_000;
+
+        @Option(names = "--json", description = "One JSON object instead of the table.")
+        private boolean json;
+
+        @Override
+        public Integer call()
+        {
+            GRPC_LOGGING.setLevel(java.util.logging.Level.WARNING);
+            final GroupStatus s;
+            try
+            {
+                s = GroupStatus.query(dir, Duration.ofMillis(timeoutMs));
+            }
+            catch (final IllegalArgumentException | UncheckedIOException ex)
+            {
+                throw new UserError(ex.getMessage(), ex);
+            }
+            final PrintWriter out = spec.commandLine().getOut();
+            if (json)
+            {
+                out.println(Json.write(toJson(s)));
+            }
+            else
+            {
+                out.printf("group %s: %s%n", s.groupId(), s.leader() < 0 ? "no leader answered (no write can " +
+                    "commit now)" : "leader r" + s.leader() + ", term " + s.term());
+                out.printf("%-5s %-22s %-9s %-12s %9s %9s %6s %12s%n", "slot", "address", "member", "role",
+                    "applied", "commit", "lag", "last contact");
+                for (final GroupStatus.Peer p : s.peers())
+                {
+                    out.printf("%-5s %-22s %-9s %-12s %9s %9s %6s %12s%n", "r" + p.slot(), p.address(), p.member(),
+                        p.role(), number(p.appliedIndex()), number(p.commitIndex()), number(p.lag()),
+                        p.lastContactMs() < 0 ? "-" : p.lastContactMs() + " ms");
+                }
+                for (final GroupStatus.Peer p : s.peers())
+                {
+                    if (!p.problem().isEmpty())
+                    {
+                        out.printf("r%d did not answer: %s%n", p.slot(), p.problem());
+                    }
+                }
+            }
+            out.flush();
+            return s.leader() < 0 ? CellCommand.EXIT_SDK_FAILURE : CellCommand.EXIT_OK;
+        }
+
+        private static String number(final long v)
+        {
+            return v < 0 ? "-" : Long.toString(v);
+        }
+
+        static Map<String, Object> toJson(final GroupStatus s)
+        {
+            final Map<String, Object> m = new LinkedHashMap<>();
+            m.put("group", s.groupId());
+            m.put("leader", s.leader() < 0 ? null : "r" + s.leader());
+            m.put("term", s.term());
+            final List<Object> peers = new ArrayList<>();
+            for (final GroupStatus.Peer p : s.peers())
+            {
+                final Map<String, Object> r = new LinkedHashMap<>();
+                r.put("slot", p.slot());
+                r.put("address", p.address());
+                r.put("member", p.member());
+                r.put("role", p.role());
+                r.put("appliedIndex", p.appliedIndex());
+                r.put("commitIndex", p.commitIndex());
+                r.put("lag", p.lag());
+                r.put("lastContactMs", p.lastContactMs());
+                r.put("problem", p.problem());
+                peers.add(r);
+            }
+            m.put("replicas", peers);
+            return m;
+        }
+    }
+}
