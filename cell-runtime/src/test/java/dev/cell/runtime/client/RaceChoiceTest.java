@@ -258,7 +258,8 @@ class RaceChoiceTest
         final RaceMember p95 = new RaceMember("a", "a", new Stub(), 0.95);
         final RaceMember tcp = member("b");
         long now = 0;
-        // Round trips of 1 ms, one in ten 3 ms: the p95 is 3 ms; TCP's form gives mean + 4 deviations.
+        // Round trips of 1 ms, one in ten 3 ms: the p95 is 3 ms (the estimate climbs while one in ten is above it and
+        // sinks slowly while none is); TCP's form follows the latest answers.
         for (int i = 0; i < 5_000; i++)
         {
             final long rtt = random.nextInt(10) == 0 ? 3 * MS : MS;
@@ -267,7 +268,8 @@ class RaceChoiceTest
             tcp.observe(rtt, now);
         }
         assertTrue(p95.hedgeDelayNs() > 1.5 * MS && p95.hedgeDelayNs() <= 3.3 * MS, "p95 " + p95.hedgeDelayNs());
-        assertTrue(tcp.hedgeDelayNs() > 1.5 * MS, "smoothed + 4 deviations " + tcp.hedgeDelayNs());
+        assertTrue(tcp.hedgeDelayNs() > MS, "smoothed + 4 deviations, above the usual round trip: " +
+            tcp.hedgeDelayNs());
 
         assertEquals(0.95, RaceOptions.parseHedge("x", "p95").hedgePercentile(), 1e-9);
         assertEquals(Duration.ofMillis(3), RaceOptions.parseHedge("x", "3").hedgeAfter());

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntFunction;
 import java.util.stream.Stream;
 
 /**
@@ -29,12 +30,25 @@ final class KvCluster implements AutoCloseable
     final Path root;
     final Path cellDir;
     private final List<String> extraProperties;
+    private final IntFunction<List<String>> prefix;
     private final Process[] processes = new Process[REPLICAS];
     private final boolean[] paused = new boolean[REPLICAS];
     private int launches;
 
     KvCluster(final String name, final List<String> extraProperties) throws IOException
     {
+        this(name, extraProperties, slot -> List.of());
+    }
+
+    /**
+     * @param name            part of the folder's name.
+     * @param extraProperties JVM options for every replica.
+     * @param prefix          slot → what its command runs under (e.g. {@code ip netns exec <host>}), or nothing.
+     */
+    KvCluster(final String name, final List<String> extraProperties, final IntFunction<List<String>> prefix)
+        throws IOException
+    {
+        this.prefix = prefix;
         this.root = Path.of(System.getProperty("cell.test.tmp", System.getProperty("java.io.tmpdir")))
             .resolve("kvfault-" + name + "-" + System.nanoTime());
         this.cellDir = root.resolve("kv");
@@ -73,7 +87,7 @@ final class KvCluster implements AutoCloseable
 
     void start(final int slot)
     {
-        final List<String> command = new ArrayList<>();
+        final List<String> command = new ArrayList<>(prefix.apply(slot));
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(JvmFlags.FLAGS);
         command.add("-Xmx256m");

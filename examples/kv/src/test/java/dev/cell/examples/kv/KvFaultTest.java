@@ -30,9 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class KvFaultTest
 {
     private static final boolean SOAK = Boolean.getBoolean("kv.soak");
-    private static final List<String> FAST = List.of("-Dcell.raft.election.ms=300", "-Dcell.raft.snapshot.every=200");
+    static final List<String> FAST = List.of("-Dcell.raft.election.ms=300", "-Dcell.raft.snapshot.every=200");
 
-    private static long seed()
+    static long seed()
     {
         final long seed = Long.getLong("kv.seed", System.nanoTime());
         System.out.println("KvFaultTest seed " + seed + " (rerun with -Dkv.seed=" + seed + "), soak " + SOAK);
@@ -63,13 +63,13 @@ class KvFaultTest
         }
     }
 
-    private static void awaitProgress(final KvHistory history, final long more, final Duration timeout)
+    static void awaitProgress(final KvHistory history, final long more, final Duration timeout)
     {
         final long target = history.acknowledgedWrites() + more;
         KvCluster.await(more + " more acknowledged writes", timeout, () -> history.acknowledgedWrites() >= target);
     }
 
-    private static void awaitConverged(final KvCluster cluster)
+    static void awaitConverged(final KvCluster cluster)
     {
         final String[] last = {""};
         try
@@ -105,7 +105,7 @@ class KvFaultTest
         });
     }
 
-    private static void assertLinearizable(final KvHistory history)
+    static void assertLinearizable(final KvHistory history)
     {
         history.finalReads();
         assertEquals(KvHistory.KEYS * KvCluster.REPLICAS, history.finalReadCount(),
