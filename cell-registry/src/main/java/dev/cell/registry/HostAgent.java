@@ -2,6 +2,7 @@ package dev.cell.registry;
 
 import dev.cell.ledger.PrivateFiles;
 import dev.cell.runtime.client.ClientOptions;
+import dev.cell.runtime.discovery.ConsumerRegistry;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.runtime.discovery.RegistryView;
@@ -14,6 +15,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +38,12 @@ import java.util.function.Supplier;
  * died: a clean stop and a crash both leave every host's list within one scan (250 ms) and a commit, not a TTL;</li>
  * <li><b>the view</b>: what this replica applied, every cell's live instances, written to
  * {@code $CELL_HOME/registry/view/<cell>} ({@link RegistryView}, 0600) whenever it changes and at least every
- * second, which this host's clients read to reach instances on other hosts.</li>
+ * second, which this host's clients read to reach instances on other hosts;</li>
+ * <li><b>uses</b>: what this host's live consumers use of each producer ({@link ConsumerRegistry}, written by their
+ * clients when they connect) is recorded in the registry, signed by the consumer's cell key when the consumer is an
+ * instance of this host, else by the host's key, and recorded empty once its last process is gone; and every
+ * host's recorded uses are written to {@code $CELL_HOME/registry/uses/<cell>}, which a producer's build on this host
+ * checks ({@link RegistryView#uses}).</li>
  * </ul>
  * One agent works per cell home (a file lock, {@code $CELL_HOME/registry/agent.lock}); the agents of other replicas
  * sharing the home wait and take over when it is released. An instance whose process hangs is renewed all the same
@@ -52,6 +59,10 @@ final class HostAgent implements AutoCloseable
     private final String region;
     private final ClientOptions local;
     private final Supplier<List<RegistryState.StoredLease>> applied;
+    private final Supplier<Map<String, List<RegistryState.StoredUse>>> uses;
+    private final Map<String, Recorded> recordedUses = new HashMap<>();
+    private final Map<String, String> writtenUses = new HashMap<>();
+    private RegistryClient client;
     private final CellLog log;
     private final Map<String, RegistryLease> leases = new ConcurrentHashMap<>();
     private final Map<String, String> written = new HashMap<>();
@@ -59,33 +70,18 @@ final class HostAgent implements AutoCloseable
     private volatile boolean closed;
     private long writtenMs;
 
-    HostAgent(final Path home, final Supplier<List<RegistryState.StoredLease>> applied, final CellLog log)
+    HostAgent(final Path home, final Supplier<List<RegistryState.StoredLease>> applied,
+        final Supplier<Map<String, List<RegistryState.StoredUse>>> uses, final CellLog log)
     {
         this.home = home;
-        this.hostLabel = hostLabel();
+        this.hostLabel = RegistryView.hostLabel();
         this.region = System.getenv().getOrDefault("CELL_REGION", "");
         this.local = ClientOptions.defaults().withCellHome(home).withClientName("registry-agent")
             .withConnectTimeout(Duration.ofSeconds(2)).withCallTimeout(Duration.ofSeconds(2));
         this.applied = applied;
+        this.uses = uses;
         this.log = log;
         this.thread = Thread.ofPlatform().daemon(true).name("registry-agent").start(this::run);
-    }
-
-    private static String hostLabel()
-    {
-        final String named = System.getenv("CELL_HOST_NAME");
-        if (named != null && !named.isBlank())
-        {
-            return named.strip();
-        }
-        try
-        {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        }
-        catch (final IOException ex)
-        {
-            return "localhost";
-        }
     }
 
     private void run()
@@ -111,7 +107,8 @@ final class HostAgent implements AutoCloseable
                 if (held != null)
                 {
                     announceLocal();
-                    writeViews();
+                    recordUses();
+                    writeFiles();
                 }
             }
             catch (final IOException ex)
@@ -196,7 +193,121 @@ final class HostAgent implements AutoCloseable
         }
     }
 
-    private void writeViews()
+    /**
+     * Record in the registry what changed in this host's consumers' uses since the last scan.
+     */
+    private void recordUses()
+    {
+        final Map<String, Map<String, String>> now = new TreeMap<>();
+        final Map<String, Long> pids = new HashMap<>();
+        final Path consumers = ConsumerRegistry.dir(home, "x").getParent();
+        if (Files.isDirectory(consumers))
+        {
+            try (DirectoryStream<Path> cells = Files.newDirectoryStream(consumers))
+            {
+                for (final Path cell : cells)
+                {
+                    for (final ConsumerRegistry.Consumer c : ConsumerRegistry.live(home, cell.getFileName().toString()))
+                    {
+                        if (Checks.name("consumer", c.consumer()) == null && Checks.name("cell", c.cell()) == null)
+                        {
+                            final String key = c.cell() + "\u0000" + c.consumer();
+                            now.computeIfAbsent(key, k -> new TreeMap<>()).putAll(c.handlers());
+                            pids.putIfAbsent(key, c.pid());
+                        }
+                    }
+                }
+            }
+            catch (final IOException ex)
+            {
+                log.warn("registry.uses.scan.failed", "dir", consumers.toString(), "error", String.valueOf(ex));
+            }
+        }
+        for (final Map.Entry<String, Map<String, String>> e : now.entrySet())
+        {
+            final Recorded before = recordedUses.get(e.getKey());
+            if (before == null || !before.handlers().equals(e.getValue()))
+            {
+                final Identity signer = before != null ? before.signer() : signer(pids.get(e.getKey()));
+                if (recordUse(e.getKey(), e.getValue(), signer))
+                {
+                    recordedUses.put(e.getKey(), new Recorded(e.getValue(), signer));
+                }
+            }
+        }
+        for (final Map.Entry<String, Recorded> gone : Set.copyOf(recordedUses.entrySet()))
+        {
+            if (!now.containsKey(gone.getKey()) && recordUse(gone.getKey(), Map.of(), gone.getValue().signer()))
+            {
+                recordedUses.remove(gone.getKey());
+            }
+        }
+    }
+
+    /**
+     * @return true when the registry took the record or refused it for good (it is not sent again until it changes),
+     * false when no replica answered (sent again at the next scan).
+     */
+    private boolean recordUse(final String key, final Map<String, String> handlers, final Identity signer)
+    {
+        final String cell = key.substring(0, key.indexOf('\u0000'));
+        final String consumer = key.substring(key.indexOf('\u0000') + 1);
+        final List<HandlerUse> list = new java.util.ArrayList<>();
+        handlers.forEach((h, f) -> list.add(new HandlerUse(h, f)));
+        final ConsumerUse unsigned = new ConsumerUse(cell, consumer, hostLabel, signer.publicId(),
+            System.currentTimeMillis(), new byte[0], list);
+        final ConsumerUse signed = new ConsumerUse(cell, consumer, hostLabel, signer.publicId(), unsigned.issuedMs(),
+            signer.sign(RegistrySignatures.use(unsigned)), list);
+        try
+        {
+            if (client == null)
+            {
+                client = RegistryClient.connect(local);
+            }
+            client.recordUse(signed);
+            log.info("registry.use.recorded", "cell", cell, "consumer", consumer, "handlers", list.size());
+            return true;
+        }
+        catch (final NotOwner | Refused ex)
+        {
+            log.warn("registry.use.refused", "cell", cell, "consumer", consumer, "error", String.valueOf(ex));
+            return true;
+        }
+        catch (final RuntimeException ex)
+        {
+            if (client != null)
+            {
+                client.close();
+                client = null;
+            }
+            return false;
+        }
+    }
+
+    /**
+     * What was recorded for a consumer of a cell, and with which key (its removal is signed with the same).
+     */
+    private record Recorded(Map<String, String> handlers, Identity signer)
+    {
+    }
+
+    /**
+     * @return the key a consumer's uses are signed with: its cell's when it is an instance on this host, else this
+     * host's.
+     */
+    private Identity signer(final long pid)
+    {
+        for (final InstanceRecord r : InstanceRegistry.live(home))
+        {
+            if (r.pid() == pid && r.cellDir() != null)
+            {
+                return Identity.loadOrCreate(AxonOptions.identityFileOf(r.cellDir()));
+            }
+        }
+        return Identity.host(home);
+    }
+
+    private void writeFiles()
     {
         final TreeMap<String, StringBuilder> views = new TreeMap<>();
         for (final RegistryState.StoredLease l : applied.get())
@@ -208,13 +319,38 @@ final class HostAgent implements AutoCloseable
                         l.region()));
             }
         }
+        final TreeMap<String, StringBuilder> used = new TreeMap<>();
+        uses.get().forEach((cell, list) ->
+        {
+            final StringBuilder b = used.computeIfAbsent(cell, c -> new StringBuilder());
+            for (final RegistryState.StoredUse u : list)
+            {
+                for (final HandlerUse h : u.handlers())
+                {
+                    b.append(RegistryView.useLine(u.consumer(), u.host(), u.identity(), h.handler(), h.fingerprint()));
+                }
+            }
+        });
         final long now = System.currentTimeMillis();
         final boolean rewrite = now - writtenMs >= REWRITE_MS;
-        final Path dir = RegistryView.dir(home);
+        write(RegistryView.dir(home), views, written, rewrite);
+        write(RegistryView.usesDir(home), used, writtenUses, rewrite);
+        if (rewrite)
+        {
+            writtenMs = now;
+        }
+    }
+
+    /**
+     * Write each cell's file whose text changed (or all, every second) and delete those no longer wanted.
+     */
+    private void write(final Path dir, final TreeMap<String, StringBuilder> files, final Map<String, String> written,
+        final boolean rewrite)
+    {
         try
         {
             PrivateFiles.createDirectories(dir);
-            for (final Map.Entry<String, StringBuilder> v : views.entrySet())
+            for (final Map.Entry<String, StringBuilder> v : files.entrySet())
             {
                 final String text = v.getValue().toString();
                 if (rewrite || !text.equals(written.get(v.getKey())))
@@ -226,7 +362,7 @@ final class HostAgent implements AutoCloseable
             }
             for (final String gone : Set.copyOf(written.keySet()))
             {
-                if (!views.containsKey(gone))
+                if (!files.containsKey(gone))
                 {
                     Files.deleteIfExists(dir.resolve(gone));
                     written.remove(gone);
@@ -236,10 +372,6 @@ final class HostAgent implements AutoCloseable
         catch (final IOException ex)
         {
             log.warn("registry.view.failed", "dir", dir.toString(), "error", String.valueOf(ex));
-        }
-        if (rewrite)
-        {
-            writtenMs = now;
         }
     }
 
@@ -261,5 +393,9 @@ final class HostAgent implements AutoCloseable
             l.close();
         }
         leases.clear();
+        if (client != null)
+        {
+            client.close();
+        }
     }
 }

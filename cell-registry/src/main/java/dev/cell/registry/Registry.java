@@ -447,6 +447,16 @@ public final class Registry implements Stateful
         return counts;
     }
 
+    /**
+     * @return every recorded use with handlers, by producer name (what this replica applied; for its host agent).
+     */
+    java.util.Map<String, List<RegistryState.StoredUse>> allUses()
+    {
+        final java.util.Map<String, List<RegistryState.StoredUse>> all = new java.util.TreeMap<>();
+        state.forEachUse((cell, u) -> all.computeIfAbsent(cell, c -> new ArrayList<>()).add(u));
+        return all;
+    }
+
     List<RegistryState.StoredLease> liveLeases()
     {
         final List<RegistryState.StoredLease> live = new ArrayList<>();

@@ -82,7 +82,8 @@ public final class RegistryNode implements AutoCloseable
         this.keeperThread = Thread.ofPlatform().daemon(true).name("registry-keeper-" + replica.slot())
             .start(this::keep);
         this.agent = Boolean.parseBoolean(System.getProperty(AGENT_PROPERTY, "true")) ?
-            new HostAgent(options.server().cellHome(), registry::liveLeases, replica.log()) : null;
+            new HostAgent(options.server().cellHome(), registry::liveLeases, registry::allUses,
+                replica.log()) : null;
     }
 
     /**

@@ -278,6 +278,25 @@ final class RegistryState
     }
 
     /**
+     * Visit every use of every cell that has handlers.
+     *
+     * @param visitor gets the producer's name and the use.
+     */
+    void forEachUse(final java.util.function.BiConsumer<String, StoredUse> visitor)
+    {
+        state.scan(USES, end(USES), Integer.MAX_VALUE, (k, v) ->
+        {
+            final String[] parts = parts(k, USES.length);
+            final StoredUse u = decodeUse(parts[1], parts[2], v);
+            if (!u.handlers().isEmpty())
+            {
+                visitor.accept(parts[0], u);
+            }
+            return true;
+        });
+    }
+
+    /**
      * @return up to {@code limit} uses of {@code cell} with handlers (records a consumer emptied are skipped).
      */
     List<StoredUse> uses(final String cell, final int limit)

@@ -1,6 +1,7 @@
 package dev.cell.registry;
 
 import dev.cell.ring.Liveness;
+import dev.cell.runtime.discovery.ConsumerRegistry;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.runtime.discovery.RegistryView;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,7 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The replicas' host agents (three replicas, each with its own cell home, standing for three hosts): an instance
  * registered on one home (its run file, as a starting instance writes it) is announced with its own cell's key and
- * appears in every home's view; once its run file is gone it is revoked and leaves every view.
+ * appears in every home's view; once its run file is gone it is revoked and leaves every view. A consumer's use
+ * recorded on one home (as its client writes it when it connects) reaches every home's uses file, signed by the
+ * consumer's key, and leaves them once the consumer's process record is gone.
  */
 @Timeout(120)
 class HostAgentTest
@@ -80,5 +84,44 @@ class HostAgentTest
         System.out.println("host agent: run file -> every view in " + listedMs + " ms; run file gone -> out of " +
             "every view in " + unlistedMs + " ms (a revocation, not a TTL of " + group.config().ttlMs() + " ms)");
         assertTrue(unlistedMs < group.config().ttlMs() / 2, "revoked, not left to expire: " + unlistedMs);
+    }
+
+    private String lastUses = "";
+
+    private boolean everyHomeRecords(final List<RegistryView.Use> uses)
+    {
+        for (int i = 0; i < RegistryGroup.REPLICAS; i++)
+        {
+            final RegistryView.Uses found = RegistryView.uses(group.home(i), "exchange");
+            if (!found.uses().equals(uses))
+            {
+                lastUses = "home " + i + ": " + found;
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
+    void aLocalConsumersUseReachesEveryHostsUsesFileAndLeavesWithTheConsumer() throws Exception
+    {
+        group = new RegistryGroup("agent-uses", Duration.ofSeconds(1), 4);
+        group.startAll();
+        ConsumerRegistry.record(group.home(0), "exchange", "trader", Map.of("placeOrder", "00000000000000aa"));
+        // The consumer's process is an instance on that host (this JVM runs the registry's replicas): its cell's key
+        // signs, as an instance's key announces it; a consumer that is no instance signs with the host's key.
+        final RegistryView.Use expected = new RegistryView.Use("trader", RegistryView.hostLabel(),
+            Identity.loadOrCreate(AxonOptions.identityFileOf(group.cellDir)).publicId(), "placeOrder",
+            "00000000000000aa");
+        final long recordedNs = System.nanoTime();
+        RegistryGroup.await("the use in every home's uses file (" + expected + ")", Duration.ofSeconds(20),
+            () -> everyHomeRecords(List.of(expected)), () -> lastUses);
+        final long listedMs = (System.nanoTime() - recordedNs) / 1_000_000L;
+        Files.delete(ConsumerRegistry.dir(group.home(0), "exchange").resolve(Liveness.currentPid() + ".json"));
+        final long goneNs = System.nanoTime();
+        RegistryGroup.await("the use gone from every home", Duration.ofSeconds(20), () -> everyHomeRecords(List.of()),
+            () -> lastUses);
+        System.out.println("host agent: consumer record -> every home's uses file in " + listedMs + " ms; record " +
+            "gone -> out of every uses file in " + (System.nanoTime() - goneNs) / 1_000_000L + " ms");
     }
 }

@@ -189,12 +189,22 @@ final class RegistryGroup implements AutoCloseable
 
     static void await(final String what, final Duration timeout, final BooleanSupplier condition)
     {
+        await(what, timeout, condition, () -> "");
+    }
+
+    /**
+     * @param lastSeen what the failure message adds (what was seen last).
+     */
+    static void await(final String what, final Duration timeout, final BooleanSupplier condition,
+        final java.util.function.Supplier<String> lastSeen)
+    {
         final long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean())
         {
             if (System.nanoTime() - deadline > 0)
             {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+                throw new AssertionError("timed out after " + timeout + " waiting for " + what + " " +
+                    lastSeen.get());
             }
             LockSupport.parkNanos(5_000_000L);
         }

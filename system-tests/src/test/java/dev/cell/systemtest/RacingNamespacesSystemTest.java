@@ -42,6 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * mid-run (its host's supervisor first, so nothing restarts it): with hedging the calls' p99 stays within 2 × the
  * healthy instance's p99 and no call waits for the dead instance's detection, without hedging every call completes
  * within the call deadline; no call is lost in either. Each run prints the maximum next to 2 × the healthy p99.
+ * The consumer's use of {@code price}, recorded on host A, reaches host B through the registry, and a build of a
+ * breaking change to {@code prices} on host B is refused naming the consumer and host A.
  */
 @Timeout(900)
 class RacingNamespacesSystemTest
@@ -115,7 +117,8 @@ class RacingNamespacesSystemTest
                 final List<String> java = new ArrayList<>(Child.java(RegistryHost.class, List.of("--dir",
                     registry(root, i).toString(), "--slot", Integer.toString(i), "--home", home(root, i).toString())));
                 java.addAll(1, SystemTestSupport.JVM_FLAGS);
-                children.add(Child.start("registry-" + i, net.command(net.host(i), java), Map.of()));
+                children.add(Child.start("registry-" + i, net.command(net.host(i), java),
+                    Map.of("CELL_HOST_NAME", "host-" + i)));
             }
             for (int i = 0; i < 3; i++)
             {
@@ -138,6 +141,7 @@ class RacingNamespacesSystemTest
                 System.out.printf("racing across hosts: B 0.2 ms, C 5 ms: %d calls, %.1f %% to B (p50 %d us)%n",
                     first.calls, 100 * first.share("prices-b"), first.p50Us);
                 assertTrue(first.share("prices-b") >= 0.9, "the fast instance gets >= 90 %: " + first);
+                breakingChangeOnHostBIsRefused(root, b);
 
                 delay(b, 5_000);
                 delay(c, 200);
@@ -185,6 +189,42 @@ class RacingNamespacesSystemTest
                     killed);
             }
         }
+    }
+
+    /**
+     * The racer on host A uses {@code price}: its record reaches host B's uses file through the registry, and a build
+     * on host B of {@code prices} with that handler's request changed is refused, naming the racer and host A.
+     */
+    private void breakingChangeOnHostBIsRefused(final Path root, final Path producer) throws Exception
+    {
+        final long startNs = System.nanoTime();
+        final long deadline = startNs + TIMEOUT.toNanos();
+        while (RegistryView.uses(home(root, 1), "prices").uses().stream()
+            .noneMatch(u -> u.consumer().equals("racer") && u.host().equals("host-0") && u.handler().equals("price")))
+        {
+            assertTrue(System.nanoTime() - deadline < 0, "host B's uses file names the racer on host A: " +
+                RegistryView.uses(home(root, 1), "prices"));
+            Thread.sleep(20);
+        }
+        System.out.printf("racing across hosts: the racer's use of price (host A) in host B's uses file %d ms " +
+            "after the run%n", (System.nanoTime() - startNs) / 1_000_000L);
+        final Path next = root.resolve("prices-next");
+        SystemTestSupport.write(next.resolve("pom.xml"), Files.readString(producer.resolve("pom.xml")));
+        final Path src = next.resolve("src/main/java/prices");
+        for (final String file : List.of("Price.java", "Prices.java"))
+        {
+            SystemTestSupport.write(src.resolve(file), Files.readString(producer.resolve("src/main/java/prices")
+                .resolve(file)));
+        }
+        SystemTestSupport.write(src.resolve("PriceRequest.java"),
+            "package prices;\n\npublic record PriceRequest(String ticker, int sequence)\n{\n}\n");
+        final SystemTestSupport.Result build = SystemTestSupport.run(next, Map.of("CELL_HOME",
+            home(root, 1).toString(), "CELL_HOST_NAME", "host-1"), 300,
+            List.of(SystemTestSupport.mvn().toString(), "-B", "-q", "-o", "compile"));
+        assertTrue(build.exitCode() != 0 && build.output().contains("breaking change to handler 'price' of cell " +
+            "'prices', which consumer 'racer' on host 'host-0'"), "the build on host B is refused: " + build.output());
+        System.out.println("racing across hosts: build of a breaking change on host B refused: " +
+            build.output().lines().filter(l -> l.contains("breaking change")).findFirst().orElse(""));
     }
 
     private Path registry(final Path root, final int host)
@@ -245,6 +285,7 @@ class RacingNamespacesSystemTest
         cmd.add(SystemTestSupport.java().toString());
         cmd.addAll(SystemTestSupport.JVM_FLAGS);
         cmd.add("-Dcell.race.prices=true");
+        cmd.add("-Dcell.client.name=racer");
         cmd.add("-Dcell.race.prices.hedge=" + hedge);
         cmd.add("-cp");
         cmd.add(consumer.resolve("target/classes") + ":" + consumer.resolve("target/lib") + "/*");

@@ -88,7 +88,9 @@ final class RacingSources
         write(dir.resolve("src/main/java/racer/RacerMain.java"), """
             package racer;
 
+            import dev.cell.runtime.client.CellHome;
             import dev.cell.runtime.client.ClientOptions;
+            import dev.cell.runtime.discovery.ConsumerRegistry;
             import prices.Price;
             import prices.PriceRequest;
             import prices.PricesClient;
@@ -112,6 +114,10 @@ final class RacingSources
                     final BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
                     try (PricesClient prices = PricesClient.connect(ClientOptions.defaults()))
                     {
+                        // The record a @CellRemote client writes when it connects (this one uses the producer's own
+                        // client, which records nothing): this host's registry agent carries it to every host.
+                        ConsumerRegistry.record(CellHome.resolve(), "prices", "racer", Map.of("price",
+                            prices.connection().genome().handler("price").fingerprint()));
                         System.out.println("CONNECTED");
                         long sequence = 0;
                         String line;

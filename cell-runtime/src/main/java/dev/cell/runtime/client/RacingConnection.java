@@ -27,8 +27,9 @@ import java.util.concurrent.locks.LockSupport;
  * others drawn at random by a margin. Failures count against an instance and a few in a row eject it for a while.
  * <p>
  * A call that could not be sent (back-pressure, a connection found closed) goes to the next instance. One that failed
- * after it was sent (the instance crashed, became unreachable or refused it) is repeated on another instance only when its handler
- * is idempotent in the instance's genome ({@code @Idempotent}, {@code @Query}); otherwise the failure is the caller's.
+ * after it was sent (the instance crashed, became unreachable or refused it) is repeated on another instance only
+ * when its handler is idempotent in the instance's genome ({@code @Idempotent}, {@code @Query}); otherwise the failure
+ * is the caller's.
  * With hedging, a slow idempotent call is also sent to a second instance and the first answer wins. Hedged and async
  * calls allocate (futures, a copy of the request); a blocking call that is not hedged allocates nothing.
  * <p>

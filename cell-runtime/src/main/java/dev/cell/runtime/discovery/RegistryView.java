@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +16,10 @@ import java.util.regex.Pattern;
  * changes and at least every second. So a client reaches instances on other hosts with no registry code and no call
  * of its own: it reads a file, as it reads the run files of this host's instances. A view older than
  * {@link #MAX_AGE_MS} (its replica stopped or is stuck) is not used.
+ * <p>
+ * The agent also writes {@code $CELL_HOME/registry/uses/<cell>}: every consumer on every host that uses the cell's
+ * handlers, as recorded in the registry (consumer, host label, identity, handler, handler fingerprint), which a
+ * producer's build checks as it checks this host's consumers ({@link #uses}).
  * <p>
  * Written by a process of the same user (0600); read defensively all the same: at most {@link #MAX_BYTES}, malformed
  * lines skipped.
@@ -55,6 +58,67 @@ public final class RegistryView
     }
 
     /**
+     * One consumer's use of one handler, as the registry recorded it.
+     *
+     * @param consumer    the consumer's name.
+     * @param host        the host label it was recorded from.
+     * @param identity    the key that signed the record.
+     * @param handler     the handler's name.
+     * @param fingerprint the handler shape it was built against (16 hex digits).
+     */
+    public record Use(String consumer, String host, String identity, String handler, String fingerprint)
+    {
+    }
+
+    /**
+     * The uses of a cell this host's registry replica knows.
+     *
+     * @param uses  every recorded use; empty when there is no fresh file.
+     * @param fresh whether the file was rewritten within {@link #MAX_AGE_MS} (false: no replica runs on this host, or
+     *              it is stuck; remote consumers are then unknown here).
+     */
+    public record Uses(List<Use> uses, boolean fresh)
+    {
+    }
+
+    /**
+     * @param cellHome a cell home.
+     * @return the folder of the uses files.
+     */
+    public static Path usesDir(final Path cellHome)
+    {
+        return cellHome.resolve("registry").resolve("uses");
+    }
+
+    /**
+     * @return one line of a uses file (its writer's format).
+     */
+    public static String useLine(final String consumer, final String host, final String identity,
+        final String handler, final String fingerprint)
+    {
+        return consumer + '\t' + host + '\t' + identity + '\t' + handler + '\t' + fingerprint + '\n';
+    }
+
+    /**
+     * @param cellHome a cell home.
+     * @param cell     a producer's served name.
+     * @return the consumers every host recorded for it, as this host's replica applied them.
+     */
+    public static Uses uses(final Path cellHome, final String cell)
+    {
+        final List<String[]> lines = CELL.matcher(cell).matches() ? lines(usesDir(cellHome).resolve(cell), 5) : null;
+        final List<Use> uses = new ArrayList<>();
+        if (lines != null)
+        {
+            for (final String[] f : lines)
+            {
+                uses.add(new Use(f[0], f[1], f[2], f[3], f[4]));
+            }
+        }
+        return new Uses(uses, lines != null);
+    }
+
+    /**
      * @param cellHome a cell home.
      * @return the folder of its views.
      */
@@ -80,39 +144,72 @@ public final class RegistryView
     public static List<Entry> read(final Path cellHome, final String cell)
     {
         final List<Entry> entries = new ArrayList<>();
-        if (!CELL.matcher(cell).matches())
+        final List<String[]> lines = CELL.matcher(cell).matches() ? lines(dir(cellHome).resolve(cell), 6) : null;
+        if (lines != null)
         {
-            return entries;
+            for (final String[] f : lines)
+            {
+                if (!f[1].isEmpty())
+                {
+                    entries.add(new Entry(f[0], f[1], f[2], f[3], f[4], f[5]));
+                }
+            }
         }
-        final Path file = dir(cellHome).resolve(cell);
+        return entries;
+    }
+
+    /**
+     * @return the lines of a fresh file with {@code fields} tab-separated fields and a non-empty first one; null when
+     * the file is absent, older than {@link #MAX_AGE_MS} or unreadable.
+     */
+    private static List<String[]> lines(final Path file, final int fields)
+    {
         try
         {
             if (System.currentTimeMillis() - Files.getLastModifiedTime(file).toMillis() > MAX_AGE_MS)
             {
-                return entries;
+                return null;
             }
             final byte[] bytes;
             try (InputStream in = Files.newInputStream(file))
             {
                 bytes = in.readNBytes(MAX_BYTES);
             }
+            final List<String[]> lines = new ArrayList<>();
             for (final String line : new String(bytes, StandardCharsets.UTF_8).split("\n"))
             {
                 final String[] f = line.split("\t", -1);
-                if (f.length == 6 && !f[0].isEmpty() && !f[1].isEmpty())
+                if (f.length == fields && !f[0].isEmpty())
                 {
-                    entries.add(new Entry(f[0], f[1], f[2], f[3], f[4], f[5]));
+                    lines.add(f);
                 }
             }
+            return lines;
         }
-        catch (final NoSuchFileException absent)
+        catch (final IOException absentOrUnreadable)
         {
-            return entries;
+            return null;
         }
-        catch (final IOException unreadable)
+    }
+
+    /**
+     * @return the label this host's registry agent announces instances and records uses with: {@code CELL_HOST_NAME},
+     * else the host name.
+     */
+    public static String hostLabel()
+    {
+        final String named = System.getenv("CELL_HOST_NAME");
+        if (named != null && !named.isBlank())
         {
-            return List.of();
+            return named.strip();
         }
-        return entries;
+        try
+        {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        }
+        catch (final IOException ex)
+        {
+            return "localhost";
+        }
     }
 }
