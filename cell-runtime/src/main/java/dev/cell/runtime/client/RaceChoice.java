@@ -8,9 +8,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * <ol>
  * <li>an instance never heard from, with nothing in flight, is tried first (while its first call is in flight it
  * gets no other);</li>
- * <li>a call safe to repeat goes to an instance whose estimate is older than {@link #PROBE_AFTER_NS} (one at a time),
- * so that an instance that was slow, or a fast one that stalled once, is measured again: about one call per instance
- * per {@link #PROBE_AFTER_NS}. Only calls safe to repeat probe, because a probed instance may have hung since;</li>
+ * <li>a call safe to repeat goes to another instance than the current one whose estimate is older than
+ * {@link #PROBE_AFTER_NS} (the oldest, one at a time), at most once per {@link #PROBE_EVERY_CALLS} calls, so that an
+ * instance that was slow, or a fast one that stalled once, is measured again: a busy client probes each instance
+ * about every {@link #PROBE_AFTER_NS}, one that calls once a second sends one call in {@link #PROBE_EVERY_CALLS} to
+ * be measured. Only calls safe to repeat probe, because a probed instance may have hung since;</li>
  * <li>otherwise the client stays with its current instance until its score exceeds the best of the others' by more
  * than {@link #MARGIN} (or a call to it fails), the best of the others being the better of two drawn at random
  * (power of two choices: clients with the same view do not all move to one winner).</li>
@@ -30,7 +32,13 @@ final class RaceChoice
      */
     static final long PROBE_AFTER_NS = 200_000_000L;
 
+    /**
+     * Fewest calls between two probes.
+     */
+    static final int PROBE_EVERY_CALLS = 16;
+
     private volatile RaceMember current;
+    private volatile int callsSinceProbe;
 
     /**
      * @param ms     the instances now.
@@ -64,15 +72,22 @@ final class RaceChoice
             return null;
         }
         final boolean withEjected = live == 0;
-        if (repeat && tried == 0)
+        if (tried == 0 && ++callsSinceProbe >= PROBE_EVERY_CALLS && repeat)
         {
+            RaceMember oldest = null;
             for (int i = 0; i < ms.length; i++)
             {
                 final RaceMember m = ms[i];
-                if (candidate(m, i, tried, nowNs, withEjected) && m.stale(nowNs, PROBE_AFTER_NS))
+                if (m != current && candidate(m, i, tried, nowNs, withEjected) && m.stale(nowNs, PROBE_AFTER_NS) &&
+                    (oldest == null || m.lastAnswerNs() - oldest.lastAnswerNs() < 0))
                 {
-                    return m;
+                    oldest = m;
                 }
+            }
+            if (oldest != null)
+            {
+                callsSinceProbe = 0;
+                return oldest;
             }
         }
         RaceMember cur = tried == 0 ? current : null;

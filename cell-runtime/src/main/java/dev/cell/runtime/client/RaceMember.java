@@ -207,6 +207,14 @@ final class RaceMember
     }
 
     /**
+     * @return when the estimate was last updated (an answer or a failure), nanoTime.
+     */
+    long lastAnswerNs()
+    {
+        return stampNs;
+    }
+
+    /**
      * A call was sent.
      *
      * @param nowNs the clock now.

@@ -194,6 +194,27 @@ class RaceChoiceTest
     }
 
     @Test
+    void aClientCallingOnceASecondProbesOnceInSixteenCallsNotEveryTime()
+    {
+        final RaceMember fast = member("fast");
+        final RaceMember slow = member("slow");
+        final RaceMember[] ms = {slow, fast};
+        final RaceChoice choice = new RaceChoice();
+        long now = answers(slow, 5, 5 * MS, 0);
+        now = answers(fast, 5, MS / 2, now);
+        int toSlow = 0;
+        for (int call = 0; call < 64; call++)
+        {
+            now += 1_000 * MS;
+            final RaceMember m = choice.choose(ms, 0, now, true);
+            answers(m, 1, m == fast ? MS / 2 : 5 * MS, now);
+            toSlow += m == slow ? 1 : 0;
+        }
+        assertEquals(64 / RaceChoice.PROBE_EVERY_CALLS, toSlow, "every estimate is stale at each call: probes are " +
+            "rationed by calls, and the rest go to the fast one");
+    }
+
+    @Test
     void threeFailuresInARowEjectForABackOffThatDoublesAndAnAnswerEndsTheSeries()
     {
         final RaceMember a = member("a");
