@@ -3,6 +3,7 @@ package dev.cell.cli;
 import dev.cell.runtime.client.CellHome;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
+import dev.cell.runtime.discovery.RegistryView;
 import dev.cell.runtime.genome.Json;
 import dev.cell.tissue.config.Durations;
 import dev.cell.tissue.launch.Instances.Instance;
@@ -23,7 +24,9 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code cell ps}: the live instances on this host. Reading the registry also removes the entries (and run folders)
- * of instances whose process is gone. An instance that takes remote callers shows its axon endpoint.
+ * of instances whose process is gone. An instance that takes remote callers shows its axon endpoint. With
+ * {@code --all-hosts}: every host's instances that take remote callers, as this host's registry replica lists them
+ * (its agent's view, {@link RegistryView}).
  *
  * @since 0.1
  */
@@ -33,7 +36,8 @@ import java.util.concurrent.Callable;
     versionProvider = CellVersion.class,
     description = "List the running cell instances on this host: cell, instance, pid, status (serving, starting, " +
         "or hung: no heartbeat for over 2 s), uptime, fingerprint, calls served, latency profile, and the UDP " +
-        "endpoint remote callers reach it at (its axon; - when it takes none).")
+        "endpoint remote callers reach it at (its axon; - when it takes none). With --all-hosts: the instances of " +
+        "every host that take remote callers, as this host's registry replica lists them.")
 final class PsCommand implements Callable<Integer>
 {
     /**
@@ -47,10 +51,18 @@ final class PsCommand implements Callable<Integer>
     @Option(names = "--json", description = "Print a JSON array instead of a table.")
     private boolean json;
 
+    @Option(names = "--all-hosts", description = "Every host's instances with an axon, from this host's registry " +
+        "view: cell, instance, host, region, axon, fingerprint, identity.")
+    private boolean allHosts;
+
     @Override
     public Integer call()
     {
         final PrintWriter out = spec.commandLine().getOut();
+        if (allHosts)
+        {
+            return allHosts(out, CellHome.resolve());
+        }
         final Instances instances = new Instances(CellHome.resolve());
         final List<Instance> live = instances.live();
         final Map<String, String> axons = axons(instances);
@@ -96,6 +108,44 @@ final class PsCommand implements Callable<Integer>
                     Durations.human(i.uptime()), i.fingerprint(), i.calls() < 0 ? "?" : i.calls(), i.latency(),
                     axons.getOrDefault(i.instanceId(), "-"));
             }
+            table.print(out);
+        }
+        out.flush();
+        return CellCommand.EXIT_OK;
+    }
+
+    private int allHosts(final PrintWriter out, final java.nio.file.Path home)
+    {
+        final List<Object> list = new ArrayList<>();
+        final Table table = new Table("CELL", "INSTANCE", "HOST", "REGION", "AXON", "FINGERPRINT", "IDENTITY");
+        for (final String cell : RegistryView.cells(home))
+        {
+            for (final RegistryView.Entry e : RegistryView.read(home, cell))
+            {
+                final Map<String, Object> m = new LinkedHashMap<>();
+                m.put("cell", cell);
+                m.put("instance", e.instanceId());
+                m.put("host", e.host());
+                m.put("region", e.region());
+                m.put("axon", e.axon());
+                m.put("fingerprint", e.fingerprint());
+                m.put("identity", e.identity());
+                list.add(m);
+                table.row(cell, e.instanceId(), e.host(), e.region().isEmpty() ? "-" : e.region(), e.axon(),
+                    e.fingerprint(), e.identity());
+            }
+        }
+        if (json)
+        {
+            out.println(Json.write(list));
+        }
+        else if (list.isEmpty())
+        {
+            out.println("no instance of any host is listed here: no registry replica runs on this host, or it lists " +
+                "no instance with an axon (" + RegistryView.dir(home) + "); `cell ps` shows this host's instances");
+        }
+        else
+        {
             table.print(out);
         }
         out.flush();

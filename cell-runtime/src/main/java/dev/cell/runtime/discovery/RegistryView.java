@@ -2,6 +2,7 @@ package dev.cell.runtime.discovery;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,6 +135,25 @@ public final class RegistryView
         final String fingerprint, final String host, final String region)
     {
         return instanceId + '\t' + axon + '\t' + identity + '\t' + fingerprint + '\t' + host + '\t' + region + '\n';
+    }
+
+    /**
+     * @param cellHome a cell home.
+     * @return the cells this host's view has a fresh file for, sorted.
+     */
+    public static List<String> cells(final Path cellHome)
+    {
+        final List<String> cells = new ArrayList<>();
+        try (java.util.stream.Stream<Path> files = Files.list(dir(cellHome)))
+        {
+            files.map(f -> f.getFileName().toString()).filter(c -> CELL.matcher(c).matches())
+                .filter(c -> !read(cellHome, c).isEmpty()).sorted().forEach(cells::add);
+        }
+        catch (final IOException | UncheckedIOException absent)
+        {
+            return List.of();
+        }
+        return cells;
     }
 
     /**
