@@ -27,6 +27,9 @@ import java.util.UUID;
  * replica lives in {@code <slot>/}. Ports are chosen once, when a slot is created, so restarted replicas keep their
  * identity.
  * <p>
+ * The group file lock excludes other processes only; the methods that take it are also synchronized, since replicas
+ * of one JVM (and a membership change beside them) taking it at once would meet an OverlappingFileLockException.
+ * <p>
  * Every folder here is created 0700 and every file 0600 (the permissions go with the create call): another local user
  * can read neither the group id nor anything a replica stores.
  */
@@ -77,7 +80,7 @@ final class GroupConfig
      * and TLS key: the group that spans hosts is defined once, on one host, and its folder copied to the others
      * ({@link #copy}).
      */
-    static GroupConfig define(final Path cellDir, final List<GroupMember> members) throws IOException
+    static synchronized GroupConfig define(final Path cellDir, final List<GroupMember> members) throws IOException
     {
         final Path dir = replicasDir(cellDir);
         PrivateFiles.createDirectories(dir);
@@ -141,7 +144,7 @@ final class GroupConfig
      * Load the group, creating it (group id, {@code replicas} slots with free ports) when absent. Serialised across
      * processes with a file lock.
      */
-    static GroupConfig loadOrCreate(final Path cellDir, final int replicas)
+    static synchronized GroupConfig loadOrCreate(final Path cellDir, final int replicas)
     {
         final Path dir = replicasDir(cellDir);
         try
@@ -258,7 +261,7 @@ final class GroupConfig
     /**
      * Add a new slot (a new replica's identity) with a free port, under the group lock.
      */
-    static int addSlot(final Path cellDir) throws IOException
+    static synchronized int addSlot(final Path cellDir) throws IOException
     {
         final Path dir = replicasDir(cellDir);
         try (FileChannel ch = PrivateFiles.openForWrite(dir.resolve("group.lock")); FileLock ignored = ch.lock())
@@ -274,7 +277,7 @@ final class GroupConfig
     /**
      * The group's TLS key and certificate (created at the first call), under the group lock.
      */
-    static GroupTls tls(final Path cellDir, final UUID groupId) throws IOException
+    static synchronized GroupTls tls(final Path cellDir, final UUID groupId) throws IOException
     {
         final Path dir = replicasDir(cellDir);
         try (FileChannel ch = PrivateFiles.openForWrite(dir.resolve("group.lock")); FileLock ignored = ch.lock())
@@ -286,7 +289,8 @@ final class GroupConfig
     /**
      * Record the voters and listeners after a membership change, under the group lock.
      */
-    static void writeMembers(final Path cellDir, final List<Integer> members, final List<Integer> listeners)
+    static synchronized void writeMembers(final Path cellDir, final List<Integer> members,
+        final List<Integer> listeners)
         throws IOException
     {
         final Path dir = replicasDir(cellDir);
