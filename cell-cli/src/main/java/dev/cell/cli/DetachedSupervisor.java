@@ -4,6 +4,7 @@ import dev.cell.ring.PrivateFiles;
 import dev.cell.tissue.UserError;
 import dev.cell.tissue.build.MavenBuild;
 import dev.cell.tissue.config.TissueTree;
+import dev.cell.tissue.launch.GpuPlan;
 import dev.cell.tissue.launch.JvmCommand;
 import dev.cell.tissue.supervise.Mitosis;
 import dev.cell.tissue.supervise.SupervisorLock;
@@ -36,6 +37,7 @@ final class DetachedSupervisor
         // Refuse at once when the tissue has a supervisor; the supervisor process forked below takes the lock for
         // its lifetime (a start racing this one then fails there, with the same message in its output).
         SupervisorLock.checkFree(options.cellHome(), tree);
+        GpuPlan.forTissue(tree.cells(), System.getenv()); // the forked supervisor plans again; refuse here first
         if (options.build())
         {
             Mitosis.build(tree, options, out);

@@ -380,7 +380,8 @@ final class StatusCommand implements Callable<Integer>
             {
                 sb.append(" max ").append(r.get("max"));
             }
-            sb.append(Boolean.TRUE.equals(r.get("enforced")) ? " (enforced)" : " (NOT enforced: " +
+            sb.append("gpu".equals(e.getKey()) ? " (" + r.get("enforcement") + ")" :
+                Boolean.TRUE.equals(r.get("enforced")) ? " (enforced)" : " (NOT enforced: " +
                 String.valueOf(r.get("enforcement")).replaceFirst("^not enforced: ", "") + ")");
         }
         return sb.toString();

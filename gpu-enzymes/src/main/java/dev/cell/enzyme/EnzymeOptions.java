@@ -27,6 +27,10 @@ public record EnzymeOptions(String backend, int device, String library, long cac
      * The environment variable naming another driver library (default {@code libcuda.so.1}).
      */
     public static final String LIBRARY_ENV = "CELL_CUDA_LIBRARY";
+    /**
+     * The environment variable in which the supervisor says why it chose the CPU.
+     */
+    public static final String REASON_ENV = "CELL_ENZYME_REASON";
 
     /**
      * @throws IllegalArgumentException for an unknown backend or a negative device or limit.
@@ -59,8 +63,10 @@ public record EnzymeOptions(String backend, int device, String library, long cac
     {
         final String backend = env.getOrDefault(BACKEND_ENV, "auto").trim().toLowerCase(Locale.ROOT);
         final String visible = env.get("CUDA_VISIBLE_DEVICES");
-        final String reason = backend.equals("cpu") ? "the supervisor chose the CPU (" + BACKEND_ENV +
-            "=cpu: [resources] gpu_fallback = \"cpu\")" : visible == null ? "" : "CUDA_VISIBLE_DEVICES=" + visible;
+        final String why = env.get(REASON_ENV);
+        final String reason = backend.equals("cpu") ? "the supervisor chose the CPU (" + BACKEND_ENV + "=cpu" +
+            (why == null || why.isBlank() ? "" : ": " + why) + ")" :
+            visible == null ? "" : "CUDA_VISIBLE_DEVICES=" + visible;
         return new EnzymeOptions(backend.isEmpty() ? "auto" : backend, 0,
             env.getOrDefault(LIBRARY_ENV, "libcuda.so.1"), 1L << 30, reason);
     }

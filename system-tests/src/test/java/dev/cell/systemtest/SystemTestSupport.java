@@ -88,13 +88,21 @@ final class SystemTestSupport
     static Result cell(final Path dir, final Path cellHome, final long timeoutSeconds, final String... args)
         throws IOException, InterruptedException
     {
+        return cell(dir, cellHome, Map.of(), timeoutSeconds, args);
+    }
+
+    static Result cell(final Path dir, final Path cellHome, final Map<String, String> env, final long timeoutSeconds,
+        final String... args) throws IOException, InterruptedException
+    {
         final List<String> cmd = new ArrayList<>();
         cmd.add(java().toString());
         cmd.addAll(JVM_FLAGS);
         cmd.add("-jar");
         cmd.add(CLI_JAR.toAbsolutePath().toString());
         cmd.addAll(List.of(args));
-        return run(dir, Map.of("CELL_HOME", cellHome.toString()), timeoutSeconds, cmd);
+        final Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("CELL_HOME", cellHome.toString());
+        return run(dir, all, timeoutSeconds, cmd);
     }
 
     static Result mustSucceed(final Result result, final String what)

@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Tissues end to end through the {@code cell} command: the 4-level, 8-instance {@code examples/shop} built, booted,
  * shown, killed and healed, rolled and stopped; crash loops, memory limits, idle apoptosis and wake-up with probe
- * cells; and configurations that must fail before any process starts.
+ * cells; GPU devices handed out, fallen back to the CPU or refused; and configurations that must fail before any
+ * process starts.
  */
 @Timeout(900)
 class TissueSystemTest
@@ -229,6 +230,66 @@ class TissueSystemTest
         assertTrue(wrongOut.contains(wrong.resolve("cell.toml") + ": cells.b.path = \"nowhere\": no such folder"),
             wrongOut);
         assertTrue(wrongOut.contains("(line 3)"), wrongOut);
+    }
+
+    @Test
+    void gpuCellsGetTheirOwnDevicesFallBackToTheCpuOrAreRefusedBeforeAnythingStarts() throws Exception
+    {
+        final Path root = SystemTestSupport.newDir("gpus");
+        cellHome = root.resolve("cell-home");
+        final Map<String, String> oneGpu = Map.of("CELL_GPUS", "0"); // what this host may hand out: one device
+
+        final Path strict = root.resolve("strict");
+        ProbeCells.cell(strict.resolve("a"), "sleepy", "[resources]\ngpu = 1\n");
+        Files.writeString(strict.resolve("cell.toml"), "[cells]\na = { path = \"a\", replicas = 2 }\n");
+        final SystemTestSupport.Result refused = cell(root, cellHome, oneGpu, 120, "mitosis", strict.toString(),
+            "--detach", "--no-build");
+        assertEquals(1, refused.exitCode(), refused.output());
+        assertTrue(refused.output().contains("not enough GPUs: cells without gpu_fallback ask for 2 in all " +
+            "(sleepy 2 × 1); this host has 1: 0 (CELL_GPUS) (CELL_GPUS=0)"), refused.output());
+        assertTrue(SystemTestSupport.registeredPids(cellHome).isEmpty(), "nothing started");
+        assertFalse(Files.exists(strict.resolve(".cell/log/supervisor.out")), "no supervisor was forked");
+
+        final Path lenient = root.resolve("lenient");
+        ProbeCells.cell(lenient.resolve("a"), "sleepy", "[resources]\ngpu = 1\ngpu_fallback = \"cpu\"\n");
+        Files.writeString(lenient.resolve("cell.toml"), "[cells]\na = { path = \"a\", replicas = 2 }\n");
+        mustSucceed(cell(root, cellHome, oneGpu, 300, "mitosis", lenient.toString(), "--detach", "--no-build"),
+            "mitosis with gpu_fallback");
+        final List<String> seen = new ArrayList<>();
+        for (final long pid : SystemTestSupport.registeredPids(cellHome))
+        {
+            final Map<String, String> env = environment(pid);
+            seen.add(env.get("CUDA_VISIBLE_DEVICES") + "/" + env.get("CELL_ENZYME_BACKEND"));
+            if ("cpu".equals(env.get("CELL_ENZYME_BACKEND")))
+            {
+                assertTrue(env.get("CELL_ENZYME_REASON").contains("0 free of 1"), env.toString());
+            }
+        }
+        seen.sort(null);
+        assertEquals(List.of("/cpu", "0/cuda"), seen, "one instance has the device, the other runs on the CPU");
+        final String status = mustSucceed(cell(root, cellHome, 60, "status", lenient.toString(), "--interval",
+            "100ms"), "status").output();
+        assertTrue(status.contains("gpu max 1 (replica [0]: device 0 (CELL_GPUS) through CUDA_VISIBLE_DEVICES=0 " +
+            "(visibility, not isolation); replica [1]: on the CPU (gpu_fallback = \"cpu\")"), status);
+        mustSucceed(cell(root, cellHome, 120, "stop", lenient.toString()), "stop");
+        assertNoSupervisor();
+    }
+
+    /**
+     * The environment a process was started with, as the kernel keeps it.
+     */
+    private static Map<String, String> environment(final long pid) throws IOException
+    {
+        final Map<String, String> env = new java.util.HashMap<>();
+        for (final String entry : Files.readString(Path.of("/proc/" + pid + "/environ")).split("\0"))
+        {
+            final int eq = entry.indexOf('=');
+            if (eq > 0)
+            {
+                env.put(entry.substring(0, eq), entry.substring(eq + 1));
+            }
+        }
+        return env;
     }
 
     private static long pidOf(final SystemTestSupport.Result pong)

@@ -135,7 +135,7 @@ public final class Capsid implements AutoCloseable
         final Map<Kind, Resources.Range> limits = new HashMap<>();
         limits.put(Kind.MEMORY, new Resources.Range(-1, options.memoryBytes()));
         limits.put(Kind.CPU, new Resources.Range(-1, Runtime.getRuntime().availableProcessors()));
-        this.enforcement = cgroups.create("build-" + SEQUENCE.incrementAndGet(), new Resources(limits, Map.of()));
+        this.enforcement = cgroups.create("build-" + SEQUENCE.incrementAndGet(), new Resources(limits, Map.of(), false));
         // The cgroup's own notes also name the JVM flags an instance gets; a build gets only the group.
         notes.add("memory: " + enforcement.notes().get(Kind.MEMORY).replace(", heap -Xmx", "")
             .replace("; only the heap is capped (-Xmx)", ""));

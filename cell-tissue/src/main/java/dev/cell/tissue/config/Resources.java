@@ -21,22 +21,31 @@ import java.util.regex.Pattern;
  * cpu = { min = 0.5, max = 2 }
  * memory = { min = "64m", max = "256m" }
  * storage = "1g"
- * gpu = 0
+ * gpu = 1
+ * gpu_fallback = "cpu"
  * </pre>
+ * {@code gpu_fallback = "cpu"} lets an instance that asks for GPUs start on the CPU when the host has too few
+ * free; without it such a tissue is refused before anything starts.
  *
- * @param ranges what each kind asks for (absent kinds are unconstrained).
- * @param lines  where each kind is written in its {@code cell.toml}.
+ * @param ranges         what each kind asks for (absent kinds are unconstrained).
+ * @param lines          where each kind is written in its {@code cell.toml}.
+ * @param gpuFallbackCpu true when {@code gpu_fallback = "cpu"}.
  * @since 0.1
  */
-public record Resources(Map<Kind, Range> ranges, Map<Kind, Integer> lines)
+public record Resources(Map<Kind, Range> ranges, Map<Kind, Integer> lines, boolean gpuFallbackCpu)
 {
+    /**
+     * The key that lets GPU instances fall back to the CPU.
+     */
+    public static final String GPU_FALLBACK = "gpu_fallback";
+
     private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgt]?)(?:i?b)?",
         Pattern.CASE_INSENSITIVE);
 
     /**
      * No constraints.
      */
-    public static final Resources NONE = new Resources(Map.of(), Map.of());
+    public static final Resources NONE = new Resources(Map.of(), Map.of(), false);
 
     /**
      * A kind of resource.
@@ -141,8 +150,14 @@ public record Resources(Map<Kind, Range> ranges, Map<Kind, Integer> lines)
         }
         final Map<Kind, Range> ranges = new EnumMap<>(Kind.class);
         final Map<Kind, Integer> lines = new EnumMap<>(Kind.class);
+        boolean fallback = false;
         for (final String key : table.keySet())
         {
+            if (key.equals(GPU_FALLBACK))
+            {
+                fallback = gpuFallback(table, file);
+                continue;
+            }
             Kind kind = null;
             for (final Kind k : Kind.values())
             {
@@ -156,7 +171,7 @@ public record Resources(Map<Kind, Range> ranges, Map<Kind, Integer> lines)
             if (kind == null)
             {
                 throw new ConfigError(file, pos == null ? 0 : pos.line(), where +
-                    ": unknown resource; use cpu, memory, storage or gpu");
+                    ": unknown resource; use cpu, memory, storage, gpu or " + GPU_FALLBACK);
             }
             final Object value = table.get(List.of(key));
             final double min;
@@ -182,7 +197,24 @@ public record Resources(Map<Kind, Range> ranges, Map<Kind, Integer> lines)
             ranges.put(kind, new Range(min, max));
             lines.put(kind, pos == null ? 0 : pos.line());
         }
-        return new Resources(Map.copyOf(ranges), Map.copyOf(lines));
+        return new Resources(Map.copyOf(ranges), Map.copyOf(lines), fallback);
+    }
+
+    private static boolean gpuFallback(final TomlTable table, final Path file)
+    {
+        final TomlPosition pos = table.inputPositionOf(List.of(GPU_FALLBACK));
+        final Object value = table.get(List.of(GPU_FALLBACK));
+        if ("cpu".equals(value))
+        {
+            return true;
+        }
+        if ("none".equals(value))
+        {
+            return false;
+        }
+        throw new ConfigError(file, pos == null ? 0 : pos.line(), file + ": resources." + GPU_FALLBACK +
+            (pos == null ? "" : " (line " + pos.line() + ")") + " = " + CellToml.render(value) + " is not \"cpu\" " +
+            "(start on the CPU when the host has too few GPUs) or \"none\" (refuse to start)");
     }
 
     private static double amount(final Kind kind, final Object value, final String where, final Path file,

@@ -68,6 +68,19 @@ public final class Cgroups
             final String n = notes.get(kind);
             return n != null && n.startsWith("enforced");
         }
+
+        /**
+         * @param kind a kind.
+         * @param note how it is applied.
+         * @return a copy with that note.
+         */
+        public Enforcement withNote(final Kind kind, final String note)
+        {
+            final Map<Kind, String> n = new java.util.EnumMap<>(Kind.class);
+            n.putAll(notes);
+            n.put(kind, note);
+            return new Enforcement(dirs, jvmFlags, Map.copyOf(n), memoryDir);
+        }
     }
 
     /**
@@ -248,10 +261,6 @@ public final class Cgroups
         {
             notes.put(Kind.STORAGE, "not enforced: Cell sets no filesystem quota; use a quota-enabled " +
                 "filesystem for the cell's folder");
-        }
-        if (resources.get(Kind.GPU) != null)
-        {
-            notes.put(Kind.GPU, "not enforced: Cell does not control GPU devices");
         }
         return new Enforcement(List.copyOf(dirs), List.copyOf(flags), Map.copyOf(notes), memoryDir);
     }

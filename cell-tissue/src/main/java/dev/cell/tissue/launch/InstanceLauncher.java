@@ -188,6 +188,20 @@ public final class InstanceLauncher
      */
     public Launched start(final CellSpec cell, final List<String> instanceCmd)
     {
+        return start(cell, instanceCmd, java.util.Map.of());
+    }
+
+    /**
+     * Start one instance with a prepared command line and more environment (its GPUs, {@link GpuPlan}).
+     *
+     * @param cell        a built cell.
+     * @param instanceCmd the command.
+     * @param env         variables added to (or, empty, set empty in) its environment.
+     * @return the started instance.
+     * @throws UserError when it cannot be started.
+     */
+    public Launched start(final CellSpec cell, final List<String> instanceCmd, final java.util.Map<String, String> env)
+    {
         final List<String> command = new ArrayList<>();
         if (JvmCommand.setsid() != null)
         {
@@ -199,6 +213,7 @@ public final class InstanceLauncher
             .redirectErrorStream(true)
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().put("CELL_HOME", cellHome.toString());
+        pb.environment().putAll(env);
         Path outFile = null;
         try
         {

@@ -57,7 +57,8 @@ final class SupervisorStatus
                     e.put("max", range.max() < 0 ? "" : k.format(range.max()));
                     final Slot first = r.slots.getFirst();
                     final Cgroups.Enforcement enf = first.enforcement;
-                    e.put("enforcement", enf == null ? "not started" : enf.notes().getOrDefault(k, "not enforced"));
+                    e.put("enforcement", k == Resources.Kind.GPU ? gpuNotes(r) :
+                        enf == null ? "not started" : enf.notes().getOrDefault(k, "not enforced"));
                     e.put("enforced", enf != null && enf.enforced(k));
                     res.put(k.key(), e);
                 }
@@ -82,5 +83,26 @@ final class SupervisorStatus
         }
         m.put("cells", cells);
         return m;
+    }
+
+    /**
+     * Each replica's devices: one note when all say the same, else one per replica.
+     */
+    private static String gpuNotes(final CellRun r)
+    {
+        final java.util.Map<String, List<Integer>> byNote = new LinkedHashMap<>();
+        for (final Slot s : r.slots)
+        {
+            final Cgroups.Enforcement enf = s.enforcement;
+            final String note = enf == null ? "not started" : enf.notes().getOrDefault(Resources.Kind.GPU, "");
+            byNote.computeIfAbsent(note, n -> new ArrayList<>()).add(s.index);
+        }
+        if (byNote.size() == 1)
+        {
+            return byNote.keySet().iterator().next();
+        }
+        final List<String> parts = new ArrayList<>();
+        byNote.forEach((note, slots) -> parts.add("replica" + (slots.size() == 1 ? " " : "s ") + slots + ": " + note));
+        return String.join("; ", parts);
     }
 }

@@ -17,6 +17,7 @@ import dev.cell.tissue.config.TissueTree.Node;
 import dev.cell.tissue.launch.Cgroups;
 import dev.cell.tissue.launch.ConsoleLines;
 import dev.cell.tissue.launch.ClassDataSharing;
+import dev.cell.tissue.launch.GpuPlan;
 import dev.cell.tissue.launch.InstanceLauncher;
 import dev.cell.tissue.launch.InstanceLauncher.Launched;
 import dev.cell.tissue.launch.Instances;
@@ -61,6 +62,7 @@ public final class TissueSupervisor implements AutoCloseable
     private final InstanceLauncher launcher;
     private final Instances instances;
     private final Cgroups cgroups;
+    private final GpuPlan gpus;
     private final Map<String, CellRun> runs = new LinkedHashMap<>();
     private final java.util.Set<Launched> stoppedOnPurpose = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ArtifactStore artifacts;
@@ -107,6 +109,7 @@ public final class TissueSupervisor implements AutoCloseable
         {
             runs.put(n.cell().name(), new CellRun(n));
         }
+        this.gpus = GpuPlan.forTissue(tree.cells(), System.getenv());
     }
 
     /**
@@ -255,8 +258,10 @@ public final class TissueSupervisor implements AutoCloseable
     {
         final CellRun r = s.run;
         s.generation++;
-        final Cgroups.Enforcement enf = cgroups.create(r.cell.name() + "-" + s.index + "-" + s.generation,
+        final GpuPlan.Assignment gpu = gpus.assignment(r.cell.name(), s.index);
+        final Cgroups.Enforcement cg = cgroups.create(r.cell.name() + "-" + s.index + "-" + s.generation,
             r.node.resources());
+        final Cgroups.Enforcement enf = gpu == null ? cg : cg.withNote(Resources.Kind.GPU, gpu.note());
         s.enforcement = enf;
         final List<String> extra = new ArrayList<>(enf.jvmFlags());
         if (!r.node.lifeCycle().idleTimeout().isZero())
@@ -265,7 +270,8 @@ public final class TissueSupervisor implements AutoCloseable
         }
         extra.addAll(ClassDataSharing.flags(r.cell, s.index));
         s.state = State.STARTING;
-        final Launched l = launcher.start(r.cell, Cgroups.wrap(enf, InstanceLauncher.command(r.cell, extra)));
+        final Launched l = launcher.start(r.cell, Cgroups.wrap(enf, InstanceLauncher.command(r.cell, extra)),
+            gpu == null ? Map.of() : gpu.env());
         s.current = l;
         progress.update(r.cell.name(), "starting", l.label() + (s.restarts > 0 ? ", restart " + s.restarts : ""));
         return l;
@@ -590,6 +596,7 @@ public final class TissueSupervisor implements AutoCloseable
             try
             {
                 tree.checkReplicas(counts);
+                gpus.reserveAll(List.of(new GpuPlan.Ask(cell, r.node.resources(), replicas)));
             }
             catch (final UserError ex)
             {
@@ -614,6 +621,7 @@ public final class TissueSupervisor implements AutoCloseable
                     stopped.add(label);
                 }
             }
+            gpus.release(cell, replicas);
             CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).join();
             r.state = replicas == 0 ? State.STOPPED : State.READY;
             progress.update(cell, "scaled", before + " -> " + replicas + " instance(s)" +
