@@ -380,7 +380,8 @@ final class StatusCommand implements Callable<Integer>
             {
                 sb.append(" max ").append(r.get("max"));
             }
-            sb.append("gpu".equals(e.getKey()) ? " (" + r.get("enforcement") + ")" :
+            sb.append("gpu".equals(e.getKey()) ? " (" + r.get("enforcement") + (r.get("usage") instanceof String u &&
+                !u.isEmpty() ? "; now " + u : "") + ")" :
                 Boolean.TRUE.equals(r.get("enforced")) ? " (enforced)" : " (NOT enforced: " +
                 String.valueOf(r.get("enforcement")).replaceFirst("^not enforced: ", "") + ")");
         }

@@ -270,7 +270,7 @@ class TissueSystemTest
         final String status = mustSucceed(cell(root, cellHome, 60, "status", lenient.toString(), "--interval",
             "100ms"), "status").output();
         assertTrue(status.contains("gpu max 1 (replica [0]: device 0 (CELL_GPUS) through CUDA_VISIBLE_DEVICES=0 " +
-            "(visibility, not isolation); replica [1]: on the CPU (gpu_fallback = \"cpu\")"), status);
+            "(visibility, not isolation); replica [1]: cpu fallback (gpu_fallback = \"cpu\")"), status);
         mustSucceed(cell(root, cellHome, 120, "stop", lenient.toString()), "stop");
         assertNoSupervisor();
     }

@@ -75,10 +75,10 @@ public final class GpuDevices
         {
             return new Found(fromOverride(override), ENV + "=" + override);
         }
-        final List<Gpu> smi = nvidiaSmi();
+        final String smi = nvidiaSmi("--query-gpu=index,name,memory.total");
         if (smi != null)
         {
-            return new Found(smi, "nvidia-smi");
+            return new Found(parseSmi(smi), "nvidia-smi");
         }
         final List<Gpu> proc = fromProc(PROC);
         return proc.isEmpty() ? new Found(List.of(), "no nvidia-smi and no " + PROC) : new Found(proc, PROC.toString());
@@ -198,16 +198,75 @@ public final class GpuDevices
     }
 
     /**
-     * @return the devices {@code nvidia-smi} lists, or null when it cannot be run or fails.
+     * What a device is doing now.
+     *
+     * @param index          its index.
+     * @param usedMiB        memory in use.
+     * @param totalMiB       its memory.
+     * @param utilPercent    the share of the last sample period a kernel ran.
      */
-    private static List<Gpu> nvidiaSmi()
+    public record Usage(int index, long usedMiB, long totalMiB, int utilPercent)
+    {
+        /**
+         * @return e.g. {@code 12.5 of 140 GiB used, 37 % busy}.
+         */
+        public String describe()
+        {
+            return String.format(Locale.ROOT, "%.1f of %d GiB used, %d %% busy", usedMiB / 1024.0, totalMiB / 1024,
+                utilPercent);
+        }
+    }
+
+    /**
+     * @return each device's memory use and utilisation from {@code nvidia-smi}, empty when it cannot be run.
+     */
+    public static Map<Integer, Usage> usage()
+    {
+        final String csv = nvidiaSmi("--query-gpu=index,memory.used,memory.total,utilization.gpu");
+        return csv == null ? Map.of() : parseUsage(csv);
+    }
+
+    /**
+     * @param csv what {@code nvidia-smi --query-gpu=index,memory.used,memory.total,utilization.gpu
+     *            --format=csv,noheader,nounits} prints.
+     * @return by device index; lines that do not parse (e.g. {@code [N/A]}) are skipped.
+     */
+    public static Map<Integer, Usage> parseUsage(final String csv)
+    {
+        final Map<Integer, Usage> usage = new java.util.TreeMap<>();
+        for (final String line : csv.split("\n"))
+        {
+            final String[] f = line.split(",");
+            if (f.length != 4)
+            {
+                continue;
+            }
+            try
+            {
+                final int index = Integer.parseInt(f[0].trim());
+                usage.put(index, new Usage(index, Long.parseLong(f[1].trim()), Long.parseLong(f[2].trim()),
+                    Integer.parseInt(f[3].trim())));
+            }
+            catch (final NumberFormatException ex)
+            {
+                // "[N/A]" on a device that does not report it
+            }
+        }
+        return Map.copyOf(usage);
+    }
+
+    /**
+     * @param query the {@code --query-gpu=} argument.
+     * @return what {@code nvidia-smi} prints for it as CSV without header or units, or null when it cannot be run,
+     * fails, or takes more than 10 s.
+     */
+    private static String nvidiaSmi(final String query)
     {
         Path out = null;
         try
         {
             out = Files.createTempFile("cell-nvidia-smi", ".csv");
-            final Process p = new ProcessBuilder("nvidia-smi", "--query-gpu=index,name,memory.total",
-                "--format=csv,noheader,nounits").redirectErrorStream(true)
+            final Process p = new ProcessBuilder("nvidia-smi", query, "--format=csv,noheader,nounits").redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectOutput(out.toFile()).start();
             if (!p.waitFor(10, TimeUnit.SECONDS))
@@ -215,7 +274,7 @@ public final class GpuDevices
                 p.destroyForcibly();
                 return null;
             }
-            return p.exitValue() == 0 ? parseSmi(Files.readString(out, StandardCharsets.UTF_8)) : null;
+            return p.exitValue() == 0 ? Files.readString(out, StandardCharsets.UTF_8) : null;
         }
         catch (final IOException ex)
         {

@@ -198,7 +198,7 @@ public final class GpuPlan
             }
             final String why = "asks for " + need + " GPU" + (need == 1 ? "" : "s") + " per instance; " + free.size() +
                 " free of " + describeHost();
-            given.put(key, new Assignment(List.of(), env("", "cpu", why), "on the CPU (gpu_fallback = \"cpu\"): " +
+            given.put(key, new Assignment(List.of(), env("", "cpu", why), "cpu fallback (gpu_fallback = \"cpu\"): " +
                 why));
             return true;
         }

@@ -1,6 +1,7 @@
 package dev.cell.tissue.supervise;
 
 import dev.cell.tissue.launch.Cgroups;
+import dev.cell.tissue.launch.GpuPlan;
 import dev.cell.tissue.launch.InstanceLauncher.Launched;
 
 /**
@@ -13,6 +14,7 @@ final class Slot
     volatile Launched current;
     volatile State state = State.WAITING;
     volatile Cgroups.Enforcement enforcement;
+    volatile GpuPlan.Assignment gpu;
     volatile String lastExit = "";
     volatile int restarts;
     volatile boolean replacing;

@@ -3,6 +3,8 @@ package dev.cell.tissue.supervise;
 import dev.cell.tissue.config.Resources;
 import dev.cell.tissue.config.TissueTree;
 import dev.cell.tissue.launch.Cgroups;
+import dev.cell.tissue.launch.GpuDevices;
+import dev.cell.tissue.launch.GpuPlan;
 import dev.cell.tissue.launch.InstanceLauncher.Launched;
 
 import java.util.ArrayList;
@@ -60,6 +62,10 @@ final class SupervisorStatus
                     e.put("enforcement", k == Resources.Kind.GPU ? gpuNotes(r) :
                         enf == null ? "not started" : enf.notes().getOrDefault(k, "not enforced"));
                     e.put("enforced", enf != null && enf.enforced(k));
+                    if (k == Resources.Kind.GPU)
+                    {
+                        e.put("usage", gpuUsage(r));
+                    }
                     res.put(k.key(), e);
                 }
             }
@@ -103,6 +109,37 @@ final class SupervisorStatus
         }
         final List<String> parts = new ArrayList<>();
         byNote.forEach((note, slots) -> parts.add("replica" + (slots.size() == 1 ? " " : "s ") + slots + ": " + note));
+        return String.join("; ", parts);
+    }
+
+    /**
+     * What the devices of a cell's replicas are doing now ({@code nvidia-smi}); empty when none or unknown.
+     */
+    private static String gpuUsage(final CellRun r)
+    {
+        final java.util.Set<Integer> devices = new java.util.TreeSet<>();
+        for (final Slot s : r.slots)
+        {
+            final GpuPlan.Assignment a = s.gpu;
+            if (a != null)
+            {
+                a.devices().forEach(g -> devices.add(g.index()));
+            }
+        }
+        if (devices.isEmpty())
+        {
+            return "";
+        }
+        final Map<Integer, GpuDevices.Usage> now = GpuDevices.usage();
+        final List<String> parts = new ArrayList<>();
+        for (final int d : devices)
+        {
+            final GpuDevices.Usage u = now.get(d);
+            if (u != null)
+            {
+                parts.add("device " + d + " " + u.describe());
+            }
+        }
         return String.join("; ", parts);
     }
 }

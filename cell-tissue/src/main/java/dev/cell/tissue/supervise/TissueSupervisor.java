@@ -263,6 +263,7 @@ public final class TissueSupervisor implements AutoCloseable
             r.node.resources());
         final Cgroups.Enforcement enf = gpu == null ? cg : cg.withNote(Resources.Kind.GPU, gpu.note());
         s.enforcement = enf;
+        s.gpu = gpu;
         final List<String> extra = new ArrayList<>(enf.jvmFlags());
         if (!r.node.lifeCycle().idleTimeout().isZero())
         {
@@ -513,6 +514,7 @@ public final class TissueSupervisor implements AutoCloseable
                 Cgroups.remove(oldEnf);
             }
             s.enforcement = fresh.enforcement;
+            s.gpu = fresh.gpu;
             s.generation = fresh.generation;
             s.current = l;
             s.state = State.READY;

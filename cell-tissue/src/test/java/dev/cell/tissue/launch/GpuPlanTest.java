@@ -78,7 +78,7 @@ class GpuPlanTest
             assertEquals("", a.env().get(GpuPlan.VISIBLE_ENV));
             assertEquals("cpu", a.env().get(GpuPlan.BACKEND_ENV));
             assertTrue(a.env().get(GpuPlan.REASON_ENV).contains("0 free of 1"), a.env().toString());
-            assertTrue(a.note().startsWith("on the CPU (gpu_fallback = \"cpu\")"), a.note());
+            assertTrue(a.note().startsWith("cpu fallback (gpu_fallback = \"cpu\")"), a.note());
         }
     }
 
@@ -144,5 +144,10 @@ class GpuPlanTest
         assertThrows(IllegalArgumentException.class, () -> GpuDevices.fromOverride("0,0"));
         assertThrows(IllegalArgumentException.class, () -> GpuDevices.fromOverride("gpu0"));
         assertEquals("CELL_GPUS=1", GpuDevices.discover(java.util.Map.of(GpuDevices.ENV, "1")).source());
+
+        final java.util.Map<Integer, GpuDevices.Usage> usage = GpuDevices.parseUsage("0, 12800, 143771, 37\n" +
+            "1, [N/A], 143771, [N/A]\n");
+        assertEquals(java.util.Set.of(0), usage.keySet());
+        assertEquals("12.5 of 140 GiB used, 37 % busy", usage.get(0).describe());
     }
 }
