@@ -220,6 +220,7 @@ public final class EnzymeBenchmark
             "--call-child", "true", "--calls", String.valueOf(calls)));
         final ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put(EnzymeOptions.BACKEND_ENV, backend);
+        pb.environment().put(EnzymeOptions.REASON_ENV, "the benchmark's " + backend + " row");
         final Process child = pb.start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
             StandardCharsets.UTF_8)))
