@@ -117,7 +117,8 @@ final class PsCommand implements Callable<Integer>
     private int allHosts(final PrintWriter out, final java.nio.file.Path home)
     {
         final List<Object> list = new ArrayList<>();
-        final Table table = new Table("CELL", "INSTANCE", "HOST", "REGION", "AXON", "FINGERPRINT", "IDENTITY");
+        final Table table = new Table("CELL", "INSTANCE", "HOST", "REGION", "AXON", "CALLS/S", "P99", "QUEUE",
+            "FINGERPRINT", "IDENTITY");
         for (final String cell : RegistryView.cells(home))
         {
             for (final RegistryView.Entry e : RegistryView.read(home, cell))
@@ -130,9 +131,14 @@ final class PsCommand implements Callable<Integer>
                 m.put("axon", e.axon());
                 m.put("fingerprint", e.fingerprint());
                 m.put("identity", e.identity());
+                m.put("callsPerSecond", (long)e.load().callsPerSecond());
+                m.put("p50Us", (long)e.load().p50Us());
+                m.put("p99Us", (long)e.load().p99Us());
+                m.put("queueDepth", (long)e.load().queueDepth());
                 list.add(m);
                 table.row(cell, e.instanceId(), e.host(), e.region().isEmpty() ? "-" : e.region(), e.axon(),
-                    e.fingerprint(), e.identity());
+                    e.load().callsPerSecond(), e.load().p99Us() == 0 ? "-" : e.load().p99Us() + " µs",
+                    e.load().queueDepth(), e.fingerprint(), e.identity());
             }
         }
         if (json)

@@ -30,10 +30,11 @@ class PsAllHostsTest
     {
         final Path view = Files.createDirectories(RegistryView.dir(home));
         Files.writeString(view.resolve("exchange"), RegistryView.line("exchange-b", "10.0.0.2:7400", "ed25519:bbb",
-            "00000000000000aa", "host-b", "eu") + RegistryView.line("exchange-c", "10.0.0.3:7400", "ed25519:ccc",
-            "00000000000000aa", "host-c", ""));
+            "00000000000000aa", "host-b", "eu", new RegistryView.Load(40, 180, 3, 1200)) +
+            RegistryView.line("exchange-c", "10.0.0.3:7400", "ed25519:ccc", "00000000000000aa", "host-c", "",
+                RegistryView.Load.NONE));
         Files.writeString(view.resolve("prices"), RegistryView.line("prices-a", "10.0.0.1:7700", "ed25519:aaa",
-            "00000000000000bb", "host-a", ""));
+            "00000000000000bb", "host-a", "", RegistryView.Load.NONE));
         Files.setLastModifiedTime(view.resolve("prices"),
             FileTime.fromMillis(System.currentTimeMillis() - RegistryView.MAX_AGE_MS - 1_000));
         try (CellHomeProperty ignored = CellHomeProperty.set(home))
@@ -41,7 +42,8 @@ class PsAllHostsTest
             final Cli table = Cli.run("ps", "--all-hosts");
             assertEquals(0, table.code(), table.toString());
             assertTrue(table.out().lines().anyMatch(l -> l.startsWith("exchange") && l.contains("exchange-b") &&
-                l.contains("host-b") && l.contains("eu") && l.contains("10.0.0.2:7400")), table.toString());
+                l.contains("host-b") && l.contains("eu") && l.contains("10.0.0.2:7400") && l.matches(".*1200 +180 µs +3 .*")),
+                table.toString());
             assertTrue(table.out().contains("exchange-c") && table.out().contains("host-c"), table.toString());
             assertTrue(!table.out().contains("prices-a"), "a stale view is not shown: " + table);
 
@@ -49,6 +51,7 @@ class PsAllHostsTest
             final List<?> rows = (List<?>)Json.parse(json.out().strip());
             assertEquals(2, rows.size(), json.toString());
             assertEquals("ed25519:ccc", ((Map<?, ?>)rows.get(1)).get("identity"));
+            assertEquals(3L, ((Map<?, ?>)rows.get(0)).get("queueDepth"));
 
             Files.delete(view.resolve("exchange"));
             final Cli none = Cli.run("ps", "--all-hosts");

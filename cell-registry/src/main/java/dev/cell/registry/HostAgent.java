@@ -180,7 +180,7 @@ final class HostAgent implements AutoCloseable
         try
         {
             lease.announce();
-            lease.startRenewing(() -> RegistryLease.Load.NONE);
+            lease.startRenewing(new InstanceLoad(r.runDir(), System::nanoTime));
             log.info("registry.announced", "cell", r.cell(), "instance", r.instanceId(), "axon", r.axon());
         }
         catch (final Exception ex)
@@ -316,7 +316,7 @@ final class HostAgent implements AutoCloseable
             {
                 views.computeIfAbsent(l.cell(), c -> new StringBuilder())
                     .append(RegistryView.line(l.instanceId(), l.axon(), l.identity(), l.fingerprint(), l.host(),
-                        l.region()));
+                        l.region(), new RegistryView.Load(l.p50Us(), l.p99Us(), l.queueDepth(), l.callsPerSecond())));
             }
         }
         final TreeMap<String, StringBuilder> used = new TreeMap<>();

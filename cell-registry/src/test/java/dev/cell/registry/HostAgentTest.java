@@ -1,5 +1,6 @@
 package dev.cell.registry;
 
+import dev.cell.ring.InstanceFile;
 import dev.cell.ring.Liveness;
 import dev.cell.runtime.discovery.ConsumerRegistry;
 import dev.cell.runtime.discovery.InstanceRecord;
@@ -23,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The replicas' host agents (three replicas, each with its own cell home, standing for three hosts): an instance
  * registered on one home (its run file, as a starting instance writes it) is announced with its own cell's key and
- * appears in every home's view; once its run file is gone it is revoked and leaves every view. A consumer's use
+ * appears in every home's view, with the queue depth its instance file reports; once its run file is gone it is
+ * revoked and leaves every view. A consumer's use
  * recorded on one home (as its client writes it when it connects) reaches every home's uses file, signed by the
  * consumer's key, and leaves them once the consumer's process record is gone.
  */
@@ -64,6 +66,9 @@ class HostAgentTest
         final Path cellDir = group.root.resolve("exchange");
         final Identity key = Identity.loadOrCreate(AxonOptions.identityFileOf(cellDir));
         final Path runDir = Files.createDirectories(group.root.resolve("run-exchange-a"));
+        final InstanceFile counters = InstanceFile.create(runDir, 0x0123456789abcdefL,
+            InstanceFile.DEFAULT_ACCEPT_CAPACITY);
+        counters.counters().queueDepth(5);
         final InstanceRecord axon = new InstanceRecord("exchange", "exchange-a", Liveness.currentPid(),
             Liveness.currentStartEpochMs(), runDir, cellDir, "0123456789abcdef", "eco", "10.1.2.3:7400");
         InstanceRegistry.register(group.home(0), axon);
@@ -75,6 +80,19 @@ class HostAgentTest
         assertEquals("10.1.2.3:7400", entry.axon());
         assertEquals(key.publicId(), entry.identity(), "announced with the instance's own key");
         assertEquals("0123456789abcdef", entry.fingerprint());
+        RegistryGroup.await("the queue depth it reports in every home's view", Duration.ofSeconds(20), () ->
+        {
+            for (int i = 0; i < RegistryGroup.REPLICAS; i++)
+            {
+                final List<RegistryView.Entry> e = RegistryView.read(group.home(i), "exchange");
+                if (e.isEmpty() || e.getFirst().load().queueDepth() != 5)
+                {
+                    return false;
+                }
+            }
+            return true;
+        });
+        counters.close();
 
         InstanceRegistry.unregister(group.home(0), "exchange", "exchange-a");
         final long goneNs = System.nanoTime();

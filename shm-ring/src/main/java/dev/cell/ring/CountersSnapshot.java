@@ -34,6 +34,7 @@ public final class CountersSnapshot
     private long errors;
     private long backPressured;
     private long connections;
+    private long queueDepth;
     private int idleProfile;
     private long idleSleeps;
     private long idleSleptNs;
@@ -79,6 +80,7 @@ public final class CountersSnapshot
         errors = b.getLongAcquire(InstanceFile.ERRORS_OFFSET);
         backPressured = b.getLongAcquire(InstanceFile.BACK_PRESSURED_OFFSET);
         connections = b.getLongAcquire(InstanceFile.CONNECTIONS_OFFSET);
+        queueDepth = b.getLongAcquire(InstanceFile.QUEUE_DEPTH_OFFSET);
         idleProfile = b.getIntAcquire(InstanceFile.IDLE_PROFILE_OFFSET);
         idleSleeps = b.getLongAcquire(InstanceFile.IDLE_SLEEPS_OFFSET);
         idleSleptNs = b.getLongAcquire(InstanceFile.IDLE_SLEPT_NS_OFFSET);
@@ -172,6 +174,14 @@ public final class CountersSnapshot
     public long connections()
     {
         return connections;
+    }
+
+    /**
+     * @return calls accepted and not answered yet at the snapshot ({@link InstanceCounters#queueDepth}).
+     */
+    public long queueDepth()
+    {
+        return queueDepth;
     }
 
     /**

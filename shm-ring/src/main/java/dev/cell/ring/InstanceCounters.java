@@ -146,6 +146,17 @@ public final class InstanceCounters
     }
 
     /**
+     * Serving thread: calls accepted and not answered yet (async replies outstanding, replies waiting for ring
+     * space), which the host's registry agent reports as the instance's queue depth.
+     *
+     * @param depth the count now.
+     */
+    public void queueDepth(final int depth)
+    {
+        buffer.putLongRelease(InstanceFile.QUEUE_DEPTH_OFFSET, depth);
+    }
+
+    /**
      * Publish how the serving thread idles and how many sessions are open (from its housekeeping).
      *
      * @param profile     {@link #IDLE_ECO} or {@link #IDLE_SPIN}.

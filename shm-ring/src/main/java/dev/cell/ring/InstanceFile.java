@@ -122,6 +122,7 @@ public final class InstanceFile implements AutoCloseable
     static final int ERRORS_OFFSET = 200;
     static final int BACK_PRESSURED_OFFSET = 208;
     static final int CONNECTIONS_OFFSET = 216;
+    static final int QUEUE_DEPTH_OFFSET = 224;
     static final int DOORBELL_OFFSET = 256;
     static final int SERVICE_TIMES_OFFSET = 1024;
     static final int IDLE_PROFILE_OFFSET = 3072;
@@ -269,6 +270,17 @@ public final class InstanceFile implements AutoCloseable
     public static long readErrors(final Path path)
     {
         return readCounter(path, ERRORS_OFFSET);
+    }
+
+    /**
+     * Read an instance's queue depth without keeping its file mapped.
+     *
+     * @param path the instance file.
+     * @return calls accepted and not answered yet ({@link InstanceCounters#queueDepth}), or -1 when unreadable.
+     */
+    public static long readQueueDepth(final Path path)
+    {
+        return readCounter(path, QUEUE_DEPTH_OFFSET);
     }
 
     private static long readCounter(final Path path, final int offset)

@@ -4,7 +4,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Which instance a {@link RacingConnection}'s next call goes to. Lower {@link RaceMember#score} is better
- * (peak-sensitive latency × (calls in flight + 1), Finagle's form); in order:
+ * (peak-sensitive latency × (queue + 1), Finagle's form, the queue being the larger of this client's calls in flight
+ * and the instance's reported queue depth); in order:
  * <ol>
  * <li>an instance never heard from, with nothing in flight, is tried first (while its first call is in flight it
  * gets no other);</li>

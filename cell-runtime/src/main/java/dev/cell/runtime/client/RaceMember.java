@@ -75,6 +75,7 @@ final class RaceMember
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile long busySinceNs;
     private volatile double costNs;
+    private volatile int reportedQueueDepth;
     private volatile long stampNs;
     private volatile double smoothedNs;
     private volatile double deviationNs;
@@ -189,11 +190,30 @@ final class RaceMember
 
     /**
      * @param nowNs the clock now.
-     * @return the score calls are steered by (lower is better): cost × (calls in flight + 1), Finagle's form.
+     * @return the score calls are steered by (lower is better): cost × (queue + 1), Finagle's form, where the queue is
+     * the larger of this client's calls in flight and the queue depth the instance last reported (which counts every
+     * client's calls, this one's included, so the two are not added).
      */
     double score(final long nowNs)
     {
-        return cost(nowNs) * (inFlight.get() + 1);
+        return cost(nowNs) * (Math.max(inFlight.get(), reportedQueueDepth) + 1);
+    }
+
+    /**
+     * @param depth the queue depth the instance reported last (its instance file on this host, the registry's view
+     *              for another host's).
+     */
+    void reportedQueueDepth(final int depth)
+    {
+        reportedQueueDepth = Math.max(0, depth);
+    }
+
+    /**
+     * @return the queue depth the instance reported last.
+     */
+    int reportedQueueDepth()
+    {
+        return reportedQueueDepth;
     }
 
     /**

@@ -1,9 +1,11 @@
 package dev.cell.runtime.client;
 
+import dev.cell.ring.InstanceFile;
 import dev.cell.runtime.CellException;
 import dev.cell.runtime.discovery.Dormancy;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
+import dev.cell.runtime.discovery.RegistryView;
 import dev.cell.runtime.genome.Genome;
 
 import java.time.Duration;
@@ -201,6 +203,36 @@ final class RaceMembers implements Runnable
                     connect(axonId(e), e.toString(), () -> AxonConnector.open(cell, fingerprint, handlers, with, e));
                 }
             }
+            readQueueDepths(live);
+        }
+    }
+
+    /**
+     * Give each member the queue depth its instance reported: this host's from their instance files (now), other
+     * hosts' from the registry's view (as of the leader's last digest).
+     */
+    private void readQueueDepths(final List<InstanceRecord> live)
+    {
+        final Map<String, Integer> depths = new java.util.HashMap<>();
+        for (final InstanceRecord r : live)
+        {
+            depths.put(r.instanceId(), (int)Math.min(Integer.MAX_VALUE,
+                InstanceFile.readQueueDepth(r.runDir().resolve(InstanceFile.FILE_NAME))));
+        }
+        for (final RegistryView.Entry v : RegistryView.read(ctx.cellHome(), cell))
+        {
+            try
+            {
+                depths.put(axonId(Endpoint.parse(v.axon(), null)), v.load().queueDepth());
+            }
+            catch (final IllegalArgumentException malformed)
+            {
+                // not a member either
+            }
+        }
+        for (final RaceMember m : members)
+        {
+            m.reportedQueueDepth(depths.getOrDefault(m.id, 0));
         }
     }
 

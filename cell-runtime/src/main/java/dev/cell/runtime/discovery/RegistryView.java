@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
 /**
  * What this host's registry replica knows of a cell's live instances on every host, as files its agent writes:
  * {@code $CELL_HOME/registry/view/<cell>}, one line per instance with an axon endpoint (instance id, axon
- * {@code host:port}, identity key, fingerprint, host label, region; tab-separated), rewritten whenever the list
+ * {@code host:port}, identity key, fingerprint, host label, region, and its reported load: p50 and p99 service time
+ * in µs, queue depth, calls per second; tab-separated), rewritten whenever the list
  * changes and at least every second. So a client reaches instances on other hosts with no registry code and no call
  * of its own: it reads a file, as it reads the run files of this host's instances. A view older than
  * {@link #MAX_AGE_MS} (its replica stopped or is stuck) is not used.
@@ -52,10 +53,28 @@ public final class RegistryView
      * @param fingerprint its genome fingerprint (16 hex digits).
      * @param host       the host label it was announced with.
      * @param region     its region label (may be empty).
+     * @param load       what it last reported.
      */
     public record Entry(String instanceId, String axon, String identity, String fingerprint, String host,
-        String region)
+        String region, Load load)
     {
+    }
+
+    /**
+     * The load an instance last reported with a renewal, as the registry leader's latest digest carried it (so up to
+     * one digest interval, 1 s by default, old when the view is written).
+     *
+     * @param p50Us          median handler service time, microseconds (0: nothing served lately).
+     * @param p99Us          99th percentile, microseconds.
+     * @param queueDepth     calls accepted and not answered yet.
+     * @param callsPerSecond calls served per second.
+     */
+    public record Load(int p50Us, int p99Us, int queueDepth, int callsPerSecond)
+    {
+        /**
+         * Nothing reported.
+         */
+        public static final Load NONE = new Load(0, 0, 0, 0);
     }
 
     /**
@@ -132,9 +151,10 @@ public final class RegistryView
      * @return one line of a view file (its writer's format).
      */
     public static String line(final String instanceId, final String axon, final String identity,
-        final String fingerprint, final String host, final String region)
+        final String fingerprint, final String host, final String region, final Load load)
     {
-        return instanceId + '\t' + axon + '\t' + identity + '\t' + fingerprint + '\t' + host + '\t' + region + '\n';
+        return instanceId + '\t' + axon + '\t' + identity + '\t' + fingerprint + '\t' + host + '\t' + region + '\t' +
+            load.p50Us() + '\t' + load.p99Us() + '\t' + load.queueDepth() + '\t' + load.callsPerSecond() + '\n';
     }
 
     /**
@@ -164,14 +184,15 @@ public final class RegistryView
     public static List<Entry> read(final Path cellHome, final String cell)
     {
         final List<Entry> entries = new ArrayList<>();
-        final List<String[]> lines = CELL.matcher(cell).matches() ? lines(dir(cellHome).resolve(cell), 6) : null;
+        final List<String[]> lines = CELL.matcher(cell).matches() ? lines(dir(cellHome).resolve(cell), 10) : null;
         if (lines != null)
         {
             for (final String[] f : lines)
             {
                 if (!f[1].isEmpty())
                 {
-                    entries.add(new Entry(f[0], f[1], f[2], f[3], f[4], f[5]));
+                    entries.add(new Entry(f[0], f[1], f[2], f[3], f[4], f[5], new Load(count(f[6]), count(f[7]),
+                        count(f[8]), count(f[9]))));
                 }
             }
         }
@@ -209,6 +230,18 @@ public final class RegistryView
         catch (final IOException absentOrUnreadable)
         {
             return null;
+        }
+    }
+
+    private static int count(final String field)
+    {
+        try
+        {
+            return Math.max(0, Integer.parseInt(field));
+        }
+        catch (final NumberFormatException ex)
+        {
+            return 0;
         }
     }
 

@@ -54,6 +54,7 @@ final class RequestHandler implements FrameListener, ServerListener
     private final RequestTracing tracing;
     private ServerConnection current;
     private int pendingCount;
+    private int asyncOutstanding;
     private int slot = InstanceCounters.OTHER_SLOT; // the counter slot of the request being answered
 
     RequestHandler(
@@ -110,6 +111,7 @@ final class RequestHandler implements FrameListener, ServerListener
     void pendingCleared()
     {
         pendingCount--;
+        publishQueueDepth();
     }
 
     /**
@@ -288,6 +290,8 @@ final class RequestHandler implements FrameListener, ServerListener
                 {
                     if (asyncDispatcher.dispatchAsync(requestView, 0, appLength, envelope, pending))
                     {
+                        asyncOutstanding++;
+                        publishQueueDepth();
                         return true;
                     }
                 }
@@ -364,6 +368,8 @@ final class RequestHandler implements FrameListener, ServerListener
             return false;
         }
         slot = r.slot;
+        asyncOutstanding--;
+        publishQueueDepth();
         countServiceTime(r.endNs - r.startNs); // once, dispatch to completion, as its span
         tracing.endAsync(r);
         try
@@ -502,6 +508,7 @@ final class RequestHandler implements FrameListener, ServerListener
         if (status == Junction.BACK_PRESSURED)
         {
             pendingCount++;
+            publishQueueDepth();
             acceptor.replyBackPressured();
             return false;
         }
@@ -523,6 +530,14 @@ final class RequestHandler implements FrameListener, ServerListener
     {
         return length >= Protocol.HEADER_LENGTH ?
             buffer.getShort(offset + 2, java.nio.ByteOrder.LITTLE_ENDIAN) & 0xFFFF : -1;
+    }
+
+    /**
+     * Calls accepted and not answered: async replies outstanding and replies waiting for ring space.
+     */
+    private void publishQueueDepth()
+    {
+        acceptor.queueDepth(asyncOutstanding + pendingCount);
     }
 
     private void countCall()

@@ -145,6 +145,29 @@ class RaceChoiceTest
     }
 
     @Test
+    void anInstanceThatReportsAQueueScoresAsIfThoseCallsWereInFlight()
+    {
+        final RaceMember a = member("a");
+        final RaceMember b = member("b");
+        long now = answers(a, 20, MS, 0);
+        now = answers(b, 20, MS, now);
+        assertEquals(MS, a.score(now), 1);
+        a.reportedQueueDepth(4);
+        assertEquals(5 * MS, a.score(now), 1, "cost x (queue 4 + 1)");
+        a.begin(now);
+        assertEquals(5 * MS, a.score(now), 1, "this client's call is in the reported queue: not added");
+        a.end(now);
+        final RaceChoice choice = new RaceChoice();
+        final RaceMember[] ms = {a, b};
+        for (int i = 0; i < 100; i++)
+        {
+            assertSame(b, choice.choose(ms, 0, now, false), "the idle instance wins at equal round trips");
+        }
+        a.reportedQueueDepth(-3);
+        assertEquals(0, a.reportedQueueDepth(), "a negative report counts as none");
+    }
+
+    @Test
     void theClientStaysWithItsInstanceUntilAnotherIsBetterByTheMargin()
     {
         final RaceMember a = member("a");

@@ -42,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * by code and service-time histogram land in its genome slot (echo's genome lists boom, echo, fail: slots 0, 1, 2),
  * requests naming no handler in the other slot; replies that wait for ring space are counted; the idle profile and
  * the genome that names the slots are published; an asynchronous handler's reply is counted once, with its time to
- * completion.
+ * completion; the queue depth counts calls accepted and not answered yet.
  */
 class HandlerCountersTest
 {
@@ -260,6 +260,71 @@ class HandlerCountersTest
         finally
         {
             later.shutdownNow();
+        }
+    }
+
+    @Test
+    void theQueueDepthIsTheCallsAcceptedAndNotAnsweredYet() throws Exception
+    {
+        final Path home = newDir("home");
+        final Dispatcher sync = EchoCell.dispatcher();
+        final java.util.Queue<Runnable> held = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        final AsyncDispatcher async = new AsyncDispatcher()
+        {
+            @Override
+            public int dispatch(final DirectBuffer buffer, final int offset, final int length,
+                final MutableDirectBuffer out, final int outOffset)
+            {
+                return sync.dispatch(buffer, offset, length, out, outOffset);
+            }
+
+            @Override
+            public boolean dispatchAsync(final DirectBuffer buffer, final int offset, final int length,
+                final Envelope envelope, final Completion completion)
+            {
+                final ExpandableArrayBuffer reply = new ExpandableArrayBuffer(64);
+                final int result = sync.dispatch(buffer, offset, length, reply, 0);
+                held.add(() -> completion.reply(reply, 0, Math.abs(result), result < 0));
+                return true;
+            }
+        };
+        try (CellServer server = CellServer.start(EchoCell.NAME, EchoCell.genome(), async, null, newDir("cell"),
+                dev.cell.runtime.service.ServerOptions.defaults().withCellHome(home).withLog(new MemoryLog())
+                    .withInstanceId("echo-queue-" + ProcessHandle.current().pid() + "-" + System.nanoTime()));
+            CellConnection c = CellConnection.connect(EchoCell.NAME, fingerprint(), client(home)))
+        {
+            final Path file = server.runDir().resolve(InstanceFile.FILE_NAME);
+            final List<java.util.concurrent.CompletableFuture<Reply>> replies = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++)
+            {
+                final ExpandableArrayBuffer req = new ExpandableArrayBuffer(64);
+                replies.add(c.callAsync(req, 0, EchoCell.request(req, EchoCell.ECHO, i)));
+            }
+            awaitDepth(file, 3);
+            assertEquals(3, snapshot(file).queueDepth());
+            held.poll().run();
+            awaitDepth(file, 2);
+            Runnable r;
+            while ((r = held.poll()) != null)
+            {
+                r.run();
+            }
+            for (final java.util.concurrent.CompletableFuture<Reply> f : replies)
+            {
+                f.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            awaitDepth(file, 0);
+        }
+    }
+
+    private static void awaitDepth(final Path file, final long depth)
+    {
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        long seen;
+        while ((seen = InstanceFile.readQueueDepth(file)) != depth)
+        {
+            assertTrue(System.nanoTime() < deadline, "queue depth " + seen + ", expected " + depth + " within 10 s");
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
         }
     }
 

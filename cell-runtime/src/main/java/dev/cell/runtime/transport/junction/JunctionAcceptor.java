@@ -295,6 +295,16 @@ public final class JunctionAcceptor
     }
 
     /**
+     * Publish how many calls are accepted and not answered yet (serving thread).
+     *
+     * @param depth the count now.
+     */
+    public void queueDepth(final int depth)
+    {
+        instanceFile.counters().queueDepth(depth);
+    }
+
+    /**
      * Count a reply that had to wait for ring space (serving thread).
      */
     public void replyBackPressured()
