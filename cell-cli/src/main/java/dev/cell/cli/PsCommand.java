@@ -1,6 +1,7 @@
 package dev.cell.cli;
 
 import dev.cell.runtime.client.CellHome;
+import dev.cell.runtime.client.RaceReport;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.runtime.discovery.RegistryView;
@@ -26,7 +27,8 @@ import java.util.concurrent.Callable;
  * {@code cell ps}: the live instances on this host. Reading the registry also removes the entries (and run folders)
  * of instances whose process is gone. An instance that takes remote callers shows its axon endpoint. With
  * {@code --all-hosts}: every host's instances that take remote callers, as this host's registry replica lists them
- * (its agent's view, {@link RegistryView}).
+ * (its agent's view, {@link RegistryView}). With {@code --clients}: this host's racing clients, what instance each
+ * stays with and how its calls split ({@link RaceReport}); the table of instances lists them below too.
  *
  * @since 0.1
  */
@@ -37,7 +39,8 @@ import java.util.concurrent.Callable;
     description = "List the running cell instances on this host: cell, instance, pid, status (serving, starting, " +
         "or hung: no heartbeat for over 2 s), uptime, fingerprint, calls served, latency profile, and the UDP " +
         "endpoint remote callers reach it at (its axon; - when it takes none). With --all-hosts: the instances of " +
-        "every host that take remote callers, as this host's registry replica lists them.")
+        "every host that take remote callers, as this host's registry replica lists them. With --clients: this " +
+        "host's racing clients, the instance each stays with and how its calls split.")
 final class PsCommand implements Callable<Integer>
 {
     /**
@@ -55,6 +58,10 @@ final class PsCommand implements Callable<Integer>
         "view: cell, instance, host, region, axon, fingerprint, identity.")
     private boolean allHosts;
 
+    @Option(names = "--clients", description = "This host's racing clients: the cell each races, the instance it " +
+        "stays with, and per instance its share of the last second's calls, cost and reported queue depth.")
+    private boolean clients;
+
     @Override
     public Integer call()
     {
@@ -62,6 +69,10 @@ final class PsCommand implements Callable<Integer>
         if (allHosts)
         {
             return allHosts(out, CellHome.resolve());
+        }
+        if (clients)
+        {
+            return clients(out, CellHome.resolve());
         }
         final Instances instances = new Instances(CellHome.resolve());
         final List<Instance> live = instances.live();
@@ -109,9 +120,55 @@ final class PsCommand implements Callable<Integer>
                     axons.getOrDefault(i.instanceId(), "-"));
             }
             table.print(out);
+            if (!RaceReport.read(instances.cellHome()).isEmpty())
+            {
+                out.println();
+                out.println("racing clients (cell ps --clients):");
+                clientTable(RaceReport.read(instances.cellHome())).print(out);
+            }
         }
         out.flush();
         return CellCommand.EXIT_OK;
+    }
+
+    private int clients(final PrintWriter out, final java.nio.file.Path home)
+    {
+        final List<Map<String, Object>> reports = RaceReport.read(home);
+        if (json)
+        {
+            out.println(Json.write(reports));
+        }
+        else if (reports.isEmpty())
+        {
+            out.println("no racing client runs on this host (" + RaceReport.dir(home) + ")");
+        }
+        else
+        {
+            clientTable(reports).print(out);
+        }
+        out.flush();
+        return CellCommand.EXIT_OK;
+    }
+
+    private static Table clientTable(final List<Map<String, Object>> reports)
+    {
+        final Table table = new Table("CLIENT", "PID", "CELL", "INSTANCE", "WHERE", "SHARE", "COST", "QUEUE", "");
+        for (final Map<String, Object> r : reports)
+        {
+            if (r.get("instances") instanceof List<?> list)
+            {
+                for (final Object o : list)
+                {
+                    final Map<?, ?> i = (Map<?, ?>)o;
+                    final boolean current = String.valueOf(i.get("instance")).equals(r.get("current"));
+                    table.row(r.get("client"), r.get("pid"), r.get("cell"), i.get("instance"), i.get("where"),
+                        String.format(java.util.Locale.ROOT, "%.1f %%", 100 * ((Number)i.get("share")).doubleValue()),
+                        i.get("costUs") + " µs", i.get("queueDepth"), (current ? "current" : "") +
+                        (Boolean.TRUE.equals(i.get("ejected")) ? " ejected" : ""));
+                }
+            }
+        }
+        return table;
     }
 
     private int allHosts(final PrintWriter out, final java.nio.file.Path home)

@@ -73,6 +73,7 @@ final class RaceMember
     final String where;
     final CellConnection connection;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
     private volatile long busySinceNs;
     private volatile double costNs;
     private volatile int reportedQueueDepth;
@@ -241,6 +242,7 @@ final class RaceMember
      */
     void begin(final long nowNs)
     {
+        sent.getAndIncrement();
         if (inFlight.getAndIncrement() == 0)
         {
             busySinceNs = nowNs;
@@ -256,6 +258,14 @@ final class RaceMember
     {
         // With calls still in flight the oldest of them is not known: count from this answer.
         busySinceNs = inFlight.decrementAndGet() == 0 ? 0 : nowNs;
+    }
+
+    /**
+     * @return calls sent to it so far (hedges and repeats included).
+     */
+    long sent()
+    {
+        return sent.get();
     }
 
     /**

@@ -46,6 +46,9 @@ final class RaceMembers implements Runnable
     private volatile RaceMember[] members = NONE;
     private volatile String lastProblem = "none looked for yet";
     private volatile boolean closed;
+    private volatile Runnable afterRefresh = () ->
+    {
+    };
     private CellException refusal;
     private Thread thread;
 
@@ -117,6 +120,15 @@ final class RaceMembers implements Runnable
     }
 
     /**
+     * @param task what the refreshing thread runs after each refresh (the connection's report); set before
+     *             {@link #start}.
+     */
+    void afterRefresh(final Runnable task)
+    {
+        afterRefresh = task;
+    }
+
+    /**
      * Start the refreshing thread.
      */
     void start()
@@ -139,6 +151,7 @@ final class RaceMembers implements Runnable
             try
             {
                 refresh(reconnectCtx, false);
+                afterRefresh.run();
             }
             catch (final RuntimeException ex)
             {

@@ -2,6 +2,7 @@ package dev.cell.runtime.client;
 
 import dev.cell.runtime.CellException;
 import dev.cell.runtime.genome.Genome;
+import dev.cell.runtime.log.ProcessLog;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.IntHashSet;
 import org.agrona.concurrent.NanoClock;
@@ -51,6 +52,7 @@ final class RacingConnection implements CellConnection
     private final long remoteFingerprint;
     private final IntHashSet idempotent = new IntHashSet();
     private final RaceChoice choice = new RaceChoice();
+    private final RaceReport report;
     private volatile RaceMember last;
     private volatile boolean closed;
     private volatile double hedgeBudget = HEDGE_BUDGET_MAX;
@@ -64,6 +66,8 @@ final class RacingConnection implements CellConnection
         this.session = ctx.options().session();
         this.clock = ctx.nanoClock();
         this.members = members;
+        this.report = new RaceReport(cell, ctx.options().clientName(), ctx.cellHome(), ProcessLog.get());
+        members.afterRefresh(() -> report.look(members.snapshot(), choice.current(), clock.nanoTime()));
         final RaceMember first = members.snapshot()[0];
         this.last = first;
         this.remoteFingerprint = first.connection.remoteFingerprint();
@@ -192,6 +196,7 @@ final class RacingConnection implements CellConnection
                 {
                     return;
                 }
+                report.failedOver();
                 continue;
             }
             final long startNs = clock.nanoTime();
@@ -212,6 +217,7 @@ final class RacingConnection implements CellConnection
                     throw ex;
                 }
                 failure = ex;
+                report.failedOver();
             }
             finally
             {
@@ -429,6 +435,7 @@ final class RacingConnection implements CellConnection
             }
             else
             {
+                report.failedOver();
                 attemptAsync(result, ms, tried | bit(ms, next), next, request);
             }
         });
@@ -518,6 +525,7 @@ final class RacingConnection implements CellConnection
             return false;
         }
         hedgeBudget = budget - 1;
+        report.hedged();
         return true;
     }
 
@@ -550,5 +558,6 @@ final class RacingConnection implements CellConnection
     {
         closed = true;
         members.close();
+        report.close();
     }
 }

@@ -173,6 +173,7 @@ public final class CellMain
         try
         {
             log = JsonLinesLog.forInstance(dir, cellName, instanceId);
+            dev.cell.runtime.log.ProcessLog.set(log); // its clients' events (racing decisions) go to its log too
         }
         catch (final IOException ex)
         {

@@ -86,6 +86,7 @@ class RacingConnectionTest
     @AfterEach
     void closeAll() throws Exception
     {
+        dev.cell.runtime.log.ProcessLog.set(null);
         for (final Instance i : instances)
         {
             i.hang.set(false);
@@ -186,6 +187,55 @@ class RacingConnectionTest
         System.out.printf("race: after the delays swapped, 90 %% of the last 50 calls reached the new fast " +
             "instance after %.0f ms%n", movedNs / 1e6);
         assertTrue(movedNs > 0 && movedNs < 2_000_000_000L, "calls moved after " + movedNs / 1e6 + " ms");
+    }
+
+    @Test
+    void aSwitchIsALogEventAndTheClientsReportShowsWhatItUses() throws Exception
+    {
+        final Path home = newDir("home");
+        final MemoryLog log = new MemoryLog();
+        dev.cell.runtime.log.ProcessLog.set(log);
+        try
+        {
+            final Instance a = start(home, FAST_NS);
+            final Instance b = start(home, SLOW_NS);
+            final CellConnection c = connect(home, RaceOptions.racing(), 2);
+            final ExpandableArrayBuffer req = new ExpandableArrayBuffer(64);
+            final Reply reply = new Reply();
+            for (int n = 0; n < 300; n++)
+            {
+                c.call(req, 0, EchoCell.request(req, EchoCell.ECHO, n), reply);
+            }
+            final String fast = a.server.instanceId();
+            final String slow = b.server.instanceId();
+            await(() -> log.contains("\"to\":\"" + fast + "\""), "race.switched to the fast instance logged");
+            await(() -> reportSays(home, fast), "the report names the fast instance current");
+            a.delayNs.set(SLOW_NS);
+            b.delayNs.set(FAST_NS);
+            final long deadline = System.nanoTime() + 10_000_000_000L;
+            int n = 0;
+            while (!reportSays(home, slow) && System.nanoTime() < deadline)
+            {
+                c.call(req, 0, EchoCell.request(req, EchoCell.ECHO, n++), reply);
+            }
+            assertTrue(reportSays(home, slow), "the report moved to the new fast instance: " +
+                dev.cell.runtime.client.RaceReport.read(home));
+            assertTrue(log.contains("\"event\":\"race.switched\"") && log.contains("\"from\":\"" + fast + "\"") &&
+                log.contains("\"to\":\"" + slow + "\""), "the switch back is logged");
+            c.close();
+            assertTrue(dev.cell.runtime.client.RaceReport.read(home).isEmpty(), "a closed client's report is gone");
+        }
+        finally
+        {
+            dev.cell.runtime.log.ProcessLog.set(null);
+        }
+    }
+
+    private static boolean reportSays(final Path home, final String current)
+    {
+        final List<java.util.Map<String, Object>> reports = dev.cell.runtime.client.RaceReport.read(home);
+        return reports.size() == 1 && current.equals(reports.getFirst().get("current")) &&
+            reports.getFirst().get("instances") instanceof List<?> list && list.size() == 2;
     }
 
     @Test
@@ -302,6 +352,8 @@ class RacingConnectionTest
     void withoutHedgingAnIdempotentCallIsRepeatedAndAnotherIsNot() throws Exception
     {
         final Path home = newDir("home");
+        final MemoryLog log = new MemoryLog();
+        dev.cell.runtime.log.ProcessLog.set(log);
         final Instance a = start(home, FAST_NS);
         // 50 ms: b gets a call only when its estimate is older than 200 ms (RaceChoice's probe)
         final Instance b = start(home, 50 * 1_000_000L);
@@ -325,6 +377,8 @@ class RacingConnectionTest
         System.out.printf("repeat: the fast instance hung; all 20 idempotent calls answered, slowest %.0f ms " +
             "(hung detection 1 s, call timeout 10,000 ms)%n", maxNs / 1e6);
         assertTrue(b.payloads.containsKey(10_000L), "repeated on the other instance");
+        await(() -> log.contains("\"event\":\"race.failover\""), "the repeats logged as race.failover");
+        dev.cell.runtime.log.ProcessLog.set(null);
 
         // A handler without @Idempotent that was sent to a hanging instance fails, and reaches no other one.
         a.hang.set(false);
