@@ -158,7 +158,7 @@ final class LockCommand implements Callable<Integer>
                 r.source();
             if (r.locked() == null)
             {
-                lock = lock.pin(name, r.genome(), r.source());
+                lock = lock.pin(name, r.genome(), r.source(), r.instances());
                 out.println("pinned   " + what);
             }
             else if (!r.lockDiffers())
@@ -167,7 +167,7 @@ final class LockCommand implements Callable<Integer>
             }
             else if (update)
             {
-                lock = lock.pin(name, r.genome(), r.source());
+                lock = lock.pin(name, r.genome(), r.source(), r.instances());
                 out.println("updated  " + name + " " + r.locked().fingerprint() + " -> " + r.genome().fingerprint() +
                     " (" + r.genome().version() + " from " + r.source() + ")");
             }

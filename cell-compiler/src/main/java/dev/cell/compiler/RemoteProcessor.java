@@ -105,7 +105,7 @@ final class RemoteProcessor
         {
             try
             {
-                CellLock.read(root).pin(name, resolved.genome(), resolved.source());
+                CellLock.read(root).pin(name, resolved.genome(), resolved.source(), resolved.instances());
                 note(remote, "cell '" + name + "' " + resolved.genome().version() + " (" +
                     resolved.genome().fingerprint() + ") from " + resolved.source() + " pinned in " + CellLock.FILE);
             }

@@ -21,7 +21,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Asks a running instance for its genome over a junction. The junction code needs the JVM flags of
+ * Asks a running instance for its genome: one on this host over a junction, else one the host's registry view lists
+ * over its axon (whichever a plain client reaches). The junction code needs the JVM flags of
  * {@link JvmFlags} (Agrona reaches {@code jdk.internal.misc}); a build tool's JVM (Maven running javac in-process)
  * usually lacks them, so there the request runs in a short-lived child JVM started with those flags: this class's
  * {@code main}.
@@ -37,13 +38,23 @@ public final class GenomeFetch
     }
 
     /**
+     * A genome and the instance that answered.
+     *
+     * @param genome     the genome.
+     * @param instanceId the instance.
+     */
+    record Fetched(Genome genome, String instanceId)
+    {
+    }
+
+    /**
      * @param cellHome the cell home.
      * @param name     the served cell name.
      * @param timeout  how long to wait for the instance.
-     * @return its genome.
+     * @return its genome and who answered.
      * @throws IllegalStateException saying why when it cannot be had.
      */
-    static Genome fetch(final Path cellHome, final String name, final Duration timeout)
+    static Fetched fetch(final Path cellHome, final String name, final Duration timeout)
     {
         // cell.compiler.fetch.child=true forces the child JVM even where it is not needed (ResolutionBenchmark).
         if (!Boolean.getBoolean("cell.compiler.fetch.child") &&
@@ -54,13 +65,13 @@ public final class GenomeFetch
         return inChild(cellHome, name, timeout);
     }
 
-    private static Genome inProcess(final Path cellHome, final String name, final Duration timeout)
+    private static Fetched inProcess(final Path cellHome, final String name, final Duration timeout)
     {
         final ClientOptions options = ClientOptions.defaults().withCellHome(cellHome)
             .withConnectTimeout(timeout).withCallTimeout(timeout).withClientName("cell-compiler");
         try (CellConnection c = CellConnection.connect(name, 0, options))
         {
-            return c.genome();
+            return new Fetched(c.genome(), c.instanceId());
         }
         catch (final CellException ex)
         {
@@ -68,7 +79,7 @@ public final class GenomeFetch
         }
     }
 
-    private static Genome inChild(final Path cellHome, final String name, final Duration timeout)
+    private static Fetched inChild(final Path cellHome, final String name, final Duration timeout)
     {
         final List<String> cmd = JvmCommand.java().option("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto")
             .classPath(List.of(classPath()))
@@ -96,7 +107,13 @@ public final class GenomeFetch
             {
                 throw new IllegalStateException(text.strip());
             }
-            return Genome.fromJson(text.substring(at + MARKER.length()).strip());
+            final String answer = text.substring(at + MARKER.length()).strip();
+            final int tab = answer.indexOf('\t');
+            if (tab < 0)
+            {
+                throw new IllegalStateException(text.strip());
+            }
+            return new Fetched(Genome.fromJson(answer.substring(tab + 1)), answer.substring(0, tab));
         }
         catch (final IOException ex)
         {
@@ -160,7 +177,7 @@ public final class GenomeFetch
     }
 
     /**
-     * Child JVM entry: prints {@code GENOME <json>} and exits 0, or prints why and exits 1.
+     * Child JVM entry: prints {@code GENOME <instance id><tab><json>} and exits 0, or prints why and exits 1.
      *
      * @param args cell home, served name, timeout in ms.
      */
@@ -168,8 +185,8 @@ public final class GenomeFetch
     {
         try
         {
-            final Genome g = inProcess(Path.of(args[0]), args[1], Duration.ofMillis(Long.parseLong(args[2])));
-            System.out.println(MARKER + g.toJson());
+            final Fetched f = inProcess(Path.of(args[0]), args[1], Duration.ofMillis(Long.parseLong(args[2])));
+            System.out.println(MARKER + f.instanceId() + "\t" + f.genome().toJson());
             System.out.flush();
             System.exit(0);
         }

@@ -3,6 +3,7 @@ package dev.cell.compiler.deps;
 import dev.cell.runtime.client.CellHome;
 import dev.cell.runtime.discovery.InstanceRecord;
 import dev.cell.runtime.discovery.InstanceRegistry;
+import dev.cell.runtime.discovery.RegistryView;
 import dev.cell.runtime.genome.Genome;
 import dev.cell.tissue.config.CellDeps;
 import dev.cell.tissue.config.CellLock;
@@ -15,6 +16,8 @@ import java.util.List;
  * Finds the genome a consumer builds against, in this order:
  * <ol>
  *     <li>a running instance of the cell on this host (genome request over a junction);</li>
+ *     <li>a running instance on another host that this host's registry replica lists ({@code RegistryView}; genome
+ *     request over its axon);</li>
  *     <li>the source named in the consumer's {@code cell.toml} {@code [deps]} (a folder, or a git tag);</li>
  *     <li>the consumer's {@code Cell.lock} and the genome it pins in {@code .cell-genomes/}.</li>
  * </ol>
@@ -30,8 +33,10 @@ public final class GenomeResolver
      */
     public enum From
     {
-        /** A running instance. */
+        /** A running instance on this host. */
         RUNNING,
+        /** A running instance on another host, found through the registry. */
+        REGISTRY,
         /** A source folder or git tag. */
         SOURCE,
         /** The lock. */
@@ -46,9 +51,19 @@ public final class GenomeResolver
      * @param from    where it came from.
      * @param source  that place in words (instance id, {@code path ../x}, {@code git <url> tag <t>}, {@code Cell.lock}).
      * @param locked  the lock's entry for it, null when the lock has none.
+     * @param instances the instances that answered ({@code instance@host}), empty when none did.
      */
-    public record Resolved(String name, Genome genome, From from, String source, CellLock.Entry locked)
+    public record Resolved(String name, Genome genome, From from, String source, CellLock.Entry locked,
+        List<String> instances)
     {
+        /**
+         * Canonical constructor: copies the instances.
+         */
+        public Resolved
+        {
+            instances = List.copyOf(instances);
+        }
+
         /**
          * @return true when the lock pins another fingerprint than the one resolved.
          */
@@ -124,7 +139,7 @@ public final class GenomeResolver
                     " and this build is offline (" + offlineWhy() + "): run `cell lock` once with the producer " +
                     "reachable and commit Cell.lock and .cell-genomes/");
             }
-            return new Resolved(name, lock.pinned(name), From.LOCK, CellLock.FILE, locked);
+            return new Resolved(name, lock.pinned(name), From.LOCK, CellLock.FILE, locked, List.of());
         }
         final StringBuilder tried = new StringBuilder();
         final Resolved running = running(name, locked, tried);
@@ -138,12 +153,12 @@ public final class GenomeResolver
             final Genome genome = dep.path() != null ?
                 SourceGenomes.fromDirectory(root.resolve(dep.path()).normalize(), name) :
                 SourceGenomes.fromGit(dep.git(), dep.tag(), dep.dir(), name);
-            return checkMajor(new Resolved(name, genome, From.SOURCE, dep.describe(), locked));
+            return checkMajor(new Resolved(name, genome, From.SOURCE, dep.describe(), locked, List.of()));
         }
         tried.append("; no [deps] entry '").append(plain(name)).append("' in ").append(root.resolve(CellDeps.FILE));
         if (useLock && locked != null)
         {
-            return new Resolved(name, lock.pinned(name), From.LOCK, CellLock.FILE, locked);
+            return new Resolved(name, lock.pinned(name), From.LOCK, CellLock.FILE, locked, List.of());
         }
         throw new IllegalArgumentException("cannot resolve the genome of cell '" + name + "': " +
             tried.substring(2) + (useLock ? "; no entry in " + CellLock.FILE : "") + ". Start the producer on this " +
@@ -154,20 +169,31 @@ public final class GenomeResolver
     private Resolved running(final String name, final CellLock.Entry locked, final StringBuilder tried)
     {
         final List<InstanceRecord> live = InstanceRegistry.live(cellHome, name);
-        if (live.isEmpty())
+        final List<RegistryView.Entry> listed = live.isEmpty() ? RegistryView.read(cellHome, name) : List.of();
+        if (live.isEmpty() && listed.isEmpty())
         {
-            tried.append("; no running instance of '").append(name).append("' under ").append(cellHome);
+            tried.append("; no running instance of '").append(name).append("' under ").append(cellHome)
+                .append(" and none on another host in this host's registry view");
             return null;
         }
         try
         {
-            final Genome genome = GenomeFetch.fetch(cellHome, name, connectTimeout);
-            return checkMajor(new Resolved(name, genome, From.RUNNING, "running instance of '" + name + "' (pid " +
-                live.getFirst().pid() + ")", locked));
+            final GenomeFetch.Fetched f = GenomeFetch.fetch(cellHome, name, connectTimeout);
+            if (!live.isEmpty())
+            {
+                return checkMajor(new Resolved(name, f.genome(), From.RUNNING, "running instance of '" + name +
+                    "' (pid " + live.getFirst().pid() + ")", locked, List.of(f.instanceId() + "@" +
+                    RegistryView.hostLabel())));
+            }
+            final String host = listed.stream().filter(e -> e.instanceId().equals(f.instanceId()))
+                .map(RegistryView.Entry::host).findFirst().orElse("?");
+            return checkMajor(new Resolved(name, f.genome(), From.REGISTRY, "running instance " + f.instanceId() +
+                " on host " + host + " (registry)", locked, List.of(f.instanceId() + "@" + host)));
         }
         catch (final IllegalStateException ex)
         {
-            tried.append("; running instance of '").append(name).append("' did not answer (")
+            tried.append("; running instance of '").append(name).append("' ")
+                .append(live.isEmpty() ? "on another host (registry) " : "").append("did not answer (")
                 .append(ex.getMessage()).append(')');
             return null;
         }

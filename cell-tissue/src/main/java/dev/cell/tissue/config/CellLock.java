@@ -49,9 +49,20 @@ public record CellLock(Path root, Map<String, Entry> entries)
      * @param version     the pinned genome's version.
      * @param fingerprint the pinned genome's fingerprint.
      * @param source      where it was resolved from when pinned.
+     * @param validated   the running instances it was resolved from ({@code instance@host}), empty when it came from
+     *                    a source.
+     * @param validatedAt when (UTC, ISO-8601), empty with no instances.
      */
-    public record Entry(String name, String version, String fingerprint, String source)
+    public record Entry(String name, String version, String fingerprint, String source, List<String> validated,
+        String validatedAt)
     {
+        /**
+         * Canonical constructor: copies the instances.
+         */
+        public Entry
+        {
+            validated = List.copyOf(validated);
+        }
     }
 
     /**
@@ -101,8 +112,17 @@ public record CellLock(Path root, Map<String, Entry> entries)
                         "'fingerprint' (regenerate it with `cell lock --update`)");
                 }
                 final String source = t.getString("source");
+                final List<String> validated = new java.util.ArrayList<>();
+                if (t.getArray("validated") != null)
+                {
+                    for (int i = 0; i < t.getArray("validated").size(); i++)
+                    {
+                        validated.add(String.valueOf(t.getArray("validated").get(i)));
+                    }
+                }
+                final String at = t.getString("validated_at");
                 entries.put(name, new Entry(name, t.getString("version"), t.getString("fingerprint"),
-                    source == null ? "" : source));
+                    source == null ? "" : source, validated, at == null ? "" : at));
             }
         }
         return new CellLock(root, entries);
@@ -159,11 +179,29 @@ public record CellLock(Path root, Map<String, Entry> entries)
      */
     public CellLock pin(final String name, final Genome genome, final String source) throws IOException
     {
+        return pin(name, genome, source, List.of());
+    }
+
+    /**
+     * Pin a genome resolved from running instances, recording them and the time.
+     *
+     * @param name      the dependency.
+     * @param genome    the genome.
+     * @param source    where it was resolved from.
+     * @param instances the instances that answered ({@code instance@host}); empty for a source.
+     * @return the updated lock.
+     * @throws IOException when the files cannot be written.
+     */
+    public CellLock pin(final String name, final Genome genome, final String source, final List<String> instances)
+        throws IOException
+    {
         final Path file = genomeFile(name);
         Files.createDirectories(file.getParent());
         writeAtomically(file, genome.toJson());
         final Map<String, Entry> updated = new TreeMap<>(entries);
-        updated.put(name, new Entry(name, genome.version(), genome.fingerprint(), source));
+        updated.put(name, new Entry(name, genome.version(), genome.fingerprint(), source, instances,
+            instances.isEmpty() ? "" : java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                .toString()));
         final CellLock lock = new CellLock(root, updated);
         lock.write();
         return lock;
@@ -198,6 +236,12 @@ public record CellLock(Path root, Map<String, Entry> entries)
                 .append("version = \"").append(escape(e.version())).append("\"\n")
                 .append("fingerprint = \"").append(e.fingerprint()).append("\"\n")
                 .append("source = \"").append(escape(e.source())).append("\"\n");
+            if (!e.validated().isEmpty())
+            {
+                sb.append("validated = [").append(String.join(", ", e.validated().stream()
+                    .map(v -> "\"" + escape(v) + "\"").toList())).append("]\n")
+                    .append("validated_at = \"").append(escape(e.validatedAt())).append("\"\n");
+            }
         }
         writeAtomically(root.resolve(FILE), sb.toString());
     }
