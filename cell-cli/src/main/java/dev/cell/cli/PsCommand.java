@@ -174,14 +174,15 @@ final class PsCommand implements Callable<Integer>
     private int allHosts(final PrintWriter out, final java.nio.file.Path home)
     {
         final List<Object> list = new ArrayList<>();
-        final Table table = new Table("CELL", "INSTANCE", "HOST", "REGION", "AXON", "CALLS/S", "P99", "QUEUE",
-            "FINGERPRINT", "IDENTITY");
+        final Table table = new Table("CELL", "VERSION", "INSTANCE", "HOST", "REGION", "AXON", "CALLS/S", "P99",
+            "QUEUE", "FINGERPRINT", "IDENTITY");
         for (final String cell : RegistryView.cells(home))
         {
             for (final RegistryView.Entry e : RegistryView.read(home, cell))
             {
                 final Map<String, Object> m = new LinkedHashMap<>();
                 m.put("cell", cell);
+                m.put("version", e.version());
                 m.put("instance", e.instanceId());
                 m.put("host", e.host());
                 m.put("region", e.region());
@@ -193,7 +194,7 @@ final class PsCommand implements Callable<Integer>
                 m.put("p99Us", (long)e.load().p99Us());
                 m.put("queueDepth", (long)e.load().queueDepth());
                 list.add(m);
-                table.row(cell, e.instanceId(), e.host(), e.region().isEmpty() ? "-" : e.region(), e.axon(),
+                table.row(cell, e.version(), e.instanceId(), e.host(), e.region().isEmpty() ? "-" : e.region(), e.axon(),
                     e.load().callsPerSecond(), e.load().p99Us() == 0 ? "-" : e.load().p99Us() + " µs",
                     e.load().queueDepth(), e.fingerprint(), e.identity());
             }

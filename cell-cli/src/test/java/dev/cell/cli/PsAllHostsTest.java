@@ -30,11 +30,11 @@ class PsAllHostsTest
     {
         final Path view = Files.createDirectories(RegistryView.dir(home));
         Files.writeString(view.resolve("exchange"), RegistryView.line("exchange-b", "10.0.0.2:7400", "ed25519:bbb",
-            "00000000000000aa", "host-b", "eu", new RegistryView.Load(40, 180, 3, 1200)) +
+            "00000000000000aa", "host-b", "eu", new RegistryView.Load(40, 180, 3, 1200), "2.1.0") +
             RegistryView.line("exchange-c", "10.0.0.3:7400", "ed25519:ccc", "00000000000000aa", "host-c", "",
-                RegistryView.Load.NONE));
+                RegistryView.Load.NONE, "2.1.0"));
         Files.writeString(view.resolve("prices"), RegistryView.line("prices-a", "10.0.0.1:7700", "ed25519:aaa",
-            "00000000000000bb", "host-a", "", RegistryView.Load.NONE));
+            "00000000000000bb", "host-a", "", RegistryView.Load.NONE, "1.0.0"));
         Files.setLastModifiedTime(view.resolve("prices"),
             FileTime.fromMillis(System.currentTimeMillis() - RegistryView.MAX_AGE_MS - 1_000));
         try (CellHomeProperty ignored = CellHomeProperty.set(home))
@@ -52,6 +52,7 @@ class PsAllHostsTest
             assertEquals(2, rows.size(), json.toString());
             assertEquals("ed25519:ccc", ((Map<?, ?>)rows.get(1)).get("identity"));
             assertEquals(3L, ((Map<?, ?>)rows.get(0)).get("queueDepth"));
+            assertEquals("2.1.0", ((Map<?, ?>)rows.get(0)).get("version"));
 
             Files.delete(view.resolve("exchange"));
             final Cli none = Cli.run("ps", "--all-hosts");

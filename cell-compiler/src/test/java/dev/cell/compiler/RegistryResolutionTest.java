@@ -90,7 +90,7 @@ class RegistryResolutionTest
                 onB.cellDir())).publicId();
             Files.createDirectories(RegistryView.dir(hostA));
             Files.writeString(RegistryView.dir(hostA).resolve("notes"), RegistryView.line(server.instanceId(),
-                onB.axon(), key, binding.genome().fingerprint(), "host-b", "", RegistryView.Load.NONE));
+                onB.axon(), key, binding.genome().fingerprint(), "host-b", "", RegistryView.Load.NONE, "1.2.0"));
 
             final GenomeResolver.Resolved r = resolver.resolve("notes", false);
             assertEquals(GenomeResolver.From.REGISTRY, r.from());

@@ -160,8 +160,9 @@ final class HostAgent implements AutoCloseable
             if (!leases.containsKey(key))
             {
                 final RegistryLease lease = new RegistryLease(Identity.loadOrCreate(
-                    AxonOptions.identityFileOf(r.cellDir())), new RegistryLease.Spec(r.cell(), "0", r.fingerprint(),
-                    r.instanceId(), hostLabel, region, r.runDir().toString(), r.axon(), List.of()), List.of(local));
+                    AxonOptions.identityFileOf(r.cellDir())), new RegistryLease.Spec(r.cell(), version(r),
+                    r.fingerprint(), r.instanceId(), hostLabel, region, r.runDir().toString(), r.axon(), List.of()),
+                    List.of(local));
                 leases.put(key, lease);
                 Thread.ofVirtual().name("registry-announce").start(() -> announce(lease, r));
             }
@@ -172,6 +173,26 @@ final class HostAgent implements AutoCloseable
             {
                 Thread.ofVirtual().name("registry-revoke").start(e.getValue()::close);
             }
+        }
+    }
+
+    /**
+     * @return the contract version of the genome an instance serves (its run folder's {@code genome.json}, written
+     * before it registers), "0" when it cannot be read.
+     */
+    static String version(final InstanceRecord r)
+    {
+        final java.nio.file.Path file = r.runDir().resolve(dev.cell.runtime.service.HandlerSlots.GENOME_FILE);
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file))
+        {
+            final byte[] bytes = in.readNBytes(1 << 20);
+            final String v = dev.cell.runtime.genome.Genome.fromJson(new String(bytes,
+                java.nio.charset.StandardCharsets.UTF_8)).version();
+            return v.matches("[0-9A-Za-z.+-]{1,64}") ? v : "0"; // what an announcement may carry
+        }
+        catch (final java.io.IOException | RuntimeException unreadable)
+        {
+            return "0";
         }
     }
 
@@ -316,7 +337,8 @@ final class HostAgent implements AutoCloseable
             {
                 views.computeIfAbsent(l.cell(), c -> new StringBuilder())
                     .append(RegistryView.line(l.instanceId(), l.axon(), l.identity(), l.fingerprint(), l.host(),
-                        l.region(), new RegistryView.Load(l.p50Us(), l.p99Us(), l.queueDepth(), l.callsPerSecond())));
+                        l.region(), new RegistryView.Load(l.p50Us(), l.p99Us(), l.queueDepth(), l.callsPerSecond()),
+                        l.version()));
             }
         }
         final TreeMap<String, StringBuilder> used = new TreeMap<>();

@@ -69,6 +69,8 @@ class HostAgentTest
         final InstanceFile counters = InstanceFile.create(runDir, 0x0123456789abcdefL,
             InstanceFile.DEFAULT_ACCEPT_CAPACITY);
         counters.counters().queueDepth(5);
+        final dev.cell.runtime.genome.Genome genome = new RegistryBinding().genome(); // any genome: its version
+        Files.writeString(runDir.resolve(dev.cell.runtime.service.HandlerSlots.GENOME_FILE), genome.toJson());
         final InstanceRecord axon = new InstanceRecord("exchange", "exchange-a", Liveness.currentPid(),
             Liveness.currentStartEpochMs(), runDir, cellDir, "0123456789abcdef", "eco", "10.1.2.3:7400");
         InstanceRegistry.register(group.home(0), axon);
@@ -80,12 +82,13 @@ class HostAgentTest
         assertEquals("10.1.2.3:7400", entry.axon());
         assertEquals(key.publicId(), entry.identity(), "announced with the instance's own key");
         assertEquals("0123456789abcdef", entry.fingerprint());
-        RegistryGroup.await("the queue depth it reports in every home's view", Duration.ofSeconds(20), () ->
+        RegistryGroup.await("its genome's version and the queue depth it reports in every home's view", Duration.ofSeconds(20), () ->
         {
             for (int i = 0; i < RegistryGroup.REPLICAS; i++)
             {
                 final List<RegistryView.Entry> e = RegistryView.read(group.home(i), "exchange");
-                if (e.isEmpty() || e.getFirst().load().queueDepth() != 5)
+                if (e.isEmpty() || e.getFirst().load().queueDepth() != 5 ||
+                    !e.getFirst().version().equals(genome.version()))
                 {
                     return false;
                 }

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * What this host's registry replica knows of a cell's live instances on every host, as files its agent writes:
  * {@code $CELL_HOME/registry/view/<cell>}, one line per instance with an axon endpoint (instance id, axon
  * {@code host:port}, identity key, fingerprint, host label, region, and its reported load: p50 and p99 service time
- * in µs, queue depth, calls per second; tab-separated), rewritten whenever the list
+ * in µs, queue depth, calls per second; and its genome's version; tab-separated), rewritten whenever the list
  * changes and at least every second. So a client reaches instances on other hosts with no registry code and no call
  * of its own: it reads a file, as it reads the run files of this host's instances. A view older than
  * {@link #MAX_AGE_MS} (its replica stopped or is stuck) is not used.
@@ -54,9 +54,10 @@ public final class RegistryView
      * @param host       the host label it was announced with.
      * @param region     its region label (may be empty).
      * @param load       what it last reported.
+     * @param version    the contract version of its genome ("0" when it announced none).
      */
     public record Entry(String instanceId, String axon, String identity, String fingerprint, String host,
-        String region, Load load)
+        String region, Load load, String version)
     {
     }
 
@@ -151,10 +152,11 @@ public final class RegistryView
      * @return one line of a view file (its writer's format).
      */
     public static String line(final String instanceId, final String axon, final String identity,
-        final String fingerprint, final String host, final String region, final Load load)
+        final String fingerprint, final String host, final String region, final Load load, final String version)
     {
         return instanceId + '\t' + axon + '\t' + identity + '\t' + fingerprint + '\t' + host + '\t' + region + '\t' +
-            load.p50Us() + '\t' + load.p99Us() + '\t' + load.queueDepth() + '\t' + load.callsPerSecond() + '\n';
+            load.p50Us() + '\t' + load.p99Us() + '\t' + load.queueDepth() + '\t' + load.callsPerSecond() + '\t' +
+            version + '\n';
     }
 
     /**
@@ -184,7 +186,7 @@ public final class RegistryView
     public static List<Entry> read(final Path cellHome, final String cell)
     {
         final List<Entry> entries = new ArrayList<>();
-        final List<String[]> lines = CELL.matcher(cell).matches() ? lines(dir(cellHome).resolve(cell), 10) : null;
+        final List<String[]> lines = CELL.matcher(cell).matches() ? lines(dir(cellHome).resolve(cell), 11) : null;
         if (lines != null)
         {
             for (final String[] f : lines)
@@ -192,7 +194,7 @@ public final class RegistryView
                 if (!f[1].isEmpty())
                 {
                     entries.add(new Entry(f[0], f[1], f[2], f[3], f[4], f[5], new Load(count(f[6]), count(f[7]),
-                        count(f[8]), count(f[9]))));
+                        count(f[8]), count(f[9])), f[10]));
                 }
             }
         }

@@ -26,15 +26,16 @@ class RegistryViewTest
     void readsEveryWellFormedLineAndSkipsTheRest() throws Exception
     {
         write("exchange", RegistryView.line("exchange-1", "10.0.0.2:7400", "ed25519:abc", "0123456789abcdef",
-            "host-b", "eu", new RegistryView.Load(40, 180, 3, 1200)) + "garbage without tabs\n\t\t\t\t\t\n" +
-            "exchange-0\t10.0.0.1:7400\t\t0123456789abcdef\thost-a\t\n" + // the 6-field lines of before: skipped
+            "host-b", "eu", new RegistryView.Load(40, 180, 3, 1200), "1.2.0") + "garbage without tabs\n\t\t\t\t\t\n" +
+            "exchange-0\t10.0.0.1:7400\t\t0123456789abcdef\thost-a\t\n" + // lines of an older agent: skipped
             RegistryView.line("exchange-2", "[fd00::3]:7400", "", "0123456789abcdef", "host-c", "",
-                RegistryView.Load.NONE) + "exchange-3\t10.0.0.4:7400\t\t0123456789abcdef\thost-d\t\tx\t-1\t\t9\n");
+                RegistryView.Load.NONE, "0") +
+            "exchange-3\t10.0.0.4:7400\t\t0123456789abcdef\thost-d\t\tx\t-1\t\t9\t1\n");
         final List<RegistryView.Entry> entries = RegistryView.read(home, "exchange");
         assertEquals(List.of("exchange-1", "exchange-2", "exchange-3"), entries.stream()
             .map(RegistryView.Entry::instanceId).toList());
         assertEquals(new RegistryView.Entry("exchange-1", "10.0.0.2:7400", "ed25519:abc", "0123456789abcdef",
-            "host-b", "eu", new RegistryView.Load(40, 180, 3, 1200)), entries.getFirst());
+            "host-b", "eu", new RegistryView.Load(40, 180, 3, 1200), "1.2.0"), entries.getFirst());
         assertEquals(new RegistryView.Load(0, 0, 0, 9), entries.get(2).load(), "malformed or negative counts read 0");
     }
 
@@ -42,7 +43,7 @@ class RegistryViewTest
     void aViewNotRewrittenRecentlyIsNotUsed() throws Exception
     {
         final Path file = write("exchange", RegistryView.line("exchange-1", "10.0.0.2:7400", "", "0123456789abcdef",
-            "b", "", RegistryView.Load.NONE));
+            "b", "", RegistryView.Load.NONE, "0"));
         assertEquals(1, RegistryView.read(home, "exchange").size(), "fresh: used");
         Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() - RegistryView.MAX_AGE_MS -
             1_000));
@@ -53,7 +54,7 @@ class RegistryViewTest
     void noViewAndNamesThatAreNoCellNamesReadAsEmpty() throws Exception
     {
         assertTrue(RegistryView.read(home, "exchange").isEmpty());
-        write("x", RegistryView.line("i", "10.0.0.2:1", "", "0123456789abcdef", "b", "", RegistryView.Load.NONE));
+        write("x", RegistryView.line("i", "10.0.0.2:1", "", "0123456789abcdef", "b", "", RegistryView.Load.NONE, "0"));
         assertTrue(RegistryView.read(home, "../view/x").isEmpty(), "a name with a path in it reads nothing");
     }
 }
