@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
  * {@code cell registry status [dir]}: the registry's replica group as its servers answer now (any host holding the
  * group's folder may ask: over gRPC with the group's mutual TLS when it spans hosts): each replica's slot, address,
  * whether it votes or listens, its role, applied and commit index, its lag behind the leader's commit index and how
- * long since the leader last heard from it. Works for any stateful cell's folder.
+ * long since the leader last heard from it. Works for any stateful cell's folder. {@code cell registry invite [dir]}:
+ * a one-time token with which one more host joins the registry as a listener ({@code GroupJoin}).
  *
  * @since 0.3
  */
@@ -32,7 +33,7 @@ import java.util.concurrent.Callable;
     mixinStandardHelpOptions = true,
     versionProvider = CellVersion.class,
     description = "The registry every host runs.",
-    subcommands = RegistryCommand.Status.class)
+    subcommands = {RegistryCommand.Status.class, RegistryCommand.Invite.class})
 final class RegistryCommand implements Callable<Integer>
 {
     @Spec
@@ -141,6 +142,59 @@ final class RegistryCommand implements Callable<Integer>
             }
             m.put("replicas", peers);
             return m;
+        }
+    }
+
+    @Command(
+        name = "invite",
+        mixinStandardHelpOptions = true,
+        versionProvider = CellVersion.class,
+        description = {"A one-time token with which one more host joins the registry as a listener, and the " +
+            "command that joins with it.", "<dir> is this host's registry folder; its replica must serve joins " +
+            "(RegistryHost --join-listen host:port)."})
+    static final class Invite implements Callable<Integer>
+    {
+        @Spec
+        private CommandSpec spec;
+
+        @Parameters(index = "0", arity = "0..1", paramLabel = "<dir>", description = "The registry folder; " +
+            "default: .")
+        private Path dir = Path.of(".");
+
+        @Option(names = "--ttl", description = "How long the token may be used (default 10m).")
+        private String ttl = "10m";
+
+        @Override
+        public Integer call()
+        {
+            final Path folder = dir.toAbsolutePath().normalize();
+            final Path endpointFile = folder.resolve(".cell/replicas").resolve(dev.cell.raft.GroupJoin.JOIN_ENDPOINT);
+            final Path keyFile = dev.cell.runtime.service.AxonOptions.identityFileOf(folder);
+            final String endpoint;
+            try
+            {
+                endpoint = java.nio.file.Files.readString(endpointFile).strip();
+            }
+            catch (final java.io.IOException ex)
+            {
+                throw new UserError("the registry in " + folder + " serves no joins (no " + endpointFile + "): " +
+                    "run its replica with --join-listen <host:port>");
+            }
+            if (!java.nio.file.Files.isRegularFile(keyFile))
+            {
+                throw new UserError("no registry key in " + keyFile + ": " + folder + " is not a registry folder");
+            }
+            final Duration valid = dev.cell.tissue.config.Durations.parse(ttl, "--ttl");
+            final String key = dev.cell.runtime.identity.Identity.loadOrCreate(keyFile).publicId();
+            final String token = dev.cell.raft.GroupJoin.invite(folder, valid);
+            final PrintWriter out = spec.commandLine().getOut();
+            out.println("token (one host, valid for " + ttl + "): " + token);
+            out.println("on the new host, with the registry's class path:");
+            out.println("  java " + dev.cell.runtime.JvmFlags.joined() + " dev.cell.registry.RegistryHost --dir " +
+                "<its registry folder> --join " + endpoint + " --key " + key + " --token " + token +
+                " --listen <its address>:<its Raft port>");
+            out.flush();
+            return CellCommand.EXIT_OK;
         }
     }
 }

@@ -151,7 +151,8 @@ final class HostAgent implements AutoCloseable
         final Set<String> live = new HashSet<>();
         for (final InstanceRecord r : InstanceRegistry.live(home))
         {
-            if (r.axon() == null || r.axon().isBlank() || r.cell().equals("registry") || r.cellDir() == null)
+            if (r.axon() == null || r.axon().isBlank() || r.cell().equals("registry") ||
+                r.cell().equals("registry-join") || r.cellDir() == null)
             {
                 continue;
             }

@@ -1,11 +1,14 @@
 package dev.cell.registry;
 
 import dev.cell.ledger.PrivateFiles;
+import dev.cell.raft.GroupJoin;
 import dev.cell.raft.GroupMember;
 import dev.cell.raft.Replica;
 import dev.cell.raft.ReplicaOptions;
+import dev.cell.runtime.client.ClientOptions;
 import dev.cell.runtime.identity.Identity;
 import dev.cell.runtime.service.AxonOptions;
+import dev.cell.runtime.service.CellServer;
 import dev.cell.runtime.service.ServerOptions;
 
 import java.io.IOException;
@@ -21,13 +24,117 @@ import java.util.List;
  * ({@link #define}) and its folder copied to every other host ({@link #copy}: the group file with every member's
  * address, the entry key, the TLS key and certificate and the registry key, all 0600); each host then runs its slot
  * ({@link #main}). A voter silent for {@code --promote-after-ms} swaps roles with a listener that answers.
+ * <p>
+ * A host can also join a running group as a listener without copying files by hand: a member host started with
+ * {@code --join-listen host:port} serves {@link RegistryJoin} over an axon there; {@code cell registry invite} on it
+ * prints a one-time token ({@link GroupJoin#invite}); the new host runs {@code --join <endpoint> --key <registry key>
+ * --token <token> --listen <its host:port>} ({@link #join}): it gets a listener slot and the group's files over the
+ * encrypted axon, checks that the files' registry key is the one it pinned, starts its replica and has the group
+ * take it in ({@link GroupJoin#admitListener}). Without {@code --join}, the endpoints in {@code CELL_SEEDS}
+ * (comma-separated) are tried in turn.
  *
  * @since 0.3
  */
 public final class RegistryHost
 {
+    /**
+     * The environment variable naming member hosts' join endpoints ({@code host:port,...}).
+     */
+    public static final String SEEDS_ENV = "CELL_SEEDS";
+
     private RegistryHost()
     {
+    }
+
+    /**
+     * Serve joins for this host's registry folder over an axon at {@code listen}, and write the endpoint to
+     * {@code <replicas>/join.endpoint} for {@code cell registry invite}.
+     *
+     * @param cellDir the registry folder.
+     * @param home    the cell home its instance registers in.
+     * @param listen  {@code host:port} (port 0: any free one).
+     * @return the running join cell.
+     */
+    public static CellServer serveJoins(final Path cellDir, final Path home, final String listen)
+    {
+        final Path dir = cellDir.toAbsolutePath().normalize();
+        final RegistryJoinBinding binding = new RegistryJoinBinding();
+        final String id = "registry-join-" + ProcessHandle.current().pid();
+        ServerOptions options = ServerOptions.defaults().withInstanceId(id)
+            .withAxon(new AxonOptions(listen, false, java.util.Set.of(), null));
+        if (home != null)
+        {
+            options = options.withCellHome(home);
+        }
+        final CellServer server = CellServer.start(binding.cellName(), binding.genome(),
+            binding.dispatcher(new RegistryJoin(dir)), null, dir, options);
+        final Path home0 = home != null ? home : dev.cell.runtime.client.CellHome.resolve();
+        final String endpoint = dev.cell.runtime.discovery.InstanceRegistry.live(home0, binding.cellName()).stream()
+            .filter(r -> r.instanceId().equals(id)).map(dev.cell.runtime.discovery.InstanceRecord::axon).findFirst()
+            .orElse(listen);
+        try
+        {
+            PrivateFiles.writeAtomically(dir.resolve(".cell").resolve("replicas").resolve(GroupJoin.JOIN_ENDPOINT),
+                endpoint.getBytes(java.nio.charset.StandardCharsets.UTF_8), true);
+        }
+        catch (final IOException ex)
+        {
+            server.close();
+            throw new UncheckedIOException("cannot write the join endpoint under " + dir, ex);
+        }
+        return server;
+    }
+
+    /**
+     * Join a running registry group as a listener: ask a member host's join cell, pinning its registry key, and
+     * install what it grants in {@code cellDir} (group files and the registry key, all 0600).
+     *
+     * @param endpoint the member host's join endpoint ({@code host:port}).
+     * @param key      the registry key it must prove ({@code ed25519:...}).
+     * @param token    the token its {@code cell registry invite} printed.
+     * @param cellDir  this host's registry folder (no group in it yet).
+     * @param home     this host's cell home.
+     * @param host     the address the other hosts reach this host's Raft port at.
+     * @param port     this host's Raft port.
+     * @return this host's slot.
+     * @throws JoinRefused when the member host refused the token or the address.
+     */
+    public static int join(final String endpoint, final String key, final String token, final Path cellDir,
+        final Path home, final String host, final int port) throws JoinRefused
+    {
+        final Path dir = cellDir.toAbsolutePath().normalize();
+        ClientOptions options = ClientOptions.defaults().withClientName("registry-join")
+            .withEndpoint(dev.cell.runtime.client.Endpoint.parse(endpoint, key))
+            .withConnectTimeout(Duration.ofSeconds(5)).withCallTimeout(Duration.ofSeconds(10));
+        if (home != null)
+        {
+            options = options.withCellHome(home);
+        }
+        final JoinGrant grant;
+        try (RegistryJoinClient client = RegistryJoinClient.connect(options))
+        {
+            grant = client.join(new JoinRequest(token, host, port));
+        }
+        GroupJoin.installGroup(dir, new GroupJoin.Files(grant.groupProperties(), grant.groupSecret(),
+            grant.tlsKey(), grant.tlsCertificate()));
+        try
+        {
+            PrivateFiles.createDirectories(dir);
+            PrivateFiles.writeAtomically(dir.resolve("cell.toml"), grant.cellToml(), true);
+            final Path identity = AxonOptions.identityFileOf(dir);
+            PrivateFiles.createDirectories(identity.getParent());
+            PrivateFiles.writeAtomically(identity, grant.registryKey(), true);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot write the registry's files under " + dir, ex);
+        }
+        final String got = Identity.loadOrCreate(AxonOptions.identityFileOf(dir)).publicId();
+        if (!got.equals(key))
+        {
+            throw new IllegalStateException("the member host sent registry key " + got + ", not the pinned " + key);
+        }
+        return grant.slot();
     }
 
     /**
@@ -88,8 +195,12 @@ public final class RegistryHost
      * slot=<n>} once it serves.
      * <pre>
      * --dir &lt;registry cell folder&gt; --slot &lt;n&gt; [--home &lt;cell home&gt;] [--promote-after-ms 3000]
-     * [--renew-ms 250] [--misses 4] [--election-ms 400]
+     * [--renew-ms 250] [--misses 4] [--election-ms 400] [--join-listen host:port]
+     * --dir &lt;registry cell folder&gt; [--join host:port] --key &lt;registry key&gt; --token &lt;token&gt;
+     * --listen &lt;this host's Raft host:port&gt; [...]
      * </pre>
+     * The second form joins first ({@link #join}; without {@code --join}, each of {@code CELL_SEEDS} in turn), then
+     * runs the slot it was given and has the group take it in.
      *
      * @param args as above.
      * @throws InterruptedException when interrupted while serving.
@@ -103,6 +214,11 @@ public final class RegistryHost
         long renewMs = 250;
         int misses = 4;
         long electionMs = 400;
+        String joinListen = null;
+        String joinAt = null;
+        String key = null;
+        String token = null;
+        String listen = null;
         for (int i = 0; i + 1 < args.length; i += 2)
         {
             final String value = args[i + 1];
@@ -115,13 +231,25 @@ public final class RegistryHost
                 case "--renew-ms" -> renewMs = Long.parseLong(value);
                 case "--misses" -> misses = Integer.parseInt(value);
                 case "--election-ms" -> electionMs = Long.parseLong(value);
+                case "--join-listen" -> joinListen = value;
+                case "--join" -> joinAt = value;
+                case "--key" -> key = value;
+                case "--token" -> token = value;
+                case "--listen" -> listen = value;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
+        }
+        final boolean joining = token != null;
+        if (joining && dir != null && key != null && listen != null && listen.lastIndexOf(':') > 0)
+        {
+            slot = joinAny(joinAt, key, token, dir, home, listen);
         }
         if (dir == null || slot < 0 || args.length % 2 != 0)
         {
             throw new IllegalArgumentException("usage: --dir <registry folder> --slot <n> [--home <cell home>] " +
-                "[--promote-after-ms ms] [--renew-ms ms] [--misses n] [--election-ms ms]");
+                "[--promote-after-ms ms] [--renew-ms ms] [--misses n] [--election-ms ms] [--join-listen host:port]; " +
+                "or, to join: --dir <registry folder> [--join host:port] --key <registry key> --token <token> " +
+                "--listen <host:port> [...]");
         }
         final Path cellDir = dir.toAbsolutePath().normalize();
         ServerOptions server = ServerOptions.defaults().withInstanceId("registry-r" + slot);
@@ -133,8 +261,75 @@ public final class RegistryHost
             cellDir))).withRenewEvery(Duration.ofMillis(renewMs), misses);
         final RegistryNode node = RegistryNode.start(cellDir, ReplicaOptions.defaults().withSlot(slot)
             .withServer(server).withElectionMs(electionMs).withPromoteAfterMs(promoteAfterMs), config);
-        Runtime.getRuntime().addShutdownHook(new Thread(node::close, "registry-stop"));
-        System.out.println("registry ready slot=" + slot);
+        final CellServer joins = joinListen == null ? null : serveJoins(cellDir, home, joinListen);
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            if (joins != null)
+            {
+                joins.close();
+            }
+            node.close();
+        }, "registry-stop"));
+        if (joining)
+        {
+            admit(cellDir, slot);
+        }
+        System.out.println("registry ready slot=" + slot + (joining ? " (joined as a listener)" : ""));
         node.awaitStop();
+    }
+
+    private static int joinAny(final String joinAt, final String key, final String token, final Path dir,
+        final Path home, final String listen)
+    {
+        final String seeds = joinAt != null ? joinAt : System.getenv(SEEDS_ENV);
+        if (seeds == null || seeds.isBlank())
+        {
+            throw new IllegalArgumentException("--token needs --join <host:port> or " + SEEDS_ENV);
+        }
+        final int colon = listen.lastIndexOf(':');
+        final String host = listen.substring(0, colon).replace("[", "").replace("]", "");
+        final int port = Integer.parseInt(listen.substring(colon + 1));
+        RuntimeException last = null;
+        for (final String seed : seeds.split(","))
+        {
+            try
+            {
+                return join(seed.strip(), key, token, dir, home, host, port);
+            }
+            catch (final JoinRefused ex)
+            {
+                throw new IllegalStateException(seed.strip() + ": " + ex.getMessage(), ex);
+            }
+            catch (final RuntimeException ex)
+            {
+                last = ex; // that seed did not answer: the next one
+            }
+        }
+        throw new IllegalStateException("no seed of " + seeds + " answered: " + last.getMessage(), last);
+    }
+
+    /**
+     * Have the group take this host's running replica in, retrying while the group is busy (an election, another
+     * configuration change), for at most 30 s.
+     */
+    static void admit(final Path dir, final int slot) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true)
+        {
+            try
+            {
+                GroupJoin.admitListener(dir, slot);
+                return;
+            }
+            catch (final RuntimeException ex)
+            {
+                if (System.nanoTime() > deadline)
+                {
+                    throw ex;
+                }
+                Thread.sleep(200);
+            }
+        }
     }
 }

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -39,6 +40,11 @@ final class GroupConfig
     private static final int LOWEST_PORT = 20_000;
 
     static final String LOOPBACK = "127.0.0.1";
+    /**
+     * The files that define a group that spans hosts, under the replicas folder.
+     */
+    static final List<String> FILES = List.of(FILE, EntryAuth.FILE, GroupTls.DIR + "/" + GroupTls.KEY,
+        GroupTls.DIR + "/" + GroupTls.CERTIFICATE);
 
     final Path replicasDir;
     final UUID groupId;
@@ -122,8 +128,7 @@ final class GroupConfig
         final Path from = replicasDir(fromCellDir);
         final Path to = replicasDir(toCellDir);
         PrivateFiles.createDirectories(to.resolve(GroupTls.DIR));
-        for (final String name : List.of(FILE, EntryAuth.FILE, GroupTls.DIR + "/" + GroupTls.KEY,
-            GroupTls.DIR + "/" + GroupTls.CERTIFICATE))
+        for (final String name : FILES)
         {
             final Path source = from.resolve(name);
             if (!Files.isRegularFile(source))
@@ -275,6 +280,72 @@ final class GroupConfig
     }
 
     /**
+     * Add a listener on another host (a host joining the group), under the group lock: the next slot, with the
+     * joiner's host and Raft port. The same address twice is one joiner asking again: its slot is returned.
+     */
+    static synchronized int addListener(final Path cellDir, final String host, final int port) throws IOException
+    {
+        final GroupMember checked = new GroupMember(0, host, port, true);
+        final Path dir = replicasDir(cellDir);
+        try (FileChannel ch = PrivateFiles.openForWrite(dir.resolve("group.lock")); FileLock ignored = ch.lock())
+        {
+            final GroupConfig config = read(dir);
+            for (final Map.Entry<Integer, Integer> e : config.ports.entrySet())
+            {
+                if (e.getValue() == port && config.host(e.getKey()).equals(checked.host()))
+                {
+                    return e.getKey();
+                }
+            }
+            final int slot = config.ports.isEmpty() ? 0 : config.ports.lastKey() + 1;
+            new GroupMember(slot, host, port, true); // slot in range
+            config.ports.put(slot, port);
+            config.hosts.put(slot, checked.host());
+            config.listeners.add(slot);
+            config.write();
+            return slot;
+        }
+    }
+
+    /**
+     * The files that define the group (group file, entry key, TLS key and certificate), by name under the replicas
+     * folder: what {@link #copy} copies, for sending to a joining host.
+     */
+    static Map<String, byte[]> files(final Path cellDir) throws IOException
+    {
+        final Path from = replicasDir(cellDir);
+        final Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+        for (final String name : FILES)
+        {
+            files.put(name, Files.readAllBytes(from.resolve(name)));
+        }
+        return files;
+    }
+
+    /**
+     * Write a group's files received from another host ({@link #files}); only those names, each at most 1 MiB.
+     */
+    static void install(final Path cellDir, final Map<String, byte[]> files) throws IOException
+    {
+        final Path to = replicasDir(cellDir);
+        if (!files.keySet().equals(java.util.Set.copyOf(FILES)))
+        {
+            throw new IllegalArgumentException("a group is the files " + FILES + ", not " + files.keySet());
+        }
+        PrivateFiles.createDirectories(to.resolve(GroupTls.DIR));
+        for (final String name : FILES)
+        {
+            final byte[] bytes = files.get(name);
+            if (bytes.length > 1 << 20)
+            {
+                throw new IllegalArgumentException(name + " of " + bytes.length + " bytes is not a group file");
+            }
+            PrivateFiles.writeAtomically(to.resolve(name), bytes, true);
+        }
+        read(to); // it parses
+    }
+
+    /**
      * The group's TLS key and certificate (created at the first call), under the group lock.
      */
     static synchronized GroupTls tls(final Path cellDir, final UUID groupId) throws IOException
@@ -293,11 +364,34 @@ final class GroupConfig
         final List<Integer> listeners)
         throws IOException
     {
+        writeMembers(cellDir, members, listeners, Map.of());
+    }
+
+    /**
+     * Record the voters and listeners after a membership change, and the address ({@code host:port}, as Raft has it)
+     * of each slot this file did not know (a host that joined elsewhere), under the group lock.
+     */
+    static synchronized void writeMembers(final Path cellDir, final List<Integer> members,
+        final List<Integer> listeners, final Map<Integer, String> addresses)
+        throws IOException
+    {
         final Path dir = replicasDir(cellDir);
         try (FileChannel ch = PrivateFiles.openForWrite(dir.resolve("group.lock")); FileLock ignored = ch.lock())
         {
             final GroupConfig config = read(dir);
-            if (config.members.equals(members) && config.listeners.equals(listeners))
+            boolean learned = false;
+            for (final Map.Entry<Integer, String> a : addresses.entrySet())
+            {
+                final int colon = a.getValue().lastIndexOf(':');
+                if (!config.ports.containsKey(a.getKey()) && colon > 0)
+                {
+                    final String host = a.getValue().substring(0, colon).replace("[", "").replace("]", "");
+                    config.ports.put(a.getKey(), Integer.parseInt(a.getValue().substring(colon + 1)));
+                    config.hosts.put(a.getKey(), host);
+                    learned = true;
+                }
+            }
+            if (!learned && config.members.equals(members) && config.listeners.equals(listeners))
             {
                 return;
             }

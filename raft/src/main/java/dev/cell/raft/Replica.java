@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -242,7 +243,15 @@ public final class Replica implements StatefulHost.Running
         }
         if (!voters.equals(lastVoters) || !listening.equals(lastListeners))
         {
-            GroupConfig.writeMembers(cellDir, voters, listening);
+            final Map<Integer, String> addresses = new java.util.HashMap<>();
+            for (final RaftPeerRole role : new RaftPeerRole[] {RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER})
+            {
+                for (final RaftPeer p : conf.getCurrentPeers(role))
+                {
+                    addresses.put(Integer.parseInt(p.getId().toString().substring(1)), p.getAddress());
+                }
+            }
+            GroupConfig.writeMembers(cellDir, voters, listening, addresses);
             lastVoters = voters;
             lastListeners = listening;
         }
@@ -286,7 +295,7 @@ public final class Replica implements StatefulHost.Running
      * Over gRPC the Raft ports use mutual TLS with the group's certificate ({@link GroupTls}); Ratis' Netty transport
      * has no TLS for its RPCs (see docs/architecture.md, "The Raft ports").
      */
-    private static Parameters raftParameters(final Path cellDir, final java.util.UUID groupId,
+    static Parameters raftParameters(final Path cellDir, final java.util.UUID groupId,
         final ReplicaOptions.Transport transport) throws IOException
     {
         return transport == ReplicaOptions.Transport.GRPC ? GroupConfig.tls(cellDir, groupId).parameters() : null;
