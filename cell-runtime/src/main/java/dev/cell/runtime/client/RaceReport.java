@@ -47,7 +47,8 @@ public final class RaceReport
     private long hedgesBefore;
     private long failoversBefore;
     private volatile boolean closed;
-    private String written = "";
+    private String writtenCurrent = "";
+    private int writtenMembers = -1;
     private long writtenMs;
 
     /**
@@ -134,6 +135,12 @@ public final class RaceReport
 
     private void write(final RaceMember[] ms, final String currentId, final long nowNs)
     {
+        final long nowMs = System.currentTimeMillis();
+        if (closed || nowMs - writtenMs < REWRITE_MS && currentId.equals(writtenCurrent) &&
+            ms.length == writtenMembers)
+        {
+            return; // nothing to say yet: the file is rewritten on a change and once a second
+        }
         long total = 0;
         for (final RaceMember m : ms)
         {
@@ -159,16 +166,12 @@ public final class RaceReport
         report.put("current", currentId);
         report.put("instances", instances);
         final String text = Json.write(report);
-        final long nowMs = System.currentTimeMillis();
-        if (closed || text.equals(written) && nowMs - writtenMs < REWRITE_MS)
-        {
-            return;
-        }
         try
         {
             PrivateFiles.createDirectories(file.getParent());
             PrivateFiles.writeAtomically(file, "." + cell + "." + Liveness.currentPid() + ".tmp", text);
-            written = text;
+            writtenCurrent = currentId;
+            writtenMembers = ms.length;
             writtenMs = nowMs;
             sentBefore.clear();
             for (final RaceMember m : ms)
