@@ -193,6 +193,7 @@ final class RegistryCommand implements Callable<Integer>
             out.println("  java " + dev.cell.runtime.JvmFlags.joined() + " dev.cell.registry.RegistryHost --dir " +
                 "<its registry folder> --join " + endpoint + " --key " + key + " --token " + token +
                 " --listen <its address>:<its Raft port>");
+            out.println("(on the same LAN, --join multicast finds this host by its signed beacon instead)");
             out.flush();
             return CellCommand.EXIT_OK;
         }

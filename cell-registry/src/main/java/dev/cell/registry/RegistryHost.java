@@ -31,7 +31,9 @@ import java.util.List;
  * --token <token> --listen <its host:port>} ({@link #join}): it gets a listener slot and the group's files over the
  * encrypted axon, checks that the files' registry key is the one it pinned, starts its replica and has the group
  * take it in ({@link GroupJoin#admitListener}). Without {@code --join}, the endpoints in {@code CELL_SEEDS}
- * (comma-separated) are tried in turn.
+ * (comma-separated) are tried in turn; with {@code --join multicast} the joiner listens on the interface of its
+ * {@code --listen} address for a {@link RegistryBeacon} signed by the pinned key, which a host serving joins on a
+ * concrete address sends every second (unless {@code --beacon off}).
  *
  * @since 0.3
  */
@@ -219,6 +221,7 @@ public final class RegistryHost
         String key = null;
         String token = null;
         String listen = null;
+        boolean beacon = true;
         for (int i = 0; i + 1 < args.length; i += 2)
         {
             final String value = args[i + 1];
@@ -236,6 +239,7 @@ public final class RegistryHost
                 case "--key" -> key = value;
                 case "--token" -> token = value;
                 case "--listen" -> listen = value;
+                case "--beacon" -> beacon = !value.equals("off");
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -262,8 +266,13 @@ public final class RegistryHost
         final RegistryNode node = RegistryNode.start(cellDir, ReplicaOptions.defaults().withSlot(slot)
             .withServer(server).withElectionMs(electionMs).withPromoteAfterMs(promoteAfterMs), config);
         final CellServer joins = joinListen == null ? null : serveJoins(cellDir, home, joinListen);
+        final RegistryBeacon beaconing = joins == null || !beacon ? null : beacon(cellDir, config.identity());
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
+            if (beaconing != null)
+            {
+                beaconing.close();
+            }
             if (joins != null)
             {
                 joins.close();
@@ -281,14 +290,15 @@ public final class RegistryHost
     private static int joinAny(final String joinAt, final String key, final String token, final Path dir,
         final Path home, final String listen)
     {
-        final String seeds = joinAt != null ? joinAt : System.getenv(SEEDS_ENV);
-        if (seeds == null || seeds.isBlank())
-        {
-            throw new IllegalArgumentException("--token needs --join <host:port> or " + SEEDS_ENV);
-        }
         final int colon = listen.lastIndexOf(':');
         final String host = listen.substring(0, colon).replace("[", "").replace("]", "");
         final int port = Integer.parseInt(listen.substring(colon + 1));
+        final String seeds = "multicast".equals(joinAt) ? discover(host, key) :
+            joinAt != null ? joinAt : System.getenv(SEEDS_ENV);
+        if (seeds == null || seeds.isBlank())
+        {
+            throw new IllegalArgumentException("--token needs --join <host:port>, --join multicast or " + SEEDS_ENV);
+        }
         RuntimeException last = null;
         for (final String seed : seeds.split(","))
         {
@@ -330,6 +340,62 @@ public final class RegistryHost
                 }
                 Thread.sleep(200);
             }
+        }
+    }
+
+    /**
+     * Send beacons for this host's join endpoint on its interface, when it is bound to one address.
+     */
+    private static RegistryBeacon beacon(final Path cellDir, final Identity registryKey)
+    {
+        try
+        {
+            final String endpoint = Files.readString(cellDir.resolve(".cell").resolve("replicas")
+                .resolve(GroupJoin.JOIN_ENDPOINT)).strip();
+            final java.net.InetAddress via = java.net.InetAddress.getByName(endpoint.substring(0,
+                endpoint.lastIndexOf(':')).replace("[", "").replace("]", ""));
+            if (via.isAnyLocalAddress())
+            {
+                System.out.println("registry beacon off: joins are served on every interface; bind --join-listen " +
+                    "to one address to send beacons on it");
+                return null;
+            }
+            final RegistryBeacon b = RegistryBeacon.start(registryKey, endpoint, via, new java.net.InetSocketAddress(
+                RegistryBeacon.GROUP, RegistryBeacon.PORT), Duration.ofSeconds(1));
+            System.out.println("registry beacon on " + via.getHostAddress() + " -> " + RegistryBeacon.GROUP + ":" +
+                RegistryBeacon.PORT);
+            return b;
+        }
+        catch (final IOException ex)
+        {
+            System.out.println("registry beacon off: " + ex.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Listen on the interface of {@code host} for a beacon signed by {@code key}, for at most 10 s.
+     *
+     * @return its join endpoint.
+     */
+    private static String discover(final String host, final String key)
+    {
+        try
+        {
+            final List<RegistryBeacon.Heard> heard = RegistryBeacon.listen(java.net.InetAddress.getByName(host),
+                new java.net.InetSocketAddress(RegistryBeacon.GROUP, RegistryBeacon.PORT), key, Duration.ofSeconds(10));
+            if (heard.isEmpty())
+            {
+                throw new IllegalStateException("no beacon signed by " + key + " heard on " + host + " within 10 s " +
+                    "(multicast may not cross this network: use --join <host:port>)");
+            }
+            System.out.println("registry beacon heard: " + heard.getFirst().endpoint() + " from " +
+                heard.getFirst().from());
+            return heard.getFirst().endpoint();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot listen for beacons on " + host, ex);
         }
     }
 }
