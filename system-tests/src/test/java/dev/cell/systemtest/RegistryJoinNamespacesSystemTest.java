@@ -61,12 +61,17 @@ class RegistryJoinNamespacesSystemTest
          */
         public static void main(final String[] args) throws Exception
         {
-            try (RegistryBeacon ignored = RegistryBeacon.start(Identity.loadOrCreate(Path.of(args[0])), args[1],
+            final RegistryBeacon beacon = RegistryBeacon.start(Identity.loadOrCreate(Path.of(args[0])), args[1],
                 InetAddress.getByName(args[2]), new InetSocketAddress(RegistryBeacon.GROUP, RegistryBeacon.PORT),
-                Duration.ofMillis(200)))
+                Duration.ofMillis(200));
+            try
             {
                 System.out.println("forger beaconing");
                 Thread.currentThread().join();
+            }
+            finally
+            {
+                beacon.close();
             }
         }
     }
