@@ -275,6 +275,45 @@ class TissueSystemTest
         assertNoSupervisor();
     }
 
+    @Test
+    void gpusFoundByNvidiaSmiAreHandedOutAndStatusShowsWhatTheyDoNow() throws Exception
+    {
+        final Path root = SystemTestSupport.newDir("nvidia-smi");
+        cellHome = root.resolve("cell-home");
+        // A stand-in for the driver's tool, answering the two queries the supervisor makes (this machine has no GPU).
+        final Path bin = Files.createDirectories(root.resolve("bin"));
+        final Path smi = bin.resolve("nvidia-smi");
+        Files.writeString(smi, """
+            #!/bin/sh
+            case "$*" in
+              *memory.used*) printf '0, 12800, 143771, 37\n1, 0, 143771, 0\n' ;;
+              *) printf '0, NVIDIA H200, 143771\n1, NVIDIA H200, 143771\n' ;;
+            esac
+            """);
+        Files.setPosixFilePermissions(smi, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        final Map<String, String> env = Map.of("PATH", bin + ":" + System.getenv("PATH"));
+        final Path tissue = root.resolve("two");
+        ProbeCells.cell(tissue.resolve("a"), "sleepy", "[resources]\ngpu = 1\n");
+        Files.writeString(tissue.resolve("cell.toml"), "[cells]\na = { path = \"a\", replicas = 2 }\n");
+        mustSucceed(cell(root, cellHome, env, 300, "mitosis", tissue.toString(), "--detach", "--no-build"),
+            "mitosis with two GPUs");
+        final List<String> visible = new ArrayList<>();
+        for (final long pid : SystemTestSupport.registeredPids(cellHome))
+        {
+            visible.add(environment(pid).get("CUDA_VISIBLE_DEVICES"));
+        }
+        visible.sort(null);
+        assertEquals(List.of("0", "1"), visible, "each instance its own device");
+        final String status = mustSucceed(cell(root, cellHome, env, 60, "status", tissue.toString(), "--interval",
+            "100ms"), "status").output();
+        assertTrue(status.contains("replica [0]: device 0 (NVIDIA H200, 140 GiB) through CUDA_VISIBLE_DEVICES=0"),
+            status);
+        assertTrue(status.contains("now device 0 12.5 of 140 GiB used, 37 % busy; device 1 0.0 of 140 GiB used, " +
+            "0 % busy"), status);
+        mustSucceed(cell(root, cellHome, 120, "stop", tissue.toString()), "stop");
+        assertNoSupervisor();
+    }
+
     /**
      * The environment a process was started with, as the kernel keeps it.
      */
