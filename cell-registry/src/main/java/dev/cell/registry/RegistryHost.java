@@ -33,7 +33,8 @@ import java.util.List;
  * take it in ({@link GroupJoin#admitListener}). Without {@code --join}, the endpoints in {@code CELL_SEEDS}
  * (comma-separated) are tried in turn; with {@code --join multicast} the joiner listens on the interface of its
  * {@code --listen} address for a {@link RegistryBeacon} signed by the pinned key, which a host serving joins on a
- * concrete address sends every second (unless {@code --beacon off}).
+ * concrete address sends every second (unless {@code --beacon off}). A host that joined prints its slot ({@code registry
+ * ready slot=N (joined as a listener)}) and restarts later as any member does, with {@code --dir} and {@code --slot N}.
  *
  * @since 0.3
  */

@@ -31,7 +31,7 @@ final class RaceChoice
     /**
      * Age of an estimate after which a call safe to repeat measures the instance again, nanoseconds.
      */
-    static final long PROBE_AFTER_NS = 200_000_000L;
+    static final long PROBE_AFTER_NS = 100_000_000L;
 
     /**
      * Fewest calls between two probes.

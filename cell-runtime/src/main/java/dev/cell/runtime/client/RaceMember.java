@@ -124,6 +124,12 @@ final class RaceMember
             {
                 costNs = Math.min(rtt, 2 * cost);
             }
+            else if (nowNs - stampNs >= RaceChoice.PROBE_AFTER_NS)
+            {
+                // A probe answered faster than the estimate: what made the estimate (often a stall of the machine
+                // that hit whichever instance had a call in flight) is over, and the instance is this fast now.
+                costNs = rtt;
+            }
             else
             {
                 final double pause = Math.max(0, nowNs - stampNs);

@@ -109,6 +109,7 @@ public final class RaceReport
                 "toQueueDepth", current == null ? 0L : (long)current.reportedQueueDepth());
             currentBefore = currentId;
         }
+        final java.util.Set<String> ids = new java.util.HashSet<>();
         for (final RaceMember m : ms)
         {
             final boolean ejected = m.ejected(nowNs);
@@ -117,7 +118,9 @@ public final class RaceReport
                 log.warn("race.ejected", "cell", cell, "instance", m.id, "where", m.where);
             }
             ejectedBefore.put(m.id, ejected);
+            ids.add(m.id);
         }
+        ejectedBefore.keySet().retainAll(ids); // members that left (an instance restarted under a new id)
         final long h = hedges.get();
         if (h != hedgesBefore)
         {

@@ -130,6 +130,24 @@ class RaceChoiceTest
     }
 
     @Test
+    void aProbeThatAnswersFastAfterAPauseSetsTheCostToItsAnswer()
+    {
+        final RaceMember m = member("a");
+        long now = answers(m, 20, MS / 2, 0);
+        now = answers(m, 5, 20 * MS, now); // a stall of the machine: 0.5 -> 1 -> 2 -> 4 -> 8 -> 16 ms
+        assertEquals(16 * MS, m.cost(now), 1);
+        final long later = now + RaceChoice.PROBE_AFTER_NS;
+        m.begin(later);
+        m.observe(MS / 2, later + MS / 2);
+        m.end(later + MS / 2);
+        assertEquals(MS / 2, m.cost(later + MS / 2), 1, "the stall is over: the probe's answer is the cost");
+        final long soon = answers(m, 3, 20 * MS, later + MS); // 0.5 -> 1 -> 2 -> 4 ms
+        m.begin(soon + MS);
+        m.observe(MS / 2, soon + MS + MS / 2);
+        assertTrue(m.cost(soon + 2 * MS) > MS, "back to back, a fast answer only pulls the cost part of the way");
+    }
+
+    @Test
     void aCallInFlightRaisesTheCostAsItWaitsAndANewInstanceGetsOneCallAtATime()
     {
         final RaceMember m = member("a");
@@ -202,7 +220,7 @@ class RaceChoiceTest
         final RaceMember[] ms = {fast, slow};
         final RaceChoice choice = new RaceChoice();
         answers(slow, 1, 5 * MS, 0);
-        long now = answers(fast, 200, MS / 2, 5 * MS);
+        long now = answers(fast, 150, MS / 2, 5 * MS);
         assertTrue(now - 5 * MS < RaceChoice.PROBE_AFTER_NS);
         for (int i = 0; i < 1_000; i++)
         {
@@ -210,7 +228,7 @@ class RaceChoiceTest
         }
         now = answers(fast, 400, MS / 2, now);
         assertSame(fast, choice.choose(ms, 0, now, false), "not safe to repeat: no probe");
-        assertSame(slow, choice.choose(ms, 0, now, true), "its estimate is older than 200 ms: probed");
+        assertSame(slow, choice.choose(ms, 0, now, true), "its estimate is older than the probe age: probed");
         slow.begin(now);
         assertSame(fast, choice.choose(ms, 0, now, true), "one probe at a time");
         assertSame(fast, choice.current(), "a probe leaves the current one as it is");
