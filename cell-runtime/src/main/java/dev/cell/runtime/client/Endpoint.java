@@ -144,9 +144,21 @@ public record Endpoint(String host, int port, String key)
     static List<Endpoint> listed(final Path cellHome, final String cell, final long fingerprint,
         final Set<String> except)
     {
+        return listed(RegistryView.read(cellHome, cell), fingerprint, except);
+    }
+
+    /**
+     * @param view        a cell's entries in this host's registry view, as read.
+     * @param fingerprint the genome fingerprint the caller speaks (0: any).
+     * @param except      instance ids to leave out.
+     * @return their endpoints, malformed entries left out.
+     */
+    static List<Endpoint> listed(final List<RegistryView.Entry> view, final long fingerprint,
+        final Set<String> except)
+    {
         final List<Endpoint> endpoints = new ArrayList<>();
         final String hex = fingerprint == 0 ? null : Genome.fingerprintHex(fingerprint);
-        for (final RegistryView.Entry v : RegistryView.read(cellHome, cell))
+        for (final RegistryView.Entry v : view)
         {
             if (!except.contains(v.instanceId()) && (hex == null || hex.equals(v.fingerprint())))
             {

@@ -104,7 +104,7 @@ final class RaceMembers implements Runnable
             {
                 throw refusal;
             }
-            if (!wakeAsked && remoteEndpoints(Set.of()).isEmpty())
+            if (!wakeAsked && remoteEndpoints(Set.of(), RegistryView.read(ctx.cellHome(), cell)).isEmpty())
             {
                 wakeAsked = true;
                 Dormancy.wake(ctx.cellHome(), cell);
@@ -176,7 +176,8 @@ final class RaceMembers implements Runnable
             {
                 wanted.add(r.instanceId());
             }
-            final List<Endpoint> endpoints = remoteEndpoints(wanted);
+            final List<RegistryView.Entry> view = RegistryView.read(ctx.cellHome(), cell); // once per refresh
+            final List<Endpoint> endpoints = remoteEndpoints(wanted, view);
             for (final Endpoint e : endpoints)
             {
                 wanted.add(axonId(e));
@@ -216,7 +217,7 @@ final class RaceMembers implements Runnable
                     connect(axonId(e), e.toString(), () -> AxonConnector.open(cell, fingerprint, handlers, with, e));
                 }
             }
-            readQueueDepths(live);
+            readQueueDepths(live, view);
         }
     }
 
@@ -224,7 +225,7 @@ final class RaceMembers implements Runnable
      * Give each member the queue depth its instance reported: this host's from their instance files (now), other
      * hosts' from the registry's view (as of the leader's last digest).
      */
-    private void readQueueDepths(final List<InstanceRecord> live)
+    private void readQueueDepths(final List<InstanceRecord> live, final List<RegistryView.Entry> view)
     {
         final Map<String, Integer> depths = new java.util.HashMap<>();
         for (final InstanceRecord r : live)
@@ -232,7 +233,7 @@ final class RaceMembers implements Runnable
             depths.put(r.instanceId(), (int)Math.min(Integer.MAX_VALUE,
                 InstanceFile.readQueueDepth(r.runDir().resolve(InstanceFile.FILE_NAME))));
         }
-        for (final RegistryView.Entry v : RegistryView.read(ctx.cellHome(), cell))
+        for (final RegistryView.Entry v : view)
         {
             try
             {
@@ -355,12 +356,12 @@ final class RaceMembers implements Runnable
      * @param local the ids of this host's live instances (reached over junctions, not again over their axons).
      * @return the configured endpoints, then those of the registry's view of other hosts' instances.
      */
-    private List<Endpoint> remoteEndpoints(final Set<String> local)
+    private List<Endpoint> remoteEndpoints(final Set<String> local, final List<RegistryView.Entry> view)
     {
         final List<Endpoint> endpoints = new ArrayList<>(ctx.endpointsOf(cell));
         final Set<String> addresses = new HashSet<>();
         endpoints.forEach(e -> addresses.add(e.address()));
-        for (final Endpoint e : Endpoint.listed(ctx.cellHome(), cell, fingerprint, local))
+        for (final Endpoint e : Endpoint.listed(view, fingerprint, local))
         {
             if (addresses.add(e.address()))
             {

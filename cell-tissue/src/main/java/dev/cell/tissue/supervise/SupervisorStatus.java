@@ -38,6 +38,11 @@ final class SupervisorStatus
         m.put("root", tree.root().dir().toString());
         m.put("supervisorPid", ProcessHandle.current().pid());
         m.put("cgroups", cgroups.mode().name().toLowerCase(Locale.ROOT));
+        // nvidia-smi once per status, and only when a cell has devices
+        final java.util.concurrent.atomic.AtomicReference<Map<Integer, GpuDevices.Usage>> usageNow =
+            new java.util.concurrent.atomic.AtomicReference<>();
+        final java.util.function.Supplier<Map<Integer, GpuDevices.Usage>> usage = () ->
+            usageNow.updateAndGet(u -> u != null ? u : GpuDevices.usage());
         final List<Object> cells = new ArrayList<>();
         for (final CellRun r : runs)
         {
@@ -64,7 +69,7 @@ final class SupervisorStatus
                     e.put("enforced", enf != null && enf.enforced(k));
                     if (k == Resources.Kind.GPU)
                     {
-                        e.put("usage", gpuUsage(r));
+                        e.put("usage", gpuUsage(r, usage));
                     }
                     res.put(k.key(), e);
                 }
@@ -115,7 +120,8 @@ final class SupervisorStatus
     /**
      * What the devices of a cell's replicas are doing now ({@code nvidia-smi}); empty when none or unknown.
      */
-    private static String gpuUsage(final CellRun r)
+    private static String gpuUsage(final CellRun r,
+        final java.util.function.Supplier<Map<Integer, GpuDevices.Usage>> usage)
     {
         final java.util.Set<Integer> devices = new java.util.TreeSet<>();
         for (final Slot s : r.slots)
@@ -130,7 +136,7 @@ final class SupervisorStatus
         {
             return "";
         }
-        final Map<Integer, GpuDevices.Usage> now = GpuDevices.usage();
+        final Map<Integer, GpuDevices.Usage> now = usage.get();
         final List<String> parts = new ArrayList<>();
         for (final int d : devices)
         {
