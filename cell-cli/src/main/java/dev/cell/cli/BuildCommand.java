@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
  * {@code cell build [dir]}: build a cell or a whole tissue the way {@code cell mitosis} does before it starts them —
  * {@code mvn clean package} per Maven project (clean, so every build checks the consumers' calls again), dependencies
  * first, with the JDK the {@code cell} command runs on (so a
- * machine whose default {@code java} is older than 25 builds cells too) — and store the artifacts. Starts nothing.
+ * machine whose default {@code java} is older than 25 builds cells too) — and store the artifacts. Starts nothing,
+ * except a dependency its {@code [deps.<name>.policy]} has spawned here because it was too far ({@link DepReach}).
  *
  * @since 0.1
  */
@@ -53,6 +54,7 @@ final class BuildCommand implements Callable<Integer>
         final PrintWriter out = spec.commandLine().getOut();
         final TissueTree tree = TissueTree.load(dir);
         final long start = System.nanoTime();
+        DepReach.apply(tree, CellHome.resolve(), out);
         TissueBuild.build(tree, new ArtifactStore(CellHome.resolve()), out, offline, !incremental);
         final TissueConfig config = tree.config();
         out.println("built " + config.cells().size() + " cell(s) of '" + tree.name() + "' in " +

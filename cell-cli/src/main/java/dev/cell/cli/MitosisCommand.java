@@ -1,5 +1,6 @@
 package dev.cell.cli;
 
+import dev.cell.git.Mirrors;
 import dev.cell.runtime.client.CellHome;
 import dev.cell.tissue.config.Durations;
 import dev.cell.tissue.config.TissueConfig;
@@ -94,7 +95,17 @@ final class MitosisCommand implements java.util.concurrent.Callable<Integer>
             stop.set(true);
             main.interrupt();
         });
-        final Mitosis.Running running = Mitosis.start(options, out);
+        final Mirrors mirrors = new Mirrors(options.cellHome(), out);
+        final Mitosis.Running running;
+        try
+        {
+            running = Mitosis.start(options, out, mirrors);
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            mirrors.close();
+            throw ex;
+        }
         Mitosis.printTable(running, out);
         synchronized (out)
         {
@@ -103,7 +114,14 @@ final class MitosisCommand implements java.util.concurrent.Callable<Integer>
                 running.tree().root().dir() + "` shows them");
             out.flush();
         }
-        return supervise(running, stop, out);
+        try
+        {
+            return supervise(running, stop, out);
+        }
+        finally
+        {
+            mirrors.close();
+        }
     }
 
     private static int supervise(final Mitosis.Running running, final AtomicBoolean stop, final PrintWriter out)

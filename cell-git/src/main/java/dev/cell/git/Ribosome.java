@@ -246,6 +246,61 @@ public final class Ribosome
     }
 
     /**
+     * A spawn already verified into this cell home, checked again without cloning or building: the clone at
+     * {@code $CELL_HOME/spawn/<repository>/<tag>/} holds its signed manifest, whose signature must hold and be the
+     * pinned owner's ({@link Request#ownerKey()}, else the key pinned on first use), and the jar built there must
+     * still hash to the manifest's {@code artifactSha256} and be the one stored for it.
+     *
+     * @param cellHome the consumer's cell home.
+     * @param request  what to spawn.
+     * @return the verified cell, or null when there is no such build (clone and build it with {@link #spawn}).
+     * @throws UserError when the cached build is there but no longer verifies (named; {@link #spawn} replaces it).
+     */
+    public static Spawned cached(final Path cellHome, final Request request)
+    {
+        checkTag(request.tag());
+        final Path repoCache = cellHome.resolve("spawn").resolve(slug(request.url()));
+        final Path dir = repoCache.resolve(request.tag());
+        final Path recordFile = dir.resolve(".cell").resolve(SPAWN_RECORD);
+        if (!Files.isRegularFile(recordFile))
+        {
+            return null;
+        }
+        try
+        {
+            final Map<String, Object> record = Json.parseObject(Files.readString(recordFile));
+            if (!request.url().equals(record.get("url")) || !request.tag().equals(record.get("tag")))
+            {
+                return null;
+            }
+            final SignedManifest manifest;
+            try (Git git = Git.open(dir.toFile()))
+            {
+                manifest = SignedManifest.readRef(git.getRepository(), request.tag());
+            }
+            final String owner = checkSigner(repoCache, request, manifest);
+            final CellSpec cell = TissueConfig.loadCell(dir);
+            checkCell(request, manifest, cell, owner);
+            final Path jar = ArtifactStore.builtJar(dir);
+            final String expected = manifest.field("artifactSha256");
+            final String actual = jar == null ? "none" : ArtifactStore.sha256Hex(jar);
+            if (!expected.equals(actual) || ArtifactStore.currentArtifact(cell) == null)
+            {
+                throw new UserError("the cached build of " + request.url() + "@" + request.tag() + " in " + dir +
+                    " no longer verifies: its jar hashes to " + actual + " and its Cell.json, signed by " + owner +
+                    ", says " + expected);
+            }
+            return new Spawned(cell, actual, owner, String.valueOf(record.get("commit")), manifest,
+                List.of("cached: built and verified at " + Instant.ofEpochMilli(((Number)record.get(
+                "spawnedEpochMs")).longValue()) + "; its jar hashed again now"));
+        }
+        catch (final IOException | IllegalArgumentException | ClassCastException | NullPointerException ex)
+        {
+            return null; // not a complete cached spawn: cloned and built again
+        }
+    }
+
+    /**
      * @param url a repository URL.
      * @return the folder name its spawns are cached under: a readable part and 8 hex digits of its hash.
      */

@@ -72,6 +72,10 @@ final class RaceMember
     final String id;
     final String where;
     final CellConnection connection;
+    /**
+     * Whether the instance runs on this host (reached over a junction).
+     */
+    final boolean local;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
     private volatile long busySinceNs;
@@ -95,6 +99,13 @@ final class RaceMember
      */
     RaceMember(final String id, final String where, final CellConnection connection, final double percentile)
     {
+        this(id, where, connection, percentile, false);
+    }
+
+    RaceMember(final String id, final String where, final CellConnection connection, final double percentile,
+        final boolean local)
+    {
+        this.local = local;
         this.id = id;
         this.where = where;
         this.connection = connection;
@@ -231,6 +242,14 @@ final class RaceMember
     boolean stale(final long nowNs, final long afterNs)
     {
         return samples > 0 && inFlight.get() == 0 && nowNs - stampNs > afterNs;
+    }
+
+    /**
+     * @return whether it has answered or failed at least once (its estimate is a measure).
+     */
+    boolean heard()
+    {
+        return samples > 0;
     }
 
     /**

@@ -202,7 +202,7 @@ final class RaceMembers implements Runnable
                 }
                 if (!has(r.instanceId()))
                 {
-                    connect(r.instanceId(), "instance " + r.instanceId(), () ->
+                    connect(r.instanceId(), "instance " + r.instanceId(), true, () ->
                         JunctionConnector.openInstance(cell, fingerprint, handlers, with, r));
                 }
             }
@@ -214,7 +214,7 @@ final class RaceMembers implements Runnable
                 }
                 if (!has(axonId(e)))
                 {
-                    connect(axonId(e), e.toString(), () -> AxonConnector.open(cell, fingerprint, handlers, with, e));
+                    connect(axonId(e), e.toString(), false, () -> AxonConnector.open(cell, fingerprint, handlers, with, e));
                 }
             }
             readQueueDepths(live, view);
@@ -255,7 +255,7 @@ final class RaceMembers implements Runnable
         CellConnection open();
     }
 
-    private void connect(final String id, final String where, final Opener opener)
+    private void connect(final String id, final String where, final boolean local, final Opener opener)
     {
         final CellConnection c;
         try
@@ -279,7 +279,7 @@ final class RaceMembers implements Runnable
             {
                 final RaceMember[] now = members;
                 final RaceMember[] next = Arrays.copyOf(now, now.length + 1);
-                next[now.length] = new RaceMember(id, where, c, hedgePercentile);
+                next[now.length] = new RaceMember(id, where, c, hedgePercentile, local);
                 members = next;
                 return;
             }

@@ -67,7 +67,17 @@ final class RacingConnection implements CellConnection
         this.clock = ctx.nanoClock();
         this.members = members;
         this.report = new RaceReport(cell, ctx.options().clientName(), ctx.cellHome(), ProcessLog.get());
-        members.afterRefresh(() -> report.look(members.snapshot(), choice.current(), clock.nanoTime()));
+        final LocalSpawn spawn = LocalSpawn.fromProperties(cell, ProcessLog.get());
+        members.afterRefresh(() ->
+        {
+            final RaceMember[] now = members.snapshot();
+            final long nowNs = clock.nanoTime();
+            report.look(now, choice.current(), nowNs);
+            if (spawn != null)
+            {
+                spawn.look(now, nowNs);
+            }
+        });
         final RaceMember first = members.snapshot()[0];
         this.last = first;
         this.remoteFingerprint = first.connection.remoteFingerprint();

@@ -86,10 +86,24 @@ public final class Dormancy
      */
     public static String request(final int port, final String command) throws IOException
     {
+        return request(port, command, SOCKET_TIMEOUT_MS * 30);
+    }
+
+    /**
+     * As {@link #request(int, String)}, waiting longer for the answer (a spawn that clones and builds).
+     *
+     * @param port      the supervisor's control port.
+     * @param command   the command line, its token included.
+     * @param timeoutMs how long to wait for the answer.
+     * @return the answer.
+     * @throws IOException when the supervisor cannot be reached or does not answer in time.
+     */
+    public static String request(final int port, final String command, final int timeoutMs) throws IOException
+    {
         try (Socket socket = new Socket())
         {
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), SOCKET_TIMEOUT_MS);
-            socket.setSoTimeout(SOCKET_TIMEOUT_MS * 30);
+            socket.setSoTimeout(timeoutMs);
             final OutputStream out = socket.getOutputStream();
             out.write((command + "\n").getBytes(StandardCharsets.UTF_8));
             out.flush();

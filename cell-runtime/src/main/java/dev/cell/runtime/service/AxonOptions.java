@@ -12,10 +12,27 @@ import java.util.Set;
  * @param plaintext    true to take only plaintext sessions (measurements); false: only encrypted ones.
  * @param allowedKeys  identities that may call; empty: any identity that proves itself.
  * @param identityFile the instance's identity key; null for {@code <cellDir>/.cell/identity/cell.key}.
+ * @param advertise    the {@code host:port} registered for callers instead of the bound endpoint (they reach it
+ *                     through a NAT, a port forward or a relay), or null.
  * @since 0.2
  */
-public record AxonOptions(String listen, boolean plaintext, Set<String> allowedKeys, Path identityFile)
+public record AxonOptions(String listen, boolean plaintext, Set<String> allowedKeys, Path identityFile,
+    String advertise)
 {
+    /**
+     * Registered at the bound endpoint.
+     *
+     * @param listen       the UDP endpoint to listen on.
+     * @param plaintext    true to take only plaintext sessions.
+     * @param allowedKeys  identities that may call; empty: any.
+     * @param identityFile the identity key, or null for the cell's.
+     */
+    public AxonOptions(final String listen, final boolean plaintext, final Set<String> allowedKeys,
+        final Path identityFile)
+    {
+        this(listen, plaintext, allowedKeys, identityFile, null);
+    }
+
     /**
      * Canonical constructor: checks every key.
      */

@@ -4,6 +4,7 @@ import dev.cell.ring.Liveness;
 import dev.cell.runtime.IdleProfile;
 import dev.cell.runtime.client.CellHome;
 import dev.cell.runtime.client.ClientContext;
+import dev.cell.runtime.client.LocalSpawn;
 import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.log.JsonLinesLog;
 import dev.cell.runtime.trace.TraceIds;
@@ -101,6 +102,7 @@ public final class CellMain
         String latency = System.getProperty("cell.latency", "eco");
         String stateReplicas = System.getProperty(STATE_REPLICAS_PROPERTY, "0");
         String axonListen = System.getProperty("cell.axon.listen");
+        String axonAdvertise = System.getProperty("cell.axon.advertise");
         String allowedKeys = System.getProperty("cell.auth.allowed.keys", "");
         boolean axonPlaintext = Boolean.getBoolean("cell.axon.plaintext");
         String traceMode = System.getProperty("cell.trace", "sampled");
@@ -132,6 +134,7 @@ public final class CellMain
                 case "--latency" -> latency = value;
                 case "--state-replicas" -> stateReplicas = value;
                 case "--axon" -> axonListen = value;
+                case "--axon-advertise" -> axonAdvertise = value;
                 case "--allowed-keys" -> allowedKeys = value;
                 case "--trace" -> traceMode = value;
                 case "--trace-sample" -> traceSample = value;
@@ -174,6 +177,12 @@ public final class CellMain
         {
             log = JsonLinesLog.forInstance(dir, cellName, instanceId);
             dev.cell.runtime.log.ProcessLog.set(log); // its clients' events (racing decisions) go to its log too
+            final String supervisorPid = System.getProperty(SUPERVISOR_PID_PROPERTY);
+            if (supervisorPid != null && !supervisorPid.isBlank())
+            {
+                // A racing client whose producer stays too far asks the supervisor for a local instance.
+                LocalSpawn.requester(new SupervisorLink(CellHome.resolve(), supervisorPid, cellName)::spawn);
+            }
         }
         catch (final IOException ex)
         {
@@ -184,7 +193,8 @@ public final class CellMain
         try
         {
             axon = axonListen == null || axonListen.isBlank() ? null : new AxonOptions(axonListen.trim(),
-                axonPlaintext, keys(allowedKeys), null);
+                axonPlaintext, keys(allowedKeys), null, axonAdvertise == null || axonAdvertise.isBlank() ? null :
+                axonAdvertise.trim());
         }
         catch (final IllegalArgumentException ex)
         {
@@ -418,7 +428,8 @@ public final class CellMain
     private static String usage()
     {
         return "usage: CellMain --cell-dir <dir> [--cell <name>] [--instance <id>] [--latency eco|spin] " +
-            "[--state-replicas <n>] [--axon <host:port>] [--allowed-keys <id,id...>] [--axon-plaintext] " +
+            "[--state-replicas <n>] [--axon <host:port> [--axon-advertise <host:port>]] " +
+            "[--allowed-keys <id,id...>] [--axon-plaintext] " +
             "[--trace all|sampled|off] [--trace-sample <0..1>] [--otlp <url>]";
     }
 }

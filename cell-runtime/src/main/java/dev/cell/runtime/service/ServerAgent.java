@@ -190,7 +190,7 @@ final class ServerAgent implements Agent
         final String latency = ctx.idleProfile().name().toLowerCase(Locale.ROOT);
         record = new InstanceRecord(ctx.cellName(), ctx.instanceId(), Liveness.currentPid(),
             Liveness.currentStartEpochMs(), ctx.runDir(), ctx.cellDir(), Genome.fingerprintHex(ctx.fingerprint()),
-            latency, axon == null ? null : axon.endpoint());
+            latency, axon == null ? null : axonOptions.advertise() != null ? axonOptions.advertise() : axon.endpoint());
         InstanceRegistry.register(ctx.cellHome(), record);
         opened = true;
         idleStrategy.doorbell(acceptor.doorbell());
@@ -212,6 +212,7 @@ final class ServerAgent implements Agent
             options.plaintext());
         log.info("instance.axon",
             "endpoint", listener.endpoint(),
+            "advertised", options.advertise() != null ? options.advertise() : listener.endpoint(),
             "identity", identity.publicId(),
             "encrypted", !options.plaintext(),
             "allowedKeys", options.allowedKeys().isEmpty() ? "any" : String.join(",", options.allowedKeys()));

@@ -23,6 +23,8 @@ final class SupervisorLink implements TissueControl
     private static final Pattern CELL_NAME = Pattern.compile("[a-z0-9][a-z0-9-]*(@[1-9][0-9]*)?");
     private static final long WAIT_FOR_SUPERVISOR_NS = TimeUnit.SECONDS.toNanos(60);
     private static final int MAX_REPLY = 1 << 20;
+    // a spawn may clone and build (each Maven run may take 10 minutes)
+    private static final int SPAWN_TIMEOUT_MS = (int)TimeUnit.MINUTES.toMillis(25);
 
     private final Path cellHome;
     private final String supervisorPid;
@@ -50,7 +52,28 @@ final class SupervisorLink implements TissueControl
         throw new Refused(reply.startsWith("error: ") ? reply.substring("error: ".length()) : reply);
     }
 
+    /**
+     * Ask the supervisor for an instance of a dependency on this host ({@code [deps.<cell>.policy] auto_spawn}):
+     * it spawns the producer from the git release the caller's {@code cell.toml} names, or finds one running.
+     *
+     * @param cell the dependency.
+     * @return the supervisor's answer, {@code ok: ...} or {@code error: ...}.
+     */
+    String spawn(final String cell)
+    {
+        if (cell == null || !CELL_NAME.matcher(cell).matches())
+        {
+            throw new IllegalArgumentException("'" + cell + "' is not a cell name");
+        }
+        return request("spawn " + cell + " " + caller, SPAWN_TIMEOUT_MS);
+    }
+
     private String request(final String command)
+    {
+        return request(command, 0);
+    }
+
+    private String request(final String command, final int timeoutMs)
     {
         if (supervisorPid == null || supervisorPid.isBlank())
         {
@@ -64,7 +87,7 @@ final class SupervisorLink implements TissueControl
             final Map<String, Object> entry = entry();
             if (entry != null && entry.get("port") instanceof Number port && entry.get("token") instanceof String t)
             {
-                return send(port.intValue(), command + " " + t);
+                return send(port.intValue(), command + " " + t, timeoutMs);
             }
             if (!supervisorAlive())
             {
@@ -100,13 +123,19 @@ final class SupervisorLink implements TissueControl
         {
             return null;
         }
+        // One supervisor process may run more than one tissue (the mirrors it spawned): the entry is the one that
+        // lists this cell.
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*-" + supervisorPid + ".json"))
         {
             for (final Path f : files)
             {
                 if (Files.size(f) < MAX_REPLY)
                 {
-                    return Json.parseObject(Files.readString(f));
+                    final Map<String, Object> entry = Json.parseObject(Files.readString(f));
+                    if (entry.get("cells") instanceof java.util.List<?> cells && cells.contains(caller))
+                    {
+                        return entry;
+                    }
                 }
             }
         }
@@ -117,11 +146,11 @@ final class SupervisorLink implements TissueControl
         return null;
     }
 
-    private static String send(final int port, final String line)
+    private static String send(final int port, final String line, final int timeoutMs)
     {
         try
         {
-            return Dormancy.request(port, line).strip();
+            return (timeoutMs > 0 ? Dormancy.request(port, line, timeoutMs) : Dormancy.request(port, line)).strip();
         }
         catch (final IOException ex)
         {

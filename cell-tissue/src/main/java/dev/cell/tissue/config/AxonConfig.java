@@ -21,6 +21,8 @@ import java.util.TreeMap;
  * <pre>
  * [axon]
  * listen = "0.0.0.0:7400"     # UDP endpoint for remote callers; port 0 = ephemeral; absent: no remote listener
+ * advertise = "203.0.113.7:7400"  # what the registry tells callers, when they reach it at another address (NAT,
+ *                                 # a port forward, a relay); absent: the bound listen endpoint
  * plaintext = false           # true only for measurements: no encryption (both ends must agree)
  *
  * [auth]
@@ -31,21 +33,22 @@ import java.util.TreeMap;
  * configuration is loaded, and {@link #allowedKeys()} holds what they name, deduplicated, in order.
  *
  * @param listen      the {@code host:port} the instances listen on for remote callers, or null for none.
+ * @param advertise   the {@code host:port} announced to callers instead of the bound endpoint, or null.
  * @param plaintext   whether the transport runs without encryption.
  * @param allowedKeys the public identities allowed to call, files resolved.
  * @param owners      the public identities that may announce or publish this cell's name.
  * @param remotes     the dependencies with a run-time {@link CellDeps.Dep#endpoint()} or racing, by name.
  * @since 0.3
  */
-public record AxonConfig(String listen, boolean plaintext, List<String> allowedKeys, List<String> owners,
+public record AxonConfig(String listen, String advertise, boolean plaintext, List<String> allowedKeys, List<String> owners,
     List<CellDeps.Dep> remotes)
 {
     /**
      * No remote listener, no allowed keys, no remote dependencies.
      */
-    public static final AxonConfig NONE = new AxonConfig(null, false, List.of(), List.of(), List.of());
+    public static final AxonConfig NONE = new AxonConfig(null, null, false, List.of(), List.of(), List.of());
 
-    private static final Set<String> AXON_KEYS = Set.of("listen", "plaintext");
+    private static final Set<String> AXON_KEYS = Set.of("listen", "advertise", "plaintext");
     private static final Set<String> AUTH_KEYS = Set.of("allowed_keys", "owners");
     private static final int MAX_PORT = 65_535;
     private static final int MAX_HOST_NAME = 253;
@@ -80,6 +83,7 @@ public record AxonConfig(String listen, boolean plaintext, List<String> allowedK
     static AxonConfig read(final TomlTable toml, final Path file, final Path dir, final CellDeps deps)
     {
         String listen = null;
+        String advertise = null;
         boolean plaintext = false;
         final TomlTable axon = CellToml.table(toml, "axon", file);
         if (axon != null)
@@ -96,6 +100,19 @@ public record AxonConfig(String listen, boolean plaintext, List<String> allowedK
                         CellToml.at(axon, "listen"));
                 }
                 listen = (String)l;
+            }
+            final Object ad = axon.get(List.of("advertise"));
+            if (ad != null)
+            {
+                final String why = ad instanceof String s ? endpointProblem(s, false) : "not a string";
+                if (why != null || listen == null)
+                {
+                    throw CellToml.error(file, axon, "advertise", file + ": axon.advertise = " +
+                        CellToml.render(ad) + ": " + (why != null ? why + "; give the host:port callers reach the " +
+                        "listener at, e.g. advertise = \"203.0.113.7:7400\"" : "there is no listen to advertise; " +
+                        "add listen = \"host:port\"") + CellToml.at(axon, "advertise"));
+                }
+                advertise = (String)ad;
             }
             final Object p = axon.get(List.of("plaintext"));
             if (p != null)
@@ -125,7 +142,7 @@ public record AxonConfig(String listen, boolean plaintext, List<String> allowedK
                 remotes.add(d);
             }
         }
-        return new AxonConfig(listen, plaintext, allowed, owners, remotes);
+        return new AxonConfig(listen, advertise, plaintext, allowed, owners, remotes);
     }
 
     /**

@@ -25,6 +25,12 @@ import java.util.regex.Pattern;
  * ledger = { git = "http://10.1.0.5:7780/acme/ledger", tag = "v2.0.0", owner = "ed25519:..." }
  * quotes = { path = "../quotes", endpoint = "10.1.0.2:7400", key = "ed25519:..." }
  * prices = { path = "../prices", race = true, hedge = "p95" }
+ *
+ * [deps.exchange]
+ * git = "http://10.1.0.5:7780/acme/exchange"
+ * tag = "v1.0.0"
+ * owner = "ed25519:..."
+ * policy = { max_latency_ms = 5, auto_spawn = true }
  * </pre>
  * {@code dir} is the cell's folder inside the repository (default: its root). {@code endpoint} is optional: the
  * {@code host:port} of a remote instance to call at run time (its {@code [axon] listen}), and {@code key}, with it,
@@ -32,7 +38,8 @@ import java.util.regex.Pattern;
  * a release's {@code Cell.json} must carry ({@code cell spawn} refuses any other). {@code race = true} makes the
  * consumer's client race every live instance it can see (this host's and those its registry lists) and
  * {@code hedge} ({@code true}, a percentile such as {@code "p95"}, or a fixed delay in milliseconds) hedges slow
- * idempotent calls ({@code RaceOptions}).
+ * idempotent calls ({@code RaceOptions}). {@code policy} ({@link DepPolicy}) says how far the producer may be: a
+ * dependency with a policy is raced.
  *
  * @param root    the consumer's folder.
  * @param offline whether the build may only use the lock.
@@ -47,7 +54,7 @@ public record CellDeps(Path root, boolean offline, Map<String, Dep> deps)
     public static final String FILE = "cell.toml";
 
     private static final Set<String> DEP_KEYS = Set.of("path", "git", "tag", "dir", "endpoint", "key", "owner",
-        "race", "hedge");
+        "race", "hedge", "policy");
     // a dependency reached at an endpoint is handed over as -Dcell.endpoint.<name>: no dots, spaces or '='
     private static final Pattern REMOTE_NAME = Pattern.compile("[a-z0-9][a-z0-9-]*(@[1-9][0-9]*)?");
 
@@ -65,9 +72,10 @@ public record CellDeps(Path root, boolean offline, Map<String, Dep> deps)
      * @param race     whether calls race the live instances.
      * @param hedge    with {@code race}: how slow idempotent calls are hedged ({@code true}, {@code p95}, a delay in
      *                 milliseconds), or null for no hedging.
+     * @param policy   how far the producer may be and whether to spawn it locally, or null for no limit.
      */
     public record Dep(String name, String path, String git, String tag, String dir, String endpoint, String key,
-        String owner, boolean race, String hedge)
+        String owner, boolean race, String hedge, DepPolicy policy)
     {
         /**
          * A dependency without a run-time endpoint.
@@ -80,7 +88,7 @@ public record CellDeps(Path root, boolean offline, Map<String, Dep> deps)
          */
         public Dep(final String name, final String path, final String git, final String tag, final String dir)
         {
-            this(name, path, git, tag, dir, null, null, null, false, null);
+            this(name, path, git, tag, dir, null, null, null, false, null, null);
         }
 
         /**
@@ -175,10 +183,11 @@ public record CellDeps(Path root, boolean offline, Map<String, Dep> deps)
                 checkRemote(name, endpoint, key, dep, file, where);
                 final String owner = string(dep, "owner", file, where);
                 checkOwner(owner, git, dep, file, where);
-                final boolean race = race(name, dep, file, where);
+                final DepPolicy policy = DepPolicy.read(dep, name, git, owner, file, where);
+                final boolean race = race(name, dep, file, where) || policy != null;
                 final String hedge = hedge(race, dep, file, where);
                 deps.put(name, new Dep(name, path, git, tag, dir == null ? "" : dir, endpoint, key, owner, race,
-                    hedge));
+                    hedge, policy));
             }
         }
         return new CellDeps(root, offline, deps);
@@ -224,6 +233,11 @@ public record CellDeps(Path root, boolean offline, Map<String, Dep> deps)
         final Object value = dep.get(List.of("race"));
         if (value == null)
         {
+            if (dep.contains("policy") && !REMOTE_NAME.matcher(name).matches())
+            {
+                throw CellToml.error(file, dep, "policy", where + " has a policy, so its instances are raced and " +
+                    "its name must be a cell name (lower case letters, digits and '-')" + CellToml.at(dep, "policy"));
+            }
             return false;
         }
         if (!(value instanceof Boolean b))

@@ -134,6 +134,10 @@ public final class InstanceLauncher
         if (cell.axonListen() != null)
         {
             jvm.args(List.of("--axon", cell.axonListen()));
+            if (cell.axon().advertise() != null)
+            {
+                jvm.args(List.of("--axon-advertise", cell.axon().advertise()));
+            }
         }
         if (cell.axonPlaintext())
         {
@@ -160,6 +164,11 @@ public final class InstanceLauncher
                 if (dep.hedge() != null)
                 {
                     jvm.property(RaceOptions.PROPERTY_PREFIX + dep.name() + ".hedge", dep.hedge());
+                }
+                if (dep.policy() != null && dep.policy().autoSpawn() && dep.policy().maxLatencyMs() > 0)
+                {
+                    jvm.property(RaceOptions.PROPERTY_PREFIX + dep.name() + ".spawn", dep.policy().maxLatencyMs() +
+                        "," + dep.policy().spawnAfter());
                 }
             }
         }

@@ -29,7 +29,8 @@ import java.util.concurrent.Semaphore;
  * ending with the secret token from the supervisor's entry {@code $CELL_HOME/supervisors/<tissue>-<pid>.json}
  * (created {@code 0600}: readable only by its owner): {@code status}, {@code restart <cell>}, {@code wake <cell>},
  * {@code stop-cell <cell>}, {@code scale <cell> <replicas> [<calling cell>]} (a cell's own control API, see
- * {@code CellContext.tissue()}), {@code stop}. Any local process can connect, so nothing is trusted before the token
+ * {@code CellContext.tissue()}), {@code spawn <dependency> <calling cell>} (a racing client whose producer is too
+ * far, {@link Spawner}), {@code stop}. Any local process can connect, so nothing is trusted before the token
  * matches: the line is read with a bound ({@value #MAX_LINE} bytes) and a time limit ({@value #READ_TIMEOUT_MS} ms),
  * at most {@value #MAX_CONNECTIONS} connections are served at once, the token is compared in constant time, and a
  * wrong one is answered {@code error: refused} with no detail.
@@ -233,6 +234,8 @@ public final class ControlServer implements AutoCloseable
                 case "scale" -> words.length == 4 || words.length == 5 ? supervisor.scale(
                     words.length == 5 ? words[3] : null, words[1], count(words[2])) :
                     "error: scale <cell> <replicas> [<calling cell>] <token>";
+                case "spawn" -> words.length == 4 ? supervisor.spawn(words[2], words[1]) :
+                    "error: spawn <dependency> <calling cell> <token>";
                 case "stop" ->
                 {
                     Thread.ofVirtual().start(() ->

@@ -189,6 +189,19 @@ public final class Mitosis
      */
     public static Running start(final Options options, final PrintWriter out)
     {
+        return start(options, out, Spawner.NONE);
+    }
+
+    /**
+     * As {@link #start(Options, PrintWriter)}, with a way to spawn the dependencies its cells find too far.
+     *
+     * @param options how.
+     * @param out     where progress lines go.
+     * @param spawner what answers its cells' spawn requests.
+     * @return the running tissue.
+     */
+    public static Running start(final Options options, final PrintWriter out, final Spawner spawner)
+    {
         final TissueTree tree = TissueTree.load(options.dir());
         final SupervisorLock lock = SupervisorLock.acquire(options.cellHome(), tree);
         final TissueSupervisor supervisor;
@@ -211,6 +224,7 @@ public final class Mitosis
             throw ex;
         }
         supervisor.lock(lock);
+        supervisor.spawner(spawner);
         final java.util.concurrent.CompletableFuture<Void> stopAsked = new java.util.concurrent.CompletableFuture<>();
         final ControlServer control;
         try

@@ -8,6 +8,7 @@ import dev.cell.runtime.genome.Json;
 import dev.cell.runtime.service.IdleTimeout;
 import dev.cell.tissue.UserError;
 import dev.cell.tissue.build.ArtifactStore;
+import dev.cell.tissue.config.CellDeps;
 import dev.cell.tissue.config.Durations;
 import dev.cell.tissue.config.LifeCycle;
 import dev.cell.tissue.config.Resources;
@@ -67,6 +68,7 @@ public final class TissueSupervisor implements AutoCloseable
     private final java.util.Set<Launched> stoppedOnPurpose = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ArtifactStore artifacts;
     private final Object scaling = new Object();
+    private volatile Spawner spawner = Spawner.NONE;
     private volatile boolean stopping;
     private volatile ControlServer control;
     private volatile SupervisorLock lock;
@@ -840,6 +842,45 @@ public final class TissueSupervisor implements AutoCloseable
             progress.update(s.run.cell.name(), "hung", "cannot write " + logFile + ": " + ex.getMessage());
         }
         l.process().destroyForcibly();
+    }
+
+    /**
+     * Start a local instance of a dependency a cell of this tissue finds too far ({@code spawn <dep> <caller>} on
+     * the control port, from that cell's racing client).
+     *
+     * @param caller the cell asking.
+     * @param dep    the dependency's name in its {@code [deps]}.
+     * @return the spawner's answer.
+     * @throws UserError when the caller is not a cell of this tissue, has no such dependency, its policy does not
+     *                   allow spawning, or the spawn fails.
+     */
+    public String spawn(final String caller, final String dep)
+    {
+        final CellRun r = runs.get(caller);
+        if (r == null)
+        {
+            throw new UserError("no cell '" + caller + "' in tissue " + tree.name());
+        }
+        final String plain = dep.replaceFirst("@[0-9]+$", "");
+        final CellDeps.Dep entry = r.cell.remoteDeps().stream()
+            .filter(d -> d.name().equals(dep) || d.name().equals(plain)).findFirst().orElse(null);
+        if (entry == null || entry.policy() == null || !entry.policy().autoSpawn())
+        {
+            throw new UserError("cell '" + caller + "' may not spawn '" + dep + "': its [deps] entry in " +
+                r.cell.file() + " has no policy with auto_spawn = true");
+        }
+        progress.update(caller, "spawning", dep + " (too far)");
+        final String answer = spawner.spawn(r.cell, entry);
+        progress.update(caller, "spawned", dep + ": " + answer);
+        return answer;
+    }
+
+    /**
+     * @param value how this supervisor spawns too-far dependencies (set before {@link #start}).
+     */
+    public void spawner(final Spawner value)
+    {
+        spawner = value == null ? Spawner.NONE : value;
     }
 
     /**
