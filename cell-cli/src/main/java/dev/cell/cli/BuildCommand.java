@@ -54,7 +54,7 @@ final class BuildCommand implements Callable<Integer>
         final PrintWriter out = spec.commandLine().getOut();
         final TissueTree tree = TissueTree.load(dir);
         final long start = System.nanoTime();
-        DepReach.apply(tree, CellHome.resolve(), out);
+        DepReach.apply(tree, CellHome.resolve(), offline, out);
         TissueBuild.build(tree, new ArtifactStore(CellHome.resolve()), out, offline, !incremental);
         final TissueConfig config = tree.config();
         out.println("built " + config.cells().size() + " cell(s) of '" + tree.name() + "' in " +

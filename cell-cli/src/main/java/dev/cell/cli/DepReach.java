@@ -46,10 +46,11 @@ final class DepReach
     /**
      * @param tree     the tissue about to be built.
      * @param cellHome this host's cell home.
+     * @param offline  true to build a spawned release with only the local Maven repository.
      * @param out      where each decision is printed.
      * @throws UserError when a dependency is too far and may not be spawned, or its spawn fails.
      */
-    static void apply(final TissueTree tree, final Path cellHome, final PrintWriter out)
+    static void apply(final TissueTree tree, final Path cellHome, final boolean offline, final PrintWriter out)
     {
         for (final CellSpec cell : tree.config().cells())
         {
@@ -62,9 +63,10 @@ final class DepReach
                     continue;
                 }
                 final List<RegistryView.Entry> listed = RegistryView.read(cellHome, dep.name());
-                final double best = best(cellHome, dep.name(), listed);
+                final StringBuilder problems = new StringBuilder();
+                final double best = best(cellHome, dep.name(), listed, problems);
                 final String measured = listed.isEmpty() ? "no instance listed in this host's registry view" :
-                    Double.isNaN(best) ? listed.size() + " listed, none answered" :
+                    Double.isNaN(best) ? listed.size() + " listed, none answered (" + problems + ")" :
                     String.format(Locale.ROOT, "best remote round trip %.2f ms", best);
                 final boolean tooFar = Double.isNaN(best) || policy.tooFar(best);
                 if (!tooFar)
@@ -84,16 +86,16 @@ final class DepReach
                     policy.maxLatencyMs() + " ms") + "; auto_spawn: spawning it on this host from " + dep.git() +
                     "@" + dep.tag());
                 out.flush();
-                spawn(cellHome, cell, dep, out);
+                spawn(cellHome, cell, dep, offline, out);
             }
         }
     }
 
     private static void spawn(final Path cellHome, final CellSpec consumer, final CellDeps.Dep dep,
-        final PrintWriter out)
+        final boolean offline, final PrintWriter out)
     {
         final long startNs = System.nanoTime();
-        final Mirrors.Verified v = Mirrors.verify(cellHome, consumer, dep, out);
+        final Mirrors.Verified v = Mirrors.verify(cellHome, consumer, dep, offline, out);
         final long verifiedNs = System.nanoTime();
         final StringWriter started = new StringWriter();
         try (PrintWriter quiet = new PrintWriter(started))
@@ -111,12 +113,13 @@ final class DepReach
     /**
      * @return the best median round trip in milliseconds over the listed instances, NaN when none answered.
      */
-    private static double best(final Path cellHome, final String cell, final List<RegistryView.Entry> listed)
+    private static double best(final Path cellHome, final String cell, final List<RegistryView.Entry> listed,
+        final StringBuilder problems)
     {
         double best = Double.NaN;
         for (final RegistryView.Entry e : listed.subList(0, Math.min(MAX_TIMED, listed.size())))
         {
-            final double ms = time(cellHome, cell, e);
+            final double ms = time(cellHome, cell, e, problems);
             if (!Double.isNaN(ms) && (Double.isNaN(best) || ms < best))
             {
                 best = ms;
@@ -125,7 +128,8 @@ final class DepReach
         return best;
     }
 
-    private static double time(final Path cellHome, final String cell, final RegistryView.Entry e)
+    private static double time(final Path cellHome, final String cell, final RegistryView.Entry e,
+        final StringBuilder problems)
     {
         final ClientOptions options;
         try
@@ -136,6 +140,7 @@ final class DepReach
         }
         catch (final IllegalArgumentException malformed)
         {
+            problems.append(problems.isEmpty() ? "" : "; ").append(e.axon()).append(": ").append(malformed.getMessage());
             return Double.NaN;
         }
         try (CellConnection c = CellConnection.connect(cell, 0, options))
@@ -153,6 +158,7 @@ final class DepReach
         }
         catch (final CellException | IllegalStateException ex)
         {
+            problems.append(problems.isEmpty() ? "" : "; ").append(e.axon()).append(": ").append(ex.getMessage());
             return Double.NaN;
         }
     }

@@ -106,6 +106,7 @@ final class MitosisCommand implements java.util.concurrent.Callable<Integer>
             mirrors.close();
             throw ex;
         }
+        mirrors.prepare(running.tree());
         Mitosis.printTable(running, out);
         synchronized (out)
         {

@@ -4,12 +4,14 @@ import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.tissue.UserError;
 import dev.cell.tissue.config.CellDeps;
 import dev.cell.tissue.config.TissueConfig.CellSpec;
+import dev.cell.tissue.config.TissueTree;
 import dev.cell.tissue.supervise.Mitosis;
 import dev.cell.tissue.supervise.Spawner;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -59,7 +61,7 @@ public final class Mirrors implements Spawner, AutoCloseable
             running.remove(key);
         }
         final long startNs = System.nanoTime();
-        final Verified v = verify(cellHome, consumer, dep, out);
+        final Verified v = verify(cellHome, consumer, dep, CellDeps.read(consumer.dir()).offline(), out);
         final long verifiedNs = System.nanoTime();
         final Mitosis.Running started = Mitosis.start(Mitosis.Options.of(v.spawned().dir()).withBuild(false)
             .withAttached(false).withCellHome(cellHome), out);
@@ -68,6 +70,40 @@ public final class Mirrors implements Spawner, AutoCloseable
         return "ok: spawned " + dep.name() + " " + dep.tag() + " for " + consumer.name() + " from its " + v.how() +
             " (sha256 " + v.spawned().sha256() + ", signed by " + v.spawned().owner() + "): verified in " +
             (verifiedNs - startNs) / 1_000_000L + " ms, ready " + (doneNs - verifiedNs) / 1_000_000L + " ms later";
+    }
+
+    /**
+     * Verify, in the background, the cached builds of every dependency of the tissue's cells that may be spawned:
+     * a spawn later then finds the code that verifies loaded (the first verification in a JVM takes most of a
+     * second on a small machine, later ones tens of milliseconds). Nothing is started or built; a dependency with no
+     * cached build is skipped.
+     *
+     * @param tree the tissue this supervisor runs.
+     */
+    public void prepare(final TissueTree tree)
+    {
+        final List<CellSpec> cells = tree.config().cells();
+        Thread.ofPlatform().daemon(true).name("cell-mirrors-prepare").start(() ->
+        {
+            for (final CellSpec cell : cells)
+            {
+                for (final CellDeps.Dep dep : cell.remoteDeps())
+                {
+                    if (dep.policy() != null && dep.policy().autoSpawn())
+                    {
+                        try
+                        {
+                            Ribosome.cached(cellHome, Ribosome.Request.of(dep.git() + "@" + dep.tag())
+                                .withOwnerKey(dep.owner()));
+                        }
+                        catch (final RuntimeException ex)
+                        {
+                            // Not verifiable now: a spawn says why, and builds again.
+                        }
+                    }
+                }
+            }
+        });
     }
 
     /**
@@ -94,12 +130,13 @@ public final class Mirrors implements Spawner, AutoCloseable
      * @param cellHome the cell home.
      * @param consumer the consumer.
      * @param dep      its entry, with {@code git}, {@code tag} and {@code owner}.
+     * @param offline  true to build with only the local Maven repository (no resolution with the network first).
      * @param out      where progress goes.
      * @return the verified build.
      * @throws UserError when the release does not verify.
      */
     public static Verified verify(final Path cellHome, final CellSpec consumer, final CellDeps.Dep dep,
-        final PrintWriter out)
+        final boolean offline, final PrintWriter out)
     {
         if (dep.git() == null || dep.owner() == null)
         {
@@ -107,7 +144,7 @@ public final class Mirrors implements Spawner, AutoCloseable
                 "owner key, so there is nothing verified to spawn");
         }
         final Ribosome.Request request = Ribosome.Request.of(dep.git() + "@" + dep.tag()).withOwnerKey(dep.owner())
-            .withResolve(!CellDeps.read(consumer.dir()).offline());
+            .withResolve(!offline);
         try
         {
             final Ribosome.Spawned cached = Ribosome.cached(cellHome, request);

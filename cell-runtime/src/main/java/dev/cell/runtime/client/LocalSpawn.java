@@ -35,6 +35,9 @@ public final class LocalSpawn
     private final long maxNs;
     private final int after;
     private final CellLog log;
+    private volatile Runnable onSpawned = () ->
+    {
+    };
     private int tooSlow;
     private long retryAtNs;
     private boolean backingOff;
@@ -99,6 +102,15 @@ public final class LocalSpawn
     }
 
     /**
+     * @param task what to run once the supervisor has started a local instance (read the instance list again, so it
+     *             joins the race without waiting for the next refresh).
+     */
+    void onSpawned(final Runnable task)
+    {
+        onSpawned = task;
+    }
+
+    /**
      * One look, on the refresh thread.
      *
      * @param members the members now.
@@ -157,6 +169,17 @@ public final class LocalSpawn
             answer = "error: " + ex.getMessage();
         }
         final long tookMs = (System.nanoTime() - askedNs) / 1_000_000L;
+        if (answer != null && answer.startsWith("ok"))
+        {
+            try
+            {
+                onSpawned.run();
+            }
+            catch (final RuntimeException ex)
+            {
+                log.warn("race.spawn.refresh", "cell", cell, "error", String.valueOf(ex));
+            }
+        }
         synchronized (this)
         {
             asking = false;

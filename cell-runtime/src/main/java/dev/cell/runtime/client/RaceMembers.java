@@ -161,6 +161,17 @@ final class RaceMembers implements Runnable
     }
 
     /**
+     * Read the targets again now, off the refreshing thread (an instance was just started here for this client).
+     */
+    void refreshNow()
+    {
+        if (!closed)
+        {
+            refresh(reconnectCtx, false);
+        }
+    }
+
+    /**
      * Read the targets again: drop closed members and those whose instance is gone, connect new ones.
      *
      * @param with      the settings to connect with.

@@ -68,6 +68,10 @@ final class RacingConnection implements CellConnection
         this.members = members;
         this.report = new RaceReport(cell, ctx.options().clientName(), ctx.cellHome(), ProcessLog.get());
         final LocalSpawn spawn = LocalSpawn.fromProperties(cell, ProcessLog.get());
+        if (spawn != null)
+        {
+            spawn.onSpawned(members::refreshNow);
+        }
         members.afterRefresh(() ->
         {
             final RaceMember[] now = members.snapshot();

@@ -60,6 +60,7 @@ public final class UdpRelay implements AutoCloseable
     private final Thread thread;
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile boolean running = true;
+    private volatile long delayNanos;
     private volatile Throwable failure;
 
     /**
@@ -117,6 +118,7 @@ public final class UdpRelay implements AutoCloseable
     private UdpRelay(final Config config) throws IOException
     {
         this.config = config;
+        this.delayNanos = TimeUnit.MICROSECONDS.toNanos(config.delayMicros());
         final SplittableRandom root = new SplittableRandom(config.seed());
         outRandom = root.split();
         backRandom = root.split();
@@ -290,7 +292,8 @@ public final class UdpRelay implements AutoCloseable
     private void forward(final DatagramChannel channel, final InetSocketAddress destination, final AtomicLong counter)
         throws IOException
     {
-        if (config.delayMicros() == 0)
+        final long delay = delayNanos;
+        if (delay == 0 && pending.isEmpty())
         {
             send(channel, buffer, destination, counter);
         }
@@ -298,7 +301,7 @@ public final class UdpRelay implements AutoCloseable
         {
             final byte[] payload = new byte[buffer.remaining()];
             buffer.get(payload);
-            final long due = System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(config.delayMicros());
+            final long due = System.nanoTime() + delay;
             pending.addLast(new Pending(due, channel, destination, payload));
         }
     }
@@ -377,7 +380,23 @@ public final class UdpRelay implements AutoCloseable
     }
 
     /**
-     * Run as a process until killed; see the class comment for the arguments.
+     * Change the delay added to each direction from now on (datagrams already waiting keep theirs, and none
+     * overtakes another).
+     *
+     * @param micros the new delay, 0 for none.
+     */
+    public void delay(final long micros)
+    {
+        if (micros < 0)
+        {
+            throw new IllegalArgumentException("delay must be >= 0: " + micros);
+        }
+        delayNanos = TimeUnit.MICROSECONDS.toNanos(micros);
+    }
+
+    /**
+     * Run as a process until killed; see the class comment for the arguments. A line {@code delay-us N} on standard
+     * input changes the delay ({@link #delay}) and is answered {@code relay delay-us=N}.
      *
      * @param args the arguments.
      * @throws Exception if the arguments are wrong or the relay cannot start.
@@ -396,6 +415,28 @@ public final class UdpRelay implements AutoCloseable
         System.out.println("relay ready listen=" + UdpRelayArgs.text(relay.listenAddress()) + " target=" +
             UdpRelayArgs.text(config.target()) + " loss=" + config.loss() + " delay-us=" + config.delayMicros());
         System.out.flush();
+        Thread.ofPlatform().daemon(true).name("relay-control").start(() ->
+        {
+            try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+                java.nio.charset.StandardCharsets.US_ASCII)))
+            {
+                String line;
+                while ((line = in.readLine()) != null)
+                {
+                    if (line.startsWith("delay-us "))
+                    {
+                        relay.delay(Long.parseLong(line.substring("delay-us ".length()).strip()));
+                        System.out.println("relay delay-us=" + line.substring("delay-us ".length()).strip());
+                        System.out.flush();
+                    }
+                }
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                System.out.println("relay control: " + ex);
+                System.out.flush();
+            }
+        });
         relay.thread.join();
         if (relay.failure() != null)
         {
