@@ -1,5 +1,6 @@
 package dev.cell.cli;
 
+import dev.cell.git.Mirrors;
 import dev.cell.runtime.client.CellHome;
 import dev.cell.tissue.UserError;
 import dev.cell.tissue.build.ArtifactStore;
@@ -15,7 +16,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code cell gc}: remove built artifacts (content-addressed jars under {@code $CELL_HOME/artifacts}) of cells not
- * run for a number of days.
+ * run for a number of days, and the releases spawned under {@code $CELL_HOME/spawn} not used for as long
+ * ({@link Mirrors#gc}).
  *
  * @since 0.1
  */
@@ -23,7 +25,8 @@ import java.util.concurrent.Callable;
     name = "gc",
     mixinStandardHelpOptions = true,
     versionProvider = CellVersion.class,
-    description = "Remove built cell artifacts (under $CELL_HOME/artifacts) not run for --days days.")
+    description = "Remove built cell artifacts (under $CELL_HOME/artifacts) not run for --days days, and spawned " +
+        "releases (under $CELL_HOME/spawn) not used for as long.")
 final class GcCommand implements Callable<Integer>
 {
     @Spec
@@ -51,6 +54,13 @@ final class GcCommand implements Callable<Integer>
             out.println((dryRun ? "would remove " : "removed ") + r);
         }
         out.println(removed.size() + " artifact(s) " + (dryRun ? "would be " : "") + "removed from " + store.dir());
+        final List<String> mirrors = Mirrors.gc(CellHome.resolve(), Duration.ofDays(days), dryRun);
+        for (final String r : mirrors)
+        {
+            out.println((dryRun ? "would remove " : "removed ") + r);
+        }
+        out.println(mirrors.size() + " spawned release(s) " + (dryRun ? "would be " : "") + "removed from " +
+            CellHome.resolve().resolve("spawn"));
         out.flush();
         return CellCommand.EXIT_OK;
     }

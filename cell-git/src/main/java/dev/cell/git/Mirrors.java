@@ -1,18 +1,29 @@
 package dev.cell.git;
 
 import dev.cell.runtime.discovery.InstanceRegistry;
+import dev.cell.runtime.genome.Json;
 import dev.cell.tissue.UserError;
+import dev.cell.tissue.build.ArtifactStore;
 import dev.cell.tissue.config.CellDeps;
+import dev.cell.tissue.config.TissueConfig;
 import dev.cell.tissue.config.TissueConfig.CellSpec;
 import dev.cell.tissue.config.TissueTree;
 import dev.cell.tissue.supervise.Mitosis;
 import dev.cell.tissue.supervise.Spawner;
+import dev.cell.tissue.supervise.SupervisorLock;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The mirrors a supervisor spawned for its cells ({@code [deps.<name>.policy] auto_spawn}): a producer a consumer
@@ -125,7 +136,9 @@ public final class Mirrors implements Spawner, AutoCloseable
 
     /**
      * Have a verified build of the release a consumer's {@code [deps]} entry names: the one built earlier in this
-     * cell home when it still verifies ({@link Ribosome#cached}), else cloned, checked, built and verified now.
+     * cell home when it still verifies ({@link Ribosome#cached}), else cloned, checked, built and verified now. With
+     * {@code offline_vendor} the release is kept as a bundle in the consumer's folder ({@link VendoredRelease}) and,
+     * when the repository cannot be reached, spawned from that bundle with the same checks.
      *
      * @param cellHome the cell home.
      * @param consumer the consumer.
@@ -145,21 +158,144 @@ public final class Mirrors implements Spawner, AutoCloseable
         }
         final Ribosome.Request request = Ribosome.Request.of(dep.git() + "@" + dep.tag()).withOwnerKey(dep.owner())
             .withResolve(!offline);
+        final boolean vendor = dep.policy() != null && dep.policy().offlineVendor();
+        final Path bundle = VendoredRelease.bundle(consumer.dir(), dep.name(), dep.tag());
+        Verified v = cached(cellHome, request, out);
+        try
+        {
+            v = v != null ? v : new Verified(Ribosome.spawn(cellHome, request, out), false);
+        }
+        catch (final UserError ex)
+        {
+            // Only an unreachable repository falls back to the vendored copy: a release that did not verify is
+            // refused, whatever copy there is.
+            if (!vendor || !Files.isRegularFile(bundle) || !ex.getMessage().startsWith("cannot clone "))
+            {
+                throw ex;
+            }
+            out.println("spawn " + dep.git() + "@" + dep.tag() + ": " + ex.getMessage() + "; spawning from the " +
+                "vendored copy " + bundle + " (checked as the server would be)");
+            out.flush();
+            final Ribosome.Request local = request.withUrl(bundle.toString());
+            v = cached(cellHome, local, out);
+            return v != null ? v : new Verified(Ribosome.spawn(cellHome, local, out), false);
+        }
+        if (vendor && (!v.cached() || !Files.isRegularFile(bundle)))
+        {
+            VendoredRelease.write(v.spawned().dir(), dep.tag(), bundle);
+            out.println("spawn " + dep.git() + "@" + dep.tag() + ": vendored into " + bundle);
+            out.flush();
+        }
+        return v;
+    }
+
+    private static Verified cached(final Path cellHome, final Ribosome.Request request, final PrintWriter out)
+    {
         try
         {
             final Ribosome.Spawned cached = Ribosome.cached(cellHome, request);
-            if (cached != null)
-            {
-                return new Verified(cached, true);
-            }
+            return cached == null ? null : new Verified(cached, true);
         }
         catch (final UserError stale)
         {
-            out.println("spawn " + dep.git() + "@" + dep.tag() + ": " + stale.getMessage() + "; cloning and " +
-                "building again");
+            out.println("spawn " + request.url() + "@" + request.tag() + ": " + stale.getMessage() + "; cloning " +
+                "and building again");
             out.flush();
+            return null;
         }
-        return new Verified(Ribosome.spawn(cellHome, request, out), false);
+    }
+
+    /**
+     * {@code cell gc}: remove the spawned releases under {@code $CELL_HOME/spawn/} not used for {@code age}: their
+     * clone and build, not the artifact store's jar (which {@code cell gc} ages on its own). A release is used when it
+     * was spawned or its artifact last ran; one whose cell has a live instance or a supervisor is kept.
+     *
+     * @param cellHome the cell home.
+     * @param age      how long unused.
+     * @param dryRun   true to only list them.
+     * @return what was (or would be) removed: "folder last used".
+     */
+    public static List<String> gc(final Path cellHome, final Duration age, final boolean dryRun)
+    {
+        final List<String> removed = new ArrayList<>();
+        final Path spawn = cellHome.resolve("spawn");
+        if (!Files.isDirectory(spawn))
+        {
+            return removed;
+        }
+        final long cutoff = Instant.now().minus(age).toEpochMilli();
+        try (Stream<Path> repos = Files.list(spawn))
+        {
+            for (final Path repo : repos.filter(Files::isDirectory).toList())
+            {
+                try (Stream<Path> tags = Files.list(repo))
+                {
+                    for (final Path tag : tags.filter(t -> Files.isRegularFile(t.resolve(".cell")
+                        .resolve(Ribosome.SPAWN_RECORD))).toList())
+                    {
+                        final long used = lastUsed(tag);
+                        if (used < cutoff && !inUse(cellHome, tag))
+                        {
+                            removed.add(tag + " last used " + Instant.ofEpochMilli(used));
+                            if (!dryRun)
+                            {
+                                InstanceRegistry.deleteTree(tag);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot list " + spawn, ex);
+        }
+        return removed;
+    }
+
+    private static long lastUsed(final Path tag)
+    {
+        long used = 0;
+        try
+        {
+            final Map<String, Object> record = Json.parseObject(Files.readString(tag.resolve(".cell")
+                .resolve(Ribosome.SPAWN_RECORD)));
+            used = record.get("spawnedEpochMs") instanceof Number n ? n.longValue() : 0;
+            final Path artifact = ArtifactStore.currentArtifact(TissueConfig.loadCell(tag));
+            if (artifact != null && Json.parseObject(Files.readString(artifact.resolve("artifact.json")))
+                .get("lastRunEpochMs") instanceof Number n)
+            {
+                used = Math.max(used, n.longValue());
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            // An unreadable record: aged by what could be read.
+        }
+        return used;
+    }
+
+    private static boolean inUse(final Path cellHome, final Path tag)
+    {
+        try
+        {
+            final CellSpec cell = TissueConfig.loadCell(tag);
+            if (InstanceRegistry.live(cellHome, cell.name()).stream().anyMatch(r -> r.cellDir() != null &&
+                r.cellDir().toAbsolutePath().normalize().equals(tag.toAbsolutePath().normalize())))
+            {
+                return true;
+            }
+            SupervisorLock.checkFree(cellHome, TissueTree.load(tag));
+            return false;
+        }
+        catch (final UserError supervised)
+        {
+            return supervised.getMessage() != null && supervised.getMessage().contains("already supervised");
+        }
+        catch (final RuntimeException unreadable)
+        {
+            return false;
+        }
     }
 
     /**

@@ -105,6 +105,15 @@ public final class Ribosome
         }
 
         /**
+         * @param value another repository for the same release (a vendored bundle of it).
+         * @return a copy with it.
+         */
+        public Request withUrl(final String value)
+        {
+            return new Request(value, tag, ownerKey, trustOnFirstUse, resolve, allowUnconfined, timeout);
+        }
+
+        /**
          * @param key the owner identity to pin, or null.
          * @return a copy with it.
          */
@@ -293,6 +302,10 @@ public final class Ribosome
             return new Spawned(cell, actual, owner, String.valueOf(record.get("commit")), manifest,
                 List.of("cached: built and verified at " + Instant.ofEpochMilli(((Number)record.get(
                 "spawnedEpochMs")).longValue()) + "; its jar hashed again now"));
+        }
+        catch (final UserError ex)
+        {
+            throw ex; // there, but it does not verify
         }
         catch (final IOException | IllegalArgumentException | ClassCastException | NullPointerException ex)
         {

@@ -1,10 +1,17 @@
 package dev.cell.systemtest;
 
 import dev.cell.git.GitHost;
+import dev.cell.git.Mirrors;
 import dev.cell.git.PushToken;
+import dev.cell.git.Ribosome;
 import dev.cell.runtime.genome.Json;
 import dev.cell.runtime.identity.Identity;
+import dev.cell.tissue.UserError;
+import dev.cell.tissue.build.ArtifactStore;
 import dev.cell.tissue.build.Capsid;
+import dev.cell.tissue.config.CellDeps;
+import dev.cell.tissue.config.TissueConfig;
+import dev.cell.tissue.config.TissueConfig.CellSpec;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
@@ -13,6 +20,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,6 +41,7 @@ import static dev.cell.systemtest.SystemTestSupport.mustSucceed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -39,7 +49,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code Cell.json}); consumers spawn it ({@code cell spawn}) into two cell homes with different Maven
  * repositories, time zones and umasks and get the artifact hash the owner signed, and the spawned cell answers a
  * call. A spawn without a pinned key, or pinning another key, is refused; a tag moved to a commit one source byte
- * away from the release (the signed manifest unchanged) is refused naming both hashes.
+ * away from the release (the signed manifest unchanged) is refused naming both hashes. A cached build verifies again
+ * without a clone until one byte of its jar changes; a release vendored by a consumer ({@code offline_vendor})
+ * spawns from the consumer's bundle once its repository is gone, to the signed hash.
  */
 @Timeout(300)
 class SpawnSystemTest
@@ -125,6 +137,62 @@ class SpawnSystemTest
             "cell spawn into home b").output();
         assertTrue(b.contains("trusted on first use: owner " + owner.publicId()), b);
         assertEquals(signed, spawnedHash(b), "the same tag builds to the signed hash in both homes: " + b);
+
+        // The build is cached: checked again without a clone or a build, until one byte of its jar changes.
+        final Ribosome.Request request = Ribosome.Request.of(url + "@v1");
+        final Ribosome.Spawned cached = Ribosome.cached(homeB, request);
+        assertEquals(signed, cached.sha256(), "the cached build verifies (owner pinned on first use)");
+        final Path jar = ArtifactStore.builtJar(cached.dir());
+        final byte[] bytes = Files.readAllBytes(jar);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(jar, bytes);
+        final UserError stale = assertThrows(UserError.class, () -> Ribosome.cached(homeB, request));
+        assertTrue(stale.getMessage().contains("no longer verifies: its jar hashes to " +
+            ArtifactStore.sha256Hex(jar) + " and its Cell.json, signed by " + owner.publicId() + ", says " + signed),
+            stale.getMessage());
+    }
+
+    /**
+     * {@code offline_vendor}: the first spawn keeps the release as a bundle in the consumer's folder; with the
+     * repository gone, a spawn into another cell home builds the bundle, checked as the server would be.
+     */
+    @Test
+    void aVendoredReleaseSpawnsWhenItsRepositoryIsGone() throws Exception
+    {
+        final Path ownerHome = home("owner");
+        final Identity owner = Identity.host(ownerHome);
+        host = new GitHost(root.resolve("repos"), "127.0.0.1", 0, Set.of(owner.publicId()), ownerHome);
+        final String url = "http://127.0.0.1:" + host.port() + "/acme/vendored";
+        mustSucceed(cell(root, ownerHome, 240, "release", ownerRepository("vendored").toString(), "v1",
+            "--offline", "--push", url), "cell release");
+        final String signed = (String)Json.parseObject(get(url + "/tags/v1/Cell.json")).get("artifactSha256");
+        final Path consumer = root.resolve("trader");
+        SystemTestSupport.write(consumer.resolve("cell.toml"), """
+            [cell]
+            name = "trader"
+
+            [deps.quotes]
+            git = "%s"
+            tag = "v1"
+            owner = "%s"
+            policy = { auto_spawn = true, offline_vendor = true }
+            """.formatted(url, owner.publicId()));
+        final CellSpec trader = TissueConfig.loadCell(consumer);
+        final CellDeps.Dep dep = CellDeps.read(consumer).deps().get("quotes");
+
+        final StringWriter first = new StringWriter();
+        final Mirrors.Verified online = Mirrors.verify(home("online"), trader, dep, true, new PrintWriter(first));
+        assertEquals(signed, online.spawned().sha256(), first.toString());
+        final Path bundle = consumer.resolve(".cell-vendor/quotes/v1.bundle");
+        assertTrue(Files.isRegularFile(bundle) && first.toString().contains("vendored into " + bundle), first.toString());
+
+        host.close();
+        host = null;
+        final StringWriter second = new StringWriter();
+        final Mirrors.Verified offline = Mirrors.verify(home("offline"), trader, dep, true, new PrintWriter(second));
+        assertTrue(second.toString().contains("spawning from the vendored copy " + bundle), second.toString());
+        assertEquals(signed, offline.spawned().sha256(), "the vendored copy builds to the signed hash: " + second);
+        assertFalse(offline.cached(), second.toString());
     }
 
     @Test

@@ -1,12 +1,9 @@
 package dev.cell.runtime.client;
 
-import dev.cell.runtime.genome.Genome;
-import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -19,71 +16,9 @@ class RaceChoiceTest
 {
     private static final long MS = 1_000_000L;
 
-    /**
-     * Unit-test stand-in for a connection: open or closed, nothing else.
-     */
-    private static final class Stub implements CellConnection
-    {
-        boolean open = true;
-
-        @Override
-        public String cell()
-        {
-            return "stub";
-        }
-
-        @Override
-        public String instanceId()
-        {
-            return "stub";
-        }
-
-        @Override
-        public long remoteFingerprint()
-        {
-            return 0;
-        }
-
-        @Override
-        public Genome genome()
-        {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public ClientSession session()
-        {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void call(final DirectBuffer request, final int offset, final int length, final Reply into)
-        {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public CompletableFuture<Reply> callAsync(final DirectBuffer request, final int offset, final int length)
-        {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public boolean isOpen()
-        {
-            return open;
-        }
-
-        @Override
-        public void close()
-        {
-            open = false;
-        }
-    }
-
     private static RaceMember member(final String name)
     {
-        return new RaceMember(name, name, new Stub(), 0);
+        return new RaceMember(name, name, new StubConnection(), 0);
     }
 
     /**
@@ -273,9 +208,9 @@ class RaceChoiceTest
         assertTrue(a.ejected(now + RaceMember.EJECT_BASE_NS - 1));
         assertFalse(a.ejected(now + RaceMember.EJECT_BASE_NS));
         assertSame(b, choice.choose(ms, 0, now + MS, true), "an ejected instance is passed over");
-        ((Stub)b.connection).open = false;
+        ((StubConnection)b.connection).open = false;
         assertSame(a, choice.choose(ms, 0, now + MS, true), "unless it is the only one open");
-        ((Stub)b.connection).open = true;
+        ((StubConnection)b.connection).open = true;
         now += RaceMember.EJECT_BASE_NS;
         for (int i = 0; i < RaceMember.EJECT_AFTER; i++)
         {
@@ -317,7 +252,7 @@ class RaceChoiceTest
         final long seed = System.nanoTime();
         System.out.println("RaceChoiceTest percentile seed " + seed);
         final java.util.Random random = new java.util.Random(seed);
-        final RaceMember p95 = new RaceMember("a", "a", new Stub(), 0.95);
+        final RaceMember p95 = new RaceMember("a", "a", new StubConnection(), 0.95);
         final RaceMember tcp = member("b");
         long now = 0;
         // Round trips of 1 ms, one in ten 3 ms: the p95 is 3 ms (the estimate climbs while one in ten is above it and

@@ -49,6 +49,7 @@ class AxonConfigTest
 
             [axon]
             listen = "0.0.0.0:7400"
+            advertise = "203.0.113.7:17400"
             plaintext = true
 
             [auth]
@@ -62,6 +63,7 @@ class AxonConfigTest
             """.formatted(alice, carol, bob));
         final TissueConfig.CellSpec cell = TissueConfig.load(dir).cells().getFirst();
         assertEquals("0.0.0.0:7400", cell.axonListen());
+        assertEquals("203.0.113.7:17400", cell.axon().advertise());
         assertTrue(cell.axonPlaintext());
         assertEquals(List.of(alice, bob, carol), cell.allowedKeys(), "inline first, then the file's, each once");
         assertEquals(List.of(carol), cell.owners());
@@ -146,6 +148,9 @@ class AxonConfigTest
         assertError(head + "listen = \"0.0.0.0:70000\"\n", 5, "port 70000 is not from 0 to 65535");
         assertError(head + "plaintext = \"yes\"\n", 5, "axon.plaintext = \"yes\" must be true or false");
         assertError(head + "listen = \"0.0.0.0:1\"\nport = 7400\n", 6, "unknown key 'axon.port'");
+        assertError(head + "listen = \"0.0.0.0:1\"\nadvertise = \"10.0.0.1:0\"\n", 6, "axon.advertise = " +
+            "\"10.0.0.1:0\": port 0 is not from 1");
+        assertError(head + "advertise = \"10.0.0.1:7400\"\n", 5, "there is no listen to advertise");
         assertError("axon = 1\n[cell]\nname = \"exchange\"\n", 1, "'axon' must be a table ([axon])");
         assertError("[cells]\nexchange = { path = \"exchange\" }\n[axon]\nlisten = \"0.0.0.0:1\"\n", 3,
             "[axon] is a cell's setting, but this file has no [cell] table", "exchange/cell.toml",
