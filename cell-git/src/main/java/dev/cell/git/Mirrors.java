@@ -61,15 +61,14 @@ public final class Mirrors implements Spawner, AutoCloseable
             throw new UserError("the supervisor is stopping");
         }
         final String key = dep.git() + "@" + dep.tag();
-        final Mitosis.Running mine = running.get(key);
-        if (mine != null && !mine.instances().isEmpty() || !InstanceRegistry.live(cellHome, dep.name()).isEmpty())
+        if (!InstanceRegistry.live(cellHome, dep.name()).isEmpty())
         {
             return "ok: " + dep.name() + " already runs on this host";
         }
-        if (mine != null)
+        final Mitosis.Running gone = running.remove(key); // spawned before, its instances gone since
+        if (gone != null)
         {
-            mine.close();
-            running.remove(key);
+            gone.close();
         }
         final long startNs = System.nanoTime();
         final Verified v = verify(cellHome, consumer, dep, CellDeps.read(consumer.dir()).offline(), out);

@@ -29,6 +29,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import static dev.cell.systemtest.SystemTestSupport.cli;
 import static dev.cell.systemtest.SystemTestSupport.mustSucceed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -207,17 +208,6 @@ class AutoSpawnNamespacesSystemTest
         {
             c.awaitLine(Pattern.compile("registry ready"), TIMEOUT);
         }
-    }
-
-    private static List<String> cli(final String... args)
-    {
-        final List<String> cmd = new ArrayList<>();
-        cmd.add(SystemTestSupport.java().toString());
-        cmd.addAll(SystemTestSupport.JVM_FLAGS);
-        cmd.add("-jar");
-        cmd.add(SystemTestSupport.CLI_JAR.toAbsolutePath().toString());
-        cmd.addAll(List.of(args));
-        return cmd;
     }
 
     private Path home(final Path root, final int host) throws IOException

@@ -189,13 +189,8 @@ class AxonNamespacesSystemTest
         final NetNamespaces net, final NetNamespaces.Host host, final Path dir, final Path home, final String... args)
         throws IOException, InterruptedException
     {
-        final List<String> cmd = new ArrayList<>();
-        cmd.add(SystemTestSupport.java().toString());
-        cmd.addAll(SystemTestSupport.JVM_FLAGS);
-        cmd.add("-jar");
-        cmd.add(SystemTestSupport.CLI_JAR.toAbsolutePath().toString());
-        cmd.addAll(List.of(args));
-        return SystemTestSupport.run(dir, Map.of("CELL_HOME", home.toString()), 300, net.command(host, cmd));
+        return SystemTestSupport.run(dir, Map.of("CELL_HOME", home.toString()), 300,
+            net.command(host, SystemTestSupport.cli(args)));
     }
 
     private static String identity(final Path root, final Path home) throws Exception

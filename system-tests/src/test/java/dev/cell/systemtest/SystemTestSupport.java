@@ -94,15 +94,24 @@ final class SystemTestSupport
     static Result cell(final Path dir, final Path cellHome, final Map<String, String> env, final long timeoutSeconds,
         final String... args) throws IOException, InterruptedException
     {
+        final Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("CELL_HOME", cellHome.toString());
+        return run(dir, all, timeoutSeconds, cli(args));
+    }
+
+    /**
+     * @param args the {@code cell} command's arguments.
+     * @return the command line that runs the CLI jar with them, on the test's JDK and child JVM flags.
+     */
+    static List<String> cli(final String... args)
+    {
         final List<String> cmd = new ArrayList<>();
         cmd.add(java().toString());
         cmd.addAll(JVM_FLAGS);
         cmd.add("-jar");
         cmd.add(CLI_JAR.toAbsolutePath().toString());
         cmd.addAll(List.of(args));
-        final Map<String, String> all = new java.util.HashMap<>(env);
-        all.put("CELL_HOME", cellHome.toString());
-        return run(dir, all, timeoutSeconds, cmd);
+        return cmd;
     }
 
     static Result mustSucceed(final Result result, final String what)
