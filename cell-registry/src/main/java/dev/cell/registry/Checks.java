@@ -23,6 +23,9 @@ final class Checks
     private static final Pattern VERSION = Pattern.compile("[0-9A-Za-z.+-]{1,64}");
     private static final Pattern FINGERPRINT = Pattern.compile("[0-9a-f]{16}");
     private static final Pattern HANDLER = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]{0,127}");
+    private static final Pattern TAG = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    static final int MAX_MANIFEST = 16 * 1024;
 
     private Checks()
     {
@@ -97,6 +100,64 @@ final class Checks
             }
         }
         return null;
+    }
+
+    /**
+     * Check a release record as a whole: size, signer, the owner's signature over the manifest, and the manifest's
+     * fields (format, name, tag, version, artifact hash, and that the owner it names is its signer).
+     *
+     * @param r     the record.
+     * @param index the log index recording it.
+     * @return what would be stored.
+     * @throws Refused naming the first problem.
+     */
+    static RegistryState.StoredRelease release(final ReleaseRecord r, final long index) throws Refused
+    {
+        if (r.manifest().length() > MAX_MANIFEST)
+        {
+            throw new Refused("a release manifest of " + r.manifest().length() + " characters: at most " +
+                MAX_MANIFEST);
+        }
+        final String signer = identity("signer", r.signer());
+        if (signer != null)
+        {
+            throw new Refused(signer);
+        }
+        if (!signed(r.signer(), RegistrySignatures.manifest(r.manifest()), r.signature()))
+        {
+            throw new Refused("the release manifest is not signed by " + r.signer());
+        }
+        final java.util.Map<String, Object> m;
+        try
+        {
+            m = dev.cell.runtime.genome.Json.parseObject(r.manifest());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new Refused("the release manifest is not a JSON object: " + ex.getMessage());
+        }
+        final String cell = field(m, "name");
+        final String tag = field(m, "tag");
+        final String version = field(m, "version");
+        final String sha256 = field(m, "artifactSha256");
+        String problem = "cell-manifest/1".equals(m.get("format")) ? null :
+            "the release manifest's format is not cell-manifest/1";
+        problem = problem != null ? problem : name("cell", cell);
+        problem = problem != null ? problem : matches("tag", tag, TAG);
+        problem = problem != null ? problem : matches("version", version, VERSION);
+        problem = problem != null ? problem : matches("artifactSha256", sha256, SHA256);
+        problem = problem != null || r.signer().equals(m.get("owner")) ? problem :
+            "the release manifest names owner '" + clip(field(m, "owner")) + "' but is signed by " + r.signer();
+        if (problem != null)
+        {
+            throw new Refused(problem);
+        }
+        return new RegistryState.StoredRelease(cell, tag, r.signer(), version, sha256, index);
+    }
+
+    private static String field(final java.util.Map<String, Object> m, final String name)
+    {
+        return m.get(name) instanceof String s ? s : "";
     }
 
     static String name(final String what, final String value)

@@ -43,7 +43,9 @@ import java.util.function.Supplier;
  * clients when they connect) is recorded in the registry, signed by the consumer's cell key when the consumer is an
  * instance of this host, else by the host's key, and recorded empty once its last process is gone; and every
  * host's recorded uses are written to {@code $CELL_HOME/registry/uses/<cell>}, which a producer's build on this host
- * checks ({@link RegistryView#uses}).</li>
+ * checks ({@link RegistryView#uses});</li>
+ * <li><b>releases</b>: signed release manifests offered on this host are recorded ({@link ReleaseDesk}), and the
+ * releases every host agreed are written to {@code $CELL_HOME/registry/releases}.</li>
  * </ul>
  * One agent works per cell home (a file lock, {@code $CELL_HOME/registry/agent.lock}); the agents of other replicas
  * sharing the home wait and take over when it is released. An instance whose process hangs is renewed all the same
@@ -62,6 +64,7 @@ final class HostAgent implements AutoCloseable
     private final Supplier<Map<String, List<RegistryState.StoredUse>>> uses;
     private final Map<String, Recorded> recordedUses = new HashMap<>();
     private final Map<String, String> writtenUses = new HashMap<>();
+    private final ReleaseDesk releases;
     private RegistryClient client;
     private final CellLog log;
     private final Map<String, RegistryLease> leases = new ConcurrentHashMap<>();
@@ -71,8 +74,10 @@ final class HostAgent implements AutoCloseable
     private long writtenMs;
 
     HostAgent(final Path home, final Supplier<List<RegistryState.StoredLease>> applied,
-        final Supplier<Map<String, List<RegistryState.StoredUse>>> uses, final CellLog log)
+        final Supplier<Map<String, List<RegistryState.StoredUse>>> uses,
+        final Supplier<List<RegistryState.StoredRelease>> releases, final CellLog log)
     {
+        this.releases = new ReleaseDesk(home, releases, log);
         this.home = home;
         this.hostLabel = RegistryView.hostLabel();
         this.region = System.getenv().getOrDefault("CELL_REGION", "");
@@ -108,6 +113,7 @@ final class HostAgent implements AutoCloseable
                 {
                     announceLocal();
                     recordUses();
+                    releases.sendOffered(this::recordRelease);
                     writeFiles();
                 }
             }
@@ -306,6 +312,35 @@ final class HostAgent implements AutoCloseable
         }
     }
 
+    private boolean recordRelease(final ReleaseRecord record, final Path from)
+    {
+        try
+        {
+            if (client == null)
+            {
+                client = RegistryClient.connect(local);
+            }
+            final ReleaseRecorded r = client.recordRelease(record);
+            log.info("registry.release.recorded", "file", from.getFileName().toString(), "added", r.added(),
+                "index", r.recordedIndex());
+            return true;
+        }
+        catch (final Refused ex)
+        {
+            log.warn("registry.release.refused", "file", from.getFileName().toString(), "error", ex.reason());
+            return true;
+        }
+        catch (final RuntimeException ex)
+        {
+            if (client != null)
+            {
+                client.close();
+                client = null;
+            }
+            return false;
+        }
+    }
+
     /**
      * What was recorded for a consumer of a cell, and with which key (its removal is signed with the same).
      */
@@ -358,6 +393,7 @@ final class HostAgent implements AutoCloseable
         final boolean rewrite = now - writtenMs >= REWRITE_MS;
         write(RegistryView.dir(home), views, written, rewrite);
         write(RegistryView.usesDir(home), used, writtenUses, rewrite);
+        releases.writeAgreed(rewrite);
         if (rewrite)
         {
             writtenMs = now;

@@ -31,7 +31,8 @@ import java.util.function.BooleanSupplier;
  * <b>Leases.</b> Grant, revocation ({@link #revoke}, signed by the instance) and expiry ({@link #expire}, signed by
  * the leader) are log entries; {@link #renew} (and {@link #renewAll}, many leases in one call) is a linearizable
  * query that only the leader's memory keeps, and the leader's {@link #digest} entry carries the reported loads and a
- * clock stamp once a second. Reads
+ * clock stamp once a second. {@link #recordRelease} agrees a released tag's artifact hash once, from its owner's
+ * signed manifest. Reads
  * ({@link #instances}, {@link #owners}, {@link #uses}) are answered by the replica they reach from what it applied.
  */
 @Cell(value = "registry", stateful = true)
@@ -345,6 +346,35 @@ public final class Registry implements Stateful
     }
 
     /**
+     * Agree on a release's artifact hash: the first record for a cell, tag and owner key stands; sending the same
+     * again changes nothing, and a different hash for it is refused. Each owner key has its own record, so a key
+     * that is not the owner cannot take a tag's name away from the owner (consumers look up the key they pin).
+     *
+     * @param r the owner's signed manifest.
+     * @return whether it was added, and the index that recorded it.
+     * @throws Refused when it is malformed or not signed by the owner it names, or when the registry already agreed
+     *                 another hash for the same cell, tag and owner.
+     */
+    @Command
+    public ReleaseRecorded recordRelease(final ReleaseRecord r) throws Refused
+    {
+        final RegistryState.StoredRelease offered = Checks.release(r, state.index());
+        final RegistryState.StoredRelease known = state.release(offered.cell(), offered.tag(), offered.signer());
+        if (known == null)
+        {
+            state.putRelease(offered);
+            return new ReleaseRecorded(true, offered.recordedIndex());
+        }
+        if (!known.sha256().equals(offered.sha256()))
+        {
+            throw new Refused("release " + known.cell() + "@" + known.tag() + " of " + known.signer() + " was " +
+                "agreed at log index " + known.recordedIndex() + " with artifact sha256 " + known.sha256() +
+                "; this manifest says " + offered.sha256() + ": a released tag does not change (release a new tag)");
+        }
+        return new ReleaseRecorded(false, known.recordedIndex());
+    }
+
+    /**
      * @param l the cell, optionally one version and genome, and the page.
      * @return a page of its live instances as this replica applied them, with the applied index and the newest
      * leader stamp (the applied index is read first: the page is at least that recent).
@@ -454,6 +484,13 @@ public final class Registry implements Stateful
     {
         final java.util.Map<String, List<RegistryState.StoredUse>> all = new java.util.TreeMap<>();
         state.forEachUse((cell, u) -> all.computeIfAbsent(cell, c -> new ArrayList<>()).add(u));
+        return all;
+    }
+
+    List<RegistryState.StoredRelease> allReleases()
+    {
+        final List<RegistryState.StoredRelease> all = new ArrayList<>();
+        state.forEachRelease(all::add);
         return all;
     }
 

@@ -83,7 +83,7 @@ public final class RegistryNode implements AutoCloseable
             .start(this::keep);
         this.agent = Boolean.parseBoolean(System.getProperty(AGENT_PROPERTY, "true")) ?
             new HostAgent(options.server().cellHome(), registry::liveLeases, registry::allUses,
-                replica.log()) : null;
+                registry::allReleases, replica.log()) : null;
     }
 
     /**

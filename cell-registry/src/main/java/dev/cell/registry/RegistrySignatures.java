@@ -24,6 +24,7 @@ public final class RegistrySignatures
     private static final String EXPIRE = "cell.registry.expire.v1";
     private static final String DIGEST = "cell.registry.digest.v1";
     private static final String USE = "cell.registry.use.v1";
+    private static final byte[] MANIFEST = "cell-manifest v1\n".getBytes(StandardCharsets.US_ASCII);
 
     private RegistrySignatures()
     {
@@ -111,6 +112,19 @@ public final class RegistrySignatures
             c.text(h.handler()).text(h.fingerprint());
         }
         return c.done();
+    }
+
+    /**
+     * @param manifest a release's {@code Cell.json} text.
+     * @return what its owner signed: the label {@code "cell-manifest v1\n"} and the text's UTF-8 bytes, as
+     * {@code cell release} signs it (cell-git's {@code SignedManifest}).
+     */
+    public static byte[] manifest(final String manifest)
+    {
+        final byte[] json = manifest.getBytes(StandardCharsets.UTF_8);
+        final byte[] signed = java.util.Arrays.copyOf(MANIFEST, MANIFEST.length + json.length);
+        System.arraycopy(json, 0, signed, MANIFEST.length, json.length);
+        return signed;
     }
 
     /**

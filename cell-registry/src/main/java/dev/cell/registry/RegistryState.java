@@ -31,6 +31,7 @@ final class RegistryState
     private static final byte[] GUARDS_END = ascii("g0");
     private static final byte[] OWNERS = ascii("o/");
     private static final byte[] USES = ascii("u/");
+    private static final byte[] RELEASES = ascii("r/");
     private static final byte[] STAMP = ascii("m/stamp");
 
     /**
@@ -86,6 +87,20 @@ final class RegistryState
      */
     record StoredUse(
         String consumer, String host, String identity, long issuedMs, long recordedIndex, List<HandlerUse> handlers)
+    {
+    }
+
+    /**
+     * A release the registry agreed: one per cell, tag and signer, never changed once recorded.
+     *
+     * @param cell          the cell's name.
+     * @param tag           the released tag.
+     * @param signer        the owner key that signed it.
+     * @param version       its genome's version.
+     * @param sha256        its artifact's SHA-256.
+     * @param recordedIndex the log index that recorded it.
+     */
+    record StoredRelease(String cell, String tag, String signer, String version, String sha256, long recordedIndex)
     {
     }
 
@@ -314,6 +329,40 @@ final class RegistryState
             return found.size() < limit;
         });
         return found;
+    }
+
+    StoredRelease release(final String cell, final String tag, final String signer)
+    {
+        final byte[] v = state.get(key(RELEASES, cell, tag, signer));
+        return v == null ? null : decodeRelease(cell, tag, signer, v);
+    }
+
+    void putRelease(final StoredRelease r)
+    {
+        state.put(key(RELEASES, r.cell(), r.tag(), r.signer()),
+            new Writer().text(r.version()).text(r.sha256()).number(r.recordedIndex()).done());
+    }
+
+    /**
+     * Visit every agreed release, by cell, tag and signer.
+     *
+     * @param visitor gets each.
+     */
+    void forEachRelease(final Consumer<StoredRelease> visitor)
+    {
+        state.scan(RELEASES, end(RELEASES), Integer.MAX_VALUE, (k, v) ->
+        {
+            final String[] p = parts(k, RELEASES.length);
+            visitor.accept(decodeRelease(p[0], p[1], p[2], v));
+            return true;
+        });
+    }
+
+    private static StoredRelease decodeRelease(final String cell, final String tag, final String signer,
+        final byte[] v)
+    {
+        final ByteBuffer r = ByteBuffer.wrap(v);
+        return new StoredRelease(cell, tag, signer, readText(r), readText(r), r.getLong());
     }
 
     long stamp()

@@ -140,6 +140,125 @@ public final class RegistryView
     }
 
     /**
+     * A release whose artifact hash the registry agreed ({@code Registry.recordRelease}): one per cell, tag and
+     * owner key.
+     *
+     * @param cell          the cell's name.
+     * @param tag           the released tag.
+     * @param version       its genome's version.
+     * @param sha256        its artifact's SHA-256.
+     * @param signer        the owner key that signed it.
+     * @param recordedIndex the registry log index that recorded it.
+     */
+    public record Release(String cell, String tag, String version, String sha256, String signer, long recordedIndex)
+    {
+    }
+
+    /**
+     * @param releases every agreed release (of one cell when read with {@link #releases(Path, String)}).
+     * @param fresh    whether a registry replica on this host rewrote the file within {@link #MAX_AGE_MS} (false:
+     *                 none runs here, so nothing can be checked against the registry).
+     */
+    public record Releases(List<Release> releases, boolean fresh)
+    {
+        /**
+         * @param cell   a cell.
+         * @param tag    a tag.
+         * @param signer an owner key.
+         * @return what the registry agreed for them, or null.
+         */
+        public Release find(final String cell, final String tag, final String signer)
+        {
+            for (final Release r : releases)
+            {
+                if (r.cell().equals(cell) && r.tag().equals(tag) && r.signer().equals(signer))
+                {
+                    return r;
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
+     * @param cellHome a cell home.
+     * @return the file listing the releases the registry agreed, written by this host's replica every second.
+     */
+    public static Path releasesFile(final Path cellHome)
+    {
+        return cellHome.resolve("registry").resolve("releases");
+    }
+
+    /**
+     * @param cellHome a cell home.
+     * @return the folder of releases waiting to be sent to the registry (one file each, {@link #offerRelease}).
+     */
+    public static Path releaseOutbox(final Path cellHome)
+    {
+        return cellHome.resolve("registry").resolve("outbox");
+    }
+
+    /**
+     * @return one line of the releases file (its writer's format).
+     */
+    public static String releaseLine(final Release r)
+    {
+        return r.cell() + '\t' + r.tag() + '\t' + r.version() + '\t' + r.sha256() + '\t' + r.signer() + '\t' +
+            r.recordedIndex() + '\n';
+    }
+
+    /**
+     * @param cellHome a cell home.
+     * @param cell     a cell's name.
+     * @return its releases the registry agreed, as this host's replica applied them.
+     */
+    public static Releases releases(final Path cellHome, final String cell)
+    {
+        final List<String[]> lines = lines(releasesFile(cellHome), 6);
+        final List<Release> found = new ArrayList<>();
+        if (lines != null)
+        {
+            for (final String[] f : lines)
+            {
+                if (f[0].equals(cell))
+                {
+                    found.add(new Release(f[0], f[1], f[2], f[3], f[4], count(f[5])));
+                }
+            }
+        }
+        return new Releases(found, lines != null);
+    }
+
+    /**
+     * Leave a signed release manifest for this host's registry replica to send ({@code Registry.recordRelease});
+     * it stays in the outbox until a replica takes it or refuses it.
+     *
+     * @param cellHome  a cell home.
+     * @param manifest  the {@code Cell.json} text as signed.
+     * @param signer    the signer's public identity.
+     * @param signature the signature, base64url.
+     * @throws IOException when it cannot be written.
+     */
+    public static void offerRelease(final Path cellHome, final String manifest, final String signer,
+        final String signature) throws IOException
+    {
+        final Path dir = releaseOutbox(cellHome);
+        dev.cell.ring.PrivateFiles.createDirectories(dir);
+        final String text = signer + "\n" + signature + "\n" + manifest;
+        final String name;
+        try
+        {
+            name = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(text.getBytes(StandardCharsets.UTF_8)), 0, 8) + ".release";
+        }
+        catch (final java.security.NoSuchAlgorithmException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+        dev.cell.ring.PrivateFiles.writeAtomically(dir.resolve(name), name + ".tmp", text);
+    }
+
+    /**
      * @param cellHome a cell home.
      * @return the folder of its views.
      */
