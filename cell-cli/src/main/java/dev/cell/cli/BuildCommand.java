@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -54,8 +55,9 @@ final class BuildCommand implements Callable<Integer>
         final PrintWriter out = spec.commandLine().getOut();
         final TissueTree tree = TissueTree.load(dir);
         final long start = System.nanoTime();
-        DepReach.apply(tree, CellHome.resolve(), offline, out);
+        final List<DepReach.Spawned> spawned = DepReach.apply(tree, CellHome.resolve(), offline, out);
         TissueBuild.build(tree, new ArtifactStore(CellHome.resolve()), out, offline, !incremental);
+        DepReach.pinOwners(tree, spawned, out);
         final TissueConfig config = tree.config();
         out.println("built " + config.cells().size() + " cell(s) of '" + tree.name() + "' in " +
             String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - start) / 1e9) + " with Java " +

@@ -9,6 +9,7 @@ import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.runtime.discovery.RegistryView;
 import dev.cell.tissue.UserError;
 import dev.cell.tissue.config.CellDeps;
+import dev.cell.tissue.config.CellLock;
 import dev.cell.tissue.config.DepPolicy;
 import dev.cell.tissue.config.TissueConfig.CellSpec;
 import dev.cell.tissue.config.TissueTree;
@@ -44,14 +45,28 @@ final class DepReach
     }
 
     /**
+     * A release spawned for a consumer.
+     *
+     * @param consumer the consumer.
+     * @param dep      its dependency entry.
+     * @param sha256   the verified artifact hash.
+     */
+    record Spawned(CellSpec consumer, CellDeps.Dep dep, String sha256)
+    {
+    }
+
+    /**
      * @param tree     the tissue about to be built.
      * @param cellHome this host's cell home.
      * @param offline  true to build a spawned release with only the local Maven repository.
      * @param out      where each decision is printed.
+     * @return the releases spawned.
      * @throws UserError when a dependency is too far and may not be spawned, or its spawn fails.
      */
-    static void apply(final TissueTree tree, final Path cellHome, final boolean offline, final PrintWriter out)
+    static List<Spawned> apply(final TissueTree tree, final Path cellHome, final boolean offline,
+        final PrintWriter out)
     {
+        final List<Spawned> spawned = new java.util.ArrayList<>();
         for (final CellSpec cell : tree.config().cells())
         {
             for (final CellDeps.Dep dep : cell.remoteDeps())
@@ -86,12 +101,55 @@ final class DepReach
                     policy.maxLatencyMs() + " ms") + "; auto_spawn: spawning it on this host from " + dep.git() +
                     "@" + dep.tag());
                 out.flush();
-                spawn(cellHome, cell, dep, offline, out);
+                spawned.add(new Spawned(cell, dep, spawn(cellHome, cell, dep, offline, out)));
+            }
+        }
+        return spawned;
+    }
+
+    /**
+     * After a build: pin in each consumer's {@code Cell.lock} the owner key of every dependency with a signed git
+     * release, and the release and hash of those spawned. A lock that pins another owner is left as it is (a spawn
+     * refuses it until {@code cell lock --update}).
+     *
+     * @param tree    the tissue built.
+     * @param spawned what {@link #apply} spawned for it.
+     * @param out     where a lock left alone is reported.
+     */
+    static void pinOwners(final TissueTree tree, final List<Spawned> spawned, final PrintWriter out)
+    {
+        for (final CellSpec cell : tree.config().cells())
+        {
+            for (final CellDeps.Dep dep : cell.remoteDeps())
+            {
+                if (dep.git() == null || dep.owner() == null)
+                {
+                    continue;
+                }
+                try
+                {
+                    final CellLock lock = CellLock.read(cell.dir());
+                    final CellLock.Entry e = lock.entries().get(dep.name());
+                    if (e != null && !e.owner().isEmpty() && !e.owner().equals(dep.owner()))
+                    {
+                        out.println(cell.name() + ": " + lock.releaseProblem(dep.name(), dep.owner(), dep.tag(), null));
+                        continue;
+                    }
+                    final Spawned s = spawned.stream().filter(x -> x.consumer().equals(cell) && x.dep().equals(dep))
+                        .findFirst().orElse(null);
+                    lock.withRelease(dep.name(), dep.owner(), s != null ? dep.tag() : e == null ? "" : e.release(),
+                        s != null ? s.sha256() : e == null ? "" : e.artifactSha256());
+                }
+                catch (final java.io.IOException | IllegalArgumentException ex)
+                {
+                    throw new UserError("cannot pin the owner of " + dep.name() + " in " + cell.dir().resolve(
+                        CellLock.FILE) + ": " + ex.getMessage(), ex);
+                }
             }
         }
     }
 
-    private static void spawn(final Path cellHome, final CellSpec consumer, final CellDeps.Dep dep,
+    private static String spawn(final Path cellHome, final CellSpec consumer, final CellDeps.Dep dep,
         final boolean offline, final PrintWriter out)
     {
         final long startNs = System.nanoTime();
@@ -108,6 +166,7 @@ final class DepReach
             (verifiedNs - startNs) / 1_000_000L + " ms, ready " + (System.nanoTime() - verifiedNs) / 1_000_000L +
             " ms later; `cell stop " + v.spawned().dir() + "` stops it");
         out.flush();
+        return v.spawned().sha256();
     }
 
     /**

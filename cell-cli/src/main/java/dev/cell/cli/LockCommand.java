@@ -177,6 +177,25 @@ final class LockCommand implements Callable<Integer>
                 stale++;
             }
         }
+        for (final CellDeps.Dep dep : deps.deps().values())
+        {
+            final CellLock.Entry e = lock.entries().get(dep.name());
+            if (dep.owner() == null || e == null || e.owner().isEmpty() || e.owner().equals(dep.owner()))
+            {
+                continue;
+            }
+            if (update)
+            {
+                lock = lock.withRelease(dep.name(), dep.owner(), "", "");
+                out.println("owner    " + dep.name() + " " + e.owner() + " -> " + dep.owner() + " (the release " +
+                    "pinned for the old key is dropped; the next verified spawn pins one again)");
+            }
+            else
+            {
+                out.println("STALE    " + lock.releaseProblem(dep.name(), dep.owner(), dep.tag(), null));
+                stale++;
+            }
+        }
         out.flush();
         if (stale > 0)
         {

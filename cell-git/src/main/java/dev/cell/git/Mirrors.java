@@ -5,6 +5,7 @@ import dev.cell.runtime.genome.Json;
 import dev.cell.tissue.UserError;
 import dev.cell.tissue.build.ArtifactStore;
 import dev.cell.tissue.config.CellDeps;
+import dev.cell.tissue.config.CellLock;
 import dev.cell.tissue.config.TissueConfig;
 import dev.cell.tissue.config.TissueConfig.CellSpec;
 import dev.cell.tissue.config.TissueTree;
@@ -145,7 +146,8 @@ public final class Mirrors implements Spawner, AutoCloseable
      * @param offline  true to build with only the local Maven repository (no resolution with the network first).
      * @param out      where progress goes.
      * @return the verified build.
-     * @throws UserError when the release does not verify.
+     * @throws UserError when the release does not verify, or is not what the consumer's {@code Cell.lock} pins
+     *                   ({@link CellLock#releaseProblem}).
      */
     public static Verified verify(final Path cellHome, final CellSpec consumer, final CellDeps.Dep dep,
         final boolean offline, final PrintWriter out)
@@ -155,6 +157,36 @@ public final class Mirrors implements Spawner, AutoCloseable
             throw new UserError("[deps] " + dep.name() + " of " + consumer.file() + " names no git release with an " +
                 "owner key, so there is nothing verified to spawn");
         }
+        final CellLock lock = lock(consumer);
+        refuseIf(lock.releaseProblem(dep.name(), dep.owner(), dep.tag(), null), consumer);
+        final Verified v = verifyRelease(cellHome, consumer, dep, offline, out);
+        refuseIf(lock.releaseProblem(dep.name(), dep.owner(), dep.tag(), v.spawned().sha256()), consumer);
+        return v;
+    }
+
+    private static CellLock lock(final CellSpec consumer)
+    {
+        try
+        {
+            return CellLock.read(consumer.dir());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new UserError(ex.getMessage(), ex);
+        }
+    }
+
+    private static void refuseIf(final String problem, final CellSpec consumer)
+    {
+        if (problem != null)
+        {
+            throw new UserError("refused for " + consumer.name() + ": " + problem);
+        }
+    }
+
+    private static Verified verifyRelease(final Path cellHome, final CellSpec consumer, final CellDeps.Dep dep,
+        final boolean offline, final PrintWriter out)
+    {
         final Ribosome.Request request = Ribosome.Request.of(dep.git() + "@" + dep.tag()).withOwnerKey(dep.owner())
             .withResolve(!offline);
         final boolean vendor = dep.policy() != null && dep.policy().offlineVendor();

@@ -31,7 +31,8 @@ import java.util.Map;
  * {@code cell release}: the owner's half of build-and-verify. The tag is checked out afresh (so neither the working
  * tree's edits nor its {@code target/} leak in), built as every consumer will build it ({@link SourceBuild}), and
  * the jar's SHA-256 goes into a {@code Cell.json} signed by the owner's identity, stored in the repository as
- * {@link SignedManifest#ref(String)}; {@link #push} sends the tag and that ref.
+ * {@link SignedManifest#ref(String)}, and offered to this host's registry replica (which agrees its hash once,
+ * for every host); {@link #push} sends the tag and that ref.
  * <p>
  * Who may sign: when the cell's {@code [auth] owners} lists identities, only those; when it lists none, any
  * identity may sign, and what makes it the owner is that consumers pin it ({@code cell spawn --key}, {@code [deps]
@@ -112,6 +113,7 @@ public final class Release
             m.put("owner", signer.publicId());
             final SignedManifest manifest = SignedManifest.sign(m, signer);
             manifest.writeRef(repo, tag);
+            manifest.offerToRegistry(cellHome);
             return manifest;
         }
         catch (final IOException ex)

@@ -2,6 +2,7 @@ package dev.cell.git;
 
 import dev.cell.ring.PrivateFiles;
 import dev.cell.runtime.discovery.InstanceRegistry;
+import dev.cell.runtime.discovery.RegistryView;
 import dev.cell.runtime.genome.Json;
 import dev.cell.runtime.identity.Identity;
 import dev.cell.tissue.UserError;
@@ -52,6 +53,9 @@ import java.util.regex.Pattern;
  *     <li>resolve Maven dependencies with the network (unless {@link Request#resolve()} is false), then build
  *     offline in a {@link Capsid} ({@link SourceBuild}); where the OS gives no namespaces the build is refused
  *     unless {@link Request#allowUnconfined()};</li>
+ *     <li>when a registry replica runs on this host ({@link RegistryView#releases}), the manifest's hash must be the
+ *     one the registry agreed for that cell, tag and owner key, else it is refused naming both (before building);
+ *     a release the registry does not know yet is offered to it once verified;</li>
  *     <li>compare the jar's SHA-256 with the manifest's; a mismatch is refused naming both;</li>
  *     <li>store the jar in the {@link ArtifactStore}; the cell's folder then starts like any other
  *     ({@code Mitosis} without a build).</li>
@@ -214,6 +218,8 @@ public final class Ribosome
             final String owner = checkSigner(repoCache, request, manifest);
             final CellSpec cell = TissueConfig.loadCell(dir);
             checkCell(request, manifest, cell, owner);
+            final RegistryView.Releases registry = checkAgreed(cellHome, request, manifest, owner);
+            progress(out, request, agreement(registry, manifest, owner));
             final Capsid.Support support = Capsid.support();
             if (!support.namespaces() && !request.allowUnconfined())
             {
@@ -237,6 +243,10 @@ public final class Ribosome
             }
             new ArtifactStore(cellHome).store(cell);
             record(dir, request, commit, owner, built.sha256());
+            if (registry.fresh() && registry.find(manifest.field("name"), request.tag(), owner) == null)
+            {
+                manifest.offerToRegistry(cellHome);
+            }
             pinOnFirstUse(repoCache, request, owner, out);
             keep = true;
             return new Spawned(cell, built.sha256(), owner, commit, manifest, built.sandbox());
@@ -290,6 +300,7 @@ public final class Ribosome
             final String owner = checkSigner(repoCache, request, manifest);
             final CellSpec cell = TissueConfig.loadCell(dir);
             checkCell(request, manifest, cell, owner);
+            checkAgreed(cellHome, request, manifest, owner);
             final Path jar = ArtifactStore.builtJar(dir);
             final String expected = manifest.field("artifactSha256");
             final String actual = jar == null ? "none" : ArtifactStore.sha256Hex(jar);
@@ -439,6 +450,37 @@ public final class Ribosome
             throw new UserError("refused: cell '" + cell.name() + "' at " + request.tag() + " lists [auth] owners " +
                 owners + " and its Cell.json is signed by " + owner + ", who is not one of them");
         }
+    }
+
+    /**
+     * @return what this host's registry replica agreed for the release; refused when it agreed another hash.
+     */
+    private static RegistryView.Releases checkAgreed(final Path cellHome, final Request request,
+        final SignedManifest manifest, final String owner)
+    {
+        final RegistryView.Releases registry = RegistryView.releases(cellHome, manifest.field("name"));
+        final RegistryView.Release agreed = registry.find(manifest.field("name"), request.tag(), owner);
+        final String says = manifest.field("artifactSha256");
+        if (agreed != null && !agreed.sha256().equals(says))
+        {
+            throw new UserError("refused: the registry agreed artifact sha256 " + agreed.sha256() + " for " +
+                agreed.cell() + "@" + agreed.tag() + " of " + owner + " (log index " + agreed.recordedIndex() +
+                ") but the Cell.json of " + request.url() + "@" + request.tag() + ", signed by the same key, says " +
+                says + ": a released tag was signed again with another build, so it is not started");
+        }
+        return registry;
+    }
+
+    private static String agreement(final RegistryView.Releases registry, final SignedManifest manifest,
+        final String owner)
+    {
+        if (!registry.fresh())
+        {
+            return "no registry replica runs on this host: the hash is checked against the signed Cell.json alone";
+        }
+        final RegistryView.Release agreed = registry.find(manifest.field("name"), manifest.field("tag"), owner);
+        return agreed == null ? "the registry knows no hash for this release yet; it is offered to it once verified" :
+            "the registry agrees artifact sha256 " + agreed.sha256() + " (log index " + agreed.recordedIndex() + ")";
     }
 
     private static void clearForClone(final Path cellHome, final Path dir)

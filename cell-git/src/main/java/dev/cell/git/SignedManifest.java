@@ -228,6 +228,19 @@ public final class SignedManifest
     }
 
     /**
+     * Leave this manifest for the registry replica of a cell home to record, so the registry agrees its hash
+     * ({@code Registry.recordRelease}; nothing happens until a replica runs there).
+     *
+     * @param cellHome a cell home.
+     * @throws IOException when it cannot be written.
+     */
+    public void offerToRegistry(final java.nio.file.Path cellHome) throws IOException
+    {
+        dev.cell.runtime.discovery.RegistryView.offerRelease(cellHome, new String(json, StandardCharsets.UTF_8),
+            signer, Base64.getUrlEncoder().withoutPadding().encodeToString(signature));
+    }
+
+    /**
      * Store this manifest under {@link #ref(String)} in a repository, replacing an earlier one.
      *
      * @param repository the owner's repository.

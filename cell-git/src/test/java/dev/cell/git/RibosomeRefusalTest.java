@@ -1,5 +1,6 @@
 package dev.cell.git;
 
+import dev.cell.runtime.discovery.RegistryView;
 import dev.cell.runtime.identity.Identity;
 import dev.cell.tissue.UserError;
 import org.eclipse.jgit.api.Git;
@@ -98,6 +99,22 @@ class RibosomeRefusalTest
         final UserError unpinned = assertThrows(UserError.class, () -> spawn(Ribosome.Request.of(url + "@v1")));
         assertTrue(unpinned.getMessage().contains("no owner key is pinned") &&
             unpinned.getMessage().contains("--trust-on-first-use"), unpinned.getMessage());
+    }
+
+    @Test
+    void aManifestWhoseHashTheRegistryAgreedOtherwiseIsRefusedNamingBothBeforeAnyBuild() throws Exception
+    {
+        publish(SignedManifest.sign(SignedManifestTest.fields(owner, "v1"), owner));
+        // What this host's registry replica writes once the registry agreed the owner's first release of v1.
+        Files.createDirectories(RegistryView.releasesFile(home).getParent());
+        Files.writeString(RegistryView.releasesFile(home), RegistryView.releaseLine(new RegistryView.Release(
+            "exchange", "v1", "1.0.0", "b".repeat(64), owner.publicId(), 42)));
+        final UserError e = assertThrows(UserError.class, () -> spawn(Ribosome.Request.of(url + "@v1")
+            .withOwnerKey(owner.publicId())));
+        assertTrue(e.getMessage().contains("registry agreed artifact sha256 " + "b".repeat(64)) &&
+            e.getMessage().contains("says " + "a".repeat(64)) && e.getMessage().contains("log index 42"),
+            e.getMessage());
+        assertFalse(Files.exists(cache()));
     }
 
     @Test

@@ -135,6 +135,8 @@ class AutoSpawnNamespacesSystemTest
                 "host-1"), 300, net.command(b, cli("mitosis", runB.toString(), "--detach", "--offline"))),
                 "mitosis of exchange on host B");
             awaitListed(homeA);
+            // cell release offered the signed manifest to host B's registry replica: every host's agrees its hash.
+            final RegistryView.Release agreed = awaitAgreed(homeA, owner.publicId());
 
             // 1. Build time: too far, so spawned here from cell-git (cold: clone, verify, sandboxed build).
             final Path trader = root.resolve("trader");
@@ -145,6 +147,8 @@ class AutoSpawnNamespacesSystemTest
             final Matcher cold = SPAWNED.matcher(built);
             assertTrue(built.contains("exchange: best remote round trip") && cold.find(), built);
             assertEquals(owner.publicId(), cold.group(2), built);
+            assertEquals(agreed.sha256(), cold.group(1), "the registry agreed the hash the spawn verified");
+            assertTrue(built.contains("the registry agrees artifact sha256 " + agreed.sha256()), built);
             final Path mirror = mirrorDir(homeA);
             System.out.printf("auto-spawn at build: %s; cold clone + build + verify %s ms, then ready %s ms later%n",
                 built.lines().filter(l -> l.startsWith("exchange: best remote")).findFirst().orElse(""),
@@ -233,6 +237,18 @@ class AutoSpawnNamespacesSystemTest
             assertTrue(System.nanoTime() - deadline < 0, "host A's view lists host B's exchange");
             Thread.sleep(20);
         }
+    }
+
+    private static RegistryView.Release awaitAgreed(final Path home, final String owner) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        RegistryView.Release agreed;
+        while ((agreed = RegistryView.releases(home, "exchange").find("exchange", "v1", owner)) == null)
+        {
+            assertTrue(System.nanoTime() - deadline < 0, "host A's registry replica agrees exchange@v1");
+            Thread.sleep(20);
+        }
+        return agreed;
     }
 
     private static Path mirrorDir(final Path home) throws IOException

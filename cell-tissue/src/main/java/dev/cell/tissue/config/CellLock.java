@@ -24,7 +24,13 @@ import java.util.TreeMap;
  * version = "1.0.0"
  * fingerprint = "9f2c51d0a4b7e3c8"
  * source = "path ../exchange"
+ * owner = "ed25519:..."
+ * release = "v1.0.0"
+ * artifact_sha256 = "…"
  * </pre>
+ * The last three are there for a dependency spawned from its signed git release: the owner key the consumer pins
+ * (as {@code owner} in {@code [deps]} does) and the release and artifact hash the consumer's build verified, so that
+ * a changed owner key in {@code cell.toml}, or another build of the same tag, is noticed and refused.
  *
  * @param root    the consumer's folder.
  * @param entries dependency name → pinned entry.
@@ -52,9 +58,12 @@ public record CellLock(Path root, Map<String, Entry> entries)
      * @param validated   the running instances it was resolved from ({@code instance@host}), empty when it came from
      *                    a source.
      * @param validatedAt when (UTC, ISO-8601), empty with no instances.
+     * @param owner       the owner key of its signed release, empty when none was pinned.
+     * @param release     the released tag a spawn of it verified, empty when none.
+     * @param artifactSha256 that release's verified artifact hash, empty when none.
      */
     public record Entry(String name, String version, String fingerprint, String source, List<String> validated,
-        String validatedAt)
+        String validatedAt, String owner, String release, String artifactSha256)
     {
         /**
          * Canonical constructor: copies the instances.
@@ -122,10 +131,17 @@ public record CellLock(Path root, Map<String, Entry> entries)
                 }
                 final String at = t.getString("validated_at");
                 entries.put(name, new Entry(name, t.getString("version"), t.getString("fingerprint"),
-                    source == null ? "" : source, validated, at == null ? "" : at));
+                    source == null ? "" : source, validated, at == null ? "" : at, text(t, "owner"),
+                    text(t, "release"), text(t, "artifact_sha256")));
             }
         }
         return new CellLock(root, entries);
+    }
+
+    private static String text(final TomlTable t, final String key)
+    {
+        final String v = t.getString(key);
+        return v == null ? "" : v;
     }
 
     /**
@@ -199,12 +215,71 @@ public record CellLock(Path root, Map<String, Entry> entries)
         Files.createDirectories(file.getParent());
         writeAtomically(file, genome.toJson());
         final Map<String, Entry> updated = new TreeMap<>(entries);
+        final Entry before = entries.get(name);
         updated.put(name, new Entry(name, genome.version(), genome.fingerprint(), source, instances,
             instances.isEmpty() ? "" : java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-                .toString()));
+                .toString(), before == null ? "" : before.owner(), before == null ? "" : before.release(),
+            before == null ? "" : before.artifactSha256()));
         final CellLock lock = new CellLock(root, updated);
         lock.write();
         return lock;
+    }
+
+    /**
+     * Record a dependency's owner key and, when a spawn verified one, its release and artifact hash. A dependency
+     * with no entry yet (its genome not pinned) is left alone.
+     *
+     * @param name           the dependency.
+     * @param owner          the owner key.
+     * @param release        the verified tag, or empty.
+     * @param artifactSha256 its artifact hash, or empty.
+     * @return the updated lock.
+     * @throws IOException when it cannot be written.
+     */
+    public CellLock withRelease(final String name, final String owner, final String release,
+        final String artifactSha256) throws IOException
+    {
+        final Entry e = entries.get(name);
+        if (e == null || (e.owner().equals(owner) && e.release().equals(release) &&
+            e.artifactSha256().equals(artifactSha256)))
+        {
+            return this;
+        }
+        final Map<String, Entry> updated = new TreeMap<>(entries);
+        updated.put(name, new Entry(name, e.version(), e.fingerprint(), e.source(), e.validated(), e.validatedAt(),
+            owner, release, artifactSha256));
+        final CellLock lock = new CellLock(root, updated);
+        lock.write();
+        return lock;
+    }
+
+    /**
+     * Check a spawn of a dependency against what the lock pins for it.
+     *
+     * @param name    the dependency.
+     * @param owner   the owner key {@code cell.toml} pins.
+     * @param release the tag about to be spawned.
+     * @param sha256  the artifact hash the spawn verified, or null before it is known.
+     * @return null when it agrees (or the lock pins nothing for it), else what differs, in words.
+     */
+    public String releaseProblem(final String name, final String owner, final String release, final String sha256)
+    {
+        final Entry e = entries.get(name);
+        if (e == null || e.owner().isEmpty())
+        {
+            return null;
+        }
+        if (!e.owner().equals(owner))
+        {
+            return "cell.toml pins owner " + owner + " for " + name + " but " + FILE + " pins " + e.owner() +
+                ": if the owner's key changed on purpose, run `cell lock --update`";
+        }
+        if (sha256 != null && e.release().equals(release) && !e.artifactSha256().equals(sha256))
+        {
+            return FILE + " records artifact sha256 " + e.artifactSha256() + " for " + name + "@" + release +
+                " of " + owner + " but this build of it is " + sha256 + ": the owner signed the tag again";
+        }
+        return null;
     }
 
     /**
@@ -241,6 +316,15 @@ public record CellLock(Path root, Map<String, Entry> entries)
                 sb.append("validated = [").append(String.join(", ", e.validated().stream()
                     .map(v -> "\"" + escape(v) + "\"").toList())).append("]\n")
                     .append("validated_at = \"").append(escape(e.validatedAt())).append("\"\n");
+            }
+            if (!e.owner().isEmpty())
+            {
+                sb.append("owner = \"").append(escape(e.owner())).append("\"\n");
+            }
+            if (!e.release().isEmpty())
+            {
+                sb.append("release = \"").append(escape(e.release())).append("\"\n")
+                    .append("artifact_sha256 = \"").append(escape(e.artifactSha256())).append("\"\n");
             }
         }
         writeAtomically(root.resolve(FILE), sb.toString());
