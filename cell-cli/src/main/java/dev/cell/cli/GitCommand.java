@@ -51,8 +51,8 @@ final class GitCommand implements Callable<Integer>
         versionProvider = CellVersion.class,
         description = {"Serve <root>/<org>/<name>.git at http://<bind>:<port>/<org>/<name> until Ctrl-C.",
             "Anyone who reaches the port may clone; a push needs a token (cell git token) of an allowed identity.",
-            "Each pushed tag gets /<org>/<name>/tags/<tag>/Cell.json; /<org>/<name>/instances.json lists this " +
-                "host's live instances."})
+            "Each pushed tag gets /<org>/<name>/tags/<tag>/Cell.json; /<org>/<name>/instances.json lists the " +
+                "live instances the registry knows on every host, and this host's."})
     static final class Serve implements Callable<Integer>
     {
         @Spec

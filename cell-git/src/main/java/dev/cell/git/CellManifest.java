@@ -3,6 +3,7 @@ package dev.cell.git;
 import dev.cell.compiler.deps.SourceGenomes;
 import dev.cell.ring.PrivateFiles;
 import dev.cell.runtime.discovery.InstanceRegistry;
+import dev.cell.runtime.discovery.RegistryView;
 import dev.cell.runtime.genome.Genome;
 import dev.cell.runtime.genome.Json;
 import dev.cell.tissue.config.TissueConfig;
@@ -111,11 +112,59 @@ public final class CellManifest
     /**
      * @param repository a bare repository folder.
      * @param cellHome   this host's cell home.
-     * @return this host's live instances of the repository's cell (named by its newest manifest, else by the
-     * repository), as JSON.
+     * @return the live instances of the repository's cell (named by its newest manifest, else by the repository),
+     * as JSON: every host's that the registry lists (when a registry replica runs on this host and its view is
+     * fresh), then this host's instances the registry does not list (those without an axon endpoint).
      * @throws IOException when a manifest cannot be read.
      */
     public static String instances(final Path repository, final Path cellHome) throws IOException
+    {
+        final String cell = cellOf(repository);
+        final List<Object> live = new java.util.ArrayList<>();
+        final java.util.Set<String> listed = new java.util.HashSet<>();
+        final List<RegistryView.Entry> registry = RegistryView.read(cellHome, cell);
+        for (final RegistryView.Entry e : registry)
+        {
+            final Map<String, Object> i = new LinkedHashMap<>();
+            i.put("instance", e.instanceId());
+            i.put("host", e.host());
+            i.put("region", e.region());
+            i.put("axon", e.axon());
+            i.put("identity", e.identity());
+            i.put("version", e.version());
+            i.put("fingerprint", e.fingerprint());
+            i.put("p50Us", e.load().p50Us());
+            i.put("p99Us", e.load().p99Us());
+            i.put("queueDepth", e.load().queueDepth());
+            i.put("callsPerSecond", e.load().callsPerSecond());
+            live.add(i);
+            listed.add(e.instanceId());
+        }
+        for (final var r : InstanceRegistry.live(cellHome, cell))
+        {
+            if (listed.add(r.instanceId()))
+            {
+                final Map<String, Object> i = new LinkedHashMap<>();
+                i.put("instance", r.instanceId());
+                i.put("host", RegistryView.hostLabel());
+                i.put("pid", r.pid());
+                i.put("fingerprint", r.fingerprint());
+                i.put("latency", r.latency());
+                if (r.axon() != null && !r.axon().isBlank())
+                {
+                    i.put("axon", r.axon());
+                }
+                live.add(i);
+            }
+        }
+        final Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cell", cell);
+        m.put("source", registry.isEmpty() ? "this host" : "registry and this host");
+        m.put("instances", live);
+        return Json.write(m) + "\n";
+    }
+
+    private static String cellOf(final Path repository) throws IOException
     {
         String cell = repository.getFileName().toString().replaceFirst("\\.git$", "");
         long newest = -1;
@@ -135,20 +184,7 @@ public final class CellManifest
                 }
             }
         }
-        final List<Object> live = InstanceRegistry.live(cellHome, cell).stream().map(r ->
-        {
-            final Map<String, Object> i = new LinkedHashMap<>();
-            i.put("instance", r.instanceId());
-            i.put("pid", r.pid());
-            i.put("fingerprint", r.fingerprint());
-            i.put("latency", r.latency());
-            return (Object)i;
-        }).toList();
-        final Map<String, Object> m = new LinkedHashMap<>();
-        m.put("cell", cell);
-        m.put("host", "local");
-        m.put("instances", live);
-        return Json.write(m) + "\n";
+        return cell;
     }
 
     private static Map<String, Object> recipe(final Path clone)

@@ -44,8 +44,9 @@ import java.util.regex.Pattern;
  *     credentials is answered 401 (with a Basic challenge, so git asks its credential helpers), a bad or unknown
  *     one 403.</li>
  *     <li>Each pushed tag gets its {@link CellManifest} before the push returns:
- *     {@code GET /<org>/<name>/tags/<tag>/Cell.json}; {@code GET /<org>/<name>/instances.json} lists this host's
- *     live instances of the cell.</li>
+ *     {@code GET /<org>/<name>/tags/<tag>/Cell.json}; {@code GET /<org>/<name>/instances.json} lists the live
+ *     instances of the cell that the registry knows on every host (when a replica runs on this host), and this
+ *     host's own.</li>
  *     <li>A pushed {@code refs/cell/manifests/<tag>} ({@link SignedManifest}, from {@code cell release}) must hold
  *     a manifest whose signature holds for the key it names; it is then what {@code .../tags/<tag>/Cell.json}
  *     serves, with its signature at {@code .../Cell.json.sig}.</li>

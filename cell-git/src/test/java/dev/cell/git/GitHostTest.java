@@ -103,6 +103,17 @@ class GitHostTest
         final Map<String, Object> instances = Json.parseObject(get(base + "/instances.json"));
         assertEquals("exchange", instances.get("cell"));
         assertEquals(List.of(), instances.get("instances"));
+        // With a registry replica on this host, every host's instances it lists (its view, as its agent writes it).
+        final Path view = Files.createDirectories(dev.cell.runtime.discovery.RegistryView.dir(tmp.resolve("home")))
+            .resolve("exchange");
+        Files.writeString(view, dev.cell.runtime.discovery.RegistryView.line("exchange-b1", "10.77.0.2:7400",
+            owner.publicId(), "0123456789abcdef", "host-b", "eu", new dev.cell.runtime.discovery.RegistryView.Load(
+            40, 90, 2, 1000), "1.0.0"));
+        final Map<String, Object> listed = Json.parseObject(get(base + "/instances.json"));
+        assertEquals("registry and this host", listed.get("source"));
+        final Map<?, ?> remote = (Map<?, ?>)((List<?>)listed.get("instances")).getFirst();
+        assertEquals(List.of("exchange-b1", "host-b", "10.77.0.2:7400", "eu"), List.of(remote.get("instance"),
+            remote.get("host"), remote.get("axon"), remote.get("region")), listed.toString());
         assertEquals(404, status(base + "/tags/v9/Cell.json"));
         final int traversal = status("http://127.0.0.1:" + host.port() + "/acme/..%2F..%2Fetc/instances.json");
         assertTrue(traversal == 400 || traversal == 404, "a path out of the root is refused: " + traversal);

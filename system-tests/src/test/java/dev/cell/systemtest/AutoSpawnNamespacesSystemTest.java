@@ -2,6 +2,7 @@ package dev.cell.systemtest;
 
 import dev.cell.raft.GroupMember;
 import dev.cell.registry.RegistryHost;
+import dev.cell.tissue.config.CellLock;
 import dev.cell.runtime.discovery.InstanceRegistry;
 import dev.cell.runtime.discovery.RegistryView;
 import dev.cell.runtime.identity.Identity;
@@ -149,6 +150,9 @@ class AutoSpawnNamespacesSystemTest
             assertEquals(owner.publicId(), cold.group(2), built);
             assertEquals(agreed.sha256(), cold.group(1), "the registry agreed the hash the spawn verified");
             assertTrue(built.contains("the registry agrees artifact sha256 " + agreed.sha256()), built);
+            final CellLock.Entry pinned = CellLock.read(trader).entries().get("exchange");
+            assertEquals(List.of(owner.publicId(), "v1", agreed.sha256()), List.of(pinned.owner(), pinned.release(),
+                pinned.artifactSha256()), "Cell.lock pins the owner and the verified release");
             final Path mirror = mirrorDir(homeA);
             System.out.printf("auto-spawn at build: %s; cold clone + build + verify %s ms, then ready %s ms later%n",
                 built.lines().filter(l -> l.startsWith("exchange: best remote")).findFirst().orElse(""),
