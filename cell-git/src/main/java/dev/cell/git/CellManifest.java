@@ -94,7 +94,7 @@ public final class CellManifest
             m.put("fingerprint", genome.fingerprint());
             m.put("tag", tag);
             m.put("commit", commit);
-            m.put("recipe", recipe(clone));
+            m.put("recipe", cell.recipe() != null ? cell.recipe().manifest() : recipe(clone));
             m.put("artifactSha256", null);
             m.put("pushedBy", pushedBy);
             m.put("createdEpochMs", System.currentTimeMillis());

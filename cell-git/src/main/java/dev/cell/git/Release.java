@@ -107,7 +107,7 @@ public final class Release
             m.put("fingerprint", built.genome().fingerprint());
             m.put("tag", tag);
             m.put("commit", tagged.name());
-            m.put("recipe", recipe(commitTime));
+            m.put("recipe", recipe(cell, commitTime));
             m.put("artifact", built.jar().getFileName().toString());
             m.put("artifactSha256", built.sha256());
             m.put("owner", signer.publicId());
@@ -174,12 +174,19 @@ public final class Release
         }
     }
 
-    private static Map<String, Object> recipe(final Instant commitTime)
+    private static Map<String, Object> recipe(final TissueConfig.CellSpec cell, final Instant commitTime)
     {
         final Map<String, Object> r = new LinkedHashMap<>();
-        r.put("build", "maven");
-        r.put("command", List.of("mvn", "-B", "-o", "clean", "package",
-            "-Dproject.build.outputTimestamp=" + SourceBuild.outputTimestamp(commitTime), "-DskipTests"));
+        if (cell.recipe() != null)
+        {
+            r.putAll(cell.recipe().manifest());
+        }
+        else
+        {
+            r.put("build", "maven");
+            r.put("command", List.of("mvn", "-B", "-o", "clean", "package",
+                "-Dproject.build.outputTimestamp=" + SourceBuild.outputTimestamp(commitTime), "-DskipTests"));
+        }
         r.put("umask", "022");
         r.put("outputTimestamp", SourceBuild.outputTimestamp(commitTime));
         return r;

@@ -242,6 +242,65 @@ class SpawnSystemTest
         }
     }
 
+    /**
+     * A cell built by its own {@code [build]} command (javac and jar, no pom): released, spawned into a consumer's
+     * home in the sandbox to the signed hash, started and called.
+     */
+    @Test
+    void aCellBuiltByItsOwnCommandSpawnsToTheSignedHashAndAnswers() throws Exception
+    {
+        final Path ownerHome = home("owner");
+        final Identity owner = Identity.host(ownerHome);
+        host = new GitHost(root.resolve("repos"), "127.0.0.1", 0, Set.of(owner.publicId()), ownerHome);
+        final String url = "http://127.0.0.1:" + host.port() + "/acme/scripted";
+        final Path work = root.resolve("owner-scripted");
+        SystemTestSupport.writeQuotesProducer(work, "1.0.0", "long bid, long ask", "bid, ask");
+        Files.delete(work.resolve("pom.xml"));
+        Files.writeString(work.resolve("cell.toml"), """
+
+            [build]
+            command = ["sh", "build.sh"]
+            artifact = "out/quotes.jar"
+            """, java.nio.file.StandardOpenOption.APPEND);
+        SystemTestSupport.write(work.resolve("build.sh"), """
+            set -e
+            rm -rf out
+            mkdir -p out/classes
+            javac --release 25 -proc:full -cp "$CELL_CLASSPATH" -processorpath "$CELL_PROCESSOR_PATH" \
+                -d out/classes $(find src/main/java -name '*.java' | LC_ALL=C sort)
+            cd out/classes
+            jar --create --date="$CELL_OUTPUT_TIMESTAMP" --file ../quotes.jar $(find . -type f | LC_ALL=C sort)
+            """);
+        try (Git git = Git.init().setDirectory(work.toFile()).setInitialBranch("main").call())
+        {
+            git.add().addFilepattern(".").call();
+            git.commit().setMessage("quotes, built by a script").setAuthor("owner", "owner@localhost")
+                .setCommitter("owner", "owner@localhost").setSign(false).call();
+            git.tag().setName("v1").setAnnotated(false).call();
+        }
+
+        final String released = mustSucceed(cell(root, ownerHome, 240, "release", work.toString(), "v1",
+            "--offline", "--push", url), "cell release").output();
+        final Map<String, Object> manifest = Json.parseObject(get(url + "/tags/v1/Cell.json"));
+        final String signed = (String)manifest.get("artifactSha256");
+        assertTrue(released.contains("artifact sha256 " + signed), released);
+        final Map<?, ?> recipe = (Map<?, ?>)manifest.get("recipe");
+        assertEquals(List.of("command", List.of("sh", "build.sh"), "out/quotes.jar"), List.of(recipe.get("build"),
+            recipe.get("command"), recipe.get("artifact")), manifest.toString());
+
+        final Path consumer = home("scripted-consumer");
+        final String spawned = mustSucceed(cell(root, consumer, 240, "spawn", url + "@v1", "--offline", "--key",
+            owner.publicId()), "cell spawn of a command-built cell").output();
+        assertEquals(signed, spawnedHash(spawned), spawned);
+        if (Capsid.support().namespaces())
+        {
+            assertTrue(spawned.contains("network: enforced: an empty network namespace"), "in the sandbox: " +
+                spawned);
+        }
+        final String reply = mustSucceed(cell(root, consumer, 60, "call", "quotes", "count"), "cell call").output();
+        assertTrue(reply.contains("\"value\":7"), reply);
+    }
+
     private Path home(final String name)
     {
         final Path home = root.resolve("home-" + name);

@@ -118,7 +118,11 @@ public final class MavenBuild
         final boolean rootPom = Files.isRegularFile(tissue.root().resolve("pom.xml"));
         for (final CellSpec cell : tissue.cells())
         {
-            if (rootPom && cell.dir().startsWith(tissue.root()))
+            if (cell.recipe() != null)
+            {
+                units.add(new Unit(cell.dir(), List.of(cell))); // built by its [build] command (TissueBuild)
+            }
+            else if (rootPom && cell.dir().startsWith(tissue.root()))
             {
                 underRoot.add(cell);
             }
@@ -193,6 +197,35 @@ public final class MavenBuild
         final MavenBuild online = new MavenBuild(out, false, false, extraArgs, options, timeout);
         final int exit = online.run(dir, online.command(goals), log, options);
         return exit == 0 ? null : tail(log);
+    }
+
+    /**
+     * The runtime class path of a project Cell writes itself (never sandboxed: it is not somebody else's source).
+     *
+     * @param dir a folder with a {@code pom.xml}.
+     * @return its dependencies' jars, joined with the path separator.
+     * @throws UserError with Maven's output tail when they cannot be resolved.
+     */
+    public String dependencyClasspath(final Path dir)
+    {
+        final Path log = dir.resolve("classpath.log");
+        final Path file = dir.resolve("classpath.txt");
+        final int exit = run(dir, command(List.of(DEPENDENCY_PLUGIN + ":build-classpath", "-Dmdep.outputFile=" + file,
+            "-Dmdep.includeScope=runtime")), log, null);
+        try
+        {
+            if (exit == 0)
+            {
+                return Files.readString(file, StandardCharsets.UTF_8).trim();
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot read " + file, ex);
+        }
+        throw new UserError("cannot resolve the class path of " + dir.resolve("pom.xml") + " (mvn exit code " + exit +
+            (offline ? ", offline: the local repository lacks it; run once without --offline" : "") + "):\n" +
+            tail(log));
     }
 
     /**

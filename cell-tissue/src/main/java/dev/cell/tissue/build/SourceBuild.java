@@ -23,7 +23,8 @@ import java.util.stream.Stream;
  * consumer's give the same jar: {@code mvn -o clean package} (plus the class path the launcher needs) under
  * {@code umask 022}, with {@code project.build.outputTimestamp} set on the command line to the commit's time (so a
  * pom need not set it, and one that does is overridden the same way everywhere), optionally in a {@link Capsid}.
- * Dependencies are resolved first, with the network, when asked; the build itself always runs offline.
+ * Dependencies are resolved first, with the network, when asked; the build itself always runs offline. A cell whose
+ * {@code cell.toml} has a {@code [build]} command is built by that command instead ({@link RecipeBuild}).
  *
  * @since 0.3
  */
@@ -71,7 +72,8 @@ public final class SourceBuild
     /**
      * Build the cell in {@code dir}.
      *
-     * @param dir        the checked-out source (a {@code cell.toml} with {@code [cell]} and a {@code pom.xml}).
+     * @param dir        the checked-out source (a {@code cell.toml} with {@code [cell]}, and a {@code pom.xml} or a
+     *                   {@code [build]} command).
      * @param commitTime the time of the commit it was checked out at.
      * @param sandbox    the sandbox to build in, or null for none (the owner's own source).
      * @param resolve    true to resolve dependencies with the network first.
@@ -84,9 +86,15 @@ public final class SourceBuild
         final boolean resolve, final Duration timeout, final PrintWriter out)
     {
         final CellSpec cell = TissueConfig.loadCell(dir);
+        if (cell.recipe() != null)
+        {
+            normalizeModes(dir);
+            return RecipeBuild.build(cell, commitTime, sandbox, resolve, timeout, out);
+        }
         if (!Files.isRegularFile(dir.resolve("pom.xml")))
         {
-            throw new UserError(dir + " has no pom.xml: only Maven-built cells can be released and spawned");
+            throw new UserError(dir + " has no pom.xml and its cell.toml no [build] command, so it cannot be " +
+                "built: add a pom.xml (`cell init`) or [build] command = [...] and artifact = \"...\"");
         }
         normalizeModes(dir);
         final MavenBuild maven = new MavenBuild(out, true, true).sandboxed(sandbox,

@@ -15,7 +15,7 @@ import java.util.concurrent.CompletionException;
 
 /**
  * Builds a tissue tree: one Maven run per {@link MavenBuild.Unit} (the tissue root's reactor, or a cell's own
- * pom), a unit only after the units holding the cells its cells depend on (children first), independent units in
+ * pom; a cell with a {@code [build]} command runs that instead, {@link RecipeBuild}), a unit only after the units holding the cells its cells depend on (children first), independent units in
  * parallel; each built cell's jar is then stored content-addressed ({@link ArtifactStore}). A folder listed twice
  * in the tree is one cell, so it is built once.
  *
@@ -79,7 +79,15 @@ public final class TissueBuild
                     {
                         done.get(b).join();
                     }
-                    maven.build(u);
+                    if (u.cells().getFirst().recipe() != null)
+                    {
+                        RecipeBuild.build(u.cells().getFirst(), java.time.Instant.now(), null, !offline,
+                            java.time.Duration.ofHours(1), out);
+                    }
+                    else
+                    {
+                        maven.build(u);
+                    }
                     for (final CellSpec c : u.cells())
                     {
                         store.store(c);

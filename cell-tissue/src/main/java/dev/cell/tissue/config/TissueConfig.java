@@ -71,16 +71,34 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
      * @param observe       its {@code [observe]}, with what the folders above it set.
      */
     public record CellSpec(String name, Path dir, Path file, int replicas, IdleProfile latency, int stateReplicas,
-        AxonConfig axon, ObserveConfig observe)
+        AxonConfig axon, ObserveConfig observe, BuildRecipe recipe)
     {
         /**
          * Canonical constructor: a null {@code axon} is {@link AxonConfig#NONE}, a null {@code observe}
-         * {@link ObserveConfig#NONE}.
+         * {@link ObserveConfig#NONE}; a null {@code recipe} means a Maven build.
          */
         public CellSpec
         {
             axon = axon == null ? AxonConfig.NONE : axon;
             observe = observe == null ? ObserveConfig.NONE : observe;
+        }
+
+        /**
+         * A cell built with Maven.
+         *
+         * @param name          the cell's name.
+         * @param dir           its folder.
+         * @param file          its {@code cell.toml}.
+         * @param replicas      how many instances.
+         * @param latency       their idle profile.
+         * @param stateReplicas its Raft group's size, 0 for none.
+         * @param axon          its remote settings.
+         * @param observe       how its calls are traced.
+         */
+        public CellSpec(final String name, final Path dir, final Path file, final int replicas,
+            final IdleProfile latency, final int stateReplicas, final AxonConfig axon, final ObserveConfig observe)
+        {
+            this(name, dir, file, replicas, latency, stateReplicas, axon, observe, null);
         }
 
         /**
@@ -177,7 +195,7 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
          */
         public CellSpec withAxon(final AxonConfig axon)
         {
-            return new CellSpec(name, dir, file, replicas, latency, stateReplicas, axon, observe);
+            return new CellSpec(name, dir, file, replicas, latency, stateReplicas, axon, observe, recipe);
         }
 
         /**
@@ -186,7 +204,16 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
          */
         public CellSpec withObserve(final ObserveConfig value)
         {
-            return new CellSpec(name, dir, file, replicas, latency, stateReplicas, axon, value);
+            return new CellSpec(name, dir, file, replicas, latency, stateReplicas, axon, value, recipe);
+        }
+
+        /**
+         * @param value its {@code [build]} recipe, or null for Maven.
+         * @return this cell with it.
+         */
+        public CellSpec withRecipe(final BuildRecipe value)
+        {
+            return new CellSpec(name, dir, file, replicas, latency, stateReplicas, axon, observe, value);
         }
     }
 
@@ -224,7 +251,7 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
         final int state = stateReplicas(toml, file);
         final CellSpec cell = cell(cellTable, root, file, Math.max(1, state), state);
         return cell.withAxon(AxonConfig.read(toml, file, root, CellDeps.from(toml, file, root)))
-            .withObserve(ObserveConfig.read(toml, file));
+            .withObserve(ObserveConfig.read(toml, file)).withRecipe(BuildRecipe.read(toml, file));
     }
 
     /**

@@ -58,7 +58,7 @@ import java.util.Set;
 public record TissueTree(Node root, List<Node> cells, MetricsListen metrics)
 {
     private static final Set<String> TOP_LEVEL_KEYS = Set.of("cell", "cells", "tissue", "resources", "life_cycle",
-        "state", "deps", "offline", "axon", "auth", "observe");
+        "state", "deps", "offline", "axon", "auth", "observe", "build");
     private static final Set<String> ENTRY_KEYS = Set.of("path", "replicas", "depends_on");
 
     /**
@@ -303,7 +303,8 @@ public record TissueTree(Node root, List<Node> cells, MetricsListen metrics)
             final LifeCycle lifeCycle = LifeCycle.parse(CellToml.table(toml, "life_cycle", file), file);
             // [deps] and offline are checked here too, not only by the build
             final AxonConfig axon = AxonConfig.read(toml, file, dir, CellDeps.from(toml, file, dir));
-            final String cellOnly = toml.contains("axon") ? "axon" : toml.contains("auth") ? "auth" : null;
+            final String cellOnly = toml.contains("axon") ? "axon" : toml.contains("auth") ? "auth" :
+                toml.contains("build") ? "build" : null;
             if (bare == null && cellOnly != null)
             {
                 throw CellToml.error(file, toml, cellOnly, file + ": [" + cellOnly + "] is a cell's setting, but " +
@@ -311,7 +312,8 @@ public record TissueTree(Node root, List<Node> cells, MetricsListen metrics)
                     CellToml.at(toml, cellOnly));
             }
             final ObserveConfig observe = ObserveConfig.read(toml, file).under(above);
-            final CellSpec cell = bare == null ? null : bare.withAxon(axon).withObserve(observe);
+            final CellSpec cell = bare == null ? null : bare.withAxon(axon).withObserve(observe)
+                .withRecipe(BuildRecipe.read(toml, file));
             loading.push(key);
             final List<Node> children = new ArrayList<>();
             if (cellsTable != null)
