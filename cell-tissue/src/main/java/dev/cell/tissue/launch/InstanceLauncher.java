@@ -267,7 +267,9 @@ public final class InstanceLauncher
     public Instance awaitReady(final Launched l, final Instances instances, final Duration timeout)
     {
         final long deadline = System.nanoTime() + timeout.toNanos();
-        long pause = 5_000_000L;
+        // A start is ~0.3 s of JVM and runtime: polling the run files every 20 ms at most notices it within a
+        // twentieth of that (a spawned mirror's first reply waits on it) for a few directory reads a start.
+        long pause = 2_000_000L;
         while (true)
         {
             for (final Instance i : instances.live(l.cell().name()))
@@ -294,7 +296,7 @@ public final class InstanceLauncher
                 throw new UserError("interrupted while waiting for " + l.label() + "; stopping the instances " +
                     "started so far");
             }
-            pause = Math.min(pause * 2, 100_000_000L);
+            pause = Math.min(pause * 2, 20_000_000L);
         }
     }
 
