@@ -140,7 +140,9 @@ final class RecipeBuild
                   <version>1</version>
                   <packaging>pom</packaging>
                   <dependencies>
-                    <dependency><groupId>dev.cell</groupId><artifactId>%1$s</artifactId><version>%2$s</version></dependency>
+                    <dependency>
+                      <groupId>dev.cell</groupId><artifactId>%1$s</artifactId><version>%2$s</version>
+                    </dependency>
                   </dependencies>
                 </project>
                 """.formatted(artifactId, version));

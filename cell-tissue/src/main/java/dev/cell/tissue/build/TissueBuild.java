@@ -15,9 +15,10 @@ import java.util.concurrent.CompletionException;
 
 /**
  * Builds a tissue tree: one Maven run per {@link MavenBuild.Unit} (the tissue root's reactor, or a cell's own
- * pom; a cell with a {@code [build]} command runs that instead, {@link RecipeBuild}), a unit only after the units holding the cells its cells depend on (children first), independent units in
- * parallel; each built cell's jar is then stored content-addressed ({@link ArtifactStore}). A folder listed twice
- * in the tree is one cell, so it is built once.
+ * pom; a cell with a {@code [build]} command runs that instead, {@link RecipeBuild}), a unit only after the units
+ * holding the cells its cells depend on (children first), independent units in parallel; each built cell's jar is
+ * then stored content-addressed ({@link ArtifactStore}). A folder listed twice in the tree is one cell, so it is
+ * built once.
  *
  * @since 0.1
  */
