@@ -40,6 +40,7 @@ import java.io.PrintWriter;
         UiCommand.class,
         MetricsCommand.class,
         GitCommand.class,
+        JoinCommand.class,
         ReleaseCommand.class,
         SpawnCommand.class,
         IdCommand.class,

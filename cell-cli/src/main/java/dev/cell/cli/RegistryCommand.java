@@ -24,7 +24,8 @@ import java.util.concurrent.Callable;
  * group's folder may ask: over gRPC with the group's mutual TLS when it spans hosts): each replica's slot, address,
  * whether it votes or listens, its role, applied and commit index, its lag behind the leader's commit index and how
  * long since the leader last heard from it. Works for any stateful cell's folder. {@code cell registry invite [dir]}:
- * a one-time token with which one more host joins the registry as a listener ({@code GroupJoin}).
+ * a one-time token with which one more host joins the registry as a listener ({@code GroupJoin}, {@code cell join}).
+ * {@code cell registry serve} and {@code stop}: this host's replica as a background process ({@link RegistryProcess}).
  *
  * @since 0.3
  */
@@ -33,7 +34,8 @@ import java.util.concurrent.Callable;
     mixinStandardHelpOptions = true,
     versionProvider = CellVersion.class,
     description = "The registry every host runs.",
-    subcommands = {RegistryCommand.Status.class, RegistryCommand.Invite.class})
+    subcommands = {RegistryCommand.Status.class, RegistryCommand.Invite.class, RegistryProcess.Serve.class,
+        RegistryProcess.Stop.class})
 final class RegistryCommand implements Callable<Integer>
 {
     @Spec
@@ -189,11 +191,10 @@ final class RegistryCommand implements Callable<Integer>
             final String token = dev.cell.raft.GroupJoin.invite(folder, valid);
             final PrintWriter out = spec.commandLine().getOut();
             out.println("token (one host, valid for " + ttl + "): " + token);
-            out.println("on the new host, with the registry's class path:");
-            out.println("  java " + dev.cell.runtime.JvmFlags.joined() + " dev.cell.registry.RegistryHost --dir " +
-                "<its registry folder> --join " + endpoint + " --key " + key + " --token " + token +
+            out.println("on the new host:");
+            out.println("  cell join " + endpoint + " --key " + key + " --token " + token +
                 " --listen <its address>:<its Raft port>");
-            out.println("(on the same LAN, --join multicast finds this host by its signed beacon instead)");
+            out.println("(on the same LAN, `cell join multicast ...` finds this host by its signed beacon instead)");
             out.flush();
             return CellCommand.EXIT_OK;
         }

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,12 +41,23 @@ class RegistryJoinNamespacesSystemTest
 
     private final List<Child> children = new ArrayList<>();
 
+    private final List<Path> replicas = new ArrayList<>();
+
     @AfterEach
-    void killEverything()
+    void killEverything() throws IOException
     {
         for (final Child c : children)
         {
             c.close();
+        }
+        for (final Path dir : replicas)
+        {
+            final Path pid = dir.resolve(".cell/registry.pid");
+            if (Files.isRegularFile(pid))
+            {
+                ProcessHandle.of(Long.parseLong(Files.readAllLines(pid).getFirst().strip()))
+                    .ifPresent(ProcessHandle::destroyForcibly);
+            }
         }
     }
 
@@ -136,5 +148,77 @@ class RegistryJoinNamespacesSystemTest
             assertTrue(last.contains("\"role\":\"LISTENER\""), "host 1 is a listener of the group: " + last);
             assertEquals(0, Child.run(net.command(net.host(1), status), TIMEOUT).exitCode(), "a leader answers");
         }
+    }
+
+    /**
+     * The same with the {@code cell} command only: host 0 runs its member with {@code cell registry serve}; host 1,
+     * whose {@code host.toml} names host 0 as a seed, runs {@code cell join} with the token {@code cell registry
+     * invite} printed, is a listener, and after {@code cell registry stop} comes back with {@code cell registry serve}
+     * at the slot it was given.
+     */
+    @Test
+    void aHostJoinsFromItsSeedsWithTheCellCommandAndRestartsAtItsSlot() throws Exception
+    {
+        NetnsRequirement.requireNetns();
+        final Path root = SystemTestSupport.newDir("registry-cell-join");
+        try (NetNamespaces net = NetNamespaces.create(2))
+        {
+            final Path dir0 = root.resolve("host-0/registry");
+            final Path dir1 = root.resolve("host-1/registry");
+            final Path home0 = Files.createDirectories(root.resolve("host-0/home"));
+            final Path home1 = Files.createDirectories(root.resolve("host-1/home"));
+            replicas.addAll(List.of(dir0, dir1));
+            RegistryHost.define(dir0, List.of(new GroupMember(0, net.host(0).ip(), PORT, false)));
+            final String joinAt = net.host(0).ip() + ":7472";
+            final String served = cli(net, 0, home0, "registry", "serve", dir0.toString(), "--slot", "0",
+                "--join-listen", joinAt, "--offline");
+            assertTrue(served.contains("registry ready slot=0"), served);
+
+            final String invite = cli(net, 0, home0, "registry", "invite", dir0.toString());
+            final java.util.regex.Matcher m = Pattern.compile("cell join (\\S+) --key (\\S+) --token (\\S+)")
+                .matcher(invite);
+            assertTrue(m.find(), invite);
+            assertEquals(joinAt, m.group(1), invite);
+            Files.writeString(home1.resolve("host.toml"), "[registry]\nseeds = [\"" + joinAt + "\"]\n");
+            final long startNs = System.nanoTime();
+            final String joined = cli(net, 1, home1, "join", "--key", m.group(2), "--token", m.group(3), "--listen",
+                net.host(1).ip() + ":" + PORT, "--dir", dir1.toString(), "--offline");
+            System.out.printf("cell join from host.toml's seed: joined as a listener in %d ms (JVM, class path, " +
+                "join)%n", (System.nanoTime() - startNs) / 1_000_000L);
+            assertTrue(joined.contains("registry ready slot=1 (joined as a listener)") &&
+                joined.contains("joined as listener slot 1"), joined);
+            awaitListener(net, home1, dir1);
+
+            assertTrue(cli(net, 1, home1, "registry", "stop", dir1.toString()).contains("stopped"));
+            final String again = cli(net, 1, home1, "registry", "serve", dir1.toString(), "--slot", "1", "--offline");
+            assertTrue(again.contains("registry ready slot=1"), again);
+            awaitListener(net, home1, dir1);
+        }
+    }
+
+    private static String cli(final NetNamespaces net, final int host, final Path home, final String... args)
+        throws Exception
+    {
+        final SystemTestSupport.Result r = SystemTestSupport.run(home, Map.of("CELL_HOME", home.toString(),
+            "CELL_HOST_NAME", "host-" + host), 180, net.command(net.host(host), SystemTestSupport.cli(args)));
+        assertEquals(0, r.exitCode(), String.join(" ", args) + ": " + r.output());
+        return r.output();
+    }
+
+    private static void awaitListener(final NetNamespaces net, final Path home, final Path dir) throws Exception
+    {
+        final long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline)
+        {
+            final SystemTestSupport.Result r = SystemTestSupport.run(home, Map.of("CELL_HOME", home.toString()), 60,
+                net.command(net.host(1), SystemTestSupport.cli("registry", "status", dir.toString(), "--json")));
+            last = r.output();
+            if (r.exitCode() == 0 && last.contains("\"slot\":1") && last.contains("\"role\":\"LISTENER\""))
+            {
+                return;
+            }
+        }
+        throw new AssertionError("host 1 is a listener of the group: " + last);
     }
 }

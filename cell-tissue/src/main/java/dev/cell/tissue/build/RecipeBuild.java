@@ -20,7 +20,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -50,14 +49,13 @@ final class RecipeBuild
         final BuildRecipe recipe = cell.recipe();
         final Path dir = cell.dir();
         final Path cellDir = dir.resolve(".cell");
-        final String version = cellVersion();
-        out.println(cell.name() + ": resolving the Cell " + version + " runtime's class path for its [build] command");
+        out.println(cell.name() + ": resolving the Cell " + FrameworkClasspath.version() + " runtime's class path " +
+            "for its [build] command");
         out.flush();
-        final MavenBuild maven = new MavenBuild(out, !resolve, false);
-        final String runtime = maven.dependencyClasspath(project(cellDir.resolve("recipe-runtime"), "cell-runtime",
-            version));
-        final String processor = maven.dependencyClasspath(project(cellDir.resolve("recipe-processor"),
-            "cell-compiler", version));
+        final String runtime = FrameworkClasspath.resolve("cell-runtime", cellDir.resolve("recipe-runtime"), !resolve,
+            out);
+        final String processor = FrameworkClasspath.resolve("cell-compiler", cellDir.resolve("recipe-processor"),
+            !resolve, out);
         final Path log = cellDir.resolve("build.log");
         final long start = System.nanoTime();
         final List<String> notes = new ArrayList<>();
@@ -98,59 +96,6 @@ final class RecipeBuild
         catch (final IOException ex)
         {
             throw new UncheckedIOException("cannot lay out the artifact of " + cell.name() + " in " + dir, ex);
-        }
-    }
-
-    /**
-     * @return the version of the Cell runtime this process runs ({@code cell-runtime}'s {@code pom.properties}).
-     */
-    static String cellVersion()
-    {
-        try (InputStream in = Genome.class.getResourceAsStream("/META-INF/maven/dev.cell/cell-runtime/pom.properties"))
-        {
-            if (in != null)
-            {
-                final Properties p = new Properties();
-                p.load(in);
-                final String v = p.getProperty("version", "");
-                if (v.matches("[0-9A-Za-z.+-]{1,64}"))
-                {
-                    return v;
-                }
-            }
-        }
-        catch (final IOException ignore)
-        {
-            // reported below
-        }
-        throw new UserError("cannot tell which Cell version to build a [build] command against: this process does " +
-            "not run cell-runtime from its jar (run the cell command)");
-    }
-
-    private static Path project(final Path dir, final String artifactId, final String version)
-    {
-        try
-        {
-            Files.createDirectories(dir);
-            Files.writeString(dir.resolve("pom.xml"), """
-                <project xmlns="http://maven.apache.org/POM/4.0.0">
-                  <modelVersion>4.0.0</modelVersion>
-                  <groupId>dev.cell.recipe</groupId>
-                  <artifactId>%1$s-classpath</artifactId>
-                  <version>1</version>
-                  <packaging>pom</packaging>
-                  <dependencies>
-                    <dependency>
-                      <groupId>dev.cell</groupId><artifactId>%1$s</artifactId><version>%2$s</version>
-                    </dependency>
-                  </dependencies>
-                </project>
-                """.formatted(artifactId, version));
-            return dir;
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot write " + dir.resolve("pom.xml"), ex);
         }
     }
 
