@@ -2,7 +2,6 @@ package dev.cell.cli;
 
 import dev.cell.runtime.client.CellHome;
 import dev.cell.tissue.UserError;
-import dev.cell.tissue.config.Durations;
 import dev.cell.tissue.config.HostConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -54,12 +53,8 @@ final class JoinCommand implements Callable<Integer>
     @Option(names = "--dir", description = "This host's registry folder (default: $CELL_HOME/registry-replica).")
     private Path dir;
 
-    @Option(names = "--offline", description = "Resolve the replica's class path from the local Maven repository " +
-        "only.")
-    private boolean offline;
-
-    @Option(names = "--timeout", description = "How long finding the member and joining may take (default 90s).")
-    private String timeout = "90s";
+    @picocli.CommandLine.Mixin
+    private RegistryProcess.Launch launch;
 
     @Override
     public Integer call()
@@ -85,8 +80,7 @@ final class JoinCommand implements Callable<Integer>
         }
         args.addAll(List.of("--key", key, "--token", token, "--listen", listen));
         final int slot = RegistryProcess.start(folder, home, args, endpoint == null ? Map.of("CELL_SEEDS",
-            String.join(",", seeds)) : Map.of(), offline, Durations.parse(timeout, "--timeout"),
-            spec.commandLine().getOut());
+            String.join(",", seeds)) : Map.of(), launch, spec.commandLine().getOut());
         spec.commandLine().getOut().println("joined as listener slot " + slot + "; after a restart of this host: " +
             "`cell registry serve " + folder + " --slot " + slot + "`");
         spec.commandLine().getOut().flush();

@@ -65,15 +65,15 @@ final class RegistryProcess
      * @param cellHome this host's cell home.
      * @param args     RegistryHost's arguments after {@code --dir} and {@code --home}.
      * @param env      variables added to its environment.
-     * @param offline  true to resolve its class path from the local Maven repository only.
-     * @param timeout  how long it may take to be ready.
+     * @param launch   the class path's source and how long it may take to be ready.
      * @param out      where the outcome goes.
      * @return its slot.
      * @throws UserError when it exits or is not ready in time (with its output's tail), or one already runs.
      */
     static int start(final Path dir, final Path cellHome, final List<String> args, final Map<String, String> env,
-        final boolean offline, final Duration timeout, final PrintWriter out)
+        final Launch launch, final PrintWriter out)
     {
+        final Duration timeout = Durations.parse(launch.timeout, "--timeout");
         final Optional<ProcessHandle> running = running(dir);
         if (running.isPresent())
         {
@@ -85,7 +85,7 @@ final class RegistryProcess
         try (PrintWriter quiet = new PrintWriter(maven))
         {
             cp = FrameworkClasspath.resolve("cell-registry", cellHome.resolve("classpaths").resolve("cell-registry"),
-                offline, quiet);
+                launch.offline, quiet);
         }
         final Path log = dir.resolve(".cell").resolve("log").resolve("registry.out");
         final List<String> all = new ArrayList<>(List.of("--dir", dir.toString(), "--home", cellHome.toString()));
@@ -134,6 +134,19 @@ final class RegistryProcess
             }
             LockSupport.parkNanos(50_000_000L);
         }
+    }
+
+    /**
+     * The options every command that starts a replica has.
+     */
+    static final class Launch
+    {
+        @Option(names = "--offline", description = "Resolve the replica's class path from the local Maven " +
+            "repository only.")
+        boolean offline;
+
+        @Option(names = "--timeout", description = "How long it may take to be ready (default 90s).")
+        String timeout = "90s";
     }
 
     /**
@@ -205,12 +218,8 @@ final class RegistryProcess
             "there (`cell registry invite` prints their tokens).")
         private String joinListen;
 
-        @Option(names = "--offline", description = "Resolve the replica's class path from the local Maven " +
-            "repository only.")
-        private boolean offline;
-
-        @Option(names = "--timeout", description = "How long it may take to be ready (default 60s).")
-        private String timeout = "60s";
+        @picocli.CommandLine.Mixin
+        private Launch launch;
 
         @Override
         public Integer call()
@@ -222,8 +231,7 @@ final class RegistryProcess
             {
                 args.addAll(List.of("--join-listen", joinListen));
             }
-            start(folder, home, args, Map.of(), offline, Durations.parse(timeout, "--timeout"),
-                spec.commandLine().getOut());
+            start(folder, home, args, Map.of(), launch, spec.commandLine().getOut());
             return CellCommand.EXIT_OK;
         }
     }

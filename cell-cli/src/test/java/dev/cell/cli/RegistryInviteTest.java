@@ -36,7 +36,7 @@ class RegistryInviteTest
         final String key = Identity.loadOrCreate(AxonOptions.identityFileOf(dir)).publicId();
         final Cli invite = Cli.run("registry", "invite", dir.toString(), "--ttl", "2m");
         assertEquals(0, invite.code(), invite.toString());
-        assertTrue(invite.out().contains("--join 10.0.0.1:7471 --key " + key + " --token "), invite.toString());
+        assertTrue(invite.out().contains("cell join 10.0.0.1:7471 --key " + key + " --token "), invite.toString());
         final Matcher token = Pattern.compile("token \\(one host, valid for 2m\\): (\\S+)").matcher(invite.out());
         assertTrue(token.find(), invite.toString());
         assertTrue(GroupJoin.redeem(dir, token.group(1)), "the token admits a host");

@@ -50,12 +50,13 @@ import java.util.regex.Pattern;
  *     {@link Request#trustOnFirstUse()}, which pins the signer for next time;</li>
  *     <li>the cell at the tag must be the one the manifest names and, when its {@code [auth] owners} lists
  *     identities, the signer must be among them;</li>
- *     <li>resolve Maven dependencies with the network (unless {@link Request#resolve()} is false), then build
- *     offline in a {@link Capsid} ({@link SourceBuild}); where the OS gives no namespaces the build is refused
- *     unless {@link Request#allowUnconfined()};</li>
  *     <li>when a registry replica runs on this host ({@link RegistryView#releases}), the manifest's hash must be the
- *     one the registry agreed for that cell, tag and owner key, else it is refused naming both (before building);
+ *     one the registry agreed for that cell, tag and owner key, else it is refused naming both;
  *     a release the registry does not know yet is offered to it once verified;</li>
+ *     <li>resolve Maven dependencies with the network (unless {@link Request#resolve()} is false), then build
+ *     offline in a {@link Capsid} ({@link SourceBuild}: Maven, or the cell's {@code [build]} command); where the OS
+ *     gives no namespaces the build is refused
+ *     unless {@link Request#allowUnconfined()};</li>
  *     <li>compare the jar's SHA-256 with the manifest's; a mismatch is refused naming both;</li>
  *     <li>store the jar in the {@link ArtifactStore}; the cell's folder then starts like any other
  *     ({@code Mitosis} without a build).</li>

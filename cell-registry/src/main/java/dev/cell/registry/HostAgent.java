@@ -288,11 +288,7 @@ final class HostAgent implements AutoCloseable
             signer.sign(RegistrySignatures.use(unsigned)), list);
         try
         {
-            if (client == null)
-            {
-                client = RegistryClient.connect(local);
-            }
-            client.recordUse(signed);
+            client().recordUse(signed);
             log.info("registry.use.recorded", "cell", cell, "consumer", consumer, "handlers", list.size());
             return true;
         }
@@ -303,24 +299,37 @@ final class HostAgent implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            if (client != null)
-            {
-                client.close();
-                client = null;
-            }
-            return false;
+            return unanswered();
         }
+    }
+
+    private RegistryClient client()
+    {
+        if (client == null)
+        {
+            client = RegistryClient.connect(local);
+        }
+        return client;
+    }
+
+    /**
+     * @return false, after dropping the client (no replica answered: it connects again next time).
+     */
+    private boolean unanswered()
+    {
+        if (client != null)
+        {
+            client.close();
+            client = null;
+        }
+        return false;
     }
 
     private boolean recordRelease(final ReleaseRecord record, final Path from)
     {
         try
         {
-            if (client == null)
-            {
-                client = RegistryClient.connect(local);
-            }
-            final ReleaseRecorded r = client.recordRelease(record);
+            final ReleaseRecorded r = client().recordRelease(record);
             log.info("registry.release.recorded", "file", from.getFileName().toString(), "added", r.added(),
                 "index", r.recordedIndex());
             return true;
@@ -332,12 +341,7 @@ final class HostAgent implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            if (client != null)
-            {
-                client.close();
-                client = null;
-            }
-            return false;
+            return unanswered();
         }
     }
 
