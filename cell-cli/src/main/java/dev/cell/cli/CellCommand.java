@@ -45,6 +45,7 @@ import java.io.PrintWriter;
         SpawnCommand.class,
         IdCommand.class,
         RegistryCommand.class,
+        StateCommand.class,
         GcCommand.class,
         LogsCommand.class,
         TraceCommand.class,

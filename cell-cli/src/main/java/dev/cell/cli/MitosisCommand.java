@@ -84,6 +84,7 @@ final class MitosisCommand implements java.util.concurrent.Callable<Integer>
             .withJson(json)
             .withReadyTimeout(Durations.parse(readyTimeout, "--ready-timeout"))
             .withCellHome(CellHome.resolve());
+        StateCommand.checkPlaced(dev.cell.tissue.config.TissueTree.load(options.dir()));
         if (detach)
         {
             return DetachedSupervisor.fork(options, out);

@@ -581,6 +581,29 @@ public final class Replica implements StatefulHost.Running
     }
 
     /**
+     * @param cellDir a stateful cell's folder.
+     * @return the {@code host:port} of each voting member of the group defined there, by slot; empty when none is
+     * defined yet.
+     */
+    public static List<String> definedHosts(final Path cellDir)
+    {
+        final Path dir = GroupConfig.replicasDir(cellDir.toAbsolutePath().normalize());
+        if (!Files.isRegularFile(dir.resolve(GroupConfig.FILE)))
+        {
+            return List.of();
+        }
+        try
+        {
+            final GroupConfig config = GroupConfig.read(dir);
+            return config.members.stream().map(slot -> config.host(slot) + ":" + config.ports.get(slot)).toList();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot read the group under " + dir, ex);
+        }
+    }
+
+    /**
      * Copy a defined group (definition and secrets, no replica's data) to another cell folder: how a group reaches
      * another host's copy of the cell. The files are private to their owner there too.
      *

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static dev.cell.systemtest.SystemTestSupport.cell;
 import static dev.cell.systemtest.SystemTestSupport.mustSucceed;
@@ -90,7 +89,7 @@ class BenchSystemTest
     {
         final Path root = SystemTestSupport.newDir("bench-kv");
         cellHome = root.resolve("cell-home");
-        final Path kv = copyCell(KV, root.resolve("kv"), "kv",
+        final Path kv = SystemTestSupport.copyCell(KV, root.resolve("kv"), "kv",
             "<dependency><groupId>dev.cell</groupId><artifactId>cell-raft</artifactId><version>" +
             SystemTestSupport.CELL_VERSION + "</version></dependency>");
 
@@ -124,26 +123,9 @@ class BenchSystemTest
 
     private static Path copyExchange(final Path target) throws IOException
     {
-        copyCell(EXCHANGE, target, "exchange", "");
+        SystemTestSupport.copyCell(EXCHANGE, target, "exchange", "");
         assertTrue(Files.readString(target.resolve("cell.toml")).contains("latency = \"spin\""),
             "the exchange is a spinning cell");
-        return target;
-    }
-
-    private static Path copyCell(final Path from, final Path target, final String artifactId,
-        final String extraDependencies) throws IOException
-    {
-        final Path sources = from.resolve("src/main");
-        try (Stream<Path> files = Files.walk(sources))
-        {
-            for (final Path file : files.filter(Files::isRegularFile).toList())
-            {
-                SystemTestSupport.write(target.resolve("src/main").resolve(sources.relativize(file)),
-                    Files.readString(file));
-            }
-        }
-        Files.copy(from.resolve("cell.toml"), target.resolve("cell.toml"));
-        SystemTestSupport.write(target.resolve("pom.xml"), SystemTestSupport.pom(artifactId, extraDependencies));
         return target;
     }
 }

@@ -171,6 +171,32 @@ final class SystemTestSupport
     }
 
     /**
+     * Copy an example cell's sources and {@code cell.toml} to a new folder, with a pom of its own that depends on
+     * this build of Cell.
+     *
+     * @param from              the example's folder.
+     * @param target            the new folder.
+     * @param artifactId        the pom's artifact id.
+     * @param extraDependencies {@code <dependency>} elements to add.
+     * @return {@code target}.
+     */
+    static Path copyCell(final Path from, final Path target, final String artifactId,
+        final String extraDependencies) throws IOException
+    {
+        final Path sources = from.resolve("src/main");
+        try (Stream<Path> files = Files.walk(sources))
+        {
+            for (final Path file : files.filter(Files::isRegularFile).toList())
+            {
+                write(target.resolve("src/main").resolve(sources.relativize(file)), Files.readString(file));
+            }
+        }
+        Files.copy(from.resolve("cell.toml"), target.resolve("cell.toml"));
+        write(target.resolve("pom.xml"), pom(artifactId, extraDependencies));
+        return target;
+    }
+
+    /**
      * Copy a project's sources (no {@code target}, no {@code .cell}) to a new folder.
      *
      * @return {@code to}.

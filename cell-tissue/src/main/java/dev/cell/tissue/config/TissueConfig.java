@@ -55,7 +55,7 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
 
     private static final Pattern CELL_NAME = Pattern.compile("[a-z0-9][a-z0-9-]*(@[1-9][0-9]*)?");
     private static final Set<String> CELL_KEYS = Set.of("name", "latency", "offline", "metrics");
-    private static final Set<String> STATE_KEYS = Set.of("replicas");
+    private static final Set<String> STATE_KEYS = Set.of("replicas", "hosts");
     private static final Set<String> TISSUE_KEYS = Set.of("name", "metrics");
 
     /**
@@ -249,14 +249,24 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
                 " needs [cell] name = \"<cell name>\"");
         }
         final int state = stateReplicas(toml, file);
-        final CellSpec cell = cell(cellTable, root, file, Math.max(1, state), state);
+        final CellSpec cell = cell(cellTable, root, file, instances(toml, file, state), state);
         return cell.withAxon(AxonConfig.read(toml, file, root, CellDeps.from(toml, file, root)))
             .withObserve(ObserveConfig.read(toml, file)).withRecipe(BuildRecipe.read(toml, file));
     }
 
     /**
-     * A stateful cell's {@code [state] replicas = N}: the size of its Raft group, 3 when the table is there without
-     * it, 0 when there is no {@code [state]} table.
+     * @return how many instances of a cell this host runs by default: one, or the replicas of its Raft group that
+     * {@code [state] hosts} places here (all of them without it).
+     */
+    static int instances(final TomlTable toml, final Path file, final int stateReplicas)
+    {
+        final StatePlacement placement = StatePlacement.read(toml, file, stateReplicas);
+        return placement.spansHosts() ? placement.localCount() : Math.max(1, stateReplicas);
+    }
+
+    /**
+     * A stateful cell's {@code [state] replicas = N}: the size of its Raft group, the number of {@code hosts} or 3
+     * when the table is there without it, 0 when there is no {@code [state]} table.
      */
     static int stateReplicas(final TomlTable toml, final Path file)
     {
@@ -269,7 +279,8 @@ public record TissueConfig(Path file, Path root, String name, List<CellSpec> cel
         final Object value = state.get(List.of("replicas"));
         if (value == null)
         {
-            return 3;
+            return state.get(List.of("hosts")) instanceof org.tomlj.TomlArray hosts && !hosts.isEmpty() &&
+                hosts.size() <= MAX_STATE_REPLICAS ? hosts.size() : 3;
         }
         if (!(value instanceof Long n) || n < 1 || n > MAX_STATE_REPLICAS)
         {

@@ -281,7 +281,8 @@ public record TissueTree(Node root, List<Node> cells, MetricsListen metrics)
                 "or point at a folder with a " + TissueConfig.FILE_NAME : "");
             CellToml.checkKeys(toml, TOP_LEVEL_KEYS, file, "");
             final int stateReplicas = TissueConfig.stateReplicas(toml, file);
-            final int replicas = entryReplicas > 0 ? entryReplicas : Math.max(1, stateReplicas);
+            final int replicas = entryReplicas > 0 ? entryReplicas : TissueConfig.instances(toml, file,
+                stateReplicas);
             final TomlTable cellsTable = CellToml.table(toml, "cells", file);
             final TomlTable cellTable = CellToml.table(toml, "cell", file);
             if (cellsTable == null && cellTable == null)
