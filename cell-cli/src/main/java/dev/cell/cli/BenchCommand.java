@@ -138,7 +138,7 @@ final class BenchCommand implements Callable<Integer>
         final IdleProfile clientProfile = parseProfile(latency);
         validate(rate, connections, clientProfile, Runtime.getRuntime().availableProcessors());
         final Map<String, Object> request = CallCommand.parseRequest(json);
-        endpoint = remote.endpoint();
+        endpoint = remote.endpointFor(cell);
         // A remote instance is not in this host's registry: nothing to check first, and its profile is unknown.
         final Instances instances = null == endpoint ? CallCommand.requireLive(cell) : null;
 

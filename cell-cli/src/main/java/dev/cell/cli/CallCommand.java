@@ -85,7 +85,7 @@ final class CallCommand implements Callable<Integer>
         final PrintWriter out = spec.commandLine().getOut();
         final Duration deadline = Durations.parse(timeout, "--timeout");
         final Map<String, Object> request = parseRequest(json);
-        final Endpoint endpoint = remote.endpoint();
+        final Endpoint endpoint = remote.endpointFor(cell);
         final ClientOptions options = ClientOptions.defaults()
             .withCellHome(null == endpoint ? requireLive(cell).cellHome() : CellHome.resolve())
             .withConnectTimeout(deadline)

@@ -46,6 +46,7 @@ import java.io.PrintWriter;
         IdCommand.class,
         RegistryCommand.class,
         StateCommand.class,
+        TokenCommand.class,
         GcCommand.class,
         LogsCommand.class,
         TraceCommand.class,

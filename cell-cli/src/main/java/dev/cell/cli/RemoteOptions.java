@@ -24,6 +24,25 @@ final class RemoteOptions
             "cell folder>` on its host prints it); without --key any identity is accepted.")
     private String key;
 
+    @Option(names = "--token", paramLabel = "<cellaccess1...>",
+        description = "An access token (`cell token` by an identity the cell allows) that lets this host's identity " +
+            "in although it is not in the cell's [auth] allowed_keys; valid for 10 minutes at most.")
+    private String token;
+
+    /**
+     * @param cell the cell the command calls.
+     * @return the endpoint given, or null when the command is to use this host's instances; a {@code --token} is
+     * presented to the cell's instances from now on.
+     */
+    Endpoint endpointFor(final String cell)
+    {
+        if (token != null)
+        {
+            System.setProperty(dev.cell.runtime.client.ClientContext.TOKEN_PROPERTY_PREFIX + cell, token.strip());
+        }
+        return endpoint();
+    }
+
     /**
      * @return the endpoint given, or null when the command is to use this host's instances.
      * @throws UserError when the endpoint or key is malformed, or a key is given without an endpoint.

@@ -134,6 +134,52 @@ class RemoteCommandsTest
         assertEquals(0, server.calls(), "no handler ran");
     }
 
+    /**
+     * An instance that allows one key: a caller with another key is refused; with an access token from the allowed
+     * key ({@code cell token}) for its own key and this cell it gets in; a token for another cell does not.
+     */
+    @Test
+    void anAccessTokenFromAnAllowedKeyLetsAnotherCallerIn() throws Exception
+    {
+        final Path granterKey = tmp.resolve("granter/k.key");
+        final Identity granter = Identity.loadOrCreate(granterKey);
+        final Path guardedDir = Files.createDirectories(tmp.resolve("guarded"));
+        Files.writeString(guardedDir.resolve("cell.toml"), "[cell]\nname = \"probe\"\n");
+        final ProbeBinding probe = new ProbeBinding();
+        try (CellServer guarded = CellServer.start("probe", probe.genome(), probe.dispatcher(probe.newCell()), null,
+            guardedDir, ServerOptions.defaults().withCellHome(serverHome).withIdleProfile(IdleProfile.ECO)
+                .withInstanceId("probe-guarded-" + ProcessHandle.current().pid() + "-" + System.nanoTime())
+                .withAxon(new AxonOptions("127.0.0.1:0", false, Set.of(granter.publicId()), null))))
+        {
+            final String at = guarded.record().axon();
+            final String me = Cli.run("id").out().strip();
+            final Cli refused = Cli.run("call", "probe", "ping", "{\"value\":1}", "--endpoint", at);
+            assertEquals(CellCommand.EXIT_SDK_FAILURE, refused.code(), refused.toString());
+            assertTrue(refused.err().contains(me) && refused.err().contains("allowed_keys"), refused.toString());
+
+            final Cli token = Cli.run("token", me, "--cell", "probe", "--ttl", "2m", "--key-file",
+                granterKey.toString());
+            assertEquals(0, token.code(), token.toString());
+            final Cli in = Cli.run("call", "probe", "ping", "{\"value\":5}", "--endpoint", at, "--token",
+                token.out().strip());
+            assertEquals(0, in.code(), in.toString());
+            assertTrue(in.out().contains("5"), in.toString());
+
+            final Cli other = Cli.run("token", me, "--cell", "quotes", "--key-file", granterKey.toString());
+            final Cli wrongCell = Cli.run("call", "probe", "ping", "{\"value\":1}", "--endpoint", at, "--token",
+                other.out().strip());
+            assertEquals(CellCommand.EXIT_SDK_FAILURE, wrongCell.code(), wrongCell.toString());
+            assertTrue(wrongCell.err().contains("for cell 'quotes', not 'probe'"), wrongCell.toString());
+
+            final Cli tooLong = Cli.run("token", me, "--cell", "probe", "--ttl", "11m");
+            assertEquals(CellCommand.EXIT_USER_ERROR, tooLong.code(), tooLong.toString());
+        }
+        finally
+        {
+            System.clearProperty(dev.cell.runtime.client.ClientContext.TOKEN_PROPERTY_PREFIX + "probe");
+        }
+    }
+
     @Test
     void malformedEndpointsAndKeysAreUserErrors()
     {

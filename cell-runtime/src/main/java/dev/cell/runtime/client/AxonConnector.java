@@ -44,7 +44,7 @@ final class AxonConnector
         try
         {
             end = AxonClientEnd.open(endpoint.address(), localAddressFor(endpoint), ctx.identity(), endpoint.key(),
-                ctx.axonPlaintext(), System.nanoTime() + ctx.connectTimeoutNs());
+                ctx.accessToken(cell), ctx.axonPlaintext(), System.nanoTime() + ctx.connectTimeoutNs());
         }
         catch (final AxonRefusedException ex)
         {

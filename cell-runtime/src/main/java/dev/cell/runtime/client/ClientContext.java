@@ -175,6 +175,24 @@ public final class ClientContext
     }
 
     /**
+     * System property prefix: {@code cell.token.<cell>} is the access token this process presents to instances of
+     * that cell ({@link dev.cell.runtime.identity.AccessToken}, from an identity the cell allows).
+     */
+    public static final String TOKEN_PROPERTY_PREFIX = "cell.token.";
+
+    /**
+     * @param cell a cell's name.
+     * @return the access token to present to its instances ({@code cell.token.<cell>}, else that of its name without
+     * a major version), or null.
+     */
+    public String accessToken(final String cell)
+    {
+        final String token = System.getProperty(TOKEN_PROPERTY_PREFIX + cell);
+        final int at = cell.indexOf('@');
+        return token != null || at < 0 ? token : System.getProperty(TOKEN_PROPERTY_PREFIX + cell.substring(0, at));
+    }
+
+    /**
      * @return this process's identity (loaded or created on first use).
      */
     public synchronized Identity identity()

@@ -1,5 +1,6 @@
 package dev.cell.runtime.secure;
 
+import dev.cell.runtime.identity.AccessToken;
 import dev.cell.runtime.identity.Identity;
 
 import java.nio.ByteBuffer;
@@ -14,7 +15,8 @@ import java.util.function.Predicate;
  * Noise static key, as libp2p does. A side accepts the other only when the signature holds for the static key the
  * handshake authenticated and the identity passes its policy ({@code [auth] allowed_keys}); otherwise it refuses,
  * naming the identity, and the connection is closed. Payload: {@code u16 length, identity text, u16 length,
- * signature}; at most {@value #MAX_PAYLOAD} bytes, checked before anything is allocated.
+ * signature}, and from an initiator optionally {@code u16 length, access token} ({@link AccessToken}: how a caller not
+ * in the allow-list is let in); at most {@value #MAX_PAYLOAD} bytes, checked before anything is allocated.
  *
  * @since 0.1
  */
@@ -23,7 +25,7 @@ public final class SecureHandshake
     /**
      * Largest identity payload accepted.
      */
-    public static final int MAX_PAYLOAD = 512;
+    public static final int MAX_PAYLOAD = 1024;
 
     private static final byte[] SIGNED_LABEL = "cell noise static key v1\n".getBytes(StandardCharsets.US_ASCII);
 
@@ -33,9 +35,24 @@ public final class SecureHandshake
      */
     public static final NoiseCipher.Suite SUITE = NoiseCipher.Suite.AES_GCM;
 
+    /**
+     * Who a side lets in.
+     */
+    @FunctionalInterface
+    public interface Admission
+    {
+        /**
+         * @param identity the identity the other side proved.
+         * @param token    the access token it presented, or null.
+         * @return null to admit it, else why not (the refusal names it).
+         */
+        String refusal(String identity, String token);
+    }
+
     private final Identity identity;
     private final X25519 staticKey;
-    private final Predicate<String> allowed;
+    private final Admission admission;
+    private final String token;
     private final NoiseXX noise;
     private String remoteIdentity;
 
@@ -49,8 +66,29 @@ public final class SecureHandshake
     public SecureHandshake(final boolean initiator, final byte[] prologue, final Identity identity,
         final Predicate<String> allowed, final SecureRandom random)
     {
+        this(initiator, prologue, identity, null, (who, presented) -> allowed.test(who) ? null :
+            "identity " + who + " is not allowed here ([auth] allowed_keys)", random);
+    }
+
+    /**
+     * @param initiator true for the side that sends the first message.
+     * @param prologue  bytes both sides agree on (protocol version, the cell called).
+     * @param identity  this side's identity.
+     * @param token     an access token to present (initiator only), or null.
+     * @param admission which remote identities this side accepts.
+     * @param random    where the session's static and ephemeral keys come from.
+     */
+    public SecureHandshake(final boolean initiator, final byte[] prologue, final Identity identity,
+        final String token, final Admission admission, final SecureRandom random)
+    {
+        if (token != null && (!initiator || token.length() > AccessToken.MAX_LENGTH))
+        {
+            throw new IllegalArgumentException("an access token is presented by the caller, at most " +
+                AccessToken.MAX_LENGTH + " characters");
+        }
         this.identity = identity;
-        this.allowed = allowed;
+        this.admission = admission;
+        this.token = token;
         this.staticKey = X25519.generate(random); // a Noise static key per session, vouched for by the identity
         this.noise = new NoiseXX(SUITE, initiator, prologue, staticKey, () -> X25519.generate(random));
     }
@@ -61,7 +99,7 @@ public final class SecureHandshake
      */
     public byte[] write() throws NoiseException
     {
-        return noise.write(noise.messages() == 0 ? new byte[0] : payload(identity, staticKey.publicKey()));
+        return noise.write(noise.messages() == 0 ? new byte[0] : payload(identity, staticKey.publicKey(), token));
     }
 
     /**
@@ -80,10 +118,12 @@ public final class SecureHandshake
             }
             return;
         }
-        final String who = verify(payload, noise.remoteStatic());
-        if (!allowed.test(who))
+        final String[] presented = new String[1];
+        final String who = verify(payload, noise.remoteStatic(), presented);
+        final String refusal = admission.refusal(who, presented[0]);
+        if (refusal != null)
         {
-            throw new NoiseException("identity " + who + " is not allowed here ([auth] allowed_keys)");
+            throw new NoiseException(refusal);
         }
         remoteIdentity = who;
     }
@@ -114,14 +154,25 @@ public final class SecureHandshake
 
     static byte[] payload(final Identity identity, final byte[] noiseStatic)
     {
+        return payload(identity, noiseStatic, null);
+    }
+
+    static byte[] payload(final Identity identity, final byte[] noiseStatic, final String token)
+    {
         final byte[] id = identity.publicId().getBytes(StandardCharsets.US_ASCII);
         final byte[] sig = identity.sign(signed(noiseStatic));
-        final ByteBuffer b = ByteBuffer.allocate(4 + id.length + sig.length);
+        final byte[] t = token == null ? new byte[0] : token.getBytes(StandardCharsets.US_ASCII);
+        final ByteBuffer b = ByteBuffer.allocate(4 + id.length + sig.length + (token == null ? 0 : 2 + t.length));
         b.putShort((short)id.length).put(id).putShort((short)sig.length).put(sig);
+        if (token != null)
+        {
+            b.putShort((short)t.length).put(t);
+        }
         return b.array();
     }
 
-    private static String verify(final byte[] payload, final byte[] remoteStatic) throws NoiseException
+    private static String verify(final byte[] payload, final byte[] remoteStatic, final String[] token)
+        throws NoiseException
     {
         if (payload.length > MAX_PAYLOAD || payload.length < 4)
         {
@@ -136,13 +187,25 @@ public final class SecureHandshake
         final byte[] id = new byte[idLength];
         b.get(id);
         final int sigLength = b.getShort() & 0xFFFF;
-        if (sigLength != b.remaining())
+        if (sigLength > b.remaining())
         {
             throw new NoiseException("identity payload: signature length " + sigLength + ", " + b.remaining() +
                 " bytes left");
         }
         final byte[] sig = new byte[sigLength];
         b.get(sig);
+        if (b.hasRemaining())
+        {
+            final int tokenLength = b.remaining() >= 2 ? b.getShort() & 0xFFFF : -1;
+            if (tokenLength != b.remaining())
+            {
+                throw new NoiseException("identity payload: access token length " + tokenLength + ", " +
+                    b.remaining() + " bytes left");
+            }
+            final byte[] t = new byte[tokenLength];
+            b.get(t);
+            token[0] = new String(t, StandardCharsets.US_ASCII);
+        }
         final String who = new String(id, StandardCharsets.US_ASCII);
         if (!Identity.isPublicId(who))
         {

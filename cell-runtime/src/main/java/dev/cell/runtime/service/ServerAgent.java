@@ -209,7 +209,7 @@ final class ServerAgent implements Agent
             AxonOptions.identityFileOf(ctx.cellDir());
         final Identity identity = Identity.loadOrCreate(keyFile);
         final AxonListener listener = new AxonListener(options.listen(), identity, options.allowedKeys(),
-            options.plaintext());
+            options.plaintext(), ctx.cellName());
         log.info("instance.axon",
             "endpoint", listener.endpoint(),
             "advertised", options.advertise() != null ? options.advertise() : listener.endpoint(),

@@ -60,6 +60,39 @@ class SecureHandshakeTest
     }
 
     @Test
+    void aTokenTravelsInTheCallersPayloadAndTheResponderDecides() throws Exception
+    {
+        final Identity caller = Identity.loadOrCreate(dir.resolve("caller.key"));
+        final Identity exchange = Identity.loadOrCreate(dir.resolve("exchange.key"));
+        final String[] seen = new String[2];
+        final SecureHandshake client = new SecureHandshake(true, PROLOGUE, caller, "cellaccess1.opaque",
+            (who, token) -> null, random);
+        final SecureHandshake server = new SecureHandshake(false, PROLOGUE, exchange, null, (who, token) ->
+        {
+            seen[0] = who;
+            seen[1] = token;
+            return "cellaccess1.opaque".equals(token) ? null : "no token";
+        }, random);
+        server.read(client.write());
+        client.read(server.write());
+        server.read(client.write());
+        assertTrue(server.done());
+        assertEquals(caller.publicId(), seen[0]);
+        assertEquals("cellaccess1.opaque", seen[1]);
+
+        final SecureHandshake plain = new SecureHandshake(true, PROLOGUE, caller, id -> true, random);
+        final SecureHandshake strict = new SecureHandshake(false, PROLOGUE, exchange, null, (who, token) ->
+            token == null ? "identity " + who + " brought no token" : null, random);
+        strict.read(plain.write());
+        plain.read(strict.write());
+        final byte[] third = plain.write();
+        final NoiseException refused = assertThrows(NoiseException.class, () -> strict.read(third));
+        assertTrue(refused.getMessage().contains("brought no token"), refused.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new SecureHandshake(false, PROLOGUE, exchange,
+            "cellaccess1.opaque", (who, token) -> null, random), "only a caller presents a token");
+    }
+
+    @Test
     void anIdentityPayloadSignedForAnotherStaticKeyIsRefused() throws Exception
     {
         // A man in the middle who holds a genuine signed payload of the exchange (for the exchange's own Noise key)

@@ -126,6 +126,28 @@ public final class AxonClientEnd implements ClientEnd, AxonKeepAlive
         final String endpoint, final String localHost, final Identity identity, final String expectedKey,
         final boolean plaintext, final long deadlineNs) throws AxonRefusedException, AxonUnreachableException
     {
+        return open(endpoint, localHost, identity, expectedKey, null, plaintext, deadlineNs);
+    }
+
+    /**
+     * Open a session and run the handshake, presenting an access token.
+     *
+     * @param endpoint    the instance's {@code host:port}.
+     * @param localHost   this host's address that routes to it.
+     * @param identity    this caller's identity.
+     * @param expectedKey the instance's identity it must prove, or null for any.
+     * @param token       an access token for this caller and cell ({@code AccessToken}), or null.
+     * @param plaintext   true for a plaintext session (measurements).
+     * @param deadlineNs  when to give up ({@link System#nanoTime()}).
+     * @return the open session.
+     * @throws AxonRefusedException when the instance refused, or proved another identity.
+     * @throws AxonUnreachableException when it did not answer in time.
+     */
+    public static AxonClientEnd open(
+        final String endpoint, final String localHost, final Identity identity, final String expectedKey,
+        final String token, final boolean plaintext, final long deadlineNs)
+        throws AxonRefusedException, AxonUnreachableException
+    {
         final AxonMedia media = AxonMedia.acquire();
         final AxonClientEnd end;
         try
@@ -140,7 +162,7 @@ public final class AxonClientEnd implements ClientEnd, AxonKeepAlive
         boolean ok = false;
         try
         {
-            end.handshake(identity, expectedKey, deadlineNs);
+            end.handshake(identity, expectedKey, token, deadlineNs);
             media.register(end);
             ok = true;
             return end;
@@ -154,7 +176,8 @@ public final class AxonClientEnd implements ClientEnd, AxonKeepAlive
         }
     }
 
-    private void handshake(final Identity identity, final String expectedKey, final long deadlineNs)
+    private void handshake(final Identity identity, final String expectedKey, final String token,
+        final long deadlineNs)
         throws AxonRefusedException, AxonUnreachableException
     {
         final String replyTo = AxonListener.awaitBound(subscription, "reply endpoint");
@@ -167,8 +190,9 @@ public final class AxonClientEnd implements ClientEnd, AxonKeepAlive
             }
             else
             {
-                handshake = new SecureHandshake(true, AxonWire.PROLOGUE, identity,
-                    key -> expectedKey == null || expectedKey.equals(key), new SecureRandom());
+                handshake = new SecureHandshake(true, AxonWire.PROLOGUE, identity, token, (key, none) ->
+                    expectedKey == null || expectedKey.equals(key) ? null : "the instance proved identity " + key +
+                    ", not " + expectedKey, new SecureRandom());
                 msg1 = handshake.write();
             }
             offerControl(AxonWire.putHello(control, plaintext, replyTo, msg1), deadlineNs);

@@ -1,5 +1,6 @@
 package dev.cell.runtime.transport.axon;
 
+import dev.cell.runtime.identity.AccessToken;
 import dev.cell.runtime.identity.Identity;
 import dev.cell.runtime.secure.SecureHandshake;
 import dev.cell.runtime.transport.ServerEnd;
@@ -37,6 +38,7 @@ public final class AxonListener implements AutoCloseable
     private final AxonMedia media;
     private final Identity identity;
     private final Set<String> allowedKeys;
+    private final String cell;
     private final boolean plaintext;
     private final Subscription subscription;
     private final ManyToOneConcurrentLinkedQueue<Image> available = new ManyToOneConcurrentLinkedQueue<>();
@@ -57,6 +59,24 @@ public final class AxonListener implements AutoCloseable
     public AxonListener(
         final String listen, final Identity identity, final Set<String> allowedKeys, final boolean plaintext)
     {
+        this(listen, identity, allowedKeys, plaintext, null);
+    }
+
+    /**
+     * Listen, and wait until the driver has bound the endpoint.
+     *
+     * @param listen      {@code host:port}; port 0 for an ephemeral one.
+     * @param identity    the instance's identity, proven to every caller.
+     * @param allowedKeys identities that may call; empty: any identity that proves itself.
+     * @param plaintext   true to take only plaintext sessions (measurements); false: only encrypted ones.
+     * @param cell        the cell served, which an {@link AccessToken} must name to let a caller in that is not
+     *                    allowed itself; null: no tokens.
+     * @throws IllegalStateException when the endpoint cannot be bound in time.
+     */
+    public AxonListener(final String listen, final Identity identity, final Set<String> allowedKeys,
+        final boolean plaintext, final String cell)
+    {
+        this.cell = cell;
         this.media = AxonMedia.acquire();
         this.identity = identity;
         this.allowedKeys = Set.copyOf(allowedKeys);
@@ -165,8 +185,22 @@ public final class AxonListener implements AutoCloseable
 
     SecureHandshake newHandshake()
     {
-        return new SecureHandshake(false, AxonWire.PROLOGUE, identity,
-            key -> allowedKeys.isEmpty() || allowedKeys.contains(key), random);
+        return new SecureHandshake(false, AxonWire.PROLOGUE, identity, null, this::refusal, random);
+    }
+
+    private String refusal(final String key, final String token)
+    {
+        if (allowedKeys.isEmpty() || allowedKeys.contains(key))
+        {
+            return null;
+        }
+        final String refused = "identity " + key + " is not allowed here ([auth] allowed_keys)";
+        if (token == null || cell == null)
+        {
+            return refused;
+        }
+        final String problem = AccessToken.problem(token, key, cell, allowedKeys, System.currentTimeMillis() / 1000);
+        return problem == null ? null : refused + " and its access token does not let it in: " + problem;
     }
 
     @Override
