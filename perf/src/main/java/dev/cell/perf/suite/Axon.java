@@ -48,21 +48,35 @@ final class Axon
         final String id = plaintext ? "axon-plain" : "axon";
         final String name = plaintext ? "Cell axon call, UDP loopback, plaintext" :
             "Cell axon call, UDP loopback, encrypted";
-        return new Contender(id, name, PROFILE, 0, work -> open(work, id, plaintext));
+        return new Contender(id, name, PROFILE, 0, work -> open(work, id, plaintext, false));
     }
 
-    private static Contender.Session open(final Path work, final String id, final boolean plaintext)
-        throws Exception
+    /**
+     * @param plaintext the plaintext row rather than the encrypted one.
+     * @return the row whose instance runs in another network namespace ({@link Netns}), reached over a veth pair.
+     */
+    static Contender betweenNamespaces(final boolean plaintext)
+    {
+        final String id = plaintext ? "axon-plain-netns" : "axon-netns";
+        final String name = "Cell axon call, UDP between two network namespaces, " + (plaintext ? "plaintext" :
+            "encrypted");
+        return new Contender(id, name, PROFILE, 0, work -> open(work, id, plaintext, true));
+    }
+
+    private static Contender.Session open(final Path work, final String id, final boolean plaintext,
+        final boolean netns) throws Exception
     {
         final Path cellDir = Files.createDirectories(work.resolve("echo-" + id));
         final Path home = work.resolve("home-" + id);
         final List<String> command = new ArrayList<>(List.of("dev.cell.runtime.service.CellMain",
-            "--cell-dir", cellDir.toString(), "--cell", "echo", "--latency", "eco", "--axon", "127.0.0.1:0"));
+            "--cell-dir", cellDir.toString(), "--cell", "echo", "--latency", "eco", "--axon",
+            (netns ? Netns.get().nsIp : "127.0.0.1") + ":0"));
         if (plaintext)
         {
             command.add("--axon-plaintext");
         }
-        final Process process = Children.start(work, command, Map.of("CELL_HOME", home.toString()), true);
+        final Process process = Children.start(netns ? Netns.get().prefix() : List.of(), work, command,
+            Map.of("CELL_HOME", home.toString()), Map.of(), true);
         try
         {
             final InstanceRecord record = awaitAxon(process, home, Contender.START_TIMEOUT);

@@ -61,10 +61,21 @@ final class Children
     static Process start(final Path work, final List<String> mainAndArgs, final Map<String, String> env,
         final Map<String, String> properties, final boolean discardOutput) throws IOException
     {
+        return start(List.of(), work, mainAndArgs, env, properties, discardOutput);
+    }
+
+    /**
+     * @param prefix a command the JVM runs under ({@link Netns#prefix()}), or empty.
+     */
+    static Process start(final List<String> prefix, final Path work, final List<String> mainAndArgs,
+        final Map<String, String> env, final Map<String, String> properties, final boolean discardOutput)
+        throws IOException
+    {
         final JvmCommand command = JvmCommand.java().ownClassPath();
         properties.forEach(command::property);
-        final ProcessBuilder builder = command.main(mainAndArgs.getFirst())
-            .args(mainAndArgs.subList(1, mainAndArgs.size())).processBuilder().directory(work.toFile())
+        final List<String> line = new ArrayList<>(prefix);
+        line.addAll(command.main(mainAndArgs.getFirst()).args(mainAndArgs.subList(1, mainAndArgs.size())).toList());
+        final ProcessBuilder builder = new ProcessBuilder(line).directory(work.toFile())
             .redirectError(ProcessBuilder.Redirect.INHERIT);
         if (discardOutput)
         {
@@ -83,10 +94,21 @@ final class Children
      */
     static Started startPeer(final Path work, final Duration timeout, final String... args) throws Exception
     {
+        return startPeer(List.of(), work, timeout, args);
+    }
+
+    /**
+     * Start a {@link Peer} under a command prefix ({@link Netns#prefix()}) and wait for its "ready" line.
+     *
+     * @return the process and what followed "ready" (a port, or empty).
+     */
+    static Started startPeer(final List<String> prefix, final Path work, final Duration timeout,
+        final String... args) throws Exception
+    {
         final List<String> mainAndArgs = new ArrayList<>();
         mainAndArgs.add(Peer.class.getName());
         mainAndArgs.addAll(List.of(args));
-        final Process process = start(work, mainAndArgs, Map.of());
+        final Process process = start(prefix, work, mainAndArgs, Map.of(), Map.of(), false);
         try
         {
             final CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> readyLine(process));

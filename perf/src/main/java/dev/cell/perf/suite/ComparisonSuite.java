@@ -384,7 +384,7 @@ public final class ComparisonSuite
             "[--seconds S (2, back to back)] " +
             "[--rate N (2000/s)] [--rate-seconds S (2)] [--out DIR (perf/results)] " +
             "[--only floor,ring,junction-spin,junction-eco,junction-bare,junction-observed,aeron-ipc,aeron-udp,axon," +
-            "axon-plain,tcp,uds,grpc]";
+            "axon-plain,aeron-udp-netns,axon-netns,axon-plain-netns,tcp,uds,grpc] (the -netns rows need root)";
     }
 
     /**

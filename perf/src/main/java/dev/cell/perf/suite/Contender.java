@@ -50,6 +50,35 @@ record Contender(String id, String name, String profile, int spinners, Opener op
     }
 
     /**
+     * @return the raw Aeron UDP ping-pong over the path of the axon namespace rows: its peer in the namespace, the
+     * pinger here, a driver per process set up as the axon's.
+     */
+    private static Contender udpBetweenNamespaces()
+    {
+        return new Contender("aeron-udp-netns", "Aeron UDP between two network namespaces, a driver per process",
+            "peer " + Wait.BACKOFF.label() + ", pinger " + Wait.BACKOFF.label() + ", " + AeronIpc.UDP_DRIVER_PROFILE,
+            0, work ->
+            {
+                final Netns ns = Netns.get();
+                final String ping = "aeron:udp?endpoint=" + ns.nsIp + ":" + freeUdpPort();
+                final String pong = "aeron:udp?endpoint=" + ns.hostIp + ":" + freeUdpPort();
+                final Children.Started started = Children.startPeer(ns.prefix(), work, START_TIMEOUT, "aeron-udp",
+                    aeronDir(work, "peer-netns"), ping, pong, Wait.BACKOFF.label());
+                try
+                {
+                    final AeronIpc.AeronProbe probe = AeronIpc.AeronProbe.udp(Wait.BACKOFF, START_TIMEOUT, ping,
+                        pong);
+                    return session(started.process(), probe, probe);
+                }
+                catch (final Exception ex)
+                {
+                    Children.stop(started.process());
+                    throw ex;
+                }
+            });
+    }
+
+    /**
      * @param budget how many threads may spin.
      * @return the paths in the order they run in every round: the floor first, gRPC last.
      */
@@ -115,6 +144,16 @@ record Contender(String id, String name, String profile, int spinners, Opener op
             }));
         list.add(Axon.contender(false));
         list.add(Axon.contender(true));
+        if (Netns.unavailable() == null)
+        {
+            list.add(udpBetweenNamespaces());
+            list.add(Axon.betweenNamespaces(false));
+            list.add(Axon.betweenNamespaces(true));
+        }
+        else
+        {
+            System.out.println("rows aeron-udp-netns, axon-netns, axon-plain-netns left out: " + Netns.unavailable());
+        }
         list.add(new Contender("tcp", "TCP loopback, JDK channels", "blocking (kernel wake-up)", 0, work ->
         {
             final Children.Started started = Children.startPeer(work, START_TIMEOUT, "tcp");

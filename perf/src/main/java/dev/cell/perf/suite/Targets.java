@@ -55,6 +55,7 @@ final class Targets
         new Target("junction-spin", "aeron-ipc", "p50", 1.5, true),
         new Target("junction-observed", "junction-bare", "p50", 1.2, true),
         new Target("axon", "aeron-udp", "p50", 1.5, true),
+        new Target("axon-netns", "aeron-udp-netns", "p50", 1.5, true),
         new Target(SuiteReport.GRPC, "axon", "p50", 10, false),
         new Target(SuiteReport.GRPC, "axon", "p99.9", 100, false));
 
