@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 
 import static dev.cell.systemtest.SystemTestSupport.mustSucceed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -67,7 +66,7 @@ class StatePlacementNamespacesSystemTest
             final List<Path> copies = new ArrayList<>();
             for (int i = 0; i < 3; i++)
             {
-                copies.add(copyBuilt(built, root.resolve("host-" + i).resolve("kv")));
+                copies.add(SystemTestSupport.copyBuilt(built, root.resolve("host-" + i).resolve("kv")));
                 homes.add(Files.createDirectories(root.resolve("host-" + i).resolve("home")));
             }
             final SystemTestSupport.Result undefined = cliOn(net, 0, copies.getFirst(), "mitosis",
@@ -141,33 +140,5 @@ class StatePlacementNamespacesSystemTest
         {
             throw new IllegalStateException(ex);
         }
-    }
-
-    /**
-     * @return a copy of a built cell folder (sources, pom, cell.toml and target/; not .cell/).
-     */
-    private static Path copyBuilt(final Path from, final Path to) throws IOException
-    {
-        try (Stream<Path> files = Files.walk(from))
-        {
-            for (final Path p : files.toList())
-            {
-                final Path rel = from.relativize(p);
-                if (!rel.toString().isEmpty() && rel.getName(0).toString().equals(".cell"))
-                {
-                    continue;
-                }
-                final Path dest = to.resolve(rel.toString());
-                if (Files.isDirectory(p))
-                {
-                    Files.createDirectories(dest);
-                }
-                else
-                {
-                    Files.copy(p, dest);
-                }
-            }
-        }
-        return to;
     }
 }

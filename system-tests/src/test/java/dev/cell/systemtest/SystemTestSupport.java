@@ -203,12 +203,28 @@ final class SystemTestSupport
      */
     static Path copyProject(final Path from, final Path to) throws IOException
     {
+        return copy(from, to, rel -> rel.toString().contains("target") || rel.toString().contains(".cell"));
+    }
+
+    /**
+     * Copy a built project (its {@code target/} too, not its {@code .cell/}) to a new folder.
+     *
+     * @return {@code to}.
+     */
+    static Path copyBuilt(final Path from, final Path to) throws IOException
+    {
+        return copy(from, to, rel -> !rel.toString().isEmpty() && rel.getName(0).toString().equals(".cell"));
+    }
+
+    private static Path copy(final Path from, final Path to, final java.util.function.Predicate<Path> skip)
+        throws IOException
+    {
         try (Stream<Path> files = Files.walk(from))
         {
             for (final Path p : files.toList())
             {
                 final Path rel = from.relativize(p);
-                if (rel.toString().contains("target") || rel.toString().contains(".cell"))
+                if (skip.test(rel))
                 {
                     continue;
                 }
