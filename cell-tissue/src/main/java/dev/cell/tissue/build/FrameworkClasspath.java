@@ -45,7 +45,7 @@ public final class FrameworkClasspath
         }
         try
         {
-            Files.createDirectories(dir);
+            dev.cell.ring.PrivateFiles.createDirectories(dir);
             Files.writeString(dir.resolve("pom.xml"), """
                 <project xmlns="http://maven.apache.org/POM/4.0.0">
                   <modelVersion>4.0.0</modelVersion>

@@ -116,26 +116,6 @@ public final class AxonClientEnd implements ClientEnd, AxonKeepAlive
      * @param localHost   this host's address that routes to it.
      * @param identity    this caller's identity.
      * @param expectedKey the instance's identity it must prove, or null for any.
-     * @param plaintext   true for a plaintext session (measurements).
-     * @param deadlineNs  when to give up ({@link System#nanoTime()}).
-     * @return the open session.
-     * @throws AxonRefusedException when the instance refused, or proved another identity.
-     * @throws AxonUnreachableException when it did not answer in time.
-     */
-    public static AxonClientEnd open(
-        final String endpoint, final String localHost, final Identity identity, final String expectedKey,
-        final boolean plaintext, final long deadlineNs) throws AxonRefusedException, AxonUnreachableException
-    {
-        return open(endpoint, localHost, identity, expectedKey, null, plaintext, deadlineNs);
-    }
-
-    /**
-     * Open a session and run the handshake, presenting an access token.
-     *
-     * @param endpoint    the instance's {@code host:port}.
-     * @param localHost   this host's address that routes to it.
-     * @param identity    this caller's identity.
-     * @param expectedKey the instance's identity it must prove, or null for any.
      * @param token       an access token for this caller and cell ({@code AccessToken}), or null.
      * @param plaintext   true for a plaintext session (measurements).
      * @param deadlineNs  when to give up ({@link System#nanoTime()}).

@@ -95,7 +95,7 @@ class AxonTamperTest
     {
         final Path dir = Files.createTempDirectory("axon-client");
         final AxonClientEnd end = AxonClientEnd.open(listener.endpoint(), "127.0.0.1",
-            Identity.loadOrCreate(dir.resolve("client.key")), listener.identity(), false,
+            Identity.loadOrCreate(dir.resolve("client.key")), listener.identity(), null, false,
             System.nanoTime() + TIMEOUT_NS);
         clients.add(end);
         return end;
