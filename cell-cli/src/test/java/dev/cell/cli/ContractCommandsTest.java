@@ -131,4 +131,62 @@ class ContractCommandsTest
             System.clearProperty("cell.home");
         }
     }
+
+    /**
+     * A dependency from a signed git release pins its owner key in {@code Cell.lock} (as {@code cell build} records
+     * it): {@code cell lock} reports a {@code cell.toml} owner that differs from the lock's as stale, naming both,
+     * and {@code cell lock --update} takes the new key and drops the old key's release pin.
+     */
+    @Test
+    void aChangedOwnerKeyIsStaleUntilTheLockIsUpdated() throws Exception
+    {
+        final Path root = dir("owner-lock");
+        final Path repo = root.resolve("prices-repo");
+        producer(repo, "long bid, long ask");
+        Files.writeString(repo.resolve("cell.toml"), "[cell]\nname = \"prices\"\n");
+        try (org.eclipse.jgit.api.Git git = org.eclipse.jgit.api.Git.init().setDirectory(repo.toFile()).call())
+        {
+            git.add().addFilepattern(".").call();
+            git.commit().setMessage("v1").setAuthor("t", "t@localhost").setCommitter("t", "t@localhost")
+                .setSign(false).call();
+            git.tag().setName("v1").setAnnotated(false).call();
+        }
+        final String oldOwner = dev.cell.runtime.identity.Identity.loadOrCreate(root.resolve("old.key")).publicId();
+        final String newOwner = dev.cell.runtime.identity.Identity.loadOrCreate(root.resolve("new.key")).publicId();
+        final Path consumer = Files.createDirectories(root.resolve("consumer"));
+        Files.writeString(consumer.resolve("cell.toml"), """
+            [cell]
+            name = "consumer"
+
+            [deps]
+            prices = { git = "%s", tag = "v1", owner = "%s" }
+            """.formatted(repo.toUri(), newOwner));
+        Files.writeString(Files.createDirectories(consumer.resolve("src/main/java/c")).resolve("Api.java"),
+            "package c;\n\n@dev.cell.runtime.CellRemote(\"prices\")\ninterface Api\n{\n}\n");
+        System.setProperty("cell.home", root.resolve("home").toString());
+        try
+        {
+            assertEquals(0, Cli.run("lock", "--dir", consumer.toString()).code());
+            // What a build that verified a spawn signed by the old key left in the lock.
+            dev.cell.tissue.config.CellLock.read(consumer).withRelease("prices", oldOwner, "v1", "a".repeat(64));
+
+            final Cli stale = Cli.run("lock", "--dir", consumer.toString());
+            assertEquals(1, stale.code(), stale.toString());
+            assertTrue(stale.out().contains("STALE") && stale.out().contains(oldOwner) &&
+                stale.out().contains(newOwner), stale.toString());
+
+            final Cli updated = Cli.run("lock", "--update", "--dir", consumer.toString());
+            assertEquals(0, updated.code(), updated.toString());
+            assertTrue(updated.out().contains("owner    prices " + oldOwner + " -> " + newOwner), updated.toString());
+            final dev.cell.tissue.config.CellLock.Entry e = dev.cell.tissue.config.CellLock.read(consumer).entries()
+                .get("prices");
+            assertEquals(java.util.List.of(newOwner, "", ""), java.util.List.of(e.owner(), e.release(),
+                e.artifactSha256()));
+            assertEquals(0, Cli.run("lock", "--dir", consumer.toString()).code(), "no longer stale");
+        }
+        finally
+        {
+            System.clearProperty("cell.home");
+        }
+    }
 }
