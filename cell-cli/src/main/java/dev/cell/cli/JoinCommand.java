@@ -60,7 +60,7 @@ final class JoinCommand implements Callable<Integer>
     public Integer call()
     {
         final Path home = CellHome.resolve();
-        final Path folder = (dir == null ? RegistryProcess.defaultDir(home) : dir).toAbsolutePath().normalize();
+        final Path folder = RegistryProcess.folder(dir, home);
         if (Files.isDirectory(folder.resolve(".cell").resolve("replicas")))
         {
             throw new UserError(folder + " already holds a registry group: this host is a member; run `cell " +

@@ -50,12 +50,13 @@ final class RegistryProcess
     }
 
     /**
+     * @param dir      the registry folder named on the command line, or null.
      * @param cellHome this host's cell home.
-     * @return the registry folder used when none is named.
+     * @return that folder, else {@code $CELL_HOME/registry-replica}, absolute.
      */
-    static Path defaultDir(final Path cellHome)
+    static Path folder(final Path dir, final Path cellHome)
     {
-        return cellHome.resolve("registry-replica");
+        return (dir == null ? cellHome.resolve("registry-replica") : dir).toAbsolutePath().normalize();
     }
 
     /**
@@ -225,7 +226,7 @@ final class RegistryProcess
         public Integer call()
         {
             final Path home = CellHome.resolve();
-            final Path folder = (dir == null ? defaultDir(home) : dir).toAbsolutePath().normalize();
+            final Path folder = folder(dir, home);
             final List<String> args = new ArrayList<>(List.of("--slot", Integer.toString(slot)));
             if (joinListen != null)
             {
@@ -256,7 +257,7 @@ final class RegistryProcess
         @Override
         public Integer call() throws InterruptedException
         {
-            final Path folder = (dir == null ? defaultDir(CellHome.resolve()) : dir).toAbsolutePath().normalize();
+            final Path folder = folder(dir, CellHome.resolve());
             final ProcessHandle p = running(folder).orElseThrow(() -> new UserError("no registry replica of " +
                 folder + " runs here"));
             p.destroy();

@@ -421,7 +421,7 @@ final class GroupConfig
             if (spansHosts())
             {
                 // Each host's copy of the cell runs the slots whose address is one of this machine's.
-                candidates.removeIf(slot -> !isLocal(host(slot)));
+                candidates.removeIf(slot -> !dev.cell.runtime.client.Endpoint.isLocal(host(slot)));
                 if (candidates.isEmpty())
                 {
                     throw new IllegalStateException("no replica slot of the group under " + replicasDir + " is on " +
@@ -459,24 +459,6 @@ final class GroupConfig
             "replica slot " + wanted + " under " + replicasDir + " is held by a running replica" :
             "all " + members.size() + " replicas of the group under " + replicasDir + " are running already; add a " +
                 "replica through a membership change to run more");
-    }
-
-    /**
-     * @param host a host name or address.
-     * @return whether it is an address of one of this machine's interfaces (loopback included).
-     */
-    static boolean isLocal(final String host)
-    {
-        try
-        {
-            final java.net.InetAddress address = java.net.InetAddress.getByName(host);
-            return address.isLoopbackAddress() || address.isAnyLocalAddress() ||
-                java.net.NetworkInterface.getByInetAddress(address) != null;
-        }
-        catch (final IOException ex)
-        {
-            return false;
-        }
     }
 
     /**

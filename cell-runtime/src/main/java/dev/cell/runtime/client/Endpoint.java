@@ -174,4 +174,23 @@ public record Endpoint(String host, int port, String key)
         }
         return endpoints;
     }
+
+    /**
+     * @param host a host name or address ({@code [v6]} brackets allowed).
+     * @return whether it is an address of one of this machine's interfaces (loopback and the wildcard included).
+     */
+    public static boolean isLocal(final String host)
+    {
+        try
+        {
+            final java.net.InetAddress address =
+                java.net.InetAddress.getByName(host.replace("[", "").replace("]", ""));
+            return address.isLoopbackAddress() || address.isAnyLocalAddress() ||
+                java.net.NetworkInterface.getByInetAddress(address) != null;
+        }
+        catch (final java.io.IOException ex)
+        {
+            return false;
+        }
+    }
 }

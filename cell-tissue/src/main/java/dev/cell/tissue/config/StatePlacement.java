@@ -5,9 +5,6 @@ import org.tomlj.TomlArray;
 import org.tomlj.TomlParseResult;
 import org.tomlj.TomlTable;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.NetworkInterface;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,26 +110,9 @@ public record StatePlacement(List<String> hosts)
         int n = 0;
         for (final String h : hosts)
         {
-            n += isLocal(h.substring(0, h.lastIndexOf(':'))) ? 1 : 0;
+            n += Endpoint.isLocal(h.substring(0, h.lastIndexOf(':'))) ? 1 : 0;
         }
         return n;
     }
 
-    /**
-     * @param host a host name or address.
-     * @return whether it is an address of one of this machine's interfaces (loopback included).
-     */
-    static boolean isLocal(final String host)
-    {
-        try
-        {
-            final InetAddress address = InetAddress.getByName(host.replace("[", "").replace("]", ""));
-            return address.isLoopbackAddress() || address.isAnyLocalAddress() ||
-                NetworkInterface.getByInetAddress(address) != null;
-        }
-        catch (final IOException ex)
-        {
-            return false;
-        }
-    }
 }
