@@ -3,6 +3,7 @@ package dev.cell.perf;
 import dev.cell.examples.kv.KvBinding;
 import dev.cell.examples.kv.KvClient;
 import dev.cell.examples.kv.Put;
+import dev.cell.perf.state.AeronClusterGroup;
 import dev.cell.perf.state.Floors;
 import dev.cell.perf.state.Load;
 import dev.cell.perf.state.StateReport;
@@ -34,7 +35,8 @@ import java.util.function.Supplier;
  * preallocated file in the replicas' folder; also three files at once, the three replicas' share of one disk), a
  * loopback round trip, plain Ratis groups of 3 in this JVM configured as replicas are ({@code RaftSetup}) — through
  * a Raft client over Netty and over gRPC, and submitted straight into the leader's server — and the {@code kv} cell's
- * 3 replicas through its typed client, connected to the leader's replica and to a follower's; each with 1 client
+ * 3 replicas through its typed client, connected to the leader's replica and to a follower's, and an Aeron Cluster of 3
+ * syncing the same way (agents backing off, and yielding); each with 1 client
  * back to back and {@code --clients} calls in flight. Every row prints its durability; a row that acknowledges
  * before a majority synced (only with {@code --unsafe}) is labelled and counts toward no goal. Writes
  * {@code perf/results/<date>-<machine>-state.json}.
@@ -49,6 +51,7 @@ import java.util.function.Supplier;
 public final class StateBenchmark
 {
     static final int COMMAND_BYTES = 32;
+    static final String AERON_CLUSTER = "aeron-cluster";
     static final String RATIS_SAFE = "acknowledged once the entry is fdatasync'ed in the leader's log and in a " +
         "majority's (the leader counts its own flushed index; followers answer an append after their flush); " +
         "raft.server.log.unsafe-flush.enabled=false, raft.server.log.async-flush.enabled=false";
@@ -161,8 +164,14 @@ public final class StateBenchmark
      */
     private record Target(String id, String what, String durability, boolean majoritySynced, boolean engine,
         Runnable prepare, Runnable blocking, Supplier<? extends CompletableFuture<?>> async,
-        Supplier<List<String>> members)
+        Supplier<List<String>> members, Runnable finish)
     {
+        Target(final String id, final String what, final String durability, final boolean majoritySynced,
+            final boolean engine, final Runnable prepare, final Runnable blocking,
+            final Supplier<? extends CompletableFuture<?>> async, final Supplier<List<String>> members)
+        {
+            this(id, what, durability, majoritySynced, engine, prepare, blocking, async, members, NOTHING);
+        }
     }
 
     static Map<String, Object> run(final Options o) throws Exception
@@ -188,11 +197,13 @@ public final class StateBenchmark
             {
                 p.prepare().run();
                 Load.backToBack(o.warmup(), p.blocking());
+                p.finish().run();
             }
             for (final Target p : paths)
             {
                 p.prepare().run();
                 Load.inFlight(o.warmup(), o.clients(), p.async()); // the concurrent paths compile too
+                p.finish().run();
             }
             for (int round = 0; round < o.rounds(); round++)
             {
@@ -222,6 +233,7 @@ public final class StateBenchmark
                         final Map<String, Long> before = counts(members);
                         final Load.Sample s = clients == 1 ? Load.backToBack(o.seconds(), p.blocking()) :
                             Load.inFlight(o.seconds(), clients, p.async());
+                        p.finish().run();
                         final Map<String, Object> extra = batching(members, before);
                         if (!members.isEmpty() && !members.get(0).equals(p.members().get().get(0)))
                         {
@@ -274,6 +286,7 @@ public final class StateBenchmark
         json.put("ratisProperties", ratisOverrides());
         json.put("rows", report.jsonRows());
         json.put("goals", report.goals());
+        json.put("engineComparison", report.engineComparison());
         return json;
     }
 
@@ -319,6 +332,46 @@ public final class StateBenchmark
         {
             startKv(o, root, open, paths);
         }
+        for (final AeronClusterGroup.Idle idle : AeronClusterGroup.Idle.values())
+        {
+            final String id = idle == AeronClusterGroup.Idle.BACKOFF ? AERON_CLUSTER : AERON_CLUSTER + "-yield";
+            if (o.runs(id))
+            {
+                addAeronCluster(id, idle, root, open, paths, command);
+            }
+        }
+    }
+
+    /**
+     * The Aeron Cluster row: a group of 3 launched for each measurement and closed after it, so that its agents
+     * take no CPU from the other rows.
+     */
+    private static void addAeronCluster(final String id, final AeronClusterGroup.Idle idle, final Path root,
+        final List<AutoCloseable> open, final List<Target> paths, final byte[] command)
+    {
+        final AeronClusterGroup[] group = {null};
+        final Runnable close = () ->
+        {
+            if (group[0] != null)
+            {
+                group[0].close();
+                group[0] = null;
+            }
+        };
+        open.add(close::run);
+        paths.add(new Target(id, "Aeron Cluster of 3 in this JVM (a trivial service), client over UDP with its own " +
+            "driver, agents " + idle.name().toLowerCase(Locale.ROOT), idle.durability(), true, true, () ->
+        {
+            close.run();
+            try
+            {
+                group[0] = new AeronClusterGroup(root, idle);
+            }
+            catch (final IOException ex)
+            {
+                throw new java.io.UncheckedIOException(ex);
+            }
+        }, () -> group[0].send(command), () -> group[0].sendAsync(command), List::of, close));
     }
 
     private static void startKv(final Options o, final Path root, final List<AutoCloseable> open,

@@ -23,7 +23,8 @@ class StateBenchmarkTest
     Path tmp;
 
     /**
-     * A short run of the floors, a plain Ratis group (submitted into its leader) and its unsafe twin: the JSON has one
+     * A short run of the floors, a plain Ratis group (submitted into its leader), its unsafe twin and an Aeron Cluster
+     * of 3 (launched and closed for each row, so it answers after every relaunch): the JSON has one
      * entry per row and concurrency with the documented fields, every row names its durability, the unsafe row is
      * labelled and counts toward no goal, the goals are checked against the floor. Asserts no timing.
      */
@@ -32,7 +33,7 @@ class StateBenchmarkTest
     {
         final Path json = tmp.resolve("results").resolve("state.json");
         final StateBenchmark.Options o = StateBenchmark.parse(new String[] {
-            "--only", "fdatasync-floor,loopback-tcp,ratis-embedded,ratis-embedded-unsafe-flush", "--unsafe",
+            "--only", "fdatasync-floor,loopback-tcp,ratis-embedded,ratis-embedded-unsafe-flush,aeron-cluster", "--unsafe",
             "--seconds", "0.3", "--warmup", "0.3", "--rounds", "1", "--clients", "4", "--dir", tmp.toString(),
             "--json", json.toString()});
         final Map<String, Object> report = StateBenchmark.run(o);
@@ -67,14 +68,15 @@ class StateBenchmarkTest
             }
         }
         assertEquals(Set.of("fdatasync-floor/1", "loopback-tcp/1", "ratis-embedded/1", "ratis-embedded/4",
-            "ratis-embedded-unsafe-flush/1", "ratis-embedded-unsafe-flush/4"), seen);
+            "ratis-embedded-unsafe-flush/1", "ratis-embedded-unsafe-flush/4", "aeron-cluster/1", "aeron-cluster/4"),
+            seen);
 
         final List<?> goals = assertInstanceOf(List.class, parsed.get("goals"));
-        assertEquals(3, goals.size(), "two latency goals and one throughput goal, for the safe row only: " + goals);
-        for (final Object g : goals)
-        {
-            assertEquals("ratis-embedded", ((Map<?, ?>)g).get("row"));
-        }
+        assertEquals(6, goals.size(), "two latency goals and one throughput goal, for each safe engine: " + goals);
+        assertEquals(Set.of("ratis-embedded", "aeron-cluster"),
+            Set.copyOf(goals.stream().map(g -> ((Map<?, ?>)g).get("row")).toList()));
+        final Map<?, ?> engines = assertInstanceOf(Map.class, parsed.get("engineComparison"));
+        assertTrue(engines.get("ratisWithin2x") instanceof Boolean, "the engine decision is written: " + engines);
     }
 
     @Test

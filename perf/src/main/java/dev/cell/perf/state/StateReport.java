@@ -23,6 +23,8 @@ public final class StateReport
     public static final double P99_TIMES_P50 = 5.0;
     /** Throughput goal with many clients, commits per second. */
     public static final double COMMITS_PER_SEC = 50_000;
+    /** The engine decision: Ratis is kept when within this factor of Aeron Cluster on latency and throughput. */
+    public static final double ENGINE_RATIO = 2.0;
 
     private final Map<String, Row> rows = new LinkedHashMap<>();
 
@@ -160,6 +162,58 @@ public final class StateReport
         return goals;
     }
 
+    /**
+     * Issue 14's decision rule, from this run: the best Ratis figures (any synced Ratis or {@code kv} row) against the
+     * best Aeron Cluster figures, 1-client p50 and many-client commits/s. Ratis is kept when both ratios are within
+     * {@link #ENGINE_RATIO}.
+     *
+     * @return the figures and the verdict, or an empty map when the run has no Aeron Cluster row or no Ratis row.
+     */
+    public Map<String, Object> engineComparison()
+    {
+        final Row[] ratis = best(false);
+        final Row[] aeron = best(true);
+        final Map<String, Object> m = new LinkedHashMap<>();
+        if (ratis[0] == null || aeron[0] == null || ratis[1] == null || aeron[1] == null)
+        {
+            return m;
+        }
+        final double latency = ratis[0].p50Us() / aeron[0].p50Us();
+        final double throughput = aeron[1].commitsPerSec() / ratis[1].commitsPerSec();
+        m.put("ratisBestP50", ratis[0].id() + " " + round1(ratis[0].p50Us()) + " us");
+        m.put("aeronBestP50", aeron[0].id() + " " + round1(aeron[0].p50Us()) + " us");
+        m.put("p50Ratio", Math.round(latency * 100) / 100.0);
+        m.put("ratisBestCommitsPerSec", ratis[1].id() + " " + Math.round(ratis[1].commitsPerSec()));
+        m.put("aeronBestCommitsPerSec", aeron[1].id() + " " + Math.round(aeron[1].commitsPerSec()));
+        m.put("commitsPerSecRatio", Math.round(throughput * 100) / 100.0);
+        m.put("ratisWithin2x", latency <= ENGINE_RATIO && throughput <= ENGINE_RATIO);
+        return m;
+    }
+
+    /**
+     * @return the synced engine rows of one kind with the lowest 1-client p50 and the most commits/s concurrently.
+     */
+    private Row[] best(final boolean aeron)
+    {
+        final Row[] best = new Row[2];
+        for (final Row r : rows.values())
+        {
+            if (!r.engine() || !r.majoritySynced() || r.id().startsWith("aeron-cluster") != aeron)
+            {
+                continue;
+            }
+            if (r.clients() == 1 && (best[0] == null || r.p50Us() < best[0].p50Us()))
+            {
+                best[0] = r;
+            }
+            if (r.clients() > 1 && (best[1] == null || r.commitsPerSec() > best[1].commitsPerSec()))
+            {
+                best[1] = r;
+            }
+        }
+        return best;
+    }
+
     private static Map<String, Object> goal(final Row r, final String what, final double value, final double limit,
         final boolean atMost)
     {
@@ -226,6 +280,15 @@ public final class StateReport
             sb.append(String.format(Locale.ROOT, "goal %-20s %2s clients: %-34s %12s vs %12s  %s%n", g.get("row"),
                 g.get("clients"), g.get("goal"), g.get("value"), g.get("limit"),
                 Boolean.TRUE.equals(g.get("met")) ? "met" : "NOT met"));
+        }
+        final Map<String, Object> c = engineComparison();
+        if (!c.isEmpty())
+        {
+            sb.append(String.format(Locale.ROOT, "%nengines: 1-client p50 %s against %s (%.2fx); commits/s %s against " +
+                "%s (%.2fx): %s%n", c.get("ratisBestP50"), c.get("aeronBestP50"), c.get("p50Ratio"),
+                c.get("ratisBestCommitsPerSec"), c.get("aeronBestCommitsPerSec"), c.get("commitsPerSecRatio"),
+                Boolean.TRUE.equals(c.get("ratisWithin2x")) ? "Ratis within 2x of Aeron Cluster: keep Ratis" :
+                "Ratis not within 2x of Aeron Cluster"));
         }
         return sb.toString();
     }

@@ -57,4 +57,30 @@ class StateReportTest
         assertEquals(20.0, row.commitsPerSec());
         assertEquals(2, ((List<?>)r.jsonRows().get(0).get("rounds")).size());
     }
+
+    @Test
+    void ratisIsKeptOnlyWhenWithinTwiceAeronClusterOnLatencyAndThroughput()
+    {
+        final StateReport r = new StateReport();
+        r.add("kv-leader", "kv", 1, "majority synced", true, true, sample(900, 100), Map.of(), 1.0);
+        r.add("kv-leader", "kv", 64, "majority synced", true, true, sample(9000, 5_000), Map.of(), 1.0);
+        r.add("ratis-embedded", "plain", 1, "majority synced", true, true, sample(600, 100), Map.of(), 1.0);
+        r.add("ratis-embedded", "plain", 64, "majority synced", true, true, sample(5000, 12_000), Map.of(), 1.0);
+        r.add("ratis-embedded-unsafe-flush", "unsafe", 1, "unsafe", false, true, sample(10, 100), Map.of(), 1.0);
+        r.add("aeron-cluster", "aeron", 1, "majority synced", true, true, sample(1000, 100), Map.of(), 1.0);
+        r.add("aeron-cluster", "aeron", 64, "majority synced", true, true, sample(2000, 20_000), Map.of(), 1.0);
+        Map<String, Object> c = r.engineComparison();
+        assertTrue(((String)c.get("ratisBestP50")).startsWith("ratis-embedded "), "the best Ratis row, the unsafe " +
+            "one skipped: " + c);
+        assertEquals(0.6, (Double)c.get("p50Ratio"), 0.01);
+        assertEquals(20_000 / 12_000.0, (Double)c.get("commitsPerSecRatio"), 0.01);
+        assertEquals(true, c.get("ratisWithin2x"));
+
+        r.add("aeron-cluster-yield", "aeron", 64, "majority synced", true, true, sample(1000, 49_000), Map.of(), 1.0);
+        c = r.engineComparison();
+        assertEquals("aeron-cluster-yield 49000", c.get("aeronBestCommitsPerSec"));
+        assertEquals(false, c.get("ratisWithin2x"), "49,000 commits/s is more than 2 x 12,000");
+        assertTrue(r.table().contains("Ratis not within 2x of Aeron Cluster"), r.table());
+        assertTrue(new StateReport().engineComparison().isEmpty(), "no decision without both engines");
+    }
 }
