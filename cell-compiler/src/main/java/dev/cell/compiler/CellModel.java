@@ -84,6 +84,14 @@ record CellModel(
     }
 
     /**
+     * @return simple name of the generated typed replay of a stateful cell's journal.
+     */
+    String journalName()
+    {
+        return prefix + "Journal";
+    }
+
+    /**
      * @return simple name of the generated conversions between Java and SBE types.
      */
     String mappingName()

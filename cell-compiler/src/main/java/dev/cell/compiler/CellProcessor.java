@@ -211,6 +211,10 @@ public final class CellProcessor extends AbstractProcessor
             DispatcherGenerator.generate(model, processingEnv.getTypeUtils(), packageTypes));
         write(filer, model, model.bindingName(), BindingGenerator.generate(model, packageTypes, fingerprint));
         write(filer, model, model.clientName(), ClientGenerator.generate(model, packageTypes, fingerprint));
+        if (stateful(cell))
+        {
+            write(filer, model, model.journalName(), JournalGenerator.generate(model, packageTypes));
+        }
         bindings.add(model.qualify(model.bindingName()));
     }
 
@@ -264,6 +268,15 @@ public final class CellProcessor extends AbstractProcessor
             }
         }
         return false;
+    }
+
+    /**
+     * @return true when the cell class implements {@code dev.cell.ledger.Stateful} (a replicated cell with a journal).
+     */
+    private boolean stateful(final TypeElement cell)
+    {
+        final TypeElement stateful = processingEnv.getElementUtils().getTypeElement("dev.cell.ledger.Stateful");
+        return stateful != null && processingEnv.getTypeUtils().isAssignable(cell.asType(), stateful.asType());
     }
 
     private static String binaryName(final TypeElement type)

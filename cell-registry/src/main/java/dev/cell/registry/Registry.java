@@ -6,11 +6,8 @@ import dev.cell.ledger.State;
 import dev.cell.ledger.Stateful;
 import dev.cell.runtime.Cell;
 import dev.cell.runtime.Command;
-import dev.cell.registry.registry.codecs.DigestRequestDecoder;
-import dev.cell.registry.registry.codecs.MessageHeaderDecoder;
 import dev.cell.runtime.Query;
 
-import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
@@ -452,23 +449,26 @@ public final class Registry implements Stateful
 
     /**
      * @param index a log index.
-     * @return {commands this replica applied after it, of which digests}: what the log grew by, read from the
-     * journal (Ratis' own entries, such as its commit metadata, are not commands and are not counted).
+     * @return {commands this replica applied after it, of which digests that ran}: what the log grew by, read from
+     * the journal (Ratis' own entries, such as its commit metadata, are not commands and are not counted).
      */
     long[] commandsAfter(final long index)
     {
         final long[] counts = new long[2];
+        final RegistryJournal digests = new RegistryJournal(new RegistryJournal.Commands()
+        {
+            @Override
+            public void digest(final long i, final Digest d)
+            {
+                counts[1]++;
+            }
+        });
         try (JournalReader reader = journal.readerAfter(index))
         {
             while (reader.next((i, term, payload, offset, length) ->
             {
                 counts[0]++;
-                if (length >= COMMAND_OFFSET + MessageHeaderDecoder.ENCODED_LENGTH &&
-                    payload.getShort(offset + COMMAND_OFFSET + 2, ByteOrder.LITTLE_ENDIAN) ==
-                        DigestRequestDecoder.TEMPLATE_ID)
-                {
-                    counts[1]++;
-                }
+                digests.onEntry(i, term, payload, offset, length);
             }))
             {
                 // count them all

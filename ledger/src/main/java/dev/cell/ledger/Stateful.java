@@ -31,8 +31,9 @@ public interface Stateful
      * Called once, before the first command is applied or query answered.
      *
      * @param state   the replica's materialised state: commands read and write it, queries read it.
-     * @param journal the journal of applied commands (each entry holds the command's SBE request message from
-     *                {@link #COMMAND_OFFSET}; skip entries whose first byte is not {@link #APPLIED}).
+     * @param journal the journal of applied commands; read it through the generated {@code <Cell>Journal}, which
+     *                hands each command that ran to a typed method (entries hold the command's SBE request from
+     *                {@link #COMMAND_OFFSET}; those whose first byte is not {@link #APPLIED} changed nothing).
      */
     void attach(State state, JournalSource journal);
 }

@@ -1,9 +1,5 @@
 package dev.cell.examples.kv;
 
-import dev.cell.examples.kv.kv.codecs.CompareAndSetRequestDecoder;
-import dev.cell.examples.kv.kv.codecs.DeleteRequestDecoder;
-import dev.cell.examples.kv.kv.codecs.MessageHeaderDecoder;
-import dev.cell.examples.kv.kv.codecs.PutRequestDecoder;
 import dev.cell.ledger.JournalReader;
 import dev.cell.ledger.JournalSource;
 import dev.cell.ledger.State;
@@ -11,7 +7,6 @@ import dev.cell.ledger.Stateful;
 import dev.cell.runtime.Cell;
 import dev.cell.runtime.Command;
 import dev.cell.runtime.Query;
-import org.agrona.DirectBuffer;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -150,10 +145,40 @@ public final class Kv implements Stateful
         final int limit = checkLimit(watch.maxChanges());
         final List<Change> changes = new ArrayList<>();
         final long[] last = {watch.afterIndex()};
-        final JournalDecoder decoder = new JournalDecoder(watch.prefix(), changes);
+        final KvJournal replay = new KvJournal(new KvJournal.Commands()
+        {
+            @Override
+            public void put(final long index, final Put put)
+            {
+                add(index, put.key(), put.value(), false);
+            }
+
+            @Override
+            public void delete(final long index, final Delete delete)
+            {
+                add(index, delete.key(), EMPTY, true);
+            }
+
+            @Override
+            public void compareAndSet(final long index, final CompareAndSet cas)
+            {
+                if (state.get(casFailedKey(index)) == null)
+                {
+                    add(index, cas.key(), cas.value(), false);
+                }
+            }
+
+            private void add(final long index, final String key, final byte[] value, final boolean deleted)
+            {
+                if (key.startsWith(watch.prefix()))
+                {
+                    changes.add(new Change(index, key, value, deleted));
+                }
+            }
+        });
         try (JournalReader reader = journal.readerAfter(watch.afterIndex()))
         {
-            while (changes.size() < limit && reader.next(decoder))
+            while (changes.size() < limit && reader.next(replay))
             {
                 last[0] = reader.lastIndex();
             }
@@ -230,76 +255,5 @@ public final class Kv implements Stateful
     private static byte[] stored(final long version, final byte[] value)
     {
         return ByteBuffer.allocate(8 + value.length).putLong(version).put(value).array();
-    }
-
-    /**
-     * Decodes journal entries (the kv's own SBE requests) into changes of keys with a prefix.
-     */
-    private final class JournalDecoder implements dev.cell.ledger.JournalHandler
-    {
-        private final String prefix;
-        private final List<Change> out;
-        private final MessageHeaderDecoder header = new MessageHeaderDecoder();
-        private final PutRequestDecoder put = new PutRequestDecoder();
-        private final DeleteRequestDecoder delete = new DeleteRequestDecoder();
-        private final CompareAndSetRequestDecoder cas = new CompareAndSetRequestDecoder();
-
-        JournalDecoder(final String prefix, final List<Change> out)
-        {
-            this.prefix = prefix;
-            this.out = out;
-        }
-
-        @Override
-        public void onEntry(
-            final long index, final long term, final DirectBuffer payload, final int offset, final int length)
-        {
-            final int at = offset + COMMAND_OFFSET;
-            if (length < COMMAND_OFFSET + MessageHeaderDecoder.ENCODED_LENGTH || payload.getByte(offset) != APPLIED)
-            {
-                return; // a retry answered with its first reply, a refused call or a failed handler: no change
-            }
-            header.wrap(payload, at);
-            final int body = at + MessageHeaderDecoder.ENCODED_LENGTH;
-            switch (header.templateId())
-            {
-                case PutRequestDecoder.TEMPLATE_ID ->
-                {
-                    put.wrap(payload, body, header.blockLength(), header.version());
-                    final String key = put.key();
-                    final byte[] value = new byte[put.valueLength()];
-                    put.getValue(value, 0, value.length);
-                    add(index, key, value, false);
-                }
-                case DeleteRequestDecoder.TEMPLATE_ID ->
-                {
-                    delete.wrap(payload, body, header.blockLength(), header.version());
-                    add(index, delete.key(), EMPTY, true);
-                }
-                case CompareAndSetRequestDecoder.TEMPLATE_ID ->
-                {
-                    cas.wrap(payload, body, header.blockLength(), header.version());
-                    final String key = cas.key();
-                    final byte[] value = new byte[cas.valueLength()];
-                    cas.getValue(value, 0, value.length);
-                    if (state.get(casFailedKey(index)) == null)
-                    {
-                        add(index, key, value, false);
-                    }
-                }
-                default ->
-                {
-                    // Not a write.
-                }
-            }
-        }
-
-        private void add(final long index, final String key, final byte[] value, final boolean deleted)
-        {
-            if (key.startsWith(prefix))
-            {
-                out.add(new Change(index, key, value, deleted));
-            }
-        }
     }
 }
