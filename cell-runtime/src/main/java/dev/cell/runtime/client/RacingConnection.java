@@ -31,7 +31,9 @@ import java.util.concurrent.locks.LockSupport;
  * after it was sent (the instance crashed, became unreachable or refused it) is repeated on another instance only
  * when its handler is idempotent in the instance's genome ({@code @Idempotent}, {@code @Query}); otherwise the failure
  * is the caller's.
- * With hedging, a slow idempotent call is also sent to a second instance and the first answer wins. Hedged and async
+ * With hedging, a slow idempotent call is also sent to a second instance and the first answer wins; a budget of one
+ * hedge per 20 calls bounds the extra calls, and its last {@link #HEDGE_RESERVE} tokens are kept for calls whose
+ * instance stopped answering. Hedged and async
  * calls allocate (futures, a copy of the request); a blocking call that is not hedged allocates nothing.
  * <p>
  * Each attempt has the client's call timeout. All instances share the client's session, so a stateful cell's replicas
@@ -41,6 +43,17 @@ final class RacingConnection implements CellConnection
 {
     private static final double HEDGE_BUDGET_PER_CALL = 0.05;
     private static final double HEDGE_BUDGET_MAX = 10;
+    /**
+     * Tokens the percentile hedges leave in the budget. Hedging after the p-th percentile sends about (100 - p) %
+     * of calls twice, as fast as the budget refills, so without a reserve the budget sits near empty; when an instance
+     * then dies, the calls in flight to it would wait for its death to be detected. The reserve is spent only on a call
+     * whose instance has not answered after {@link #RESCUE_FACTOR} times its hedge delay.
+     */
+    static final double HEDGE_RESERVE = 5;
+    /**
+     * A call not answered after this many hedge delays is sent again from the reserve.
+     */
+    static final int RESCUE_FACTOR = 4;
     private static final long WAIT_FOR_MEMBER_NS = 1_000_000L;
 
     private final String cell;
@@ -271,9 +284,33 @@ final class RacingConnection implements CellConnection
             return false;
         }
         final RaceMember second = choice.choose(ms, tried, clock.nanoTime(), false);
-        if (second == null || !spendHedge())
+        if (second == null)
         {
             return awaitOnly(first, m, into, deadlineNs);
+        }
+        if (!spendHedge(false))
+        {
+            try
+            {
+                copy(await(first, startNs + RESCUE_FACTOR * delayNs), into);
+                last = m;
+                return true;
+            }
+            catch (final TimeoutException ex)
+            {
+                if (!spendHedge(true))
+                {
+                    return awaitOnly(first, m, into, deadlineNs);
+                }
+            }
+            catch (final CellException ex)
+            {
+                if (!repeatsElsewhere(ex))
+                {
+                    throw ex;
+                }
+                return false;
+            }
         }
         final CompletableFuture<Reply> other = send(second, request, offset, length);
         final CompletableFuture<RaceMember> winner = new CompletableFuture<>();
@@ -411,23 +448,41 @@ final class RacingConnection implements CellConnection
         if (race.hedge())
         {
             final long delayNs = race.hedgeAfter() != null ? race.hedgeAfter().toNanos() : m.hedgeDelayNs();
-            CompletableFuture.delayedExecutor(delayNs, TimeUnit.NANOSECONDS).execute(() ->
-            {
-                final RaceMember second = result.isDone() ? null : choice.choose(ms, bit(ms, m), clock.nanoTime(),
-                    false);
-                if (second != null && spendHedge())
-                {
-                    send(second, again, 0, copy.length).whenComplete((r, ex) ->
-                    {
-                        if (ex == null)
-                        {
-                            result.complete(r);
-                        }
-                    });
-                }
-            });
+            CompletableFuture.delayedExecutor(delayNs, TimeUnit.NANOSECONDS)
+                .execute(() -> hedgeAsync(result, ms, m, again, delayNs, false));
         }
         return result;
+    }
+
+    /**
+     * The hedge of an async call still unanswered after its delay: from the budget, else from its reserve once
+     * {@link #RESCUE_FACTOR} delays have passed.
+     */
+    private void hedgeAsync(
+        final CompletableFuture<Reply> result, final RaceMember[] ms, final RaceMember m, final UnsafeBuffer request,
+        final long delayNs, final boolean rescue)
+    {
+        final RaceMember second = result.isDone() ? null : choice.choose(ms, bit(ms, m), clock.nanoTime(), false);
+        if (second == null)
+        {
+            return;
+        }
+        if (!spendHedge(rescue))
+        {
+            if (!rescue)
+            {
+                CompletableFuture.delayedExecutor((RESCUE_FACTOR - 1) * delayNs, TimeUnit.NANOSECONDS)
+                    .execute(() -> hedgeAsync(result, ms, m, request, delayNs, true));
+            }
+            return;
+        }
+        send(second, request, 0, request.capacity()).whenComplete((r, ex) ->
+        {
+            if (ex == null)
+            {
+                result.complete(r);
+            }
+        });
     }
 
     private void attemptAsync(
@@ -531,10 +586,14 @@ final class RacingConnection implements CellConnection
         }
     }
 
-    private boolean spendHedge()
+    /**
+     * @param rescue true to spend from the reserve (a call unanswered for {@link #RESCUE_FACTOR} hedge delays).
+     * @return true when a hedge may be sent; it is counted.
+     */
+    private boolean spendHedge(final boolean rescue)
     {
         final double budget = hedgeBudget;
-        if (budget < 1)
+        if (budget < 1 + (rescue ? 0 : HEDGE_RESERVE))
         {
             return false;
         }

@@ -49,6 +49,9 @@ class RacingConnectionTest
         final AtomicLong delayNs = new AtomicLong();
         final AtomicBoolean hang = new AtomicBoolean();
         final AtomicLong served = new AtomicLong();
+        /** Every n-th call (0: none) waits {@link #jitterNs} more. */
+        final AtomicLong jitterEvery = new AtomicLong();
+        final AtomicLong jitterNs = new AtomicLong();
         final ConcurrentHashMap<Long, Boolean> payloads = new ConcurrentHashMap<>();
         CellServer server;
 
@@ -57,7 +60,12 @@ class RacingConnectionTest
             final Dispatcher echo = EchoCell.dispatcher();
             return (buffer, offset, length, out, outOffset) ->
             {
-                served.incrementAndGet();
+                final long n = served.incrementAndGet();
+                final long every = jitterEvery.get();
+                if (every > 0 && n % every == 0)
+                {
+                    LockSupport.parkNanos(jitterNs.get());
+                }
                 if (length >= 16)
                 {
                     payloads.put(buffer.getLong(offset + 8, ByteOrder.LITTLE_ENDIAN), Boolean.TRUE);
@@ -342,6 +350,47 @@ class RacingConnectionTest
             "hedged p99 " + percentile(during, 99) / 1e6 + " ms > 2 x " + p99 / 1e6);
         assertTrue(percentile(during, 100) < 500_000_000L,
             "a hedged call waited for the hang to be detected: " + percentile(during, 100) / 1e6 + " ms");
+    }
+
+    /**
+     * Hedging after a fixed 1 ms while every 5th call of the fast instance takes 2 ms more sends 20 % of calls twice:
+     * more than the budget refills (5 %), so the budget runs down. The hedges stop at its reserve, and when the fast
+     * instance then hangs, the calls sent to it are hedged from the reserve after 4 hedge delays instead of waiting
+     * for the hang to be detected (1 s). Without the reserve the first call after the hang waited about 1 s.
+     */
+    @Test
+    void aHangAfterTheBudgetRanDownIsStillHedgedFromTheReserve() throws Exception
+    {
+        final Path home = newDir("home");
+        final Instance fast = start(home, FAST_NS);
+        final Instance slow = start(home, SLOW_NS);
+        final ExpandableArrayBuffer req = new ExpandableArrayBuffer(64);
+        final Reply reply = new Reply();
+        final CellConnection c = connect(home, RaceOptions.hedging(Duration.ofMillis(1)), 2);
+        for (int i = 0; i < 200; i++)
+        {
+            c.call(req, 0, EchoCell.request(req, EchoCell.ECHO, i), reply);
+        }
+        fast.jitterNs.set(2_000_000L);
+        fast.jitterEvery.set(5);
+        for (int i = 0; i < 300; i++)
+        {
+            c.call(req, 0, EchoCell.request(req, EchoCell.ECHO, 500 + i), reply);
+        }
+        final long slowBefore = slow.served.get();
+        fast.hang.set(true);
+        long maxNs = 0;
+        for (int i = 0; i < 20; i++)
+        {
+            final long t0 = System.nanoTime();
+            c.call(req, 0, EchoCell.request(req, EchoCell.ECHO, 10_000 + i), reply);
+            maxNs = Math.max(maxNs, System.nanoTime() - t0);
+            assertEquals(10_000 + i, reply.buffer().getLong(8, ByteOrder.LITTLE_ENDIAN));
+        }
+        System.out.printf("hedge reserve: the fast instance hung after the budget ran down; slowest of 20 calls " +
+            "%.2f ms (hung detection 1,000 ms), %d reached the slow one%n", maxNs / 1e6,
+            slow.served.get() - slowBefore);
+        assertTrue(maxNs < 500_000_000L, "a call waited for the hang to be detected: " + maxNs / 1e6 + " ms");
     }
 
     private static long percentile(final long[] values, final double p)
