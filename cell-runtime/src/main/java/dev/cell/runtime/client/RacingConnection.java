@@ -33,8 +33,8 @@ import java.util.concurrent.locks.LockSupport;
  * is the caller's.
  * With hedging, a slow idempotent call is also sent to a second instance and the first answer wins; a budget of one
  * hedge per 20 calls bounds the extra calls, and its last {@link #HEDGE_RESERVE} tokens are kept for calls whose
- * instance stopped answering. Hedged and async
- * calls allocate (futures, a copy of the request); a blocking call that is not hedged allocates nothing.
+ * instance stopped answering. Hedged and async calls allocate (futures, a copy of the request); a blocking call that
+ * is not hedged allocates nothing.
  * <p>
  * Each attempt has the client's call timeout. All instances share the client's session, so a stateful cell's replicas
  * apply a repeated command once.
@@ -49,11 +49,11 @@ final class RacingConnection implements CellConnection
      * then dies, the calls in flight to it would wait for its death to be detected. The reserve is spent only on a call
      * whose instance has not answered after {@link #RESCUE_FACTOR} times its hedge delay.
      */
-    static final double HEDGE_RESERVE = 5;
+    private static final double HEDGE_RESERVE = 5;
     /**
      * A call not answered after this many hedge delays is sent again from the reserve.
      */
-    static final int RESCUE_FACTOR = 4;
+    private static final int RESCUE_FACTOR = 4;
     private static final long WAIT_FOR_MEMBER_NS = 1_000_000L;
 
     private final String cell;

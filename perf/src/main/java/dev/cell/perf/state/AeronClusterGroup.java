@@ -99,7 +99,9 @@ public final class AeronClusterGroup implements AutoCloseable
         this.idle = idle;
         final int launch = LAUNCHES.incrementAndGet();
         dir = Files.createDirectories(parent.resolve("aeron-cluster-" + launch));
-        final String shm = "/dev/shm/cell-aeron-cluster-" + ProcessHandle.current().pid() + "-" + launch + "-";
+        final Path shmDir = Path.of("/dev/shm"); // the drivers' log buffers: in memory where the system has it
+        final String shm = (Files.isDirectory(shmDir) && Files.isWritable(shmDir) ? shmDir : dir)
+            .resolve("cell-aeron-cluster-" + ProcessHandle.current().pid() + "-" + launch + "-").toString();
         final int base = freePortBase();
         final StringBuilder members = new StringBuilder();
         final StringBuilder ingress = new StringBuilder();
