@@ -63,7 +63,6 @@ public final class Replica implements StatefulHost.Running
     private final Ledger ledger;
     private final CellStateMachine stateMachine;
     private final RaftServer server;
-    private final PeerChannels channels = new PeerChannels();
     private final RaftGroupId groupId;
     private final RaftPeerId self;
     private final ReplicaOptions options;
@@ -183,7 +182,6 @@ public final class Replica implements StatefulHost.Running
                 final RaftServer.Division division = server.getDivision(groupId);
                 state = division.getInfo().getLifeCycleState();
                 writeStatus(division);
-                channels.nudge(server, division);
                 promotion.check(division);
                 recordMembers(division);
                 final int installs = stateMachine.installedSnapshots();
