@@ -107,6 +107,10 @@ class StatePlacementNamespacesSystemTest
                 "get on 2").output();
             assertTrue(read.contains("eA=="), "host 2 reads what host 0 wrote: " + read);
 
+            // Every replica has applied the put before a host is killed: a replica that came up last may still be
+            // catching up (its peers' connections to it wait out gRPC's and the appender's back-off), and a kill
+            // then leaves two members of which one has an empty log (docs/architecture.md, "Known problem").
+            final long caughtUpMs = awaitApplied(copies, 1);
             SystemTestSupport.killSupervisors(homes.get(1));
             SystemTestSupport.killInstances(homes.get(1));
             final long afterKillNs = System.nanoTime();
@@ -117,9 +121,44 @@ class StatePlacementNamespacesSystemTest
                 "get on 2 with host 1 gone").output();
             assertTrue(again.contains("eQ=="), "two of three hosts commit: " + again);
             System.out.printf("[state] hosts: three hosts' mitosis -> one replica each in %d ms; put on host 0 " +
-                "(a cell call, JVM start included) %d ms, read on host 2; host 1 killed -9: next put %d ms%n", upMs,
-                putMs, afterKillMs);
+                "(a cell call, JVM start included) %d ms, read on host 2; every replica applied it %d ms later; " +
+                "host 1 killed -9: next put %d ms%n", upMs, putMs, caughtUpMs, afterKillMs);
         }
+    }
+
+    /**
+     * @return ms until every host's replica says ({@code raft-status}) it applied {@code index}, within 60 s.
+     */
+    private static long awaitApplied(final List<Path> copies, final long index) throws IOException
+    {
+        final long startNs = System.nanoTime();
+        final long deadline = startNs + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() - deadline < 0)
+        {
+            int applied = 0;
+            for (int host = 0; host < copies.size(); host++)
+            {
+                final Path status = copies.get(host).resolve(".cell/replicas/" + host + "/raft-status");
+                if (Files.exists(status))
+                {
+                    final java.util.Properties p = new java.util.Properties();
+                    try (var in = Files.newInputStream(status))
+                    {
+                        p.load(in);
+                    }
+                    if (Long.parseLong(p.getProperty("appliedIndex", "-1")) >= index)
+                    {
+                        applied++;
+                    }
+                }
+            }
+            if (applied == copies.size())
+            {
+                return (System.nanoTime() - startNs) / 1_000_000L;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
+        }
+        throw new AssertionError("not every replica of kv applied index " + index + " within 60 s");
     }
 
     private SystemTestSupport.Result cliOn(final NetNamespaces net, final int host, final Path dir,
