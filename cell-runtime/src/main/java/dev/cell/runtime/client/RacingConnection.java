@@ -14,7 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -32,8 +31,8 @@ import java.util.concurrent.locks.LockSupport;
  * when its handler is idempotent in the instance's genome ({@code @Idempotent}, {@code @Query}); otherwise the failure
  * is the caller's.
  * With hedging, a slow idempotent call is also sent to a second instance and the first answer wins; a budget of one
- * hedge per 20 calls bounds the extra calls, and its last {@link #HEDGE_RESERVE} tokens are kept for calls whose
- * instance stopped answering. Hedged and async calls allocate (futures, a copy of the request); a blocking call that
+ * hedge per 20 calls bounds the extra calls, and part of it is kept for calls whose instance stopped answering
+ * ({@link HedgeBudget}). Hedged and async calls allocate (futures, a copy of the request); a blocking call that
  * is not hedged allocates nothing.
  * <p>
  * Each attempt has the client's call timeout. All instances share the client's session, so a stateful cell's replicas
@@ -41,19 +40,6 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class RacingConnection implements CellConnection
 {
-    private static final double HEDGE_BUDGET_PER_CALL = 0.05;
-    private static final double HEDGE_BUDGET_MAX = 10;
-    /**
-     * Tokens the percentile hedges leave in the budget. Hedging after the p-th percentile sends about (100 - p) %
-     * of calls twice, as fast as the budget refills, so without a reserve the budget sits near empty; when an instance
-     * then dies, the calls in flight to it would wait for its death to be detected. The reserve is spent only on a call
-     * whose instance has not answered after {@link #RESCUE_FACTOR} times its hedge delay.
-     */
-    private static final double HEDGE_RESERVE = 5;
-    /**
-     * A call not answered after this many hedge delays is sent again from the reserve.
-     */
-    private static final int RESCUE_FACTOR = 4;
     private static final long WAIT_FOR_MEMBER_NS = 1_000_000L;
 
     private final String cell;
@@ -68,7 +54,7 @@ final class RacingConnection implements CellConnection
     private final RaceReport report;
     private volatile RaceMember last;
     private volatile boolean closed;
-    private volatile double hedgeBudget = HEDGE_BUDGET_MAX;
+    private final HedgeBudget hedgeBudget = new HedgeBudget();
 
     private RacingConnection(
         final String cell, final ClientContext ctx, final RaceOptions race, final RaceMembers members)
@@ -292,7 +278,7 @@ final class RacingConnection implements CellConnection
         {
             try
             {
-                copy(await(first, startNs + RESCUE_FACTOR * delayNs), into);
+                copy(await(first, startNs + HedgeBudget.RESCUE_FACTOR * delayNs), into);
                 last = m;
                 return true;
             }
@@ -314,10 +300,7 @@ final class RacingConnection implements CellConnection
         }
         final CompletableFuture<Reply> other = send(second, request, offset, length);
         final CompletableFuture<RaceMember> winner = new CompletableFuture<>();
-        final CompletableFuture<Reply> answer = new CompletableFuture<>();
-        final AtomicInteger failures = new AtomicInteger();
-        first.whenComplete((r, ex) -> settle(answer, winner, failures, m, r, ex));
-        other.whenComplete((r, ex) -> settle(answer, winner, failures, second, r, ex));
+        final CompletableFuture<Reply> answer = HedgeBudget.firstAnswer(first, m, other, second, winner);
         try
         {
             copy(await(answer, deadlineNs), into);
@@ -352,23 +335,6 @@ final class RacingConnection implements CellConnection
                 throw ex;
             }
             return false;
-        }
-    }
-
-    private static void settle(
-        final CompletableFuture<Reply> answer, final CompletableFuture<RaceMember> winner,
-        final AtomicInteger failures, final RaceMember from, final Reply reply, final Throwable failure)
-    {
-        if (failure == null)
-        {
-            if (answer.complete(reply))
-            {
-                winner.complete(from);
-            }
-        }
-        else if (failures.incrementAndGet() == 2)
-        {
-            answer.completeExceptionally(failure);
         }
     }
 
@@ -456,7 +422,7 @@ final class RacingConnection implements CellConnection
 
     /**
      * The hedge of an async call still unanswered after its delay: from the budget, else from its reserve once
-     * {@link #RESCUE_FACTOR} delays have passed.
+     * {@link HedgeBudget#RESCUE_FACTOR} delays have passed.
      */
     private void hedgeAsync(
         final CompletableFuture<Reply> result, final RaceMember[] ms, final RaceMember m, final UnsafeBuffer request,
@@ -471,7 +437,7 @@ final class RacingConnection implements CellConnection
         {
             if (!rescue)
             {
-                CompletableFuture.delayedExecutor((RESCUE_FACTOR - 1) * delayNs, TimeUnit.NANOSECONDS)
+                CompletableFuture.delayedExecutor((HedgeBudget.RESCUE_FACTOR - 1) * delayNs, TimeUnit.NANOSECONDS)
                     .execute(() -> hedgeAsync(result, ms, m, request, delayNs, true));
             }
             return;
@@ -582,22 +548,16 @@ final class RacingConnection implements CellConnection
     {
         if (race.hedge())
         {
-            hedgeBudget = Math.min(HEDGE_BUDGET_MAX, hedgeBudget + HEDGE_BUDGET_PER_CALL);
+            hedgeBudget.earn();
         }
     }
 
-    /**
-     * @param rescue true to spend from the reserve (a call unanswered for {@link #RESCUE_FACTOR} hedge delays).
-     * @return true when a hedge may be sent; it is counted.
-     */
     private boolean spendHedge(final boolean rescue)
     {
-        final double budget = hedgeBudget;
-        if (budget < 1 + (rescue ? 0 : HEDGE_RESERVE))
+        if (!hedgeBudget.spend(rescue))
         {
             return false;
         }
-        hedgeBudget = budget - 1;
         report.hedged();
         return true;
     }
