@@ -39,9 +39,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * a consumer on host A that configures nothing but {@code cell.race.prices}: its members come from host A's registry
  * view. One instance made slow through its {@code delay-us} file (0.2 ms vs 5 ms). Measured and checked: ≥ 90 % of
  * the calls reach the fast instance; after the delays swap, the calls move within 2 s; kill -9 of the fast instance
- * mid-run (its host's supervisor first, so nothing restarts it): with hedging the calls' p99 stays within 2 × the
- * healthy instance's p99 and no call waits for the dead instance's detection, without hedging every call completes
- * within the call deadline; no call is lost in either. Each run prints the maximum next to 2 × the healthy p99.
+ * mid-run (its host's supervisor first, so nothing restarts it): with hedging every call from the kill on completes
+ * within 2 × the healthy instance's p99, less the time the racer's own process was seen stalled during it (a hiccup
+ * meter in the racer), and none waits for the dead instance's detection; without hedging every call completes within
+ * the call deadline; no call is lost in either. Each run prints the raw maximum too.
  * The consumer's use of {@code price}, recorded on host A, reaches host B through the registry, and a build of a
  * breaking change to {@code prices} on host B is refused naming the consumer and host A.
  */
@@ -52,7 +53,7 @@ class RacingNamespacesSystemTest
     private static final int REGISTRY_PORT = 7600;
     private static final int AXON_PORT = 7700;
     private static final Pattern RUN = Pattern.compile("RUN calls=(\\d+)(.*) p50us=(\\d+) p99us=(\\d+) maxus=(\\d+) " +
-        "markmaxus=(\\d+) lost=(\\d+)");
+        "markmaxus=(\\d+) markstalledus=(\\d+) lost=(\\d+)");
 
     private final List<Child> children = new ArrayList<>();
     private final List<Path> homes = new ArrayList<>();
@@ -71,7 +72,7 @@ class RacingNamespacesSystemTest
     }
 
     record Run(int calls, Map<String, Integer> served, Map<String, Long> p99UsBy, long p50Us, long p99Us, long maxUs,
-        long markMaxUs, int lost)
+        long markMaxUs, long markStalledMaxUs, int lost)
     {
         double share(final String servedBy)
         {
@@ -174,17 +175,18 @@ class RacingNamespacesSystemTest
                 run(racer, "run 2000");
                 final Run killed = runAndKill(racer, home(root, 2));
                 System.out.printf("racing across hosts, hedged: host C's supervisor and fast instance killed (-9) " +
-                    "mid-run: %d calls, p99 %.2f ms, max %.2f ms (%.2f ms from the kill on), lost %d; the healthy slow " +
-                    "instance's own round trips: p99 %.2f ms (2 x: %.2f)%n", killed.calls, killed.p99Us / 1e3,
-                    killed.maxUs / 1e3, killed.markMaxUs / 1e3, killed.lost,
-                    healthyP99Us / 1e3, 2 * healthyP99Us / 1e3);
+                    "mid-run: %d calls, p99 %.2f ms, max %.2f ms; from the kill on: max %.2f ms, %.2f ms less the " +
+                    "racer's own stalls; lost %d; the healthy slow instance's own round trips: p99 %.2f ms (2 x: " +
+                    "%.2f)%n", killed.calls, killed.p99Us / 1e3, killed.maxUs / 1e3, killed.markMaxUs / 1e3,
+                    killed.markStalledMaxUs / 1e3, killed.lost, healthyP99Us / 1e3, 2 * healthyP99Us / 1e3);
                 assertEquals(0, killed.lost, "no call lost");
-                // The strict form (every call within 2 x the healthy p99) held in some runs on the shared 2-core VM
-                // (max 12.2 and 17.4 ms against 19-27 ms) and not in others (37 and 64 ms: stalls of the whole machine,
-                // ten JVMs on two cores, which the healthy instance's own tail shows too). Asserted: the calls around
-                // the kill cost no more than the healthy instance's own tail, and none waited for the 1 s detection.
                 assertTrue(killed.p99Us <= 2 * healthyP99Us, "hedged p99 within 2 x the healthy p99: " + killed +
                     " vs " + healthy);
+                // Every call from the kill on within 2 x the healthy p99, less the time the racer's process itself was
+                // not running during it (its hiccup meter): ten JVMs share two cores, and a stall of the machine
+                // is no failure to hedge. A call that waited for the dead instance's detection (1 s) fails this.
+                assertTrue(killed.markStalledMaxUs <= 2 * healthyP99Us, "every hedged call from the kill on " +
+                    "within 2 x the healthy p99: " + killed + " vs " + healthy);
                 assertTrue(killed.maxUs < 500_000, "no hedged call waited for the dead instance to be detected: " +
                     killed);
             }
@@ -315,7 +317,7 @@ class RacingNamespacesSystemTest
         SystemTestSupport.killSupervisors(home); // the whole host's cell: nothing restarts it
         ProcessHandle.of(live.getFirst().pid()).ifPresent(ProcessHandle::destroyForcibly); // may have gone with it
         final Run run = awaitRun(racer, before);
-        racer.lines().stream().skip(before).filter(l -> l.startsWith("SLOW")).forEach(System.out::println);
+        racer.lines().stream().skip(before).filter(l -> l.startsWith("SLOW") || l.startsWith("LOST")).forEach(System.out::println);
         return run;
     }
 
@@ -353,7 +355,8 @@ class RacingNamespacesSystemTest
                         }
                     }
                     return new Run(Integer.parseInt(m.group(1)), served, p99By, Long.parseLong(m.group(3)),
-                        Long.parseLong(m.group(4)), Long.parseLong(m.group(5)), Long.parseLong(m.group(6)), Integer.parseInt(m.group(7)));
+                        Long.parseLong(m.group(4)), Long.parseLong(m.group(5)), Long.parseLong(m.group(6)),
+                        Long.parseLong(m.group(7)), Integer.parseInt(m.group(8)));
                 }
             }
             racer.awaitMoreLines(lines.size(), Duration.ofMillis(500));

@@ -85,6 +85,104 @@ final class RacingSources
         write(dir.resolve("pom.xml"), pom("racer", """
                 <dependency><groupId>dev.cell.systemtest</groupId><artifactId>prices</artifactId><version>1.0-SNAPSHOT</version></dependency>
             """));
+        write(dir.resolve("src/main/java/racer/Hiccups.java"), """
+            package racer;
+
+            import java.util.concurrent.locks.LockSupport;
+
+            /**
+             * A hiccup meter (as jHiccup measures a platform): a thread that asks to sleep 1 ms and records each wake-up
+             * later than 1 ms past that as a stall of the process, so a slow call can be told apart from a process that
+             * was not running. It also looks at the calling thread when a call has taken longer than 15 ms and keeps
+             * where it was (the SLOW lines print it).
+             */
+            final class Hiccups implements Runnable
+            {
+                private static final long TICK_NS = 1_000_000L;
+                private static final long SLACK_NS = 1_000_000L;
+                private static final long LOOK_AFTER_NS = 15_000_000L;
+
+                private final long[] from = new long[1 << 16];
+                private final long[] to = new long[1 << 16];
+                private final Thread caller;
+                private volatile int count;
+                private volatile long callStartNs;
+                private volatile String where = "";
+
+                private Hiccups(final Thread caller)
+                {
+                    this.caller = caller;
+                }
+
+                static Hiccups start()
+                {
+                    final Hiccups h = new Hiccups(Thread.currentThread());
+                    final Thread t = new Thread(h, "hiccups");
+                    t.setDaemon(true);
+                    t.start();
+                    return h;
+                }
+
+                @Override
+                public void run()
+                {
+                    while (true)
+                    {
+                        final long before = System.nanoTime();
+                        LockSupport.parkNanos(TICK_NS);
+                        final long after = System.nanoTime();
+                        if (after - before > TICK_NS + SLACK_NS && count < from.length)
+                        {
+                            from[count] = before + TICK_NS;
+                            to[count] = after;
+                            count++;
+                        }
+                        final long started = callStartNs;
+                        if (started != 0 && after - started > LOOK_AFTER_NS && where.isEmpty())
+                        {
+                            final StringBuilder b = new StringBuilder();
+                            final StackTraceElement[] stack = caller.getStackTrace();
+                            for (int i = 0; i < Math.min(14, stack.length); i++)
+                            {
+                                b.append(" <- ").append(stack[i]);
+                            }
+                            where = (after - started) / 1_000 + " us into the call:" + b;
+                        }
+                    }
+                }
+
+                /**
+                 * A call begins (the stack of a slow one is taken once).
+                 */
+                void begin(final long startNs)
+                {
+                    where = "";
+                    callStartNs = startNs;
+                }
+
+                /**
+                 * @return where the call that just ended was seen after 15 ms, or "".
+                 */
+                String end()
+                {
+                    callStartNs = 0;
+                    return where;
+                }
+
+                /**
+                 * @return how long, of [startNs, endNs], the process was seen stalled.
+                 */
+                long stalledNs(final long startNs, final long endNs)
+                {
+                    long sum = 0;
+                    for (int i = count - 1; i >= 0 && to[i] > startNs; i--)
+                    {
+                        sum += Math.max(0, Math.min(endNs, to[i]) - Math.max(startNs, from[i]));
+                    }
+                    return sum;
+                }
+            }
+            """);
         write(dir.resolve("src/main/java/racer/RacerMain.java"), """
             package racer;
 
@@ -104,13 +202,15 @@ final class RacingSources
             /**
              * Reads commands from stdin, one per line: "run <ms> [<mark ms>]" calls for that long (printing "MARK" after
              * mark ms) and prints (with p99us.<servedBy>=<us> per instance)
-             * "RUN calls=<n> <servedBy>=<count>... p50us=<> p99us=<> maxus=<> markmaxus=<> lost=<>" (markmaxus: the
-             * slowest call that began after the mark); "quit" ends.
+             * "RUN calls=<n> <servedBy>=<count>... p50us=<> p99us=<> maxus=<> markmaxus=<> markstalledus=<> lost=<>"
+             * (markmaxus: the slowest call that began after the mark; markstalledus: the slowest such call less the
+             * time the process was seen stalled during it, {@link Hiccups}); "quit" ends.
              */
             public final class RacerMain
             {
                 public static void main(final String[] args) throws Exception
                 {
+                    final Hiccups hiccups = Hiccups.start();
                     final BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
                     try (PricesClient prices = PricesClient.connect(ClientOptions.defaults()))
                     {
@@ -131,9 +231,11 @@ final class RacingSources
                             final Map<String, Integer> served = new HashMap<>();
                             final Map<String, long[]> byServer = new HashMap<>();
                             long[] rtts = new long[1 << 16];
+                            long[] markStarts = new long[1 << 16];
+                            long[] markEnds = new long[1 << 16];
                             int n = 0;
+                            int m = 0;
                             int lost = 0;
-                            long markMax = 0;
                             final long end = System.nanoTime() + ms * 1_000_000L;
                             while (System.nanoTime() < end)
                             {
@@ -144,6 +246,7 @@ final class RacingSources
                                 }
                                 final long s = ++sequence;
                                 final long t0 = System.nanoTime();
+                                hiccups.begin(t0);
                                 try
                                 {
                                     final Price p = prices.price(new PriceRequest("ACME", s));
@@ -160,25 +263,46 @@ final class RacingSources
                                         byServer.put(p.servedBy(), own);
                                     }
                                     own[k - 1] = (System.nanoTime() - t0) / 1_000;
-                                    if (marked && own[k - 1] > 20_000)
-                                    {
-                                        System.out.println("SLOW " + own[k - 1] + " us " + p.servedBy() + " " +
-                                            (System.nanoTime() - markNs) / 1_000_000 + " ms after the mark");
-                                    }
                                 }
                                 catch (final RuntimeException e)
                                 {
                                     lost++;
                                     System.out.println("LOST " + e);
                                 }
+                                final long t1 = System.nanoTime();
+                                final String where = hiccups.end();
+                                if (!where.isEmpty())
+                                {
+                                    System.out.println("SLOW CALL seen " + where);
+                                }
                                 if (n == rtts.length)
                                 {
                                     rtts = Arrays.copyOf(rtts, n * 2);
                                 }
-                                rtts[n++] = (System.nanoTime() - t0) / 1_000;
+                                rtts[n++] = (t1 - t0) / 1_000;
                                 if (marked)
                                 {
-                                    markMax = Math.max(markMax, rtts[n - 1]);
+                                    if (m == markStarts.length)
+                                    {
+                                        markStarts = Arrays.copyOf(markStarts, m * 2);
+                                        markEnds = Arrays.copyOf(markEnds, m * 2);
+                                    }
+                                    markStarts[m] = t0;
+                                    markEnds[m++] = t1;
+                                }
+                            }
+                            long markMax = 0;
+                            long markStalledMax = 0;
+                            for (int i = 0; i < m; i++)
+                            {
+                                final long rttUs = (markEnds[i] - markStarts[i]) / 1_000;
+                                final long stalledUs = hiccups.stalledNs(markStarts[i], markEnds[i]) / 1_000;
+                                markMax = Math.max(markMax, rttUs);
+                                markStalledMax = Math.max(markStalledMax, rttUs - stalledUs);
+                                if (rttUs > 12_000)
+                                {
+                                    System.out.println("SLOW " + rttUs + " us, the process stalled " + stalledUs +
+                                        " us of it, " + (markStarts[i] - markNs) / 1_000_000 + " ms after the mark");
                                 }
                             }
                             Arrays.sort(rtts, 0, n);
@@ -192,7 +316,7 @@ final class RacingSources
                             });
                             b.append(" p50us=").append(rtts[n / 2]).append(" p99us=").append(rtts[(int)(n * 0.99)])
                                 .append(" maxus=").append(rtts[n - 1]).append(" markmaxus=").append(markMax)
-                                .append(" lost=").append(lost);
+                                .append(" markstalledus=").append(markStalledMax).append(" lost=").append(lost);
                             System.out.println(b);
                         }
                     }

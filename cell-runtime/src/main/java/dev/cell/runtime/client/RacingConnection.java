@@ -310,6 +310,15 @@ final class RacingConnection implements CellConnection
             throw new CellException.DeadlineExceeded(cell, "no instance of cell '" + cell + "' answered within " +
                 ctx.options().callTimeout().toMillis() + " ms (hedged: " + m + ", " + second + ")");
         }
+        catch (final CellException ex)
+        {
+            // Both attempts failed: like a single one, a failure that may be repeated goes on to the next instance.
+            if (!repeatsElsewhere(ex))
+            {
+                throw ex;
+            }
+            return false;
+        }
         last = winner.getNow(m);
         return true;
     }

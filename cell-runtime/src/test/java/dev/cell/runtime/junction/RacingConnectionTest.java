@@ -387,6 +387,44 @@ class RacingConnectionTest
     }
 
     /**
+     * Both instances hang while a hedged call is at the first and its hedge at the second: both attempts fail when
+     * the hangs are detected (1 s). The call is then not lost but sent again once an instance is back (the test ends
+     * the hangs when the client has dropped both instances; a hung instance accepts no connection). Before this was fixed the call failed with the second attempt's
+     * failure, which the racing test across hosts saw as a lost call on a loaded machine.
+     */
+    @Test
+    void aHedgedCallWhoseTwoAttemptsBothFailIsSentAgain() throws Exception
+    {
+        final Path home = newDir("home");
+        final Instance fast = start(home, FAST_NS);
+        final Instance slow = start(home, SLOW_NS);
+        final ExpandableArrayBuffer req = new ExpandableArrayBuffer(64);
+        final Reply reply = new Reply();
+        final CellConnection c = connect(home, RaceOptions.hedging(Duration.ofMillis(1)), 2);
+        for (int i = 0; i < 200; i++)
+        {
+            c.call(req, 0, EchoCell.request(req, EchoCell.ECHO, i), reply);
+        }
+        final long servedBefore = fast.served.get() + slow.served.get();
+        fast.hang.set(true);
+        slow.hang.set(true);
+        final Thread releaser = new Thread(() ->
+        {
+            await(() -> RaceProbe.members(c) == 0, "both instances dropped");
+            fast.hang.set(false);
+            slow.hang.set(false);
+        });
+        releaser.setDaemon(true);
+        releaser.start();
+        final long t0 = System.nanoTime();
+        c.call(req, 0, EchoCell.request(req, EchoCell.ECHO, 20_000), reply);
+        System.out.printf("hedge: both attempts failed (hangs detected after 1 s); answered by attempt %d after " +
+            "%.0f ms%n", fast.served.get() + slow.served.get() - servedBefore, (System.nanoTime() - t0) / 1e6);
+        assertEquals(20_000, reply.buffer().getLong(8, ByteOrder.LITTLE_ENDIAN));
+        releaser.join(10_000);
+    }
+
+    /**
      * Twenty idempotent calls carrying 10,000 and up, each answered with its own payload.
      *
      * @return the slowest one's round trip, ns.
