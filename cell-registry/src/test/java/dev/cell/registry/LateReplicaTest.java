@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A rolling restart gone wrong: a replica that was down long enough for the leader's appender and the other
  * follower's channel to it to back off (12 s of refused connections) starts again, and the leader is stopped as soon
  * as it is up, before anything was sent to it. The remaining follower needs its vote: a new leader must be elected
- * within 3 s (election timeouts are 400–800 ms), and the late replica must then catch up with it. Times are printed.
+ * within 3 s (election timeouts are 400–800 ms), and the two left must reach the same state. Times are printed.
  */
 class LateReplicaTest
 {
@@ -52,12 +52,11 @@ class LateReplicaTest
         RegistryGroup.await("a new leader", Duration.ofSeconds(30), () -> group.leader() >= 0);
         final long electedMs = (System.nanoTime() - stoppedNs) / 1_000_000L;
         final int elected = group.leader();
-        RegistryGroup.await("the late replica caught up", Duration.ofSeconds(30), () ->
-            group.nodes[2].replica().appliedIndex() >= group.nodes[elected].replica().appliedIndex());
+        group.awaitSameState(); // the two left: same applied index and state hash
         final long caughtUpMs = (System.nanoTime() - stoppedNs) / 1_000_000L;
         System.out.println("registry: r2 up after " + DOWN_MS + " ms down (applied " + appliedWhenStopped +
             "), leader r" + old + " stopped at once: r" + elected + " elected after " + electedMs +
-            " ms, r2 caught up after " + caughtUpMs + " ms");
+            " ms, both left in the same state after " + caughtUpMs + " ms");
         assertTrue(electedMs < 3_000, "a new leader within 3 s: " + electedMs + " ms");
     }
 }

@@ -188,6 +188,7 @@ final class RacingSources
 
             import dev.cell.runtime.client.CellHome;
             import dev.cell.runtime.client.ClientOptions;
+            import dev.cell.runtime.client.Endpoint;
             import dev.cell.runtime.discovery.ConsumerRegistry;
             import prices.Price;
             import prices.PriceRequest;
@@ -201,10 +202,12 @@ final class RacingSources
 
             /**
              * Reads commands from stdin, one per line: "run <ms> [<mark ms>]" calls for that long (printing "MARK" after
-             * mark ms) and prints (with p99us.<servedBy>=<us> per instance)
+             * mark ms) and prints (with p99us.<servedBy>=<us> and maxus.<servedBy>=<us> per instance)
              * "RUN calls=<n> <servedBy>=<count>... p50us=<> p99us=<> maxus=<> markmaxus=<> markstalledus=<> lost=<>"
              * (markmaxus: the slowest call that began after the mark; markstalledus: the slowest such call less the
-             * time the process was seen stalled during it, {@link Hiccups}); "quit" ends.
+             * time the process was seen stalled during it, {@link Hiccups}); "quit" ends. With {@code racer.alone} set
+             * (host:port, and {@code racer.alone.key}) every call also takes turns with one to that instance alone,
+             * and the line adds alonep99us=<>: that instance's p99 round trip over the calls after the mark.
              */
             public final class RacerMain
             {
@@ -212,7 +215,10 @@ final class RacingSources
                 {
                     final Hiccups hiccups = Hiccups.start();
                     final BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
-                    try (PricesClient prices = PricesClient.connect(ClientOptions.defaults()))
+                    final String aloneAt = System.getProperty("racer.alone", "");
+                    try (PricesClient prices = PricesClient.connect(ClientOptions.defaults());
+                        PricesClient alone = aloneAt.isEmpty() ? null : PricesClient.connect(ClientOptions.defaults()
+                            .withEndpoint(Endpoint.parse(aloneAt, System.getProperty("racer.alone.key")))))
                     {
                         // The record a @CellRemote client writes when it connects (this one uses the producer's own
                         // client, which records nothing): this host's registry agent carries it to every host.
@@ -233,6 +239,8 @@ final class RacingSources
                             long[] rtts = new long[1 << 16];
                             long[] markStarts = new long[1 << 16];
                             long[] markEnds = new long[1 << 16];
+                            final long[] aloneRtts = new long[1 << 16];
+                            int a = 0;
                             int n = 0;
                             int m = 0;
                             int lost = 0;
@@ -290,6 +298,19 @@ final class RacingSources
                                     markStarts[m] = t0;
                                     markEnds[m++] = t1;
                                 }
+                                if (alone != null)
+                                {
+                                    final long a0 = System.nanoTime();
+                                    if (alone.price(new PriceRequest("ACME", -s)).sequence() != -s)
+                                    {
+                                        System.out.println("WRONG alone");
+                                        System.exit(5);
+                                    }
+                                    if (marked && a < aloneRtts.length)
+                                    {
+                                        aloneRtts[a++] = (System.nanoTime() - a0) / 1_000;
+                                    }
+                                }
                             }
                             long markMax = 0;
                             long markStalledMax = 0;
@@ -313,10 +334,16 @@ final class RacingSources
                                 final int count = served.get(k);
                                 Arrays.sort(v, 0, count);
                                 b.append(" p99us.").append(k).append('=').append(v[(int)(count * 0.99)]);
+                                b.append(" maxus.").append(k).append('=').append(v[count - 1]);
                             });
                             b.append(" p50us=").append(rtts[n / 2]).append(" p99us=").append(rtts[(int)(n * 0.99)])
                                 .append(" maxus=").append(rtts[n - 1]).append(" markmaxus=").append(markMax)
                                 .append(" markstalledus=").append(markStalledMax).append(" lost=").append(lost);
+                            if (a > 0)
+                            {
+                                Arrays.sort(aloneRtts, 0, a);
+                                b.append(" alonep99us=").append(aloneRtts[(int)(a * 0.99)]);
+                            }
                             System.out.println(b);
                         }
                     }

@@ -87,7 +87,9 @@ final class TransportConnection implements CellConnection
     static CellConnection open(
         final String cell, final long fingerprint, final Map<String, String> handlers, final ClientOptions options)
     {
-        final RaceOptions race = options.race() != null ? options.race() : RaceOptions.fromProperties(cell);
+        // An endpoint given in the options names one instance: the cell's racing properties do not apply to it.
+        final RaceOptions race = options.race() != null ? options.race() :
+            options.endpoint() != null ? null : RaceOptions.fromProperties(cell);
         if (race != null)
         {
             return RacingConnection.open(cell, fingerprint, handlers, options, race);

@@ -361,16 +361,12 @@ class RacingConnectionTest
     @Test
     void aHangAfterTheBudgetRanDownIsStillHedgedFromTheReserve() throws Exception
     {
-        final Path home = newDir("home");
-        final Instance fast = start(home, FAST_NS);
-        final Instance slow = start(home, SLOW_NS);
+        final Hedged h = hedgedAfter1ms();
+        final Instance fast = h.fast();
+        final Instance slow = h.slow();
+        final CellConnection c = h.c();
         final ExpandableArrayBuffer req = new ExpandableArrayBuffer(64);
         final Reply reply = new Reply();
-        final CellConnection c = connect(home, RaceOptions.hedging(Duration.ofMillis(1)), 2);
-        for (int i = 0; i < 200; i++)
-        {
-            c.call(req, 0, EchoCell.request(req, EchoCell.ECHO, i), reply);
-        }
         fast.jitterNs.set(2_000_000L);
         fast.jitterEvery.set(5);
         for (int i = 0; i < 300; i++)
@@ -395,16 +391,12 @@ class RacingConnectionTest
     @Test
     void aHedgedCallWhoseTwoAttemptsBothFailIsSentAgain() throws Exception
     {
-        final Path home = newDir("home");
-        final Instance fast = start(home, FAST_NS);
-        final Instance slow = start(home, SLOW_NS);
+        final Hedged h = hedgedAfter1ms();
+        final Instance fast = h.fast();
+        final Instance slow = h.slow();
+        final CellConnection c = h.c();
         final ExpandableArrayBuffer req = new ExpandableArrayBuffer(64);
         final Reply reply = new Reply();
-        final CellConnection c = connect(home, RaceOptions.hedging(Duration.ofMillis(1)), 2);
-        for (int i = 0; i < 200; i++)
-        {
-            c.call(req, 0, EchoCell.request(req, EchoCell.ECHO, i), reply);
-        }
         final long servedBefore = fast.served.get() + slow.served.get();
         fast.hang.set(true);
         slow.hang.set(true);
@@ -422,6 +414,28 @@ class RacingConnectionTest
             "%.0f ms%n", fast.served.get() + slow.served.get() - servedBefore, (System.nanoTime() - t0) / 1e6);
         assertEquals(20_000, reply.buffer().getLong(8, ByteOrder.LITTLE_ENDIAN));
         releaser.join(10_000);
+    }
+
+    private record Hedged(Instance fast, Instance slow, CellConnection c)
+    {
+    }
+
+    /**
+     * A fast and a slow instance and a client that hedges after 1 ms, warmed up with 200 calls.
+     */
+    private Hedged hedgedAfter1ms() throws Exception
+    {
+        final Path home = newDir("home");
+        final Instance fast = start(home, FAST_NS);
+        final Instance slow = start(home, SLOW_NS);
+        final ExpandableArrayBuffer req = new ExpandableArrayBuffer(64);
+        final Reply reply = new Reply();
+        final CellConnection c = connect(home, RaceOptions.hedging(Duration.ofMillis(1)), 2);
+        for (int i = 0; i < 200; i++)
+        {
+            c.call(req, 0, EchoCell.request(req, EchoCell.ECHO, i), reply);
+        }
+        return new Hedged(fast, slow, c);
     }
 
     /**
