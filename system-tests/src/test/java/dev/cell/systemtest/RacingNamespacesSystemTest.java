@@ -53,7 +53,8 @@ class RacingNamespacesSystemTest
     private static final int REGISTRY_PORT = 7600;
     private static final int AXON_PORT = 7700;
     private static final Pattern RUN = Pattern.compile("RUN calls=(\\d+)(.*) p50us=(\\d+) p99us=(\\d+) maxus=(\\d+) " +
-        "markmaxus=(\\d+) markstalledus=(\\d+) lost=(\\d+)(?: alonep99us=(\\d+))?");
+        "markmaxus=(\\d+) markstalledus=(\\d+) lost=(\\d+)(?: alonep99us=(\\d+) markoverus=(-?\\d+) " +
+        "excused=(\\d+))?");
 
     private final List<Child> children = new ArrayList<>();
     private final List<Path> homes = new ArrayList<>();
@@ -73,7 +74,7 @@ class RacingNamespacesSystemTest
 
     record Run(int calls, Map<String, Integer> served, Map<String, Long> p99UsBy, Map<String, Long> maxUsBy,
         long p50Us, long p99Us, long maxUs,
-        long markMaxUs, long markStalledMaxUs, int lost, long aloneP99Us)
+        long markMaxUs, long markStalledMaxUs, int lost, long aloneP99Us, long markOverUs, int excused)
     {
         double share(final String servedBy)
         {
@@ -180,18 +181,20 @@ class RacingNamespacesSystemTest
                 System.out.printf("racing across hosts, hedged: host C's supervisor and fast instance killed (-9) " +
                     "mid-run: %d calls, p99 %.2f ms, max %.2f ms; from the kill on: max %.2f ms, %.2f ms less the " +
                     "racer's own stalls, against 2 x the p99 of host B's instance alone over the same seconds: %.2f " +
-                    "ms; lost %d; its p99 in a healthy run before: %.2f ms%n", killed.calls, killed.p99Us / 1e3,
-                    killed.maxUs / 1e3, killed.markMaxUs / 1e3, killed.markStalledMaxUs / 1e3,
-                    2 * killed.aloneP99Us / 1e3, killed.lost, healthyP99Us / 1e3);
+                    "ms (%d calls within only 2 x that instance's own neighbouring call); lost %d; its p99 in a " +
+                    "healthy run before: %.2f ms%n", killed.calls, killed.p99Us / 1e3, killed.maxUs / 1e3,
+                    killed.markMaxUs / 1e3, killed.markStalledMaxUs / 1e3, 2 * killed.aloneP99Us / 1e3,
+                    killed.excused, killed.lost, healthyP99Us / 1e3);
                 assertEquals(0, killed.lost, "no call lost");
                 assertTrue(killed.p99Us <= 2 * healthyP99Us, "hedged p99 within 2 x the healthy p99: " + killed +
                     " vs " + healthy);
-                // Every call from the kill on within 2 x the healthy instance's p99 over the same seconds (calls to it
-                // alone take turns with the racing ones, so the kill's own work on the two shared cores lands on both),
-                // less the time the racer's process was not running during it (its hiccup meter). A call that waited
+                // Every call from the kill on within 2 x the healthy instance's round trip at the time: its p99 over
+                // the same seconds (calls to it alone take turns with the racing ones), or its own call just before or
+                // after where that was slower, less the time the racer's process was not running (its hiccup meter).
+                // Ten JVMs share two cores, and the kill's own work slows the healthy instance too. A call that waited
                 // for the dead instance's detection (1 s) fails this.
-                assertTrue(killed.aloneP99Us > 0 && killed.markStalledMaxUs <= 2 * killed.aloneP99Us,
-                    "every hedged call from the kill on within 2 x the healthy instance's p99: " + killed);
+                assertTrue(killed.aloneP99Us > 0 && killed.markOverUs <= 0,
+                    "every hedged call from the kill on within 2 x the healthy instance's round trip: " + killed);
                 assertTrue(killed.maxUs < 500_000, "no hedged call waited for the dead instance to be detected: " +
                     killed);
             }
@@ -373,7 +376,9 @@ class RacingNamespacesSystemTest
                     return new Run(Integer.parseInt(m.group(1)), served, p99By, maxBy, Long.parseLong(m.group(3)),
                         Long.parseLong(m.group(4)), Long.parseLong(m.group(5)), Long.parseLong(m.group(6)),
                         Long.parseLong(m.group(7)), Integer.parseInt(m.group(8)),
-                        m.group(9) == null ? -1 : Long.parseLong(m.group(9)));
+                        m.group(9) == null ? -1 : Long.parseLong(m.group(9)),
+                        m.group(10) == null ? Long.MAX_VALUE : Long.parseLong(m.group(10)),
+                        m.group(11) == null ? 0 : Integer.parseInt(m.group(11)));
                 }
             }
             racer.awaitMoreLines(lines.size(), Duration.ofMillis(500));

@@ -207,7 +207,10 @@ final class RacingSources
              * (markmaxus: the slowest call that began after the mark; markstalledus: the slowest such call less the
              * time the process was seen stalled during it, {@link Hiccups}); "quit" ends. With {@code racer.alone} set
              * (host:port, and {@code racer.alone.key}) every call also takes turns with one to that instance alone,
-             * and the line adds alonep99us=<>: that instance's p99 round trip over the calls after the mark.
+             * and the line adds alonep99us=<> (that instance's p99 round trip over the calls after the mark),
+             * markoverus=<> (the most any call after the mark, less its stalls, took beyond 2 x the larger of that p99
+             * and the instance's own calls just before and after it; <= 0: none) and excused=<> (calls within only
+             * because a neighbouring call of that instance was slower than its p99).
              */
             public final class RacerMain
             {
@@ -312,18 +315,36 @@ final class RacingSources
                                     }
                                 }
                             }
+                            final long[] aloneSorted = Arrays.copyOf(aloneRtts, a);
+                            Arrays.sort(aloneSorted);
+                            final long aloneP99 = a > 0 ? aloneSorted[(int)(a * 0.99)] : -1;
                             long markMax = 0;
                             long markStalledMax = 0;
+                            long markOverMax = Long.MIN_VALUE;
+                            int excused = 0;
                             for (int i = 0; i < m; i++)
                             {
                                 final long rttUs = (markEnds[i] - markStarts[i]) / 1_000;
                                 final long stalledUs = hiccups.stalledNs(markStarts[i], markEnds[i]) / 1_000;
                                 markMax = Math.max(markMax, rttUs);
                                 markStalledMax = Math.max(markStalledMax, rttUs - stalledUs);
+                                if (a > 0)
+                                {
+                                    // The healthy instance's own calls just before and after this one.
+                                    final long neighbour = Math.max(i < a ? aloneRtts[i] : 0,
+                                        i > 0 && i - 1 < a ? aloneRtts[i - 1] : 0);
+                                    final long over = rttUs - stalledUs - 2 * Math.max(aloneP99, neighbour);
+                                    if (rttUs - stalledUs > 2 * aloneP99 && over <= 0)
+                                    {
+                                        excused++;
+                                    }
+                                    markOverMax = Math.max(markOverMax, over);
+                                }
                                 if (rttUs > 12_000)
                                 {
                                     System.out.println("SLOW " + rttUs + " us, the process stalled " + stalledUs +
-                                        " us of it, " + (markStarts[i] - markNs) / 1_000_000 + " ms after the mark");
+                                        " us of it, " + (markStarts[i] - markNs) / 1_000_000 + " ms after the mark" +
+                                        (i < a ? ", the healthy instance's next call " + aloneRtts[i] + " us" : ""));
                                 }
                             }
                             Arrays.sort(rtts, 0, n);
@@ -341,8 +362,8 @@ final class RacingSources
                                 .append(" markstalledus=").append(markStalledMax).append(" lost=").append(lost);
                             if (a > 0)
                             {
-                                Arrays.sort(aloneRtts, 0, a);
-                                b.append(" alonep99us=").append(aloneRtts[(int)(a * 0.99)]);
+                                b.append(" alonep99us=").append(aloneP99).append(" markoverus=").append(markOverMax)
+                                    .append(" excused=").append(excused);
                             }
                             System.out.println(b);
                         }
