@@ -72,8 +72,7 @@ class RacingNamespacesSystemTest
         }
     }
 
-    record Run(int calls, Map<String, Integer> served, Map<String, Long> p99UsBy, Map<String, Long> maxUsBy,
-        long p50Us, long p99Us, long maxUs,
+    record Run(int calls, Map<String, Integer> served, Map<String, Long> p99UsBy, long p50Us, long p99Us, long maxUs,
         long markMaxUs, long markStalledMaxUs, int lost, long aloneP99Us, long markOverUs, int excused)
     {
         double share(final String servedBy)
@@ -354,17 +353,11 @@ class RacingNamespacesSystemTest
                 {
                     final Map<String, Integer> served = new HashMap<>();
                     final Map<String, Long> p99By = new HashMap<>();
-                    final Map<String, Long> maxBy = new HashMap<>();
                     for (final String pair : m.group(2).trim().split(" "))
                     {
                         if (pair.startsWith("p99us."))
                         {
                             p99By.put(pair.substring("p99us.".length(), pair.indexOf('=')),
-                                Long.parseLong(pair.substring(pair.indexOf('=') + 1)));
-                        }
-                        else if (pair.startsWith("maxus."))
-                        {
-                            maxBy.put(pair.substring("maxus.".length(), pair.indexOf('=')),
                                 Long.parseLong(pair.substring(pair.indexOf('=') + 1)));
                         }
                         else if (pair.contains("="))
@@ -373,7 +366,7 @@ class RacingNamespacesSystemTest
                                 Integer.parseInt(pair.substring(pair.indexOf('=') + 1)));
                         }
                     }
-                    return new Run(Integer.parseInt(m.group(1)), served, p99By, maxBy, Long.parseLong(m.group(3)),
+                    return new Run(Integer.parseInt(m.group(1)), served, p99By, Long.parseLong(m.group(3)),
                         Long.parseLong(m.group(4)), Long.parseLong(m.group(5)), Long.parseLong(m.group(6)),
                         Long.parseLong(m.group(7)), Integer.parseInt(m.group(8)),
                         m.group(9) == null ? -1 : Long.parseLong(m.group(9)),

@@ -202,7 +202,7 @@ final class RacingSources
 
             /**
              * Reads commands from stdin, one per line: "run <ms> [<mark ms>]" calls for that long (printing "MARK" after
-             * mark ms) and prints (with p99us.<servedBy>=<us> and maxus.<servedBy>=<us> per instance)
+             * mark ms) and prints (with p99us.<servedBy>=<us> per instance)
              * "RUN calls=<n> <servedBy>=<count>... p50us=<> p99us=<> maxus=<> markmaxus=<> markstalledus=<> lost=<>"
              * (markmaxus: the slowest call that began after the mark; markstalledus: the slowest such call less the
              * time the process was seen stalled during it, {@link Hiccups}); "quit" ends. With {@code racer.alone} set
@@ -355,7 +355,6 @@ final class RacingSources
                                 final int count = served.get(k);
                                 Arrays.sort(v, 0, count);
                                 b.append(" p99us.").append(k).append('=').append(v[(int)(count * 0.99)]);
-                                b.append(" maxus.").append(k).append('=').append(v[count - 1]);
                             });
                             b.append(" p50us=").append(rtts[n / 2]).append(" p99us=").append(rtts[(int)(n * 0.99)])
                                 .append(" maxus=").append(rtts[n - 1]).append(" markmaxus=").append(markMax)
