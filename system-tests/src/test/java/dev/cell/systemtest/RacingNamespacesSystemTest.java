@@ -329,7 +329,8 @@ class RacingNamespacesSystemTest
         SystemTestSupport.killSupervisors(home); // the whole host's cell: nothing restarts it
         ProcessHandle.of(live.getFirst().pid()).ifPresent(ProcessHandle::destroyForcibly); // may have gone with it
         final Run run = awaitRun(racer, before);
-        racer.lines().stream().skip(before).filter(l -> l.startsWith("SLOW") || l.startsWith("LOST")).forEach(System.out::println);
+        racer.lines().stream().skip(before).filter(l -> l.startsWith("SLOW") || l.startsWith("LOST"))
+            .forEach(System.out::println);
         return run;
     }
 

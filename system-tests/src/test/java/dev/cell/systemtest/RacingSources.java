@@ -91,10 +91,10 @@ final class RacingSources
             import java.util.concurrent.locks.LockSupport;
 
             /**
-             * A hiccup meter (as jHiccup measures a platform): a thread that asks to sleep 1 ms and records each wake-up
-             * later than 1 ms past that as a stall of the process, so a slow call can be told apart from a process that
-             * was not running. It also looks at the calling thread when a call has taken longer than 15 ms and keeps
-             * where it was (the SLOW lines print it).
+             * A hiccup meter (as jHiccup measures a platform): a thread that asks to sleep 1 ms and records each
+             * wake-up later than 1 ms past that as a stall of the process, so a slow call can be told apart from a
+             * process that was not running. It also looks at the calling thread when a call has taken longer than
+             * 15 ms and keeps where it was (the SLOW lines print it).
              */
             final class Hiccups implements Runnable
             {

@@ -385,8 +385,8 @@ class RacingConnectionTest
     /**
      * Both instances hang while a hedged call is at the first and its hedge at the second: both attempts fail when
      * the hangs are detected (1 s). The call is then not lost but sent again once an instance is back (the test ends
-     * the hangs when the client has dropped both instances; a hung instance accepts no connection). Before this was fixed the call failed with the second attempt's
-     * failure, which the racing test across hosts saw as a lost call on a loaded machine.
+     * the hangs when the client has dropped both instances; a hung instance accepts no connection). Before the fix
+     * the call failed with the second attempt's failure.
      */
     @Test
     void aHedgedCallWhoseTwoAttemptsBothFailIsSentAgain() throws Exception
