@@ -138,9 +138,7 @@ final class RacingConnection implements CellConnection
         return cell;
     }
 
-    /**
-     * @return the instance the latest call went to.
-     */
+    /** @return the instance the latest call went to. */
     @Override
     public String instanceId()
     {
@@ -171,9 +169,7 @@ final class RacingConnection implements CellConnection
         return !closed;
     }
 
-    /**
-     * @return the members now (status and tests).
-     */
+    /** @return the members now (status and tests). */
     RaceMember[] members()
     {
         return members.snapshot();
@@ -263,11 +259,7 @@ final class RacingConnection implements CellConnection
         }
         catch (final CellException ex)
         {
-            if (!repeatsElsewhere(ex))
-            {
-                throw ex;
-            }
-            return false;
+            return failOver(ex);
         }
         final RaceMember second = choice.choose(ms, tried, clock.nanoTime(), false);
         if (second == null)
@@ -291,11 +283,7 @@ final class RacingConnection implements CellConnection
             }
             catch (final CellException ex)
             {
-                if (!repeatsElsewhere(ex))
-                {
-                    throw ex;
-                }
-                return false;
+                return failOver(ex);
             }
         }
         final CompletableFuture<Reply> other = send(second, request, offset, length);
@@ -312,12 +300,7 @@ final class RacingConnection implements CellConnection
         }
         catch (final CellException ex)
         {
-            // Both attempts failed: like a single one, a failure that may be repeated goes on to the next instance.
-            if (!repeatsElsewhere(ex))
-            {
-                throw ex;
-            }
-            return false;
+            return failOver(ex);
         }
         last = winner.getNow(m);
         return true;
@@ -339,11 +322,7 @@ final class RacingConnection implements CellConnection
         }
         catch (final CellException ex)
         {
-            if (!repeatsElsewhere(ex))
-            {
-                throw ex;
-            }
-            return false;
+            return failOver(ex);
         }
     }
 
@@ -370,9 +349,7 @@ final class RacingConnection implements CellConnection
         }
     }
 
-    /**
-     * Send one attempt asynchronously, keeping the member's counts and latency.
-     */
+    /** Send one attempt asynchronously, keeping the member's counts and latency. */
     private CompletableFuture<Reply> send(
         final RaceMember m, final DirectBuffer request, final int offset, final int length)
     {
@@ -503,6 +480,19 @@ final class RacingConnection implements CellConnection
      * @return whether a call that failed so on one instance may be sent to another when its handler is safe to
      * repeat: nothing was sent, the instance is gone, or it refused the request or sent what the client refused.
      */
+    /**
+     * @return false (go on to the next instance) for a failure that may be repeated elsewhere.
+     * @throws CellException the failure, when it may not.
+     */
+    private static boolean failOver(final CellException ex)
+    {
+        if (!repeatsElsewhere(ex))
+        {
+            throw ex;
+        }
+        return false;
+    }
+
     private static boolean repeatsElsewhere(final Throwable ex)
     {
         return ex instanceof CellException.BackPressure || ex instanceof CellException.Unavailable ||

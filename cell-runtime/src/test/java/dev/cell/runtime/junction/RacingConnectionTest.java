@@ -364,18 +364,15 @@ class RacingConnectionTest
         final Hedged h = hedgedAfter1ms();
         final Instance fast = h.fast();
         final Instance slow = h.slow();
-        final CellConnection c = h.c();
-        final ExpandableArrayBuffer req = new ExpandableArrayBuffer(64);
-        final Reply reply = new Reply();
         fast.jitterNs.set(2_000_000L);
         fast.jitterEvery.set(5);
         for (int i = 0; i < 300; i++)
         {
-            c.call(req, 0, EchoCell.request(req, EchoCell.ECHO, 500 + i), reply);
+            h.c().call(h.req(), 0, EchoCell.request(h.req(), EchoCell.ECHO, 500 + i), h.reply());
         }
         final long slowBefore = slow.served.get();
         fast.hang.set(true);
-        final long maxNs = slowestOf20(c, req, reply);
+        final long maxNs = slowestOf20(h.c(), h.req(), h.reply());
         System.out.printf("hedge reserve: the fast instance hung after the budget ran down; slowest of 20 calls " +
             "%.2f ms (hung detection 1,000 ms), %d reached the slow one%n", maxNs / 1e6,
             slow.served.get() - slowBefore);
@@ -394,29 +391,26 @@ class RacingConnectionTest
         final Hedged h = hedgedAfter1ms();
         final Instance fast = h.fast();
         final Instance slow = h.slow();
-        final CellConnection c = h.c();
-        final ExpandableArrayBuffer req = new ExpandableArrayBuffer(64);
-        final Reply reply = new Reply();
         final long servedBefore = fast.served.get() + slow.served.get();
         fast.hang.set(true);
         slow.hang.set(true);
         final Thread releaser = new Thread(() ->
         {
-            await(() -> RaceProbe.members(c) == 0, "both instances dropped");
+            await(() -> RaceProbe.members(h.c()) == 0, "both instances dropped");
             fast.hang.set(false);
             slow.hang.set(false);
         });
         releaser.setDaemon(true);
         releaser.start();
         final long t0 = System.nanoTime();
-        c.call(req, 0, EchoCell.request(req, EchoCell.ECHO, 20_000), reply);
+        h.c().call(h.req(), 0, EchoCell.request(h.req(), EchoCell.ECHO, 20_000), h.reply());
         System.out.printf("hedge: both attempts failed (hangs detected after 1 s); answered by attempt %d after " +
             "%.0f ms%n", fast.served.get() + slow.served.get() - servedBefore, (System.nanoTime() - t0) / 1e6);
-        assertEquals(20_000, reply.buffer().getLong(8, ByteOrder.LITTLE_ENDIAN));
+        assertEquals(20_000, h.reply().buffer().getLong(8, ByteOrder.LITTLE_ENDIAN));
         releaser.join(10_000);
     }
 
-    private record Hedged(Instance fast, Instance slow, CellConnection c)
+    private record Hedged(Instance fast, Instance slow, CellConnection c, ExpandableArrayBuffer req, Reply reply)
     {
     }
 
@@ -435,7 +429,7 @@ class RacingConnectionTest
         {
             c.call(req, 0, EchoCell.request(req, EchoCell.ECHO, i), reply);
         }
-        return new Hedged(fast, slow, c);
+        return new Hedged(fast, slow, c, req, reply);
     }
 
     /**
