@@ -477,10 +477,6 @@ final class RacingConnection implements CellConnection
     }
 
     /**
-     * @return whether a call that failed so on one instance may be sent to another when its handler is safe to
-     * repeat: nothing was sent, the instance is gone, or it refused the request or sent what the client refused.
-     */
-    /**
      * @return false (go on to the next instance) for a failure that may be repeated elsewhere.
      * @throws CellException the failure, when it may not.
      */
@@ -493,6 +489,10 @@ final class RacingConnection implements CellConnection
         return false;
     }
 
+    /**
+     * @return whether a call that failed so on one instance may be sent to another when its handler is safe to
+     * repeat: nothing was sent, the instance is gone, or it refused the request or sent what the client refused.
+     */
     private static boolean repeatsElsewhere(final Throwable ex)
     {
         return ex instanceof CellException.BackPressure || ex instanceof CellException.Unavailable ||
